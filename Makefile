@@ -1,0 +1,42 @@
+# ecomai: PGXS build.
+#
+#   make && sudo make install          build and install into the PostgreSQL that pg_config names
+#   tools/test.sh                      every test on a throwaway cluster (see README)
+#   tools/demo.sh                      the demo shop on a throwaway cluster
+#
+# The install script ecomai--$(EXTVERSION).sql is generated from the pieces in src/sql/
+# (one per concern, concatenated in name order), so that each feature keeps its SQL next to
+# its C code.
+
+EXTENSION    = ecomai
+EXTVERSION   = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" ecomai.control)
+MODULE_big   = ecomai
+OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+DATA_built   = ecomai--$(EXTVERSION).sql
+DATA         = $(filter-out $(DATA_built),$(wildcard ecomai--*--*.sql))
+REGRESS      = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --load-extension=ecomai
+EXTRA_CLEAN  = results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+
+OPENBLAS_CFLAGS := $(shell pkg-config --cflags openblas)
+OPENBLAS_LIBS   := $(shell pkg-config --libs openblas)
+
+# Portable by default: no -march=native unless the builder asks for it through OPTFLAGS.
+OPTFLAGS ?=
+PG_CPPFLAGS = -I$(srcdir)/src $(OPENBLAS_CFLAGS)
+PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -ftree-vectorize $(OPTFLAGS) \
+              $(if $(WERROR),-Werror)
+SHLIB_LINK  = $(OPENBLAS_LIBS) -lm
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+ecomai--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql)) ecomai.control
+	( echo "-- ecomai $(EXTVERSION) install script, generated from src/sql/*.sql by the Makefile."; \
+	  echo "-- complain if script is sourced in psql, rather than via CREATE EXTENSION"; \
+	  printf '%s\n' '\echo Use "CREATE EXTENSION ecomai" to load this file. \quit'; \
+	  for f in $(sort $(wildcard src/sql/*.sql)); do echo; echo "-- from $$f"; cat $$f; done ) > $@
+
+$(OBJS): $(wildcard src/*.h)

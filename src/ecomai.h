@@ -1,0 +1,29 @@
+/*
+ * ecomai.h
+ *	  Declarations shared by every part of ecomai: settings, the memory bound,
+ *	  and small helpers for exact text output of doubles.
+ */
+#ifndef ECOMAI_H
+#define ECOMAI_H
+
+#include "postgres.h"
+#include "lib/stringinfo.h"
+
+/* ecomai.max_memory, in kilobytes: the bound on any one large working set. */
+extern int	ecomai_max_memory_kb;
+
+/*
+ * Raise ERROR 54000 naming ecomai.max_memory when a working set of "bytes"
+ * would exceed it.  "what" says what was being built, e.g. "item neighbour
+ * accumulator".
+ */
+extern void ecomai_check_memory(Size bytes, const char *what);
+
+/*
+ * Append the shortest decimal text that reads back as exactly the same
+ * double (the text form used by every ecomai type, so that states survive a
+ * trip through text bit for bit).
+ */
+extern void ecomai_append_double(StringInfo buf, double value);
+
+#endif							/* ECOMAI_H */

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Every test of ecomai, on a fresh Debian 12 machine or a developer's:
+#   tools/test.sh              pg_regress (sql/, expected/) and pgTAP (test/*.sql via pg_prove)
+#   tools/test.sh NAME ...     only sql/NAME.sql and test/NAME*.sql
+# Installs what is missing, builds with warnings as errors, runs a throwaway cluster as an
+# unprivileged user, stops it on exit, and ends with one line "N passed, N failed".
+source "$(dirname "$0")/common.sh"
+ecomai_setup
+
+data_dir=$(cd "$ECOMAI_ROOT/.." && pwd)/shared/data
+if run_as_server_user test -r "$data_dir/SOURCES.md"; then
+	log "shared test data: $data_dir"
+else
+	log "shared test data not found at $data_dir: tests that need it will skip"
+	data_dir=""
+fi
+
+regress=()
+taps=()
+if [ $# -gt 0 ]; then
+	for name in "$@"; do
+		[ -f "$ECOMAI_SRC/sql/$name.sql" ] && regress+=("$name")
+		for f in "$ECOMAI_SRC"/test/"$name"*.sql; do [ -f "$f" ] && taps+=("test/$(basename "$f")"); done
+	done
+else
+	for f in "$ECOMAI_SRC"/sql/*.sql; do [ -f "$f" ] && regress+=("$(basename "$f" .sql)"); done
+	for f in "$ECOMAI_SRC"/test/*.sql; do [ -f "$f" ] && taps+=("test/$(basename "$f")"); done
+fi
+
+rc=0
+passed=0
+failed=0
+
+if [ ${#regress[@]} -gt 0 ]; then
+	log "pg_regress: ${regress[*]}"
+	set +e
+	run_as_server_user env PGHOST="$PGHOST" PGUSER=postgres ECOMAI_TEST_DATA="$data_dir" \
+		make -s -C "$ECOMAI_SRC" PG_CONFIG="$PG_CONFIG" installcheck REGRESS="${regress[*]}" \
+		2>&1 | tee "$ECOMAI_TMP/regress.out"
+	regress_rc=${PIPESTATUS[0]}
+	set -e
+	if grep -qE 'All [0-9]+ tests passed' "$ECOMAI_TMP/regress.out"; then
+		passed=$((passed + ${#regress[@]}))
+	else
+		nfail=$(grep -oE '[0-9]+ of [0-9]+ tests failed' "$ECOMAI_TMP/regress.out" | awk '{print $1}' || true)
+		nfail=${nfail:-${#regress[@]}}
+		failed=$((failed + nfail))
+		passed=$((passed + ${#regress[@]} - nfail))
+		[ -f "$ECOMAI_SRC/regression.diffs" ] && cat "$ECOMAI_SRC/regression.diffs"
+	fi
+	[ "$regress_rc" -eq 0 ] || rc=1
+fi
+
+if [ ${#taps[@]} -gt 0 ]; then
+	log "pgTAP: ${taps[*]}"
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE ecomai_tap' >/dev/null
+	psql -X -q -v ON_ERROR_STOP=1 -d ecomai_tap >/dev/null <<-SQL
+		CREATE EXTENSION pgtap;
+		CREATE EXTENSION ecomai;
+		ALTER DATABASE ecomai_tap SET ecomai_test.data_dir = '$data_dir';
+	SQL
+	set +e
+	(cd "$ECOMAI_SRC" && pg_prove -h "$PGHOST" -U postgres -d ecomai_tap "${taps[@]}") 2>&1 | tee "$ECOMAI_TMP/prove.out"
+	prove_rc=${PIPESTATUS[0]}
+	set -e
+	total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$ECOMAI_TMP/prove.out" | tail -1)
+	total=${total:-0}
+	tfail=$(grep -oE 'Failed: [0-9]+\)' "$ECOMAI_TMP/prove.out" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')
+	tfail=${tfail:-0}
+	# files that failed without a failed assertion (a bad plan, an SQL error) count once each
+	badfiles=$(grep -cE 'Failed: 0\)' "$ECOMAI_TMP/prove.out" || true)
+	passed=$((passed + total - tfail))
+	failed=$((failed + tfail + badfiles))
+	[ "$prove_rc" -eq 0 ] || { rc=1; [ $((tfail + badfiles)) -gt 0 ] || failed=$((failed + 1)); }
+fi
+
+if grep -q 'terminated by signal' "$ECOMAI_TMP/server.log"; then
+	log "the server log shows a crashed backend:"
+	grep -B2 -A5 'terminated by signal' "$ECOMAI_TMP/server.log" >&2
+	failed=$((failed + 1))
+	rc=1
+fi
+
+[ "$failed" -eq 0 ] || rc=1
+echo "$passed passed, $failed failed"
+exit $rc
