@@ -7,7 +7,7 @@
 source "$(dirname "$0")/common.sh"
 ecomai_setup
 
-data_dir=$(cd "$ECOMAI_ROOT/.." && pwd)/shared/data
+data_dir=${ECOMAI_SHARED_DATA:-$(cd "$ECOMAI_ROOT/.." && pwd)/shared/data}
 if run_as_server_user test -r "$data_dir/SOURCES.md"; then
 	log "shared test data: $data_dir"
 else
