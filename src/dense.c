@@ -5,8 +5,8 @@
  *	  the element-wise aggregates vector_sum and vector_avg.
  *
  * Short vectors go through one fused pass with independent accumulators;
- * from the lengths below OpenBLAS's SIMD dot products (three calls) are
- * faster, as bench/dense_kernel.c measures (at 128 doubles: 0.53x the time
+ * from the length below OpenBLAS's SIMD dot products (three calls) are
+ * faster for float8, as bench/dense_kernel.c measures (at 128 doubles: 0.53x the time
  * of the loop; at 8: 1.9x).  Both keep the rounding error well inside 1e-12
  * of an exact reference.
  * Non-finite input and overflow are detected from the sums, so the common
@@ -43,9 +43,12 @@ PG_FUNCTION_INFO_V1(ecomai_vector_combine);
 PG_FUNCTION_INFO_V1(ecomai_vector_sum_final);
 PG_FUNCTION_INFO_V1(ecomai_vector_avg_final);
 
-/* Lengths from which OpenBLAS beats the fused loop (bench/dense_kernel.c). */
+/*
+ * Length from which OpenBLAS's ddot beats the fused loop (bench/dense_kernel.c).
+ * float4 vectors always take the loop: OpenBLAS's dsdot, though documented to
+ * accumulate in double, measured a relative error of 4e-7 here.
+ */
 #define BLAS_MIN_LENGTH_F8 48
-#define BLAS_MIN_LENGTH_F4 96
 
 /* Squares below this may have lost precision to underflow: recompute scaled. */
 #define TINY_SUM_OF_SQUARES 1e-290
@@ -156,12 +159,6 @@ pair_sums(DenseVec a, DenseVec b, bool is_f8)
 		s.aa = cblas_ddot(a.n, a.data, 1, a.data, 1);
 		s.bb = a.data == b.data ? s.aa : cblas_ddot(b.n, b.data, 1, b.data, 1);
 		s.ab = a.data == b.data ? s.aa : cblas_ddot(a.n, a.data, 1, b.data, 1);
-	}
-	else if (!is_f8 && a.n >= BLAS_MIN_LENGTH_F4)
-	{
-		s.aa = cblas_dsdot(a.n, a.data, 1, a.data, 1);
-		s.bb = a.data == b.data ? s.aa : cblas_dsdot(b.n, b.data, 1, b.data, 1);
-		s.ab = a.data == b.data ? s.aa : cblas_dsdot(a.n, a.data, 1, b.data, 1);
 	}
 	else if (is_f8)
 		fused_f8(a.data, b.data, a.n, 1.0, 1.0, &s.ab, &s.aa, &s.bb);
