@@ -4,11 +4,14 @@
  *	  similarity and distance, dot product, Euclidean norm and distance, and
  *	  the element-wise aggregates vector_sum and vector_avg.
  *
- * Short vectors go through one fused pass with independent accumulators;
- * from the length below OpenBLAS's SIMD dot products (three calls) are
- * faster for float8, as bench/dense_kernel.c measures (at 128 doubles: 0.53x the time
- * of the loop; at 8: 1.9x).  Both keep the rounding error well inside 1e-12
- * of an exact reference.
+ * Every function makes one fused pass in double that also bounds its own
+ * rounding error; when the bound cannot guarantee the result (products
+ * that cancel, as for nearly orthogonal vectors, or very long vectors) the
+ * sums are recomputed in long double (see dense_kernels.h).  Results stay
+ * within 1e-12 of an exact reference.  OpenBLAS's ddot is faster for long
+ * vectors (bench/dense_kernel.c) but gives no such guarantee, and its dsdot
+ * accumulates float4 products in single precision here; the loop costs less
+ * than detoasting the arrays (bench/dense.sh).
  * Non-finite input and overflow are detected from the sums, so the common
  * case pays no per-element test; only then is a second, careful pass made.
  */
@@ -16,8 +19,6 @@
 
 #include <float.h>
 #include <math.h>
-
-#include <cblas.h>
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
@@ -43,12 +44,6 @@ PG_FUNCTION_INFO_V1(ecomai_vector_combine);
 PG_FUNCTION_INFO_V1(ecomai_vector_sum_final);
 PG_FUNCTION_INFO_V1(ecomai_vector_avg_final);
 
-/*
- * Length from which OpenBLAS's ddot beats the fused loop (bench/dense_kernel.c).
- * float4 vectors always take the loop: OpenBLAS's dsdot, though documented to
- * accumulate in double, measured a relative error of 4e-7 here.
- */
-#define BLAS_MIN_LENGTH_F8 48
 
 /* Squares below this may have lost precision to underflow: recompute scaled. */
 #define TINY_SUM_OF_SQUARES 1e-290
@@ -133,8 +128,12 @@ DEFINE_CHECK_FINITE(f8, float8)
 DEFINE_CHECK_FINITE(f4, float4)
 DEFINE_MAX_ABS(f8, float8)
 DEFINE_MAX_ABS(f4, float4)
-DEFINE_FUSED(f8, float8)
-DEFINE_FUSED(f4, float4)
+DEFINE_FUSED_FAST(f8, float8)
+DEFINE_FUSED_FAST(f4, float4)
+DEFINE_FUSED_CAREFUL(f8, float8)
+DEFINE_FUSED_CAREFUL(f4, float4)
+DEFINE_DOT_CAREFUL(f8, float8)
+DEFINE_DOT_CAREFUL(f4, float4)
 DEFINE_DIFF(f8, float8)
 DEFINE_DIFF(f4, float4)
 
@@ -148,27 +147,58 @@ typedef struct PairSums
 	double		scale_b;
 } PairSums;
 
+/*
+ * Rounding-error bound of the fast pass, relative to sum|a*b| (or to the sums
+ * of squares): with four accumulators each product passes through at most
+ * m = n/4 + 3 roundings, so the error is at most gamma_m = m*u/(1 - m*u)
+ * times that sum (Higham, Accuracy and Stability of Numerical Algorithms,
+ * ch. 3).
+ */
+static double
+fast_pass_gamma(int n)
+{
+	double		m = n / 4 + 3;
+
+	return m * (DBL_EPSILON / 2) / (1 - m * (DBL_EPSILON / 2));
+}
+
 static PairSums
 pair_sums(DenseVec a, DenseVec b, bool is_f8)
 {
 	PairSums	s = {0, 0, 0, 1.0, 1.0};
+	double		abs_ab;
 
 	check_same_length(a, b);
-	if (is_f8 && a.n >= BLAS_MIN_LENGTH_F8)
-	{
-		s.aa = cblas_ddot(a.n, a.data, 1, a.data, 1);
-		s.bb = a.data == b.data ? s.aa : cblas_ddot(b.n, b.data, 1, b.data, 1);
-		s.ab = a.data == b.data ? s.aa : cblas_ddot(a.n, a.data, 1, b.data, 1);
-	}
-	else if (is_f8)
-		fused_f8(a.data, b.data, a.n, 1.0, 1.0, &s.ab, &s.aa, &s.bb);
+	if (is_f8)
+		fused_fast_f8(a.data, b.data, a.n, &s.ab, &s.aa, &s.bb, &abs_ab);
 	else
-		fused_f4(a.data, b.data, a.n, 1.0, 1.0, &s.ab, &s.aa, &s.bb);
+		fused_fast_f4(a.data, b.data, a.n, &s.ab, &s.aa, &s.bb, &abs_ab);
 
-	if (likely(isfinite(s.ab) && isfinite(s.aa) && isfinite(s.bb) &&
+	if (likely(isfinite(abs_ab) && isfinite(s.aa) && isfinite(s.bb) &&
 			   s.aa > TINY_SUM_OF_SQUARES &&
 			   s.bb > TINY_SUM_OF_SQUARES))
+	{
+		double		gamma = fast_pass_gamma(a.n);
+
+		/* the norms cannot cancel: gamma itself is their relative error */
+		if (likely(gamma <= 1e-14))
+		{
+			/*
+			 * The dot product can: keep it if certainly within 5e-13 relative,
+			 * which with the norms' error keeps the cosine within 1e-12.
+			 */
+			if (likely(gamma * abs_ab <= 5e-13 * fabs(s.ab)) || abs_ab == 0)
+				return s;
+			s.ab = is_f8 ? dot_careful_f8(a.data, b.data, a.n) : dot_careful_f4(a.data, b.data, a.n);
+			return s;
+		}
+		/* a very long vector: everything in long double */
+		if (is_f8)
+			fused_careful_f8(a.data, b.data, a.n, 1.0, 1.0, &s.ab, &s.aa, &s.bb);
+		else
+			fused_careful_f4(a.data, b.data, a.n, 1.0, 1.0, &s.ab, &s.aa, &s.bb);
 		return s;
+	}
 
 	/* Slow path: reject non-finite input, else rescale so nothing over- or underflows. */
 	if (is_f8)
@@ -190,9 +220,9 @@ pair_sums(DenseVec a, DenseVec b, bool is_f8)
 	if (s.scale_b == 0)
 		s.scale_b = 1.0;
 	if (is_f8)
-		fused_f8(a.data, b.data, a.n, 1.0 / s.scale_a, 1.0 / s.scale_b, &s.ab, &s.aa, &s.bb);
+		fused_careful_f8(a.data, b.data, a.n, 1.0 / s.scale_a, 1.0 / s.scale_b, &s.ab, &s.aa, &s.bb);
 	else
-		fused_f4(a.data, b.data, a.n, 1.0 / s.scale_a, 1.0 / s.scale_b, &s.ab, &s.aa, &s.bb);
+		fused_careful_f4(a.data, b.data, a.n, 1.0 / s.scale_a, 1.0 / s.scale_b, &s.ab, &s.aa, &s.bb);
 	return s;
 }
 

@@ -6,35 +6,122 @@
 #ifndef DENSE_KERNELS_H
 #define DENSE_KERNELS_H
 
+#include <math.h>
+#include <string.h>
+
 /*
- * One fused pass: sum(a*b), sum(a*a), sum(b*b), each over four interleaved
- * accumulators.  sa and sb scale the elements (1 on the fast path).
+ * The fast pass, in double: sum(a*b), sum(a*a), sum(b*b) and sum(|a*b|) (the
+ * last bounds the rounding error of the first; see dense.c).  Four lanes per
+ * sum, as two 2-wide vectors (GCC vector extensions: SSE2 on x86-64, NEON on
+ * arm64, plain code elsewhere), so each lane adds every fourth product.
  */
-#define DEFINE_FUSED(SUFFIX, T) \
+typedef double dense_v2df __attribute__((vector_size(16)));
+typedef long long dense_v2di __attribute__((vector_size(16)));
+typedef float dense_v2sf __attribute__((vector_size(8)));
+
+/* two consecutive elements as doubles, from any alignment */
+static inline dense_v2df
+dense_load2_f8(const double *p)
+{
+	dense_v2df	v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline dense_v2df
+dense_load2_f4(const float *p)
+{
+	dense_v2sf	v;
+
+	memcpy(&v, p, sizeof(v));
+	return __builtin_convertvector(v, dense_v2df);
+}
+
+static inline double
+dense_hsum(dense_v2df u, dense_v2df v)
+{
+	dense_v2df	w = u + v;
+
+	return w[0] + w[1];
+}
+
+#define DEFINE_FUSED_FAST(SUFFIX, T) \
 static void \
-fused_##SUFFIX(const T *a, const T *b, int n, double sa, double sb, \
-			   double *ab, double *aa, double *bb) \
+fused_fast_##SUFFIX(const T *a, const T *b, int n, \
+					double *ab, double *aa, double *bb, double *abs_ab) \
 { \
-	double		d0 = 0, d1 = 0, d2 = 0, d3 = 0; \
-	double		x0 = 0, x1 = 0, x2 = 0, x3 = 0; \
-	double		y0 = 0, y1 = 0, y2 = 0, y3 = 0; \
+	const dense_v2di nosign = {0x7fffffffffffffffLL, 0x7fffffffffffffffLL}; \
+	dense_v2df	d0 = {0, 0}, d1 = {0, 0}, x0 = {0, 0}, x1 = {0, 0}; \
+	dense_v2df	y0 = {0, 0}, y1 = {0, 0}, z0 = {0, 0}, z1 = {0, 0}; \
+	double		dt = 0, xt = 0, yt = 0, zt = 0; \
 	int			i = 0; \
 	for (; i + 4 <= n; i += 4) \
 	{ \
-		double		a0 = a[i] * sa, a1 = a[i + 1] * sa, a2 = a[i + 2] * sa, a3 = a[i + 3] * sa; \
-		double		b0 = b[i] * sb, b1 = b[i + 1] * sb, b2 = b[i + 2] * sb, b3 = b[i + 3] * sb; \
-		d0 += a0 * b0; d1 += a1 * b1; d2 += a2 * b2; d3 += a3 * b3; \
-		x0 += a0 * a0; x1 += a1 * a1; x2 += a2 * a2; x3 += a3 * a3; \
-		y0 += b0 * b0; y1 += b1 * b1; y2 += b2 * b2; y3 += b3 * b3; \
+		dense_v2df	a0 = dense_load2_##SUFFIX(a + i), a1 = dense_load2_##SUFFIX(a + i + 2); \
+		dense_v2df	b0 = dense_load2_##SUFFIX(b + i), b1 = dense_load2_##SUFFIX(b + i + 2); \
+		dense_v2df	p0 = a0 * b0, p1 = a1 * b1; \
+		d0 += p0; d1 += p1; \
+		z0 += (dense_v2df) ((dense_v2di) p0 & nosign); \
+		z1 += (dense_v2df) ((dense_v2di) p1 & nosign); \
+		x0 += a0 * a0; x1 += a1 * a1; \
+		y0 += b0 * b0; y1 += b1 * b1; \
 	} \
 	for (; i < n; i++) \
 	{ \
-		double		ai = a[i] * sa, bi = b[i] * sb; \
-		d0 += ai * bi; x0 += ai * ai; y0 += bi * bi; \
+		double		ai = a[i], bi = b[i]; \
+		dt += ai * bi; zt += fabs(ai * bi); xt += ai * ai; yt += bi * bi; \
 	} \
-	*ab = (d0 + d1) + (d2 + d3); \
-	*aa = (x0 + x1) + (x2 + x3); \
-	*bb = (y0 + y1) + (y2 + y3); \
+	*ab = dense_hsum(d0, d1) + dt; \
+	*aa = dense_hsum(x0, x1) + xt; \
+	*bb = dense_hsum(y0, y1) + yt; \
+	*abs_ab = dense_hsum(z0, z1) + zt; \
+}
+
+/*
+ * The careful pass: the same sums accumulated in long double, elements scaled
+ * by sa and sb (powers of two, so exactly).  Used when the fast pass cannot
+ * guarantee its result (cancellation, long vectors, extreme magnitudes).  One
+ * accumulator each: more would spill the x87 eight-register stack (measured
+ * several times slower).
+ */
+#define DEFINE_FUSED_CAREFUL(SUFFIX, T) \
+static void \
+fused_careful_##SUFFIX(const T *a, const T *b, int n, double sa, double sb, \
+					   double *ab, double *aa, double *bb) \
+{ \
+	long double d = 0, x = 0, y = 0; \
+	for (int i = 0; i < n; i++) \
+	{ \
+		long double ai = (double) a[i] * sa; \
+		long double bi = (double) b[i] * sb; \
+		d += ai * bi; \
+		x += ai * ai; \
+		y += bi * bi; \
+	} \
+	*ab = (double) d; \
+	*aa = (double) x; \
+	*bb = (double) y; \
+}
+
+/*
+ * sum(a*b) alone in long double, two chains (four x87 registers): the fast
+ * pass's norms are accurate, only its dot product can lose to cancellation.
+ */
+#define DEFINE_DOT_CAREFUL(SUFFIX, T) \
+static double \
+dot_careful_##SUFFIX(const T *a, const T *b, int n) \
+{ \
+	long double d0 = 0, d1 = 0; \
+	int			i = 0; \
+	for (; i + 2 <= n; i += 2) \
+	{ \
+		d0 += (long double) a[i] * b[i]; \
+		d1 += (long double) a[i + 1] * b[i + 1]; \
+	} \
+	if (i < n) \
+		d0 += (long double) a[i] * b[i]; \
+	return (double) (d0 + d1); \
 }
 
 /* sum((a-b)^2) with scaling, four accumulators. */

@@ -103,6 +103,23 @@ ecomai_cluster_start() {
 			"ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=$ECOMAI_TMP/asan"
 			"UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$ECOMAI_TMP/ubsan")
 	fi
+	if [ -n "${ECOMAI_VALGRIND:-}" ]; then
+		# every backend is forked from the postmaster, so all of them run under memcheck
+		run_as_server_user env "${senv[@]}" bash -c "nohup valgrind --tool=memcheck --error-limit=no \
+			--num-callers=30 --log-file='$ECOMAI_TMP/valgrind.%p.log' \
+			--suppressions='$ECOMAI_ROOT/test/sanitize/valgrind.supp' \
+			'$ECOMAI_BINDIR/postgres' -D '$ECOMAI_TMP/data' -c listen_addresses='' -k '$ECOMAI_TMP' \
+			-c fsync=off -c synchronous_commit=off -c full_page_writes=off ${ECOMAI_SERVER_OPTS:-} \
+			>'$ECOMAI_TMP/server.log' 2>&1 &"
+		for _ in $(seq 1 240); do
+			"$(dirname "$ECOMAI_BINDIR")/bin/pg_ctl" -D "$ECOMAI_TMP/data" status >/dev/null 2>&1 && \
+				psql -X -h "$ECOMAI_TMP" -U postgres -d postgres -c 'SELECT 1' >/dev/null 2>&1 && break
+			sleep 0.5
+		done
+		export PGHOST=$ECOMAI_TMP PGUSER=postgres PGPORT=5432
+		unset PGDATABASE PGPASSWORD PGSERVICE
+		return
+	fi
 	run_as_server_user env "${senv[@]}" "$ECOMAI_BINDIR/pg_ctl" -D "$ECOMAI_TMP/data" \
 		-l "$ECOMAI_TMP/server.log" -w -t 60 \
 		-o "-c listen_addresses='' -k $ECOMAI_TMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${ECOMAI_SERVER_OPTS:-}" \

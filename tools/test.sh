@@ -106,6 +106,20 @@ if [ -n "${ECOMAI_SANITIZE:-}" ]; then
 	fi
 fi
 
+if [ -n "${ECOMAI_VALGRIND:-}" ]; then
+	# stop first: memcheck writes each process's summary when it exits
+	run_as_server_user "$ECOMAI_BINDIR/pg_ctl" -D "$ECOMAI_TMP/data" -m fast -w stop >/dev/null 2>&1 || true
+	bad=$(grep -lE 'ERROR SUMMARY: [1-9]' "$ECOMAI_TMP"/valgrind.*.log 2>/dev/null || true)
+	nlogs=$(ls "$ECOMAI_TMP"/valgrind.*.log 2>/dev/null | wc -l)
+	if [ -n "$bad" ]; then
+		log "valgrind reports errors in $(echo "$bad" | wc -l) of $nlogs processes:"
+		for f in $bad; do grep -vE '^==[0-9]+== *$' "$f" | head -60 >&2; done
+		failed=$((failed + 1))
+	else
+		log "valgrind: no errors in $nlogs server processes"
+	fi
+fi
+
 [ "$failed" -eq 0 ] || rc=1
 echo "$passed passed, $failed failed"
 exit $rc
