@@ -51,6 +51,11 @@ PG_FUNCTION_INFO_V1(ecomai_svec_entries);
 PG_FUNCTION_INFO_V1(ecomai_svec_nnz);
 PG_FUNCTION_INFO_V1(ecomai_svec_eq);
 PG_FUNCTION_INFO_V1(ecomai_svec_ne);
+PG_FUNCTION_INFO_V1(ecomai_svec_cmp);
+PG_FUNCTION_INFO_V1(ecomai_svec_lt);
+PG_FUNCTION_INFO_V1(ecomai_svec_le);
+PG_FUNCTION_INFO_V1(ecomai_svec_ge);
+PG_FUNCTION_INFO_V1(ecomai_svec_gt);
 PG_FUNCTION_INFO_V1(ecomai_svec_hash);
 PG_FUNCTION_INFO_V1(ecomai_svec_hash_extended);
 PG_FUNCTION_INFO_V1(ecomai_svec_dot_product);
@@ -605,7 +610,7 @@ ecomai_svec_nnz(PG_FUNCTION_ARGS)
 }
 
 /* ----------------------------------------------------------------
- * Equality and hashing: exact, on the canonical bytes
+ * Equality, ordering and hashing: exact, on the canonical representation
  * ---------------------------------------------------------------- */
 
 static bool
@@ -627,6 +632,63 @@ ecomai_svec_ne(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(!svec_equal(PG_GETARG_SVEC_P(0), PG_GETARG_SVEC_P(1)));
 }
 
+/*
+ * A total order for sorting (DISTINCT, GROUP BY, ORDER BY, btree indexes):
+ * entries compared in turn, key first, then value; a prefix sorts first.
+ * It is consistent with equality because values are never NaN or -0.
+ */
+static int
+svec_compare(SVec *a, SVec *b)
+{
+	const int64 *ka = SVEC_KEYS(a);
+	const int64 *kb = SVEC_KEYS(b);
+	const float8 *va = SVEC_VALS(a);
+	const float8 *vb = SVEC_VALS(b);
+	int32		n = Min(a->nnz, b->nnz);
+
+	for (int32 i = 0; i < n; i++)
+	{
+		if ((i & INTERRUPT_MASK) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (ka[i] != kb[i])
+			return ka[i] < kb[i] ? -1 : 1;
+		if (va[i] != vb[i])
+			return va[i] < vb[i] ? -1 : 1;
+	}
+	return (a->nnz > b->nnz) - (a->nnz < b->nnz);
+}
+
+Datum
+ecomai_svec_cmp(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(svec_compare(PG_GETARG_SVEC_P(0), PG_GETARG_SVEC_P(1)));
+}
+
+Datum
+ecomai_svec_lt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(svec_compare(PG_GETARG_SVEC_P(0), PG_GETARG_SVEC_P(1)) < 0);
+}
+
+Datum
+ecomai_svec_le(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(svec_compare(PG_GETARG_SVEC_P(0), PG_GETARG_SVEC_P(1)) <= 0);
+}
+
+Datum
+ecomai_svec_ge(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(svec_compare(PG_GETARG_SVEC_P(0), PG_GETARG_SVEC_P(1)) >= 0);
+}
+
+Datum
+ecomai_svec_gt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(svec_compare(PG_GETARG_SVEC_P(0), PG_GETARG_SVEC_P(1)) > 0);
+}
+
+/* Hash of the canonical bytes (equal vectors have equal bytes). */
 Datum
 ecomai_svec_hash(PG_FUNCTION_ARGS)
 {

@@ -73,8 +73,8 @@ CREATE OPERATOR @extschema@.<=> (
 COMMENT ON OPERATOR @extschema@.<=> (@extschema@.svec, @extschema@.svec) IS
     'cosine distance, 1 - cosine_similarity; NULL when either vector is empty';
 
--- Equality is exact (same keys, bit-identical values), and hashable: DISTINCT,
--- GROUP BY, UNION and hash joins work on svec columns.
+-- Equality is exact (same keys, bit-identical values), with hash and btree support:
+-- DISTINCT, GROUP BY, UNION, joins and indexes work on svec columns.
 CREATE FUNCTION @extschema@.svec_eq(a @extschema@.svec, b @extschema@.svec) RETURNS boolean
     AS 'MODULE_PATHNAME', 'ecomai_svec_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 CREATE FUNCTION @extschema@.svec_ne(a @extschema@.svec, b @extschema@.svec) RETURNS boolean
@@ -92,7 +92,8 @@ CREATE OPERATOR @extschema@.= (
     NEGATOR = OPERATOR(@extschema@.<>),
     RESTRICT = eqsel,
     JOIN = eqjoinsel,
-    HASHES
+    HASHES,
+    MERGES
 );
 CREATE OPERATOR @extschema@.<> (
     LEFTARG = @extschema@.svec,
@@ -103,6 +104,39 @@ CREATE OPERATOR @extschema@.<> (
     RESTRICT = neqsel,
     JOIN = neqjoinsel
 );
+
+-- A total order (entries compared in turn, key then value; a prefix first) so that
+-- count(DISTINCT), ORDER BY, sorted GROUP BY, PARTITION BY and btree indexes work.
+-- It has no geometric meaning.
+CREATE FUNCTION @extschema@.svec_cmp(a @extschema@.svec, b @extschema@.svec) RETURNS integer
+    AS 'MODULE_PATHNAME', 'ecomai_svec_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.svec_lt(a @extschema@.svec, b @extschema@.svec) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'ecomai_svec_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.svec_le(a @extschema@.svec, b @extschema@.svec) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'ecomai_svec_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.svec_ge(a @extschema@.svec, b @extschema@.svec) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'ecomai_svec_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.svec_gt(a @extschema@.svec, b @extschema@.svec) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'ecomai_svec_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE OPERATOR @extschema@.< (LEFTARG = @extschema@.svec, RIGHTARG = @extschema@.svec,
+    FUNCTION = @extschema@.svec_lt, COMMUTATOR = OPERATOR(@extschema@.>),
+    NEGATOR = OPERATOR(@extschema@.>=), RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR @extschema@.<= (LEFTARG = @extschema@.svec, RIGHTARG = @extschema@.svec,
+    FUNCTION = @extschema@.svec_le, COMMUTATOR = OPERATOR(@extschema@.>=),
+    NEGATOR = OPERATOR(@extschema@.>), RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR @extschema@.>= (LEFTARG = @extschema@.svec, RIGHTARG = @extschema@.svec,
+    FUNCTION = @extschema@.svec_ge, COMMUTATOR = OPERATOR(@extschema@.<=),
+    NEGATOR = OPERATOR(@extschema@.<), RESTRICT = scalargesel, JOIN = scalargejoinsel);
+CREATE OPERATOR @extschema@.> (LEFTARG = @extschema@.svec, RIGHTARG = @extschema@.svec,
+    FUNCTION = @extschema@.svec_gt, COMMUTATOR = OPERATOR(@extschema@.<),
+    NEGATOR = OPERATOR(@extschema@.<=), RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+CREATE OPERATOR CLASS @extschema@.svec_btree_ops DEFAULT FOR TYPE @extschema@.svec USING btree AS
+    OPERATOR 1 @extschema@.< ,
+    OPERATOR 2 @extschema@.<= ,
+    OPERATOR 3 @extschema@.= ,
+    OPERATOR 4 @extschema@.>= ,
+    OPERATOR 5 @extschema@.> ,
+    FUNCTION 1 @extschema@.svec_cmp(@extschema@.svec, @extschema@.svec);
 CREATE OPERATOR CLASS @extschema@.svec_hash_ops DEFAULT FOR TYPE @extschema@.svec USING hash AS
     OPERATOR 1 @extschema@.= (@extschema@.svec, @extschema@.svec),
     FUNCTION 1 @extschema@.svec_hash(@extschema@.svec),
