@@ -1,7 +1,7 @@
 -- Sparse vectors: every documented error, text/binary/dump round trips, corrupt binary input,
 -- agreement with the dense functions, svec_agg parallel = serial and the Citus replay.
 BEGIN;
-SELECT plan(92);
+SELECT plan(96);
 SET LOCAL search_path = public, ecomai;
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
@@ -270,6 +270,34 @@ SELECT is((SELECT count(*) FROM (SELECT grp, svec_agg(k, v) a FROM svec_rows GRO
            WHERE a = r), 13::bigint, 'svec_agg per group equals the SQL sum per key');
 SELECT is((SELECT svec_agg(k, v) FROM (SELECT * FROM svec_rows ORDER BY k DESC, v) t),
           (SELECT svec_agg(k, v) FROM svec_rows), 'the input order does not matter (integer values)');
+
+-- Every aggregation strategy gives the same vectors: sorted groups (the aggregate context is
+-- reset per group), hashing that spills to disk in batches, and mixed grouping sets.
+CREATE TEMP TABLE ref_by_grp AS
+SELECT grp, svec(array_agg(k), array_agg(s)) AS r
+FROM (SELECT grp, k, sum(v) s FROM svec_rows GROUP BY grp, k) t GROUP BY grp;
+CREATE TEMP TABLE ref_by_k AS
+SELECT k, svec(array_agg(grp::bigint), array_agg(s)) AS r
+FROM (SELECT k, grp, sum(v) s FROM svec_rows GROUP BY k, grp) t GROUP BY k;
+SET LOCAL enable_hashagg = off;
+SELECT is((SELECT count(*) FROM (SELECT grp, svec_agg(k, v) a FROM svec_rows GROUP BY grp) x
+           JOIN ref_by_grp USING (grp) WHERE a = r), 13::bigint, 'sorted GroupAggregate equals the reference');
+RESET enable_hashagg;
+SET LOCAL enable_sort = off;
+SET LOCAL work_mem = '64kB';
+SELECT ok(bool_or(plan ~ 'HashAggregate'), 'the per-key aggregate is hashed')
+FROM pg_temp.explain_lines('SELECT k, ecomai.svec_agg(grp, v) FROM svec_rows GROUP BY k') plan;
+SELECT is((SELECT count(*) FROM (SELECT k, svec_agg(grp, v) a FROM svec_rows GROUP BY k) x
+           FULL JOIN ref_by_k USING (k) WHERE a IS NOT DISTINCT FROM r), (SELECT count(*) FROM ref_by_k),
+    '5003 hashed groups spilling in batches under a small work_mem equal the reference');
+RESET work_mem;
+RESET enable_sort;
+SELECT is((SELECT count(*) FROM (SELECT grp, k % 3 AS m, svec_agg(k, v) a FROM svec_rows
+                                 GROUP BY GROUPING SETS ((grp), (k % 3), ())) x
+           WHERE (m IS NULL AND grp IS NOT NULL AND a = (SELECT r FROM ref_by_grp WHERE ref_by_grp.grp = x.grp))
+              OR (grp IS NULL AND m IS NOT NULL AND a = (SELECT svec_agg(k, v) FROM svec_rows WHERE k % 3 = x.m))
+              OR (grp IS NULL AND m IS NULL AND a = (SELECT svec_agg(k, v) FROM svec_rows))),
+    17::bigint, 'grouping sets: every set equals its own query');
 
 -- Parallel = serial.
 CREATE TEMP TABLE serial_result AS SELECT grp, svec_agg(k, v) AS s FROM svec_rows GROUP BY grp;
