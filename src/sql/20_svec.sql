@@ -162,3 +162,9 @@ CREATE AGGREGATE @extschema@.svec_agg(key bigint, value float8) (
 );
 COMMENT ON AGGREGATE @extschema@.svec_agg(bigint, float8) IS
     'sparse vector of the values summed per key; rows with a NULL key or value skipped; NULL when no rows';
+
+COMMENT ON FUNCTION @extschema@.svec_cmp(@extschema@.svec, @extschema@.svec) IS
+    'btree support: -1, 0 or 1 in the svec sort order (entries in turn, key then value)';
+COMMENT ON FUNCTION @extschema@.svec_hash(@extschema@.svec) IS 'hash support: hash of the canonical entries';
+COMMENT ON FUNCTION @extschema@.svec_hash_extended(@extschema@.svec, bigint) IS
+    'hash support: 64-bit seeded hash of the canonical entries';
