@@ -13,7 +13,7 @@ GROUP BY customer_id;
 
 \echo '-- What does a basket look like, and how many distinct products does a customer buy?'
 SELECT customer_id, svec_nnz(basket) AS products, basket
-FROM baskets WHERE customer_id IN (42, 4242) ORDER BY customer_id;
+FROM baskets WHERE customer_id IN (4242, 9321) ORDER BY customer_id;
 SELECT min(svec_nnz(basket)) AS min_products, round(avg(svec_nnz(basket)), 1) AS avg_products,
        max(svec_nnz(basket)) AS max_products, count(*) AS customers
 FROM baskets;

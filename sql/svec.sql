@@ -63,6 +63,11 @@ FROM (VALUES ('{1:2}'::svec), ('{1:2.0}'), ('{2:1}'), ('{}'), ('{ }')) t(v);
 -- The sort order (for DISTINCT, ORDER BY, btree indexes) compares entries in turn, key then value.
 SELECT v FROM (VALUES ('{2:1}'::svec), ('{1:2}'), ('{}'), ('{1:2,5:1}'), ('{1:-3}')) t(v) ORDER BY v;
 
+-- Arrays and rows of svecs quote the text form and read it back.
+SELECT ARRAY['{1:2,3:4}'::svec, '{}'] AS arr,
+       (ARRAY['{1:2,3:4}'::svec, '{}']::text::svec[])[1] AS first_back,
+       ROW(7, '{1:0.5}'::svec)::text AS rec;
+
 -- svec_agg: values add up per key; rows with a NULL key or value are skipped.
 CREATE TEMP TABLE svec_lines (cust int, product bigint, qty float8);
 INSERT INTO svec_lines VALUES
