@@ -1,7 +1,7 @@
 -- Sparse vectors: every documented error, text/binary/dump round trips, corrupt binary input,
 -- agreement with the dense functions, svec_agg parallel = serial and the Citus replay.
 BEGIN;
-SELECT plan(96);
+SELECT plan(97);
 SET LOCAL search_path = public, ecomai;
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
@@ -298,6 +298,14 @@ SELECT is((SELECT count(*) FROM (SELECT grp, k % 3 AS m, svec_agg(k, v) a FROM s
               OR (grp IS NULL AND m IS NOT NULL AND a = (SELECT svec_agg(k, v) FROM svec_rows WHERE k % 3 = x.m))
               OR (grp IS NULL AND m IS NULL AND a = (SELECT svec_agg(k, v) FROM svec_rows))),
     17::bigint, 'grouping sets: every set equals its own query');
+
+-- As a window aggregate over a moving frame (restarted for every row, its context reset).
+SELECT is((SELECT count(*) FROM (
+              SELECT g, svec_agg(g % 5, g) OVER (ORDER BY g ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS w
+              FROM generate_series(1, 2000) g) x
+           WHERE w = svec((ARRAY[g % 5, (g - 1) % 5, (g - 2) % 5])[1:least(g, 3)],
+                          (ARRAY[g, g - 1, g - 2]::float8[])[1:least(g, 3)])),
+    2000::bigint, 'moving-frame window: each row''s vector is the sum of its three rows');
 
 -- Parallel = serial.
 CREATE TEMP TABLE serial_result AS SELECT grp, svec_agg(k, v) AS s FROM svec_rows GROUP BY grp;
