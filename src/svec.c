@@ -877,6 +877,149 @@ sparse_sums(const SVec *a, const SVec *b)
 	return s;
 }
 
+/*
+ * The one-fixed-vector case.  "ORDER BY basket <=> $1" and "cosine(basket,
+ * const)" compare every row with the same vector.  After that vector has
+ * come back, content-equal, we keep a copy with its sum of squares and a
+ * dense table over its key range, and the per-row work becomes one pass over
+ * the other vector with direct lookups, instead of a merge whose every step
+ * waits for the previous one.  The products are added in the same order
+ * (ascending shared keys) as the merge does, so the results are identical.
+ * Every use compares the whole argument with the copy, so a cache hit is
+ * never a guess.
+ */
+#define FIXED_MAX_BYTES		(1024 * 1024)	/* larger vectors are not copied */
+#define FIXED_MAX_RANGE		(1 << 20)		/* dense table of at most 8 MB */
+
+typedef struct FixedArgCache
+{
+	const void *seen[2];		/* each argument's pointer in the previous call */
+	int			argno;			/* position of the cached vector, -1 when none */
+	SVec	   *vec;			/* the copy (in fn_mcxt) */
+	double		sumsq;			/* sum of squares of its values */
+	bool		hit;			/* it has come back at least once */
+	int64		kmin;			/* dense table: dense[k - kmin] for k in range */
+	uint64		range;			/* 0 when there is no table */
+	float8	   *dense;
+} FixedArgCache;
+
+/* Remember v (argument argno) as the fixed vector. */
+static void
+fixed_remember(FixedArgCache *c, MemoryContext mcxt, const SVec *v, int argno)
+{
+	if (c->vec)
+		pfree(c->vec);
+	if (c->dense)
+		pfree(c->dense);
+	c->vec = MemoryContextAlloc(mcxt, VARSIZE(v));
+	memcpy(c->vec, v, VARSIZE(v));
+	c->argno = argno;
+	c->sumsq = sum_squares(SVEC_VALS(v), v->nnz, 1.0);
+	c->hit = false;
+	c->range = 0;
+	c->dense = NULL;
+}
+
+/* Build the dense table of the cached vector if its key range is compact enough. */
+static void
+fixed_build_table(FixedArgCache *c, MemoryContext mcxt)
+{
+	const SVec *v = c->vec;
+	const int64 *k = SVEC_KEYS(v);
+	const float8 *x = SVEC_VALS(v);
+	uint64		range;
+
+	c->hit = true;
+	if (v->nnz == 0)
+		return;
+	range = (uint64) k[v->nnz - 1] - (uint64) k[0] + 1;
+	if (range == 0 || range > FIXED_MAX_RANGE || range > Max((uint64) v->nnz * 16, 4096))
+		return;
+	c->dense = MemoryContextAllocZero(mcxt, range * sizeof(float8));
+	c->kmin = k[0];
+	c->range = range;
+	for (int32 i = 0; i < v->nnz; i++)
+		c->dense[(uint64) k[i] - (uint64) c->kmin] = x[i];
+}
+
+/* sum over shared keys of o[k] * fixed[k], by table lookup, in ascending key order. */
+static double
+fixed_dot(const FixedArgCache *c, const SVec *o)
+{
+	const int64 *k = SVEC_KEYS(o);
+	const float8 *x = SVEC_VALS(o);
+	double		d = 0;
+	int32		i = 0;
+
+	while (i < o->nnz)
+	{
+		int32		stop = Min(o->nnz, i + INTERRUPT_MASK + 1);
+
+		CHECK_FOR_INTERRUPTS();
+		for (; i < stop; i++)
+		{
+			uint64		off = (uint64) k[i] - (uint64) c->kmin;
+
+			/* an absent key reads 0 and adds +-0: the sum is unchanged, as in the merge */
+			if (off < c->range)
+				d += x[i] * c->dense[off];
+		}
+	}
+	return d;
+}
+
+/* The sums for a pair of arguments, through the fixed-vector cache when one repeats. */
+static SparseSums
+pair_sums(FunctionCallInfo fcinfo)
+{
+	const void *pa = DatumGetPointer(PG_GETARG_DATUM(0));
+	const void *pb = DatumGetPointer(PG_GETARG_DATUM(1));
+	SVec	   *a = PG_GETARG_SVEC_P(0);
+	SVec	   *b = PG_GETARG_SVEC_P(1);
+	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
+	FixedArgCache *c = (FixedArgCache *) fcinfo->flinfo->fn_extra;
+
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(mcxt, sizeof(FixedArgCache));
+		c->argno = -1;
+		fcinfo->flinfo->fn_extra = c;
+	}
+	if (c->argno >= 0)
+	{
+		SVec	   *v = c->argno == 1 ? b : a;
+
+		if (VARSIZE(v) == VARSIZE(c->vec) && memcmp(v, c->vec, VARSIZE(v)) == 0)
+		{
+			SVec	   *o = c->argno == 1 ? a : b;
+			SparseSums	s = {0, 0, 0, 1.0, 1.0, 0};
+			double		so;
+
+			if (!c->hit)
+				fixed_build_table(c, mcxt);
+			if (c->range > 0)
+			{
+				s.ab = fixed_dot(c, o);
+				so = sum_squares(SVEC_VALS(o), o->nnz, 1.0);
+				s.aa = c->argno == 1 ? so : c->sumsq;
+				s.bb = c->argno == 1 ? c->sumsq : so;
+				if (likely(isfinite(s.ab) && isfinite(s.aa) && isfinite(s.bb) &&
+						   s.aa > TINY_SUM_OF_SQUARES && s.bb > TINY_SUM_OF_SQUARES))
+					return s;
+			}
+			return sparse_sums(a, b);
+		}
+	}
+	/* a pointer that repeats is a constant, a parameter or an outer row: remember it */
+	if (pb == c->seen[1] && VARSIZE(b) <= FIXED_MAX_BYTES)
+		fixed_remember(c, mcxt, b, 1);
+	else if (pa == c->seen[0] && VARSIZE(a) <= FIXED_MAX_BYTES)
+		fixed_remember(c, mcxt, a, 0);
+	c->seen[0] = pa;
+	c->seen[1] = pb;
+	return sparse_sums(a, b);
+}
+
 /* Cosine from the sums, or false when a vector is zero (same arithmetic as dense.c). */
 static bool
 cosine_of(SparseSums s, double *result)
@@ -907,7 +1050,7 @@ ecomai_svec_cosine_similarity(PG_FUNCTION_ARGS)
 {
 	double		c;
 
-	if (!cosine_of(sparse_sums(PG_GETARG_SVEC_P(0), PG_GETARG_SVEC_P(1)), &c))
+	if (!cosine_of(pair_sums(fcinfo), &c))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(c);
 }
@@ -918,7 +1061,7 @@ ecomai_svec_cosine_distance(PG_FUNCTION_ARGS)
 {
 	double		c;
 
-	if (!cosine_of(sparse_sums(PG_GETARG_SVEC_P(0), PG_GETARG_SVEC_P(1)), &c))
+	if (!cosine_of(pair_sums(fcinfo), &c))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(1.0 - c);
 }
@@ -927,7 +1070,7 @@ ecomai_svec_cosine_distance(PG_FUNCTION_ARGS)
 Datum
 ecomai_svec_dot_product(PG_FUNCTION_ARGS)
 {
-	SparseSums	s = sparse_sums(PG_GETARG_SVEC_P(0), PG_GETARG_SVEC_P(1));
+	SparseSums	s = pair_sums(fcinfo);
 	double		r = s.ab * s.scale_a * s.scale_b;
 
 	if (!isfinite(r))

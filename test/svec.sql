@@ -1,7 +1,7 @@
 -- Sparse vectors: every documented error, text/binary/dump round trips, corrupt binary input,
 -- agreement with the dense functions, svec_agg parallel = serial and the Citus replay.
 BEGIN;
-SELECT plan(97);
+SELECT plan(100);
 SET LOCAL search_path = public, ecomai;
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
@@ -253,6 +253,39 @@ SELECT is((SELECT abs(dot_product(s, l) - dot_product(ds, dl)) <= 1e-12 * abs(do
                                           ORDER BY d)::float8[] FROM generate_series(1, 2000) d) AS ds,
                         array_agg(1.0 / g ORDER BY g)::float8[] AS dl
                  FROM generate_series(1, 2000) g) q), true, 'short against long vector: binary-search path agrees');
+
+-- One fixed vector against every row (a constant, a parameter, an outer row) takes the
+-- table-lookup path after the first rows: identical results to a fresh call each time.
+CREATE FUNCTION pg_temp.fresh(fn text, a svec, b svec) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE r float8;
+BEGIN
+    EXECUTE format('SELECT ecomai.%I($1, $2)', fn) INTO r USING a, b;   -- a new plan: no cache
+    RETURN r;
+END $$;
+CREATE TEMP TABLE fixed_q AS
+SELECT 1 AS n, sa AS q FROM pairs WHERE i = 2                                    -- compact keys 1..64
+UNION ALL SELECT 2, svec(ARRAY[5, 9, 1000000000000]::bigint[], ARRAY[1, 2, 3])    -- wide range: no table
+UNION ALL SELECT 3, '{3:1e200,7:1e200}'::svec                                     -- overflows: rescaled path
+UNION ALL SELECT 4, '{}'::svec;
+SELECT is((SELECT count(*) FROM fixed_q f, LATERAL (
+               SELECT p.sa, cosine_similarity(p.sa, f.q) AS c1, cosine_similarity(f.q, p.sa) AS c2,
+                      dot_product(p.sa, f.q) AS d1, p.sa <=> f.q AS e1
+               FROM pairs p) x
+           WHERE c1 IS DISTINCT FROM pg_temp.fresh('cosine_similarity', x.sa, f.q)
+              OR c2 IS DISTINCT FROM pg_temp.fresh('cosine_similarity', f.q, x.sa)
+              OR d1 IS DISTINCT FROM pg_temp.fresh('dot_product', x.sa, f.q)
+              OR e1 IS DISTINCT FROM pg_temp.fresh('cosine_distance', x.sa, f.q)), 0::bigint,
+    'fixed-vector path: bit-identical to a fresh call (compact, wide, overflowing and empty fixed vectors)');
+SELECT is((SELECT array_agg(i ORDER BY d, i) FROM (SELECT i, pg_temp.fresh('cosine_distance', sa, (SELECT q FROM fixed_q WHERE n = 1)) d
+           FROM pairs ORDER BY 2, 1 LIMIT 10) t),
+          (SELECT array_agg(i ORDER BY d, i) FROM (SELECT i, sa <=> (SELECT q FROM fixed_q WHERE n = 1) AS d
+           FROM pairs ORDER BY sa <=> (SELECT q FROM fixed_q WHERE n = 1), i LIMIT 10) t),
+    'ORDER BY <=> LIMIT 10 with a fixed vector finds the same neighbours as fresh calls');
+-- a vector rebuilt per row reuses the same memory with new content: never mistaken for the cached one
+SELECT is((SELECT count(*) FROM pairs p
+           WHERE cosine_similarity(p.sa, svec(ARRAY[p.i % 64 + 1, 3]::bigint[], ARRAY[p.i, 2]::float8[]))
+                 IS DISTINCT FROM pg_temp.fresh('cosine_similarity', p.sa, svec(ARRAY[p.i % 64 + 1, 3]::bigint[], ARRAY[p.i, 2]::float8[]))),
+    0::bigint, 'a per-row vector at a reused address is compared by content');
 
 ------------------------------------------------------------------------------------------
 -- svec_agg against a reference: SQL's own GROUP BY sum, with integer values (exact sums),
