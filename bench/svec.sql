@@ -1,10 +1,12 @@
 -- Benchmark: cosine between each of N baskets and one fixed basket, ecomai.svec against the
--- plain-SQL way (unnest both baskets, join on the key, sum).  Run by bench/svec.sh.
+-- plain-SQL way (unnest both baskets, join on the key, sum).  Run by bench/svec.sh after
+-- bench/timing.sql (bench.median_ms: median of 5 runs after a warm-up; builds: 1 run after one).
 \set ON_ERROR_STOP on
 \pset footer off
 SET search_path = ecomai, public;
 SET max_parallel_workers_per_gather = 0;   -- both sides on one core
 SET work_mem = '256MB';
+SET jit = off;                             -- as bench/dense.sh: compare the executors, not JIT
 SELECT setseed(0.42);
 
 -- ~20 items per basket out of a 2,000-product catalogue, quantities 1..3.
@@ -13,21 +15,11 @@ SELECT c AS customer_id, (1 + floor(random() * 2000))::bigint AS product_id, (1 
 FROM generate_series(1, :baskets) c, generate_series(1, 15 + (c % 11)) i;
 ANALYZE bench_items;
 
-CREATE FUNCTION pg_temp.best_ms(q text, runs int DEFAULT 3) RETURNS float8 LANGUAGE plpgsql AS $$
-DECLARE t0 timestamptz; best float8 := 'Infinity';
-BEGIN
-    FOR i IN 1 .. runs LOOP
-        t0 := clock_timestamp();
-        EXECUTE q;
-        best := least(best, 1000 * extract(epoch FROM clock_timestamp() - t0));
-    END LOOP;
-    RETURN best;
-END $$;
 
 -- The two stored forms of the same baskets: an svec column, and key/value arrays.
-SELECT pg_temp.best_ms('CREATE TEMP TABLE tmp_s AS SELECT customer_id, ecomai.svec_agg(product_id, qty) AS basket
+SELECT bench.median_ms('CREATE TEMP TABLE tmp_s AS SELECT customer_id, ecomai.svec_agg(product_id, qty) AS basket
                         FROM bench_items GROUP BY customer_id; DROP TABLE tmp_s', 1) AS build_svec_ms \gset
-SELECT pg_temp.best_ms('CREATE TEMP TABLE tmp_a AS SELECT customer_id, array_agg(product_id ORDER BY product_id) AS keys,
+SELECT bench.median_ms('CREATE TEMP TABLE tmp_a AS SELECT customer_id, array_agg(product_id ORDER BY product_id) AS keys,
                         array_agg(qty ORDER BY product_id) AS vals FROM (SELECT customer_id, product_id, sum(qty) AS qty
                         FROM bench_items GROUP BY 1, 2) t GROUP BY customer_id; DROP TABLE tmp_a', 1) AS build_arrays_ms \gset
 CREATE TABLE bench_svec AS
@@ -53,20 +45,20 @@ SELECT (SELECT sum(cosine_similarity(basket, :'q'::svec)) FROM bench_svec) AS sv
                    / (sqrt((SELECT sum(v * v) FROM unnest(b.vals) v)) * sqrt((SELECT sum(v * v) FROM unnest(:'qv'::float8[]) v))))
         FROM bench_arr b) AS sql_sum;
 
-SELECT pg_temp.best_ms(format($q$SELECT sum(ecomai.cosine_similarity(basket, %L::ecomai.svec)) FROM bench_svec$q$, :'q'))
+SELECT bench.median_ms(format($q$SELECT sum(ecomai.cosine_similarity(basket, %L::ecomai.svec)) FROM bench_svec$q$, :'q'))
     AS svec_ms \gset
-SELECT pg_temp.best_ms(format($q$SELECT sum(coalesce((SELECT sum(x.v * y.v) FROM unnest(b.keys, b.vals) x(k, v)
+SELECT bench.median_ms(format($q$SELECT sum(coalesce((SELECT sum(x.v * y.v) FROM unnest(b.keys, b.vals) x(k, v)
                                   JOIN unnest(%1$L::bigint[], %2$L::float8[]) y(k, v) ON x.k = y.k), 0)
                        / (sqrt((SELECT sum(v * v) FROM unnest(b.vals) v)) * sqrt((SELECT sum(v * v) FROM unnest(%2$L::float8[]) v))))
                        FROM bench_arr b$q$, :'qk', :'qv')) AS sql_ms \gset
 -- The relational variant: join the order lines to the fixed basket's lines, sum per customer.
-SELECT pg_temp.best_ms(format($q$WITH q AS (SELECT key, value FROM ecomai.svec_entries(%L::ecomai.svec)),
+SELECT bench.median_ms(format($q$WITH q AS (SELECT key, value FROM ecomai.svec_entries(%L::ecomai.svec)),
                        lines AS (SELECT customer_id, product_id, sum(qty) AS qty FROM bench_items GROUP BY 1, 2),
                        norms AS (SELECT customer_id, sqrt(sum(qty * qty)) AS n FROM lines GROUP BY 1),
                        dots AS (SELECT customer_id, sum(qty * value) AS d FROM lines JOIN q ON q.key = lines.product_id GROUP BY 1)
                        SELECT sum(coalesce(d, 0) / (n * (SELECT sqrt(sum(value * value)) FROM q)))
                        FROM norms LEFT JOIN dots USING (customer_id)$q$, :'q')) AS join_ms \gset
-SELECT pg_temp.best_ms(format($q$SELECT customer_id FROM bench_svec ORDER BY basket OPERATOR(ecomai.<=>) %L::ecomai.svec LIMIT 10$q$, :'q'))
+SELECT bench.median_ms(format($q$SELECT customer_id FROM bench_svec ORDER BY basket OPERATOR(ecomai.<=>) %L::ecomai.svec LIMIT 10$q$, :'q'))
     AS top10_ms \gset
 
 SELECT round(:svec_ms::numeric, 1) AS svec_cosine_ms,
