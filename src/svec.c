@@ -901,6 +901,7 @@ typedef struct FixedArgCache
 	SVec	   *vec;			/* the copy (in fn_mcxt) */
 	double		sumsq;			/* sum of squares of its values */
 	bool		hit;			/* it has come back at least once */
+	int			wasted;			/* copies in a row that never came back */
 	int64		kmin;			/* dense table: dense[k - kmin] for k in range */
 	uint64		range;			/* 0 when there is no table */
 	float8	   *dense;
@@ -911,7 +912,11 @@ static void
 fixed_remember(FixedArgCache *c, MemoryContext mcxt, const SVec *v, int argno)
 {
 	if (c->vec)
+	{
+		/* a repeating address with changing contents: after a few, stop copying */
+		c->wasted = c->hit ? 0 : c->wasted + 1;
 		pfree(c->vec);
+	}
 	if (c->dense)
 		pfree(c->dense);
 	c->vec = MemoryContextAlloc(mcxt, VARSIZE(v));
@@ -1014,10 +1019,13 @@ pair_sums(FunctionCallInfo fcinfo)
 		}
 	}
 	/* a pointer that repeats is a constant, a parameter or an outer row: remember it */
-	if (pb == c->seen[1] && VARSIZE(b) <= FIXED_MAX_BYTES)
-		fixed_remember(c, mcxt, b, 1);
-	else if (pa == c->seen[0] && VARSIZE(a) <= FIXED_MAX_BYTES)
-		fixed_remember(c, mcxt, a, 0);
+	if (c->wasted < 8)
+	{
+		if (pb == c->seen[1] && VARSIZE(b) <= FIXED_MAX_BYTES)
+			fixed_remember(c, mcxt, b, 1);
+		else if (pa == c->seen[0] && VARSIZE(a) <= FIXED_MAX_BYTES)
+			fixed_remember(c, mcxt, a, 0);
+	}
 	c->seen[0] = pa;
 	c->seen[1] = pb;
 	return sparse_sums(a, b);
