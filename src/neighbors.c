@@ -311,67 +311,41 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 						qend = v->cptr[u + 1];
 
 			CHECK_FOR_INTERRUPTS();
+			/*
+			 * One loop per kind of sums, so that the hot loop of each measure
+			 * does only its own arithmetic.  Each visits the rows b that have
+			 * column u, counting b and remembering it when first touched.
+			 */
+#define FOR_EACH_ROW_OF_COLUMN(body) \
+			for (q = v->cptr[u]; q < qend; q++) \
+			{ \
+				int32		b = v->cidx[q]; \
+				double		y = cv[q]; \
+				\
+				if (cnt[b]++ == 0) \
+					touched[nt++] = b; \
+				body; \
+			}
 			switch (sums)
 			{
 				case SUMS_COUNT:
-					for (q = v->cptr[u]; q < qend; q++)
-					{
-						int32		b = v->cidx[q];
-
-						if (cnt[b]++ == 0)
-							touched[nt++] = b;
-					}
+					FOR_EACH_ROW_OF_COLUMN((void) y);
 					break;
 				case SUMS_DOT:
-					for (q = v->cptr[u]; q < qend; q++)
-					{
-						int32		b = v->cidx[q];
-
-						if (cnt[b]++ == 0)
-							touched[nt++] = b;
-						sxy[b] += x * cv[q];
-					}
+					FOR_EACH_ROW_OF_COLUMN(sxy[b] += x * y);
 					break;
 				case SUMS_DOT_NORMS:
-					for (q = v->cptr[u]; q < qend; q++)
-					{
-						int32		b = v->cidx[q];
-						double		y = cv[q];
-
-						if (cnt[b]++ == 0)
-							touched[nt++] = b;
-						sxy[b] += x * y;
-						sxx[b] += x * x;
-						syy[b] += y * y;
-					}
+					FOR_EACH_ROW_OF_COLUMN(sxy[b] += x * y; sxx[b] += x * x; syy[b] += y * y);
 					break;
 				case SUMS_FULL:
-					for (q = v->cptr[u]; q < qend; q++)
-					{
-						int32		b = v->cidx[q];
-						double		y = cv[q];
-
-						if (cnt[b]++ == 0)
-							touched[nt++] = b;
-						sxy[b] += x * y;
-						sx[b] += x;
-						sy[b] += y;
-						sxx[b] += x * x;
-						syy[b] += y * y;
-					}
+					FOR_EACH_ROW_OF_COLUMN(sxy[b] += x * y; sx[b] += x; sy[b] += y;
+										   sxx[b] += x * x; syy[b] += y * y);
 					break;
 				case SUMS_SQDIFF:
-					for (q = v->cptr[u]; q < qend; q++)
-					{
-						int32		b = v->cidx[q];
-						double		d = x - cv[q];
-
-						if (cnt[b]++ == 0)
-							touched[nt++] = b;
-						sxy[b] += d * d;
-					}
+					FOR_EACH_ROW_OF_COLUMN(sxy[b] += (x - y) * (x - y));
 					break;
 			}
+#undef FOR_EACH_ROW_OF_COLUMN
 		}
 
 		/* score the touched rows */
@@ -387,17 +361,10 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 			{
 				case NBR_COSINE:
 				case NBR_ADJUSTED_COSINE:
-					{
-						double		den = p->common ? sqrt(sxx[b] * syy[b]) : sqrt(sq[a]) * sqrt(sq[b]);
-
-						if (!(den > 0))
-							continue;
-						sim = sxy[b] / den;
-					}
-					break;
 				case NBR_PEARSON:
-					if (p->common)
+					if (p->measure == NBR_PEARSON && p->common)
 					{
+						/* correlation over the co-rated entries, means over them too */
 						double		num = sxy[b] - sx[b] * sy[b] / n;
 						double		va = sxx[b] - sx[b] * sx[b] / n;
 						double		vb = syy[b] - sy[b] * sy[b] / n;
@@ -408,7 +375,8 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 					}
 					else
 					{
-						double		den = sqrt(sq[a]) * sqrt(sq[b]);
+						/* a cosine of (possibly centred) values, norms over all or common entries */
+						double		den = p->common ? sqrt(sxx[b] * syy[b]) : sqrt(sq[a]) * sqrt(sq[b]);
 
 						if (!(den > 0))
 							continue;
