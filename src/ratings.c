@@ -70,6 +70,8 @@ typedef struct IdNumbering
 	int64	   *ids;			/* [n] id of provisional index */
 	int			n;
 	int			cap;
+	int64		last_id;		/* the id numbered last, and its index: rows */
+	int32		last_index;		/* often come grouped by customer or order */
 } IdNumbering;
 
 /* Loader state: the memory held so far, for the ecomai.max_memory check. */
@@ -120,8 +122,11 @@ static inline int32
 number_id(Loader *ld, IdNumbering *num, int64 id, const char *colname)
 {
 	bool		found;
-	IdEntry    *e = idmap_insert(num->map, id, &found);
+	IdEntry    *e;
 
+	if (num->n > 0 && id == num->last_id)
+		return num->last_index;
+	e = idmap_insert(num->map, id, &found);
 	if (!found)
 	{
 		if (num->n == PG_INT32_MAX - 1)
@@ -141,6 +146,8 @@ number_id(Loader *ld, IdNumbering *num, int64 id, const char *colname)
 		e->index = num->n;
 		num->ids[num->n++] = id;
 	}
+	num->last_id = id;
+	num->last_index = e->index;
 	return e->index;
 }
 
