@@ -372,6 +372,7 @@ ecomai_ratings_load(Oid relid, const char *user_col, const char *item_col,
 
 	idmap_destroy(users.map);
 	idmap_destroy(items.map);
+	ld.held -= Min(ld.held, (Size) (users.cap + items.cap) * 32);
 
 	r = palloc0(sizeof(EcomaiRatings));
 	r->implicit = (value_col == NULL);
