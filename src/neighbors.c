@@ -300,6 +300,7 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 	if (p->measure == NBR_ADJUSTED_COSINE || (p->measure == NBR_PEARSON && !p->common))
 		extra += 2 * sizeof(double) * (Size) v->rptr[nrows];
 	ecomai_check_memory(loaded_bytes + extra, what);
+	elog(DEBUG1, "%s: working set %zu kB", what, (loaded_bytes + extra) / 1024);
 
 	centre_values(v, p, &rv, &cv);
 	acc = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * lay.width * (Size) nrows);

@@ -80,6 +80,7 @@ typedef struct Loader
 	MemoryContext cxt;
 	const char *what;
 	Size		held;
+	Size		peak;			/* largest "held", for the DEBUG1 report */
 } Loader;
 
 /* Account for "bytes" more memory, failing cleanly beyond ecomai.max_memory. */
@@ -88,6 +89,7 @@ loader_reserve(Loader *ld, Size bytes)
 {
 	ecomai_check_memory(ld->held + bytes, ld->what);
 	ld->held += bytes;
+	ld->peak = Max(ld->peak, ld->held);
 }
 
 /* Allocate an accounted array in the caller's context. */
@@ -311,6 +313,7 @@ ecomai_ratings_load(Oid relid, const char *user_col, const char *item_col,
 	ld.cxt = CurrentMemoryContext;
 	ld.what = what;
 	ld.held = 0;
+	ld.peak = 0;
 	users.map = idmap_create(ld.cxt, 1024, NULL);
 	items.map = idmap_create(ld.cxt, 1024, NULL);
 
@@ -536,5 +539,7 @@ ecomai_ratings_load(Oid relid, const char *user_col, const char *item_col,
 	}
 
 	r->bytes = ld.held;
+	elog(DEBUG1, "%s: read %lld rows: %d users, %d items, %lld cells; %zu kB held, %zu kB at the peak of loading",
+		 what, (long long) n, nu, ni, (long long) nnz, r->bytes / 1024, ld.peak / 1024);
 	return r;
 }
