@@ -2,7 +2,7 @@
 -- orientation symmetry, NULL handling, privileges, row-level security, memory bound, timeout,
 -- and every documented error.
 BEGIN;
-SELECT plan(52);
+SELECT plan(53);
 
 -- A small random source: 40 users, 12 items, repeated pairs (summed), NULL rows (skipped).
 -- Values are multiples of 1/4 so that sums of products are exact in double precision and a
@@ -152,6 +152,17 @@ FROM ((SELECT * FROM ecomai.item_neighbors('"Odd Source"', 'User Id', 'ITEM', 'a
       UNION ALL
       (SELECT * FROM ecomai.item_neighbors('nb_src', 'u', 'i', 'v', k => 1000)
        EXCEPT ALL SELECT * FROM ecomai.item_neighbors('"Odd Source"', 'User Id', 'ITEM', 'a"b', k => 1000))) d;
+
+-- 29: extreme and negative ids keep their order (dense indexes follow id order) and values
+CREATE TEMP TABLE nb_ext (u bigint, i bigint);
+INSERT INTO nb_ext VALUES (-9223372036854775808, 9223372036854775807), (-9223372036854775808, -5),
+    (-9223372036854775808, 0), (7, 9223372036854775807), (7, -5), (7, 0);
+SELECT results_eq(
+    $$SELECT item, neighbor, similarity, support FROM ecomai.item_neighbors('nb_ext', 'u', 'i', measure => 'jaccard')$$,
+    $$VALUES (-5::bigint, 0::bigint, 1::float8, 2), (-5, 9223372036854775807, 1, 2),
+             (0, -5, 1, 2), (0, 9223372036854775807, 1, 2),
+             (9223372036854775807, -5, 1, 2), (9223372036854775807, 0, 1, 2)$$,
+    'int64 extremes as ids; ties by neighbour id ascending, negative ids first');
 
 -- Documented errors (SQLSTATE and message)
 SELECT throws_ok($$SELECT * FROM ecomai.item_neighbors('nb_src', 'u', 'sku')$$,
