@@ -8,8 +8,9 @@
  * orientations are then built by counting sorts (O(rows), interruptible):
  * scattering by item and then by user leaves every user row sorted by item,
  * so repeated (user, item) rows are adjacent and merge in one pass.  Peak
- * memory is about 28 bytes per source row plus 16 per distinct id, checked
- * against ecomai.max_memory before every allocation.
+ * memory is 28 bytes per source row plus the slack of the doubling row
+ * buffer (up to 16 more) plus about 40 per distinct id, checked against
+ * ecomai.max_memory before every allocation.
  */
 #include "postgres.h"
 
