@@ -1,0 +1,558 @@
+/*
+ * neighbors.c
+ *	  Item-item and user-user neighbourhoods: the top-k most similar items (or
+ *	  users) of every item (user), from a (user, item[, value]) relation.
+ *
+ * The relation is loaded once into compressed sparse rows in both
+ * orientations (ratings.c).  Then, for each row a (an item, for
+ * item_neighbors), a sparse product visits every row b that shares a column
+ * with a (a user who bought both) and accumulates the per-pair sums that the
+ * measure needs in dense per-row accumulators; the touched rows are scored
+ * and offered to a bounded top-k heap (topk.h), and the accumulators of the
+ * touched rows only are cleared.  Memory is O(nonzeros + rows * k): the full
+ * row x row similarity matrix never exists.  The work is
+ * sum over columns of (column length)^2, the same as SciPy's X @ X.T.
+ *
+ * The measures are defined in docs/neighbors.md; the code follows those
+ * definitions term by term.  Per-entry centring (adjusted_cosine, and
+ * pearson over 'all') is applied to the stored values before the product,
+ * so those measures reduce to a cosine of centred values.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/tuplestore.h"
+
+#include "ecomai.h"
+#include "ratings.h"
+#include "topk.h"
+
+PG_FUNCTION_INFO_V1(ecomai_item_neighbors);
+PG_FUNCTION_INFO_V1(ecomai_user_neighbors);
+
+/*
+ * A centred variance below this fraction of the sum of squares is rounding
+ * noise of a constant vector, not a variance: such a pair has no Pearson
+ * correlation.
+ */
+#define NBR_CONSTANT_EPS 1e-12
+
+typedef enum NbrMeasure
+{
+	NBR_COSINE,
+	NBR_ADJUSTED_COSINE,
+	NBR_PEARSON,
+	NBR_MSD,
+	NBR_JACCARD
+} NbrMeasure;
+
+/* What the per-pair accumulators hold. */
+typedef enum NbrSums
+{
+	SUMS_COUNT,					/* n */
+	SUMS_DOT,					/* n, sum xy */
+	SUMS_DOT_NORMS,				/* n, sum xy, sum x^2, sum y^2 */
+	SUMS_FULL,					/* n, sum xy, sum x, sum y, sum x^2, sum y^2 */
+	SUMS_SQDIFF					/* n, sum (x - y)^2 */
+} NbrSums;
+
+typedef struct NbrParams
+{
+	int			k;
+	NbrMeasure	measure;
+	bool		common;			/* over = 'common' */
+	int			min_support;
+	double		shrinkage;
+} NbrParams;
+
+/* One orientation of the matrix: rows are the entities whose neighbours we want. */
+typedef struct NbrView
+{
+	int			nrows;
+	const int64 *row_ids;
+	const int64 *rptr;			/* row -> columns */
+	const int32 *ridx;
+	const double *rval;
+	const double *row_means;
+	int			ncols;
+	const int64 *cptr;			/* column -> rows */
+	const int32 *cidx;
+	const double *cval;
+	const double *col_means;
+} NbrView;
+
+/* Read a text argument that must not be NULL. */
+static char *
+text_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/* Parse and validate the parameters k, measure, over, min_support, shrinkage. */
+static NbrParams
+parse_params(FunctionCallInfo fcinfo)
+{
+	NbrParams	p;
+	char	   *measure;
+	char	   *over;
+	int			i;
+
+	for (i = 0; i < 9; i++)
+	{
+		static const char *const names[] = {"source", "user_col", "item_col", NULL, "k",
+		"measure", "over", "min_support", "shrinkage"};
+
+		if (names[i] && PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be null", names[i])));
+	}
+
+	p.k = PG_GETARG_INT32(4);
+	if (p.k < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be at least 1, not %d", p.k)));
+
+	measure = text_arg(fcinfo, 5, "measure");
+	if (strcmp(measure, "cosine") == 0)
+		p.measure = NBR_COSINE;
+	else if (strcmp(measure, "adjusted_cosine") == 0)
+		p.measure = NBR_ADJUSTED_COSINE;
+	else if (strcmp(measure, "pearson") == 0)
+		p.measure = NBR_PEARSON;
+	else if (strcmp(measure, "msd") == 0)
+		p.measure = NBR_MSD;
+	else if (strcmp(measure, "jaccard") == 0)
+		p.measure = NBR_JACCARD;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown measure \"%s\"", measure),
+				 errhint("Valid measures are cosine, adjusted_cosine, pearson, msd and jaccard.")));
+
+	over = text_arg(fcinfo, 6, "over");
+	if (strcmp(over, "all") == 0)
+		p.common = false;
+	else if (strcmp(over, "common") == 0)
+		p.common = true;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown value of over \"%s\"", over),
+				 errhint("Valid values are all and common.")));
+	if (p.measure == NBR_JACCARD && p.common)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("measure jaccard is defined over all entries only"),
+				 errdetail("Over common entries every Jaccard similarity would be 1."),
+				 errhint("Use over => 'all' with jaccard.")));
+
+	p.min_support = PG_GETARG_INT32(7);
+	if (p.min_support < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("min_support must be at least 1, not %d", p.min_support)));
+
+	p.shrinkage = PG_GETARG_FLOAT8(8);
+	if (!(p.shrinkage >= 0) || isinf(p.shrinkage))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("shrinkage must be a finite number >= 0"),
+				 errdetail("shrinkage scales a similarity by support / (support + shrinkage).")));
+	return p;
+}
+
+/* Which sums the measure needs. */
+static NbrSums
+sums_needed(const NbrParams *p)
+{
+	switch (p->measure)
+	{
+		case NBR_COSINE:
+		case NBR_ADJUSTED_COSINE:
+			return p->common ? SUMS_DOT_NORMS : SUMS_DOT;
+		case NBR_PEARSON:
+			return p->common ? SUMS_FULL : SUMS_DOT;
+		case NBR_MSD:
+			return p->common ? SUMS_SQDIFF : SUMS_DOT;
+		case NBR_JACCARD:
+			return SUMS_COUNT;
+	}
+	return SUMS_COUNT;			/* keep compiler quiet */
+}
+
+/*
+ * The values the product multiplies, in both orientations: the stored
+ * values, or centred on the column's mean (adjusted_cosine) or on the row's
+ * own mean (pearson over all).
+ */
+static void
+centre_values(const NbrView *v, const NbrParams *p, double **rv, double **cv)
+{
+	int64		nnz = v->rptr[v->nrows];
+	int			a,
+				u;
+	int64		q;
+
+	if (!(p->measure == NBR_ADJUSTED_COSINE || (p->measure == NBR_PEARSON && !p->common)))
+	{
+		*rv = (double *) v->rval;
+		*cv = (double *) v->cval;
+		return;
+	}
+	*rv = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * (Size) Max(nnz, 1));
+	*cv = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * (Size) Max(nnz, 1));
+	for (a = 0; a < v->nrows; a++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (q = v->rptr[a]; q < v->rptr[a + 1]; q++)
+			(*rv)[q] = v->rval[q] - (p->measure == NBR_ADJUSTED_COSINE
+									 ? v->col_means[v->ridx[q]] : v->row_means[a]);
+	}
+	for (u = 0; u < v->ncols; u++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (q = v->cptr[u]; q < v->cptr[u + 1]; q++)
+			(*cv)[q] = v->cval[q] - (p->measure == NBR_ADJUSTED_COSINE
+									 ? v->col_means[u] : v->row_means[v->cidx[q]]);
+	}
+}
+
+/*
+ * Per-row accumulator layout: row b's slots are acc[b * width .. b * width +
+ * width - 1], so that one visit of b touches one cache line (the rows are
+ * visited in random order: separate arrays would cost a cache miss each).
+ * Slot 0 counts the co-rating columns (the support, exact in a double); the
+ * sums follow; per-row constants the scoring needs sit after them and are
+ * never cleared.
+ */
+typedef struct NbrLayout
+{
+	int			width;			/* doubles per row */
+	int			nsums;			/* sums in slots 1 .. nsums */
+} NbrLayout;
+
+/* The accumulator layout of each kind of sums. */
+static NbrLayout
+layout_of(NbrSums sums)
+{
+	NbrLayout	l = {2, 0};
+
+	switch (sums)
+	{
+		case SUMS_COUNT:		/* n, |row| */
+			l.width = 2;
+			l.nsums = 0;
+			break;
+		case SUMS_DOT:			/* n, sum xy, norm (sum of squares for msd), |row| */
+			l.width = 4;
+			l.nsums = 1;
+			break;
+		case SUMS_DOT_NORMS:	/* n, sum xy, sum x^2, sum y^2 */
+			l.width = 4;
+			l.nsums = 3;
+			break;
+		case SUMS_FULL:			/* n, sum xy, sum x, sum y, sum x^2, sum y^2, (2 unused) */
+			l.width = 8;
+			l.nsums = 5;
+			break;
+		case SUMS_SQDIFF:		/* n, sum (x - y)^2 */
+			l.width = 2;
+			l.nsums = 1;
+			break;
+	}
+	return l;
+}
+
+/* Compute every row's top-k neighbours and append them to the tuplestore. */
+static void
+compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
+				  Size loaded_bytes, Tuplestorestate *ts, TupleDesc desc)
+{
+	NbrSums		sums = sums_needed(p);
+	NbrLayout	lay = layout_of(sums);
+	int			nrows = v->nrows;
+	Size		extra;
+	double	   *rv,
+			   *cv;
+	double	   *acc;
+	int32	   *touched;
+	EcomaiTopK	top;
+	int			a;
+
+	if (nrows == 0)
+		return;
+
+	/* accumulators, touched list, heap, and maybe centred copies */
+	extra = (Size) nrows * (sizeof(double) * lay.width + sizeof(int32)) +
+		sizeof(EcomaiTopKItem) * (Size) Min(p->k, nrows);
+	if (p->measure == NBR_ADJUSTED_COSINE || (p->measure == NBR_PEARSON && !p->common))
+		extra += 2 * sizeof(double) * (Size) v->rptr[nrows];
+	ecomai_check_memory(loaded_bytes + extra, what);
+	elog(DEBUG1, "%s: working set %zu kB", what, (loaded_bytes + extra) / 1024);
+
+	centre_values(v, p, &rv, &cv);
+	acc = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * lay.width * (Size) nrows);
+	memset(acc, 0, sizeof(double) * lay.width * (Size) nrows);
+	touched = palloc(sizeof(int32) * nrows);
+
+	/* per-row constants: the whole-vector norm (or sum of squares) and length */
+	for (a = 0; a < nrows; a++)
+	{
+		double	   *aa = acc + (Size) a * lay.width;
+		int64		len = v->rptr[a + 1] - v->rptr[a];
+
+		if (sums == SUMS_COUNT)
+			aa[1] = (double) len;
+		else if (sums == SUMS_DOT)
+		{
+			double		sq = 0;
+			int64		q;
+
+			for (q = v->rptr[a]; q < v->rptr[a + 1]; q++)
+				sq += rv[q] * rv[q];
+			aa[2] = p->measure == NBR_MSD ? sq : sqrt(sq);
+			aa[3] = (double) len;
+		}
+	}
+	ecomai_topk_init(&top, Min(p->k, nrows));
+
+	for (a = 0; a < nrows; a++)
+	{
+		const double *aa = acc + (Size) a * lay.width;
+		int			nt = 0;
+		int			t;
+		int64		pa;
+		int			nkept;
+
+		CHECK_FOR_INTERRUPTS();
+
+		/* sparse product of row a with every row: accumulate per-pair sums */
+		for (pa = v->rptr[a]; pa < v->rptr[a + 1]; pa++)
+		{
+			int32		u = v->ridx[pa];
+			double		x = rv[pa];
+			int64		q,
+						qend = v->cptr[u + 1];
+
+			CHECK_FOR_INTERRUPTS();
+
+			/*
+			 * One loop per kind of sums, with a constant width, so that the
+			 * hot loop of each measure does only its own arithmetic.  Each
+			 * visits the rows b that have column u, counting b and
+			 * remembering it when first touched.
+			 */
+#define FOR_EACH_ROW_OF_COLUMN(width, body) \
+			for (q = v->cptr[u]; q < qend; q++) \
+			{ \
+				int32		b = v->cidx[q]; \
+				double		y = cv[q]; \
+				double	   *ab = acc + (Size) b * (width); \
+				\
+				if (ab[0]++ == 0) \
+					touched[nt++] = b; \
+				body; \
+			}
+			switch (sums)
+			{
+				case SUMS_COUNT:
+					FOR_EACH_ROW_OF_COLUMN(2, (void) y);
+					break;
+				case SUMS_DOT:
+					FOR_EACH_ROW_OF_COLUMN(4, ab[1] += x * y);
+					break;
+				case SUMS_DOT_NORMS:
+					FOR_EACH_ROW_OF_COLUMN(4, ab[1] += x * y; ab[2] += x * x; ab[3] += y * y);
+					break;
+				case SUMS_FULL:
+					FOR_EACH_ROW_OF_COLUMN(8, ab[1] += x * y; ab[2] += x; ab[3] += y;
+										   ab[4] += x * x; ab[5] += y * y);
+					break;
+				case SUMS_SQDIFF:
+					FOR_EACH_ROW_OF_COLUMN(2, ab[1] += (x - y) * (x - y));
+					break;
+			}
+#undef FOR_EACH_ROW_OF_COLUMN
+		}
+
+		/* score the touched rows */
+		for (t = 0; t < nt; t++)
+		{
+			int32		b = touched[t];
+			const double *ab = acc + (Size) b * lay.width;
+			double		n = ab[0];
+			double		sim;
+
+			if (b == a || n < p->min_support)
+				continue;
+			switch (sums)
+			{
+				case SUMS_DOT:
+					if (p->measure == NBR_MSD)
+					{
+						/* over the union of both rows, a missing entry counting 0 */
+						double		sd = aa[2] + ab[2] - 2.0 * ab[1];
+
+						if (sd < 0)
+							sd = 0;
+						sim = 1.0 / (sd / (aa[3] + ab[3] - n) + 1.0);
+					}
+					else
+					{
+						/* a cosine of (possibly centred) values, whole-vector norms */
+						double		den = aa[2] * ab[2];
+
+						if (!(den > 0))
+							continue;
+						sim = ab[1] / den;
+					}
+					break;
+				case SUMS_DOT_NORMS:
+					{
+						/* a cosine over the co-rated entries */
+						double		den = sqrt(ab[2] * ab[3]);
+
+						if (!(den > 0))
+							continue;
+						sim = ab[1] / den;
+					}
+					break;
+				case SUMS_FULL:
+					{
+						/* correlation over the co-rated entries, means over them too */
+						double		num = ab[1] - ab[2] * ab[3] / n;
+						double		va = ab[4] - ab[2] * ab[2] / n;
+						double		vb = ab[5] - ab[3] * ab[3] / n;
+
+						if (!(va > NBR_CONSTANT_EPS * ab[4]) || !(vb > NBR_CONSTANT_EPS * ab[5]))
+							continue;
+						sim = num / sqrt(va * vb);
+					}
+					break;
+				case SUMS_SQDIFF:
+					sim = 1.0 / (ab[1] / n + 1.0);
+					break;
+				case SUMS_COUNT:
+					sim = n / (aa[1] + ab[1] - n);
+					break;
+				default:
+					sim = 0;	/* keep compiler quiet */
+			}
+			if (p->shrinkage > 0)
+				sim *= n / (n + p->shrinkage);
+			if (!(sim > 0))
+				continue;
+			ecomai_topk_offer(&top, b, sim);
+		}
+
+		/* emit, best first (ties by index = by id) */
+		nkept = ecomai_topk_sort(&top);
+		for (t = 0; t < nkept; t++)
+		{
+			Datum		values[4];
+			bool		nulls[4] = {false, false, false, false};
+			int32		b = (int32) top.items[t].id;
+
+			values[0] = Int64GetDatum(v->row_ids[a]);
+			values[1] = Int64GetDatum(v->row_ids[b]);
+			values[2] = Float8GetDatum(top.items[t].score);
+			values[3] = Int32GetDatum((int32) acc[(Size) b * lay.width]);
+			tuplestore_putvalues(ts, desc, values, nulls);
+		}
+		ecomai_topk_reset(&top);
+
+		/* clear the count and sums of what this row touched (constants stay) */
+		for (t = 0; t < nt; t++)
+		{
+			double	   *ab = acc + (Size) touched[t] * lay.width;
+			int			s;
+
+			for (s = 0; s <= lay.nsums; s++)
+				ab[s] = 0;
+		}
+	}
+}
+
+/* Shared body of item_neighbors and user_neighbors. */
+static Datum
+neighbors_srf(FunctionCallInfo fcinfo, bool by_item)
+{
+	const char *what = by_item ? "item_neighbors" : "user_neighbors";
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	NbrParams	p = parse_params(fcinfo);
+	Oid			relid = PG_GETARG_OID(0);
+	char	   *user_col = pstrdup(NameStr(*PG_GETARG_NAME(1)));
+	char	   *item_col = pstrdup(NameStr(*PG_GETARG_NAME(2)));
+	char	   *value_col = PG_ARGISNULL(3) ? NULL : pstrdup(NameStr(*PG_GETARG_NAME(3)));
+	MemoryContext work,
+				old;
+	EcomaiRatings *r;
+	NbrView		v;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	/* everything but the result lives in a context freed at the end */
+	work = AllocSetContextCreate(CurrentMemoryContext, "ecomai neighbours", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(work);
+
+	r = ecomai_ratings_load(relid, user_col, item_col, value_col, what);
+	if (by_item)
+	{
+		v.nrows = r->nitems;
+		v.row_ids = r->item_ids;
+		v.rptr = r->item_ptr;
+		v.ridx = r->item_users;
+		v.rval = r->item_vals;
+		v.row_means = r->item_means;
+		v.ncols = r->nusers;
+		v.cptr = r->user_ptr;
+		v.cidx = r->user_items;
+		v.cval = r->user_vals;
+		v.col_means = r->user_means;
+	}
+	else
+	{
+		v.nrows = r->nusers;
+		v.row_ids = r->user_ids;
+		v.rptr = r->user_ptr;
+		v.ridx = r->user_items;
+		v.rval = r->user_vals;
+		v.row_means = r->user_means;
+		v.ncols = r->nitems;
+		v.cptr = r->item_ptr;
+		v.cidx = r->item_users;
+		v.cval = r->item_vals;
+		v.col_means = r->item_means;
+	}
+	compute_neighbors(&v, &p, what, r->bytes, rsinfo->setResult, rsinfo->setDesc);
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(work);
+	return (Datum) 0;
+}
+
+/* item_neighbors(source, user_col, item_col, value_col, k, measure, over, min_support, shrinkage) */
+Datum
+ecomai_item_neighbors(PG_FUNCTION_ARGS)
+{
+	return neighbors_srf(fcinfo, true);
+}
+
+/* user_neighbors(source, user_col, item_col, value_col, k, measure, over, min_support, shrinkage) */
+Datum
+ecomai_user_neighbors(PG_FUNCTION_ARGS)
+{
+	return neighbors_srf(fcinfo, false);
+}
