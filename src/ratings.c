@@ -1,0 +1,532 @@
+/*
+ * ratings.c
+ *	  Load a (user, item[, value]) relation through SPI into compressed
+ *	  sparse rows in both orientations (see ratings.h for the contract).
+ *
+ * The rows are fetched from a cursor in batches (never one giant SPI
+ * result), the ids are numbered on arrival with a hash table, and the two
+ * orientations are then built by counting sorts (O(rows), interruptible):
+ * scattering by item and then by user leaves every user row sorted by item,
+ * so repeated (user, item) rows are adjacent and merge in one pass.  Peak
+ * memory is about 28 bytes per source row plus 16 per distinct id, checked
+ * against ecomai.max_memory before every allocation.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "ecomai.h"
+#include "ratings.h"
+
+/* Rows fetched from the cursor at a time. */
+#define RATINGS_FETCH 10000
+
+/* Interrupt check interval in the O(rows) passes. */
+#define RATINGS_CHECK_EVERY 65536
+
+/* id -> provisional index (arrival order) */
+typedef struct IdEntry
+{
+	int64		id;
+	int32		index;
+	char		status;
+} IdEntry;
+
+/* splitmix64's finaliser: a good 64-bit mix, folded to 32 bits */
+static inline uint32
+ratings_hash_id(int64 id)
+{
+	uint64		x = (uint64) id;
+
+	x ^= x >> 30;
+	x *= UINT64CONST(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64CONST(0x94d049bb133111eb);
+	x ^= x >> 31;
+	return (uint32) (x ^ (x >> 32));
+}
+
+#define SH_PREFIX idmap
+#define SH_ELEMENT_TYPE IdEntry
+#define SH_KEY_TYPE int64
+#define SH_KEY id
+#define SH_HASH_KEY(tb, key) ratings_hash_id(key)
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* Distinct ids seen in one column, numbered in arrival order. */
+typedef struct IdNumbering
+{
+	idmap_hash *map;
+	int64	   *ids;			/* [n] id of provisional index */
+	int			n;
+	int			cap;
+} IdNumbering;
+
+/* Loader state: the memory held so far, for the ecomai.max_memory check. */
+typedef struct Loader
+{
+	MemoryContext cxt;
+	const char *what;
+	Size		held;
+} Loader;
+
+/* Account for "bytes" more memory, failing cleanly beyond ecomai.max_memory. */
+static void
+loader_reserve(Loader *ld, Size bytes)
+{
+	ecomai_check_memory(ld->held + bytes, ld->what);
+	ld->held += bytes;
+}
+
+/* Allocate an accounted array in the caller's context. */
+static void *
+loader_alloc(Loader *ld, Size bytes)
+{
+	loader_reserve(ld, bytes);
+	return MemoryContextAllocHuge(ld->cxt, Max(bytes, 1));
+}
+
+/* Free an accounted array. */
+static void
+loader_free(Loader *ld, void *p, Size bytes)
+{
+	if (p)
+		pfree(p);
+	ld->held -= Min(bytes, ld->held);
+}
+
+/* Grow an accounted array from oldn to newn elements of size elem. */
+static void *
+loader_grow(Loader *ld, void *p, Size elem, Size oldn, Size newn)
+{
+	loader_reserve(ld, elem * (newn - oldn));
+	if (p == NULL)
+		return MemoryContextAllocHuge(ld->cxt, elem * newn);
+	return repalloc_huge(p, elem * newn);
+}
+
+/* Provisional index of an id, numbering it if new. */
+static inline int32
+number_id(Loader *ld, IdNumbering *num, int64 id, const char *colname)
+{
+	bool		found;
+	IdEntry    *e = idmap_insert(num->map, id, &found);
+
+	if (!found)
+	{
+		if (num->n == PG_INT32_MAX - 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many distinct values in column \"%s\"", colname),
+					 errdetail("At most %d distinct ids are supported.", PG_INT32_MAX - 1)));
+		if (num->n == num->cap)
+		{
+			int			newcap = num->cap < 1024 ? 1024 : (num->cap > PG_INT32_MAX / 2 ? PG_INT32_MAX : num->cap * 2);
+
+			/* the hash table grows alongside: about two 16-byte entries per id */
+			loader_reserve(ld, (Size) (newcap - num->cap) * 32);
+			num->ids = loader_grow(ld, num->ids, sizeof(int64), num->cap, newcap);
+			num->cap = newcap;
+		}
+		e->index = num->n;
+		num->ids[num->n++] = id;
+	}
+	return e->index;
+}
+
+/* qsort comparator for int64 */
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Binary search of id in the ascending array ids[0..n-1]: its index or -1. */
+int
+ecomai_find_id(const int64 *ids, int n, int64 id)
+{
+	int			lo = 0,
+				hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (ids[mid] < id)
+			lo = mid + 1;
+		else if (ids[mid] > id)
+			hi = mid - 1;
+		else
+			return mid;
+	}
+	return -1;
+}
+
+/* Dense index of a user id, or -1 when the id has no cell. */
+int
+ecomai_ratings_user_index(const EcomaiRatings *r, int64 id)
+{
+	return ecomai_find_id(r->user_ids, r->nusers, id);
+}
+
+/* Dense index of an item id, or -1 when the id has no cell. */
+int
+ecomai_ratings_item_index(const EcomaiRatings *r, int64 id)
+{
+	return ecomai_find_id(r->item_ids, r->nitems, id);
+}
+
+/*
+ * Sort the distinct ids and return rank[provisional index]; the sorted ids
+ * replace num->ids.
+ */
+static int32 *
+rank_ids(Loader *ld, IdNumbering *num)
+{
+	int64	   *sorted = loader_alloc(ld, sizeof(int64) * (Size) num->n);
+	int32	   *rank = loader_alloc(ld, sizeof(int32) * (Size) num->n);
+	int			p;
+
+	memcpy(sorted, num->ids, sizeof(int64) * (Size) num->n);
+	qsort(sorted, num->n, sizeof(int64), cmp_int64);
+	for (p = 0; p < num->n; p++)
+	{
+		if ((p & (RATINGS_CHECK_EVERY - 1)) == 0)
+			CHECK_FOR_INTERRUPTS();
+		rank[p] = ecomai_find_id(sorted, num->n, num->ids[p]);
+	}
+	loader_free(ld, num->ids, sizeof(int64) * (Size) num->cap);
+	num->ids = sorted;
+	num->cap = num->n;
+	return rank;
+}
+
+/* Check that a column exists and has an integer (or any numeric) type; return its type. */
+Oid
+ecomai_ratings_check_column(Oid relid, const char *colname, bool integer_only)
+{
+	AttrNumber	attnum = get_attnum(relid, colname);
+	Oid			type;
+	Oid			base;
+
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						colname, get_rel_name(relid))));
+	type = get_atttype(relid, attnum);
+	base = getBaseType(type);
+	if (base == INT2OID || base == INT4OID || base == INT8OID)
+		return type;
+	if (!integer_only && (base == FLOAT4OID || base == FLOAT8OID || base == NUMERICOID))
+		return type;
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("column \"%s\" of relation \"%s\" has type %s, not %s",
+					colname, get_rel_name(relid), format_type_be(type),
+					integer_only ? "an integer type" : "a numeric type"),
+			 errhint(integer_only
+					 ? "Ids must be smallint, integer or bigint."
+					 : "Values must be smallint, integer, bigint, real, double precision or numeric.")));
+	return InvalidOid;			/* keep compiler quiet */
+}
+
+/* Build the query text that reads the three columns as bigint, bigint, float8. */
+static char *
+ratings_query(Oid relid, const char *user_col, const char *item_col, const char *value_col)
+{
+	StringInfoData q;
+	const char *rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												 get_rel_name(relid));
+	const char *u = quote_identifier(user_col);
+	const char *i = quote_identifier(item_col);
+
+	initStringInfo(&q);
+	appendStringInfo(&q, "SELECT %s::pg_catalog.int8, %s::pg_catalog.int8", u, i);
+	if (value_col)
+		appendStringInfo(&q, ", %s::pg_catalog.float8", quote_identifier(value_col));
+	appendStringInfo(&q, " FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL", rel, u, i);
+	if (value_col)
+		appendStringInfo(&q, " AND %s IS NOT NULL", quote_identifier(value_col));
+	return q.data;
+}
+
+/* Load a relation into both sparse orientations (see ratings.h). */
+EcomaiRatings *
+ecomai_ratings_load(Oid relid, const char *user_col, const char *item_col,
+					const char *value_col, const char *what)
+{
+	Loader		ld;
+	IdNumbering users = {0},
+				items = {0};
+	int32	   *tu = NULL,
+			   *ti = NULL;
+	double	   *tv = NULL;
+	int64		n = 0,
+				cap = 0;
+	char	   *query;
+	SPIPlanPtr	plan;
+	Portal		portal;
+	EcomaiRatings *r;
+	int32	   *urank,
+			   *irank;
+	int64	   *cptr;			/* item-major intermediate */
+	int32	   *cusr;
+	double	   *cval;
+	int64		p,
+				nnz;
+	int			nu,
+				ni,
+				x;
+
+	if (get_rel_name(relid) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	ecomai_ratings_check_column(relid, user_col, true);
+	ecomai_ratings_check_column(relid, item_col, true);
+	if (value_col)
+		ecomai_ratings_check_column(relid, value_col, false);
+
+	ld.cxt = CurrentMemoryContext;
+	ld.what = what;
+	ld.held = 0;
+	users.map = idmap_create(ld.cxt, 1024, NULL);
+	items.map = idmap_create(ld.cxt, 1024, NULL);
+
+	query = ratings_query(relid, user_col, item_col, value_col);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", query, SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+
+	for (;;)
+	{
+		SPITupleTable *tt;
+		uint64		row;
+
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, RATINGS_FETCH);
+		if (SPI_processed == 0)
+			break;
+		tt = SPI_tuptable;
+		if (n + (int64) SPI_processed > cap)
+		{
+			int64		newcap = Max(cap * 2, Max(n + (int64) SPI_processed, 65536));
+
+			tu = loader_grow(&ld, tu, sizeof(int32), cap, newcap);
+			ti = loader_grow(&ld, ti, sizeof(int32), cap, newcap);
+			if (value_col)
+				tv = loader_grow(&ld, tv, sizeof(double), cap, newcap);
+			cap = newcap;
+		}
+		for (row = 0; row < SPI_processed; row++)
+		{
+			HeapTuple	tup = tt->vals[row];
+			bool		isnull;
+			int64		uid = DatumGetInt64(SPI_getbinval(tup, tt->tupdesc, 1, &isnull));
+			int64		iid = DatumGetInt64(SPI_getbinval(tup, tt->tupdesc, 2, &isnull));
+
+			tu[n] = number_id(&ld, &users, uid, user_col);
+			ti[n] = number_id(&ld, &items, iid, item_col);
+			if (value_col)
+			{
+				double		v = DatumGetFloat8(SPI_getbinval(tup, tt->tupdesc, 3, &isnull));
+
+				if (isnan(v) || isinf(v))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATA_EXCEPTION),
+							 errmsg("column \"%s\" contains NaN or infinity", value_col),
+							 errdetail("Values must be finite numbers.")));
+				tv[n] = v;
+			}
+			n++;
+		}
+		SPI_freetuptable(tt);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+
+	idmap_destroy(users.map);
+	idmap_destroy(items.map);
+
+	r = palloc0(sizeof(EcomaiRatings));
+	r->implicit = (value_col == NULL);
+	nu = r->nusers = users.n;
+	ni = r->nitems = items.n;
+
+	/* dense indexes in id order */
+	urank = rank_ids(&ld, &users);
+	irank = rank_ids(&ld, &items);
+	r->user_ids = users.ids;
+	r->item_ids = items.ids;
+	for (p = 0; p < n; p++)
+	{
+		if ((p & (RATINGS_CHECK_EVERY - 1)) == 0)
+			CHECK_FOR_INTERRUPTS();
+		tu[p] = urank[tu[p]];
+		ti[p] = irank[ti[p]];
+	}
+	loader_free(&ld, urank, sizeof(int32) * (Size) nu);
+	loader_free(&ld, irank, sizeof(int32) * (Size) ni);
+
+	/* scatter by item: item-major, users in arrival order */
+	cptr = loader_alloc(&ld, sizeof(int64) * ((Size) ni + 1));
+	cusr = loader_alloc(&ld, sizeof(int32) * (Size) Max(n, 1));
+	cval = loader_alloc(&ld, sizeof(double) * (Size) Max(n, 1));
+	memset(cptr, 0, sizeof(int64) * ((Size) ni + 1));
+	for (p = 0; p < n; p++)
+		cptr[ti[p] + 1]++;
+	for (x = 0; x < ni; x++)
+		cptr[x + 1] += cptr[x];
+	for (p = 0; p < n; p++)
+	{
+		int64		pos = cptr[ti[p]]++;
+
+		if ((p & (RATINGS_CHECK_EVERY - 1)) == 0)
+			CHECK_FOR_INTERRUPTS();
+		cusr[pos] = tu[p];
+		cval[pos] = tv ? tv[p] : 1.0;
+	}
+	for (x = ni; x > 0; x--)
+		cptr[x] = cptr[x - 1];
+	cptr[0] = 0;
+	loader_free(&ld, tu, sizeof(int32) * (Size) cap);
+	loader_free(&ld, ti, sizeof(int32) * (Size) cap);
+	if (tv)
+		loader_free(&ld, tv, sizeof(double) * (Size) cap);
+
+	/* scatter by user, walking items in order: user rows come out sorted by item */
+	r->user_ptr = loader_alloc(&ld, sizeof(int64) * ((Size) nu + 1));
+	r->user_items = loader_alloc(&ld, sizeof(int32) * (Size) Max(n, 1));
+	r->user_vals = loader_alloc(&ld, sizeof(double) * (Size) Max(n, 1));
+	memset(r->user_ptr, 0, sizeof(int64) * ((Size) nu + 1));
+	for (p = 0; p < n; p++)
+		r->user_ptr[cusr[p] + 1]++;
+	for (x = 0; x < nu; x++)
+		r->user_ptr[x + 1] += r->user_ptr[x];
+	for (x = 0; x < ni; x++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (p = cptr[x]; p < cptr[x + 1]; p++)
+		{
+			int64		pos = r->user_ptr[cusr[p]]++;
+
+			r->user_items[pos] = x;
+			r->user_vals[pos] = cval[p];
+		}
+	}
+	for (x = nu; x > 0; x--)
+		r->user_ptr[x] = r->user_ptr[x - 1];
+	r->user_ptr[0] = 0;
+
+	/* merge repeated (user, item) cells, now adjacent, compacting in place */
+	nnz = 0;
+	for (x = 0; x < nu; x++)
+	{
+		int64		start = r->user_ptr[x],
+					end = r->user_ptr[x + 1];
+
+		if ((x & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		r->user_ptr[x] = nnz;
+		for (p = start; p < end; p++)
+		{
+			if (nnz > r->user_ptr[x] && r->user_items[nnz - 1] == r->user_items[p])
+			{
+				if (!r->implicit)
+					r->user_vals[nnz - 1] += r->user_vals[p];
+				continue;
+			}
+			r->user_items[nnz] = r->user_items[p];
+			r->user_vals[nnz] = r->user_vals[p];
+			nnz++;
+		}
+	}
+	r->user_ptr[nu] = nnz;
+	r->nnz = nnz;
+
+	/* item-major again from the merged user rows: user indexes ascending */
+	memset(cptr, 0, sizeof(int64) * ((Size) ni + 1));
+	for (p = 0; p < nnz; p++)
+		cptr[r->user_items[p] + 1]++;
+	for (x = 0; x < ni; x++)
+		cptr[x + 1] += cptr[x];
+	for (x = 0; x < nu; x++)
+	{
+		if ((x & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (p = r->user_ptr[x]; p < r->user_ptr[x + 1]; p++)
+		{
+			int64		pos = cptr[r->user_items[p]]++;
+
+			cusr[pos] = x;
+			cval[pos] = r->user_vals[p];
+		}
+	}
+	for (x = ni; x > 0; x--)
+		cptr[x] = cptr[x - 1];
+	cptr[0] = 0;
+	r->item_ptr = cptr;
+	r->item_users = cusr;
+	r->item_vals = cval;
+
+	/* means and range over the stored cells */
+	r->user_means = loader_alloc(&ld, sizeof(double) * (Size) Max(nu, 1));
+	r->item_means = loader_alloc(&ld, sizeof(double) * (Size) Max(ni, 1));
+	{
+		double		total = 0;
+
+		r->min_value = nnz > 0 ? r->user_vals[0] : 0;
+		r->max_value = r->min_value;
+		for (x = 0; x < nu; x++)
+		{
+			double		s = 0;
+
+			for (p = r->user_ptr[x]; p < r->user_ptr[x + 1]; p++)
+			{
+				double		v = r->user_vals[p];
+
+				s += v;
+				if (v < r->min_value)
+					r->min_value = v;
+				if (v > r->max_value)
+					r->max_value = v;
+			}
+			if (isinf(s) || isinf(r->min_value) || isinf(r->max_value))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("sum of values in column \"%s\" is out of range", value_col)));
+			r->user_means[x] = s / (double) (r->user_ptr[x + 1] - r->user_ptr[x]);
+			total += s;
+		}
+		r->global_mean = nnz > 0 ? total / (double) nnz : 0;
+		for (x = 0; x < ni; x++)
+		{
+			double		s = 0;
+
+			for (p = r->item_ptr[x]; p < r->item_ptr[x + 1]; p++)
+				s += r->item_vals[p];
+			r->item_means[x] = s / (double) (r->item_ptr[x + 1] - r->item_ptr[x]);
+		}
+	}
+
+	r->bytes = ld.held;
+	return r;
+}
