@@ -176,3 +176,30 @@ END
 $fn$;
 COMMENT ON FUNCTION @extschema@.recommend(regclass, regclass, bigint, int, name, name, name) IS
     'top-n unseen items for a user, scored by sum(similarity * value) over the user''s items, with the item that contributed most';
+
+-- ---------------------------------------------------------------------------------------
+-- Batch prediction (Surprise's k-NN rules) and baselines.
+-- ---------------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.knn_predict(train regclass, pairs regclass, user_col name, item_col name,
+                                        rating_col name, kind text DEFAULT 'user',
+                                        k int DEFAULT 40, min_k int DEFAULT 1,
+                                        measure text DEFAULT 'msd', over text DEFAULT 'common',
+                                        shrinkage float8 DEFAULT NULL,
+                                        centering text DEFAULT 'none',
+                                        clip boolean DEFAULT true,
+                                        min_support int DEFAULT 1,
+                                        normalized boolean DEFAULT true,
+                                        order_col name DEFAULT NULL)
+    RETURNS TABLE (user_id bigint, item_id bigint, actual float8, estimate float8, k_used int)
+    AS 'MODULE_PATHNAME', 'ecomai_knn_predict' LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.knn_predict(regclass, regclass, name, name, name, text, int, int, text, text,
+                                            float8, text, boolean, int, boolean, name) IS
+    'k-nearest-neighbour rating predictions for every (user, item) row of pairs, as Surprise''s KNNBasic/KNNWithMeans/KNNWithZScore/KNNBaseline';
+
+CREATE FUNCTION @extschema@.baselines(train regclass, user_col name, item_col name, rating_col name,
+                                      reg_u float8 DEFAULT 15, reg_i float8 DEFAULT 10,
+                                      n_epochs int DEFAULT 10)
+    RETURNS TABLE (kind text, id bigint, bias float8)
+    AS 'MODULE_PATHNAME', 'ecomai_baselines' LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.baselines(regclass, name, name, name, float8, float8, int) IS
+    'global mean and user and item biases fitted by ALS as Surprise''s BaselineOnly: b_ui = mean + b_u + b_i';
