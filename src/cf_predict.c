@@ -70,6 +70,7 @@ typedef struct KnnParams
 	bool		clip;
 	int			min_support;
 	bool		normalize;
+	bool		self_neighbor;	/* x is its own neighbour (similarity 1) when (x, y) is in train */
 } KnnParams;
 
 /* One orientation of the train matrix: x rows over y columns, and its statistics. */
@@ -133,7 +134,7 @@ knn_params(FunctionCallInfo fcinfo)
 {
 	static const char *const names[] = {"train", "pairs", "user_col", "item_col", "rating_col",
 		"kind", "k", "min_k", "measure", "over", "shrinkage", "centering", "clip",
-	"min_support", "normalized", "order_col"};
+	"min_support", "normalized", "order_col", "self_neighbor"};
 	KnnParams	p;
 	char	   *s;
 
@@ -241,6 +242,7 @@ knn_params(FunctionCallInfo fcinfo)
 	if (p.measure == M_PEARSON_BASELINE)
 		p.min_support = Max(p.min_support, 2);
 	p.normalize = PG_GETARG_BOOL(14);
+	p.self_neighbor = PG_GETARG_BOOL(16);
 	return p;
 }
 
@@ -674,6 +676,9 @@ estimate(const Orient *o, const KnnParams *p, const SimRow *s, EcomaiTopK *top, 
 		int64		q = o->perm ? o->perm[t] : t;
 		double		sim = s->sim[o->yidx[q]];
 
+		if (o->yidx[q] == a && !p->self_neighbor)
+			continue;
+
 		/*
 		 * t orders like the neighbour's id, or like order_col: ties go to the
 		 * smaller
@@ -748,7 +753,7 @@ cmp_pair_x(const void *a, const void *b)
 /*
  * knn_predict(train, pairs, user_col, item_col, rating_col, kind, k, min_k,
  *			   measure, over, shrinkage, centering, clip, min_support, normalized,
- *			   order_col)
+ *			   order_col, self_neighbor)
  * RETURNS TABLE (user_id, item_id, actual, estimate, k_used), one row per
  * row of pairs, in the order they were read.
  */

@@ -189,11 +189,12 @@ CREATE FUNCTION @extschema@.knn_predict(train regclass, pairs regclass, user_col
                                         clip boolean DEFAULT true,
                                         min_support int DEFAULT 1,
                                         normalized boolean DEFAULT true,
-                                        order_col name DEFAULT NULL)
+                                        order_col name DEFAULT NULL,
+                                        self_neighbor boolean DEFAULT true)
     RETURNS TABLE (user_id bigint, item_id bigint, actual float8, estimate float8, k_used int)
     AS 'MODULE_PATHNAME', 'ecomai_knn_predict' LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION @extschema@.knn_predict(regclass, regclass, name, name, name, text, int, int, text, text,
-                                            float8, text, boolean, int, boolean, name) IS
+                                            float8, text, boolean, int, boolean, name, boolean) IS
     'k-nearest-neighbour rating predictions for every (user, item) row of pairs, as Surprise''s KNNBasic/KNNWithMeans/KNNWithZScore/KNNBaseline';
 
 CREATE FUNCTION @extschema@.baselines(train regclass, user_col name, item_col name, rating_col name,
