@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Benchmarks of ecomai.item_neighbors, printed in one run on a throwaway cluster:
+#   bench/neighbors.sh          MovieLens 100k, item top-50 cosine: ecomai vs the plain-SQL
+#                               self-join and vs SciPy (sparse product + top-k in Python,
+#                               computation only); also checks ecomai's result against SciPy's
+#   bench/neighbors.sh big      a synthetic order table of 10M lines (1M customers, 100k
+#                               products, long-tail popularity): time and peak memory
+# Needs python3-scipy (Debian) for the default mode.  Timings are wall-clock on whatever else
+# the machine is doing: compare the ratios, not the seconds.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+mode=${1:-movielens}
+
+if [ -z "${ECOMAI_BENCH_INSIDE:-}" ]; then
+	ECOMAI_BENCH_INSIDE=1 exec "$root/tools/with-cluster.sh" "$root/bench/neighbors.sh" "$@"
+fi
+
+data=${ECOMAI_SHARED_DATA:-$(cd "$root/.." && pwd)/shared/data}
+work=$(mktemp -d /tmp/ecomai-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+PY=/usr/bin/python3
+psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
+
+psql_q <<'SQL'
+CREATE EXTENSION ecomai;
+-- best wall-clock time of reps runs of a query, in seconds
+CREATE FUNCTION bench_seconds(query text, reps int DEFAULT 3) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE best float8; t0 timestamptz; s float8;
+BEGIN
+    FOR r IN 1..reps LOOP
+        t0 := clock_timestamp();
+        EXECUTE query;
+        s := extract(epoch FROM clock_timestamp() - t0);
+        best := least(best, s);
+    END LOOP;
+    RETURN best;
+END $$;
+-- peak resident memory of this backend (includes shared buffers it touched)
+CREATE FUNCTION backend_vmhwm() RETURNS text LANGUAGE sql AS $$
+    SELECT substring(pg_read_file('/proc/self/status') FROM 'VmHWM:\s*([0-9]+ kB)') $$;
+SQL
+
+if [ "$mode" = movielens ]; then
+	udata=$data/movielens-100k/u.data
+	[ -r "$udata" ] || { echo "no $udata: set ECOMAI_SHARED_DATA" >&2; exit 1; }
+	psql_q -c "CREATE TABLE ml (user_id int, item_id int, rating int, ts bigint)" \
+		-c "\\copy ml FROM '$udata'" -c "ANALYZE ml"
+	psql_q -c "\\copy (SELECT * FROM ecomai.item_neighbors('ml', 'user_id', 'item_id', 'rating', k => 50)) TO '$work/ours.tsv'"
+
+	echo "== MovieLens 100k (943 users, 1682 items, 100000 ratings): item top-50 cosine"
+	ours=$(psql_q -At -c "SELECT bench_seconds(\$q\$SELECT count(*) FROM ecomai.item_neighbors('ml', 'user_id', 'item_id', 'rating', k => 50)\$q\$, 5)")
+	printf 'ecomai.item_neighbors        %8.4f s (best of 5, includes reading the table)\n' "$ours"
+
+	plain=$(psql_q -At <<'SQL'
+SET work_mem = '256MB';
+SELECT bench_seconds($q$
+WITH nrm AS (SELECT item_id, sqrt(sum(rating::float8 * rating)) AS n FROM ml GROUP BY item_id),
+s AS (SELECT a.item_id AS item, b.item_id AS neighbor, sum(a.rating::float8 * b.rating) AS dot, count(*) AS support
+      FROM ml a JOIN ml b ON a.user_id = b.user_id AND a.item_id <> b.item_id GROUP BY 1, 2),
+r AS (SELECT s.item, s.neighbor, s.dot / (na.n * nb.n) AS sim, s.support,
+             row_number() OVER (PARTITION BY s.item ORDER BY s.dot / (na.n * nb.n) DESC, s.neighbor) AS rk
+      FROM s JOIN nrm na ON na.item_id = s.item JOIN nrm nb ON nb.item_id = s.neighbor)
+SELECT count(*) FROM r WHERE rk <= 50 $q$, 1);
+SQL
+)
+	printf 'plain SQL self-join          %8.4f s (one run, work_mem 256MB)\n' "$plain"
+
+	scipy_out=$("$PY" "$root/bench/neighbors_scipy.py" "$udata" 50 "$work/ours.tsv")
+	echo "$scipy_out" | sed 's/^/SciPy: /'
+	scipy=$(echo "$scipy_out" | sed -n 's/^scipy_seconds \([0-9.]*\).*/\1/p')
+	awk -v o="$ours" -v p="$plain" -v s="$scipy" 'BEGIN {
+		printf "plain SQL / ecomai          %8.1f x\n", p / o;
+		printf "SciPy / ecomai              %8.2f x  (> 1: ecomai faster)\n", s / o }'
+
+elif [ "$mode" = big ]; then
+	echo "== synthetic orders: 10M lines, 1M customers, 100k products (popularity ~ 1/rank)"
+	gen=$(psql_q -At <<'SQL'
+SELECT setseed(0.5);
+CREATE UNLOGGED TABLE big_orders (customer_id bigint, product_id bigint, quantity int);
+SELECT bench_seconds($q$
+INSERT INTO big_orders
+SELECT 1 + floor(random() * 1000000)::bigint,
+       least(100000, floor(exp(random() * ln(100001)))::bigint),
+       1 + (random() < 0.2)::int
+FROM generate_series(1, 10000000) $q$, 1);
+SQL
+)
+	printf 'generated in %.1f s\n' "$gen"
+	psql_q -At -c "VACUUM ANALYZE big_orders" \
+		-c "SELECT 'rows ' || count(*) || ', customers ' || count(DISTINCT customer_id) || ', products ' || count(DISTINCT product_id) || ', buyers of the top product ' || (SELECT count(*) FROM big_orders WHERE product_id = 1) FROM big_orders"
+	psql_q -At <<'SQL'
+SELECT 'backend VmHWM before: ' || backend_vmhwm();
+CREATE TEMP TABLE t AS SELECT clock_timestamp() AS t0;
+CREATE TEMP TABLE nb AS SELECT * FROM ecomai.item_neighbors('big_orders', 'customer_id', 'product_id', 'quantity', k => 50);
+SELECT format('item_neighbors k => 50 cosine: %s s, %s rows', round(extract(epoch FROM clock_timestamp() - t0)::numeric, 2),
+              (SELECT count(*) FROM nb)) FROM t;
+SELECT 'backend VmHWM after: ' || backend_vmhwm() || ' (peak resident set, includes touched shared_buffers = '
+       || current_setting('shared_buffers') || ')';
+SQL
+else
+	echo "usage: bench/neighbors.sh [big]" >&2
+	exit 2
+fi
