@@ -75,7 +75,7 @@ CREATE FUNCTION @extschema@.train_test_split(source regclass, user_col name, ite
                                              test_fraction float8 DEFAULT 0.2, seed int DEFAULT 0,
                                              time_col name DEFAULT NULL)
     RETURNS TABLE (user_id bigint, item_id bigint, is_test boolean)
-    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED AS $fn$
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     IF source IS NULL OR user_col IS NULL OR item_col IS NULL OR test_fraction IS NULL OR seed IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22004',
@@ -142,7 +142,7 @@ CREATE FUNCTION @extschema@.recommend(ratings regclass, neighbors regclass, user
                                       user_col name DEFAULT 'user_id', item_col name DEFAULT 'item_id',
                                       value_col name DEFAULT NULL)
     RETURNS TABLE (item bigint, score float8, because bigint)
-    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED AS $fn$
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     IF ratings IS NULL OR neighbors IS NULL OR user_col IS NULL OR item_col IS NULL OR n IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22004',
