@@ -122,10 +122,42 @@ typedef struct Pairs
 	bool	   *nulls;			/* [3 * n]: user, item, actual */
 } Pairs;
 
-static char *
-text_param(FunctionCallInfo fcinfo, int argno)
+/*
+ * The position of text argument "what" in a NULL-terminated list of valid
+ * values (the list's order is the enum's); ERROR 22023 "unknown <noun>"
+ * listing them otherwise.
+ */
+static int
+choice_param(FunctionCallInfo fcinfo, int argno, const char *noun, const char *what,
+			 const char *const *valid)
 {
-	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	char	   *s = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	StringInfoData list;
+
+	for (int i = 0; valid[i]; i++)
+		if (strcmp(s, valid[i]) == 0)
+			return i;
+	initStringInfo(&list);
+	for (int i = 0; valid[i]; i++)
+		appendStringInfo(&list, "%s%s", i == 0 ? "" : (valid[i + 1] ? ", " : " and "), valid[i]);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown %s \"%s\"", noun, s),
+			 errhint("Valid values of %s are %s.", what, list.data)));
+	return -1;					/* keep compiler quiet */
+}
+
+/* An integer argument that must be at least "min"; ERROR 22023 otherwise. */
+static int
+int_param(FunctionCallInfo fcinfo, int argno, const char *what, int min)
+{
+	int			v = PG_GETARG_INT32(argno);
+
+	if (v < min)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be at least %d, not %d", what, min, v)));
+	return v;
 }
 
 /* Parse and validate every parameter but the relations and columns. */
@@ -135,8 +167,12 @@ knn_params(FunctionCallInfo fcinfo)
 	static const char *const names[] = {"train", "pairs", "user_col", "item_col", "rating_col",
 		"kind", "k", "min_k", "measure", "over", "shrinkage", "centering", "clip",
 	"min_support", "normalized", "order_col", "self_neighbor"};
+	static const char *const kinds[] = {"user", "item", NULL};
+	static const char *const measures[] = {"cosine", "adjusted_cosine", "pearson", "pearson_baseline",
+	"msd", "jaccard", NULL};
+	static const char *const overs[] = {"common", "all", NULL};
+	static const char *const centerings[] = {"none", "mean", "zscore", "baseline", NULL};
 	KnnParams	p;
-	char	   *s;
 
 	for (int a = 0; a < lengthof(names); a++)
 		if (a != 10 && a != 15 && PG_ARGISNULL(a))
@@ -144,57 +180,11 @@ knn_params(FunctionCallInfo fcinfo)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("%s must not be null", names[a])));
 
-	s = text_param(fcinfo, 5);
-	if (strcmp(s, "user") == 0)
-		p.user_based = true;
-	else if (strcmp(s, "item") == 0)
-		p.user_based = false;
-	else
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown kind \"%s\"", s),
-				 errhint("Valid kinds are user and item.")));
-
-	p.k = PG_GETARG_INT32(6);
-	if (p.k < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be at least 1, not %d", p.k)));
-	p.min_k = PG_GETARG_INT32(7);
-	if (p.min_k < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("min_k must be at least 0, not %d", p.min_k)));
-
-	s = text_param(fcinfo, 8);
-	if (strcmp(s, "cosine") == 0)
-		p.measure = M_COSINE;
-	else if (strcmp(s, "adjusted_cosine") == 0)
-		p.measure = M_ADJUSTED_COSINE;
-	else if (strcmp(s, "pearson") == 0)
-		p.measure = M_PEARSON;
-	else if (strcmp(s, "pearson_baseline") == 0)
-		p.measure = M_PEARSON_BASELINE;
-	else if (strcmp(s, "msd") == 0)
-		p.measure = M_MSD;
-	else if (strcmp(s, "jaccard") == 0)
-		p.measure = M_JACCARD;
-	else
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown measure \"%s\"", s),
-				 errhint("Valid measures are cosine, adjusted_cosine, pearson, pearson_baseline, msd and jaccard.")));
-
-	s = text_param(fcinfo, 9);
-	if (strcmp(s, "common") == 0)
-		p.common = true;
-	else if (strcmp(s, "all") == 0)
-		p.common = false;
-	else
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown value of over \"%s\"", s),
-				 errhint("Valid values are common and all.")));
+	p.user_based = choice_param(fcinfo, 5, "kind", "kind", kinds) == 0;
+	p.k = int_param(fcinfo, 6, "k", 1);
+	p.min_k = int_param(fcinfo, 7, "min_k", 0);
+	p.measure = (Measure) choice_param(fcinfo, 8, "measure", "measure", measures);
+	p.common = choice_param(fcinfo, 9, "value of over", "over", overs) == 0;
 	if (p.measure == M_JACCARD && p.common)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -217,27 +207,9 @@ knn_params(FunctionCallInfo fcinfo)
 					 errmsg("shrinkage must be a finite number >= 0 or NULL")));
 	}
 
-	s = text_param(fcinfo, 11);
-	if (strcmp(s, "none") == 0)
-		p.centering = C_NONE;
-	else if (strcmp(s, "mean") == 0)
-		p.centering = C_MEAN;
-	else if (strcmp(s, "zscore") == 0)
-		p.centering = C_ZSCORE;
-	else if (strcmp(s, "baseline") == 0)
-		p.centering = C_BASELINE;
-	else
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown centering \"%s\"", s),
-				 errhint("Valid centerings are none, mean, zscore and baseline.")));
-
+	p.centering = (Centering) choice_param(fcinfo, 11, "centering", "centering", centerings);
 	p.clip = PG_GETARG_BOOL(12);
-	p.min_support = PG_GETARG_INT32(13);
-	if (p.min_support < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("min_support must be at least 1, not %d", p.min_support)));
+	p.min_support = int_param(fcinfo, 13, "min_support", 1);
 	/* Surprise: a Pearson baseline correlation needs two points */
 	if (p.measure == M_PEARSON_BASELINE)
 		p.min_support = Max(p.min_support, 2);
@@ -246,27 +218,87 @@ knn_params(FunctionCallInfo fcinfo)
 	return p;
 }
 
+/* Run a read-only query as the caller and hand every row to fn, in batches. */
+static void
+spi_for_each_row(const char *query, void (*fn) (HeapTuple tup, TupleDesc desc, void *arg), void *arg)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	SPIPlanPtr	plan;
+	Portal		portal;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", query, SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	for (;;)
+	{
+		SPITupleTable *tt;
+		MemoryContext spicxt;
+
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, PAIRS_FETCH);
+		if (SPI_processed == 0)
+			break;
+		tt = SPI_tuptable;
+		/* the callback allocates what it keeps in the caller's context */
+		spicxt = MemoryContextSwitchTo(outer);
+		for (uint64 row = 0; row < SPI_processed; row++)
+			fn(tt->vals[row], tt->tupdesc, arg);
+		MemoryContextSwitchTo(spicxt);
+		SPI_freetuptable(tt);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+}
+
+/* The quoted, schema-qualified name of a relation. */
+static const char *
+rel_name(Oid relid)
+{
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+}
+
+/* Append one (user, item, actual) row of the pairs relation. */
+static void
+add_pair(HeapTuple tup, TupleDesc desc, void *arg)
+{
+	Pairs	   *pr = (Pairs *) arg;
+	bool	   *nl;
+	Datum		d;
+
+	if (pr->n == pr->cap)
+	{
+		int64		cap = pr->cap * 2;
+
+		ecomai_check_memory((sizeof(int64) * 2 + sizeof(double) + 3) * (Size) cap, "knn_predict pairs");
+		pr->user_id = repalloc_huge(pr->user_id, sizeof(int64) * cap);
+		pr->item_id = repalloc_huge(pr->item_id, sizeof(int64) * cap);
+		pr->actual = repalloc_huge(pr->actual, sizeof(double) * cap);
+		pr->nulls = repalloc_huge(pr->nulls, sizeof(bool) * 3 * cap);
+		pr->cap = cap;
+	}
+	nl = &pr->nulls[3 * pr->n];
+	d = SPI_getbinval(tup, desc, 1, &nl[0]);
+	pr->user_id[pr->n] = nl[0] ? 0 : DatumGetInt64(d);
+	d = SPI_getbinval(tup, desc, 2, &nl[1]);
+	pr->item_id[pr->n] = nl[1] ? 0 : DatumGetInt64(d);
+	d = SPI_getbinval(tup, desc, 3, &nl[2]);
+	pr->actual[pr->n] = nl[2] ? 0 : DatumGetFloat8(d);
+	pr->n++;
+}
+
 /* Read the pairs relation: (user, item[, rating]) as the caller. */
 static void
 read_pairs(Oid relid, const char *user_col, const char *item_col, const char *rating_col, Pairs *pr)
 {
 	bool		has_actual = get_attnum(relid, rating_col) != InvalidAttrNumber;
-	StringInfoData q;
-	SPIPlanPtr	plan;
-	Portal		portal;
 
 	ecomai_ratings_check_column(relid, user_col, true);
 	ecomai_ratings_check_column(relid, item_col, true);
 	if (has_actual)
 		ecomai_ratings_check_column(relid, rating_col, false);
-
-	initStringInfo(&q);
-	appendStringInfo(&q, "SELECT %s::pg_catalog.int8, %s::pg_catalog.int8, %s FROM %s",
-					 quote_identifier(user_col), quote_identifier(item_col),
-					 has_actual ? psprintf("%s::pg_catalog.float8", quote_identifier(rating_col))
-					 : "NULL::pg_catalog.float8",
-					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-												get_rel_name(relid)));
 
 	pr->n = 0;
 	pr->cap = 1024;
@@ -274,51 +306,12 @@ read_pairs(Oid relid, const char *user_col, const char *item_col, const char *ra
 	pr->item_id = palloc(sizeof(int64) * pr->cap);
 	pr->actual = palloc(sizeof(double) * pr->cap);
 	pr->nulls = palloc(sizeof(bool) * 3 * pr->cap);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare(q.data, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", q.data, SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	for (;;)
-	{
-		SPITupleTable *tt;
-
-		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, PAIRS_FETCH);
-		if (SPI_processed == 0)
-			break;
-		tt = SPI_tuptable;
-		if (pr->n + (int64) SPI_processed > pr->cap)
-		{
-			int64		cap = Max(pr->cap * 2, pr->n + (int64) SPI_processed);
-
-			ecomai_check_memory((sizeof(int64) * 2 + sizeof(double) + 3) * (Size) cap, "knn_predict pairs");
-			pr->user_id = repalloc_huge(pr->user_id, sizeof(int64) * cap);
-			pr->item_id = repalloc_huge(pr->item_id, sizeof(int64) * cap);
-			pr->actual = repalloc_huge(pr->actual, sizeof(double) * cap);
-			pr->nulls = repalloc_huge(pr->nulls, sizeof(bool) * 3 * cap);
-			pr->cap = cap;
-		}
-		for (uint64 row = 0; row < SPI_processed; row++)
-		{
-			HeapTuple	tup = tt->vals[row];
-			bool	   *nl = &pr->nulls[3 * pr->n];
-			Datum		d;
-
-			d = SPI_getbinval(tup, tt->tupdesc, 1, &nl[0]);
-			pr->user_id[pr->n] = nl[0] ? 0 : DatumGetInt64(d);
-			d = SPI_getbinval(tup, tt->tupdesc, 2, &nl[1]);
-			pr->item_id[pr->n] = nl[1] ? 0 : DatumGetInt64(d);
-			d = SPI_getbinval(tup, tt->tupdesc, 3, &nl[2]);
-			pr->actual[pr->n] = nl[2] ? 0 : DatumGetFloat8(d);
-			pr->n++;
-		}
-		SPI_freetuptable(tt);
-	}
-	SPI_cursor_close(portal);
-	SPI_finish();
+	spi_for_each_row(psprintf("SELECT %s::pg_catalog.int8, %s::pg_catalog.int8, %s FROM %s",
+							  quote_identifier(user_col), quote_identifier(item_col),
+							  has_actual ? psprintf("%s::pg_catalog.float8", quote_identifier(rating_col))
+							  : "NULL::pg_catalog.float8",
+							  rel_name(relid)),
+					 add_pair, pr);
 }
 
 /* Find the position of x in the (ascending) column y, or -1. */
@@ -355,6 +348,33 @@ cmp_perm(const void *a, const void *b)
 	return (i > j) - (i < j);
 }
 
+/* What add_tie_key needs: the model and the per-cell keys being filled. */
+typedef struct TieLoad
+{
+	const Orient *o;
+	const EcomaiRatings *r;
+	bool		user_based;
+	int64	   *key;
+} TieLoad;
+
+/* Keep the smallest order_col value of each train cell. */
+static void
+add_tie_key(HeapTuple tup, TupleDesc desc, void *arg)
+{
+	TieLoad    *tl = (TieLoad *) arg;
+	bool		isnull;
+	int			ui = ecomai_ratings_user_index(tl->r, DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull)));
+	int			ii = ecomai_ratings_item_index(tl->r, DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull)));
+	int64		ord = DatumGetInt64(SPI_getbinval(tup, desc, 3, &isnull));
+	int64		pos;
+
+	if (ui < 0 || ii < 0)
+		return;					/* changed under us: the loader did not see it */
+	pos = tl->user_based ? column_position(tl->o, ii, ui) : column_position(tl->o, ui, ii);
+	if (pos >= 0 && ord < tl->key[pos])
+		tl->key[pos] = ord;
+}
+
 /*
  * Tie-break order from order_col: within each y column, the cells sorted by
  * the smallest order_col value of their train rows (Surprise keeps, among
@@ -365,72 +385,35 @@ static void
 load_tie_order(Orient *o, const EcomaiRatings *r, bool user_based, Oid relid, const char *user_col,
 			   const char *item_col, const char *rating_col, const char *order_col, int64 nnz)
 {
-	int64	   *key;
-	StringInfoData q;
-	SPIPlanPtr	plan;
-	Portal		portal;
-	MemoryContext outer = CurrentMemoryContext;
+	TieLoad		tl;
+	const char *u = quote_identifier(user_col);
+	const char *i = quote_identifier(item_col);
+	const char *oc = quote_identifier(order_col);
 
 	ecomai_ratings_check_column(relid, order_col, true);
 	ecomai_check_memory(2 * sizeof(int64) * (Size) Max(nnz, 1), "knn_predict tie order");
-	key = palloc(sizeof(int64) * Max(nnz, 1));
+	tl.o = o;
+	tl.r = r;
+	tl.user_based = user_based;
+	tl.key = palloc(sizeof(int64) * Max(nnz, 1));
 	for (int64 t = 0; t < nnz; t++)
-		key[t] = PG_INT64_MAX;
+		tl.key[t] = PG_INT64_MAX;
+	spi_for_each_row(psprintf("SELECT %s::pg_catalog.int8, %s::pg_catalog.int8, %s::pg_catalog.int8 FROM %s "
+							  "WHERE %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL",
+							  u, i, oc, rel_name(relid), u, i, oc, quote_identifier(rating_col)),
+					 add_tie_key, &tl);
+
 	o->perm = palloc(sizeof(int64) * Max(nnz, 1));
-
-	initStringInfo(&q);
-	appendStringInfo(&q, "SELECT %s::pg_catalog.int8, %s::pg_catalog.int8, %s::pg_catalog.int8 FROM %s "
-					 "WHERE %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL",
-					 quote_identifier(user_col), quote_identifier(item_col), quote_identifier(order_col),
-					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-												get_rel_name(relid)),
-					 quote_identifier(user_col), quote_identifier(item_col), quote_identifier(order_col),
-					 quote_identifier(rating_col));
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare(q.data, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", q.data, SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	for (;;)
-	{
-		SPITupleTable *tt;
-
-		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, PAIRS_FETCH);
-		if (SPI_processed == 0)
-			break;
-		tt = SPI_tuptable;
-		for (uint64 row = 0; row < SPI_processed; row++)
-		{
-			bool		isnull;
-			int			ui = ecomai_ratings_user_index(r, DatumGetInt64(SPI_getbinval(tt->vals[row], tt->tupdesc, 1, &isnull)));
-			int			ii = ecomai_ratings_item_index(r, DatumGetInt64(SPI_getbinval(tt->vals[row], tt->tupdesc, 2, &isnull)));
-			int64		ord = DatumGetInt64(SPI_getbinval(tt->vals[row], tt->tupdesc, 3, &isnull));
-			int64		pos;
-
-			if (ui < 0 || ii < 0)
-				continue;		/* changed under us: the loader did not see it */
-			pos = user_based ? column_position(o, ii, ui) : column_position(o, ui, ii);
-			if (pos >= 0 && ord < key[pos])
-				key[pos] = ord;
-		}
-		SPI_freetuptable(tt);
-	}
-	SPI_cursor_close(portal);
-	SPI_finish();
-	MemoryContextSwitchTo(outer);
-
 	for (int64 t = 0; t < nnz; t++)
 		o->perm[t] = t;
-	perm_keys = key;
+	perm_keys = tl.key;
 	for (int y = 0; y < o->ny; y++)
 	{
 		CHECK_FOR_INTERRUPTS();
 		qsort(o->perm + o->yptr[y], o->yptr[y + 1] - o->yptr[y], sizeof(int64), cmp_perm);
 	}
 	perm_keys = NULL;
-	pfree(key);
+	pfree(tl.key);
 }
 
 /* Per-x population standard deviation; a constant x gets the overall one (Surprise). */

@@ -1,7 +1,7 @@
 -- Collaborative filtering: Surprise and LensKit reference values, errors, privileges,
 -- NULL and unknown ids, metrics against plain SQL, parallel = serial, Citus replay.
 BEGIN;
-SELECT plan(75);
+SELECT plan(77);
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE line text;
@@ -140,6 +140,22 @@ SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'use
     '22023', 'unknown kind "users"', 'unknown kind');
 SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating', measure => 'euclid')$$,
     '22023', 'unknown measure "euclid"', 'unknown measure');
+CREATE FUNCTION pg_temp.error_hint(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE h text;
+BEGIN
+    EXECUTE query;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS h = PG_EXCEPTION_HINT;
+    RETURN h;
+END $$;
+SELECT is(pg_temp.error_hint($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating',
+                                                                measure => 'euclid')$$),
+          'Valid values of measure are cosine, adjusted_cosine, pearson, pearson_baseline, msd and jaccard.',
+          'the hint lists the valid measures');
+SELECT is(pg_temp.error_hint($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating',
+                                                                centering => 'median')$$),
+          'Valid values of centering are none, mean, zscore and baseline.', 'the hint lists the valid centerings');
 SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating', over => 'some')$$,
     '22023', 'unknown value of over "some"', 'unknown over');
 SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating', centering => 'median')$$,
