@@ -79,7 +79,8 @@ SELECT CASE WHEN (SELECT d FROM data_dir) = '' THEN skip('shared data absent: Le
                                 self_neighbor => false) p
         JOIN lk_uu l USING (user_id, item_id)), 1756::bigint,
        'LensKit user-user k=30: all 1756 known predictions within 0.01') END;
--- item-item: 1287 of 1288 within 0.01; (30, 4406) differs by 0.027 (not explained yet, see docs/cf.md)
+-- item-item: 1287 of 1288 within 0.01; (30, 4406) differs by 0.027: three neighbours tie at the 20th place
+-- and LensKit keeps another one than the smaller ids (see docs/cf.md)
 SELECT CASE WHEN (SELECT d FROM data_dir) = '' THEN skip('shared data absent: LensKit item-item', 1) ELSE
     cmp_ok((SELECT count(*) FILTER (WHERE abs(p.estimate - l.prediction) < 0.01)
         FROM ecomai.knn_predict('ml', 'lk_ii', 'user_id', 'item_id', 'rating', kind => 'item', k => 20,
