@@ -1,7 +1,7 @@
 -- Collaborative filtering: Surprise and LensKit reference values, errors, privileges,
 -- NULL and unknown ids, metrics against plain SQL, parallel = serial, Citus replay.
 BEGIN;
-SELECT plan(78);
+SELECT plan(80);
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE line text;
@@ -190,6 +190,16 @@ SELECT throws_ok($$SELECT * FROM ecomai.train_test_split('cf_train', 'user_id', 
     '22023', 'test_fraction must be between 0 and 1, not 1.5', 'train_test_split: bad fraction');
 SELECT throws_ok($$SELECT ecomai.rmse(e, a) FROM (VALUES ('NaN'::float8, 1::float8)) t(e, a)$$,
     '22000', 'estimate and actual must be finite', 'rmse of NaN');
+
+-- the memory bound: a train set larger than ecomai.max_memory fails cleanly, naming the setting
+CREATE TABLE cf_big AS SELECT g % 5000 AS user_id, g % 3001 AS item_id, (g % 5 + 1)::float8 AS rating
+FROM generate_series(1, 200000) g;
+SET LOCAL ecomai.max_memory = '1MB';
+SELECT throws_like($$SELECT count(*) FROM ecomai.knn_predict('cf_big', 'cf_pairs', 'user_id', 'item_id', 'rating')$$,
+    '%ecomai.max_memory%', 'a working set above ecomai.max_memory is an error naming the setting');
+SELECT throws_ok($$SELECT count(*) FROM ecomai.knn_predict('cf_big', 'cf_pairs', 'user_id', 'item_id', 'rating')$$,
+    '54000', NULL, 'the memory error is 54000');
+RESET ecomai.max_memory;
 
 -- ---------------------------------------------------------------------------------------
 -- Privileges: the caller's, never the definer's
