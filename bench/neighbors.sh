@@ -91,7 +91,9 @@ SQL
 	psql_q -At <<'SQL'
 SELECT 'backend VmHWM before: ' || backend_vmhwm();
 CREATE TEMP TABLE t AS SELECT clock_timestamp() AS t0;
+SET client_min_messages = debug1;
 CREATE TEMP TABLE nb AS SELECT * FROM ecomai.item_neighbors('big_orders', 'customer_id', 'product_id', 'quantity', k => 50);
+RESET client_min_messages;
 SELECT format('item_neighbors k => 50 cosine: %s s, %s rows', round(extract(epoch FROM clock_timestamp() - t0)::numeric, 2),
               (SELECT count(*) FROM nb)) FROM t;
 SELECT 'backend VmHWM after: ' || backend_vmhwm() || ' (peak resident set, includes touched shared_buffers = '

@@ -229,24 +229,64 @@ centre_values(const NbrView *v, const NbrParams *p, double **rv, double **cv)
 	}
 }
 
+/*
+ * Per-row accumulator layout: row b's slots are acc[b * width .. b * width +
+ * width - 1], so that one visit of b touches one cache line (the rows are
+ * visited in random order: separate arrays would cost a cache miss each).
+ * Slot 0 counts the co-rating columns (the support, exact in a double); the
+ * sums follow; per-row constants the scoring needs sit after them and are
+ * never cleared.
+ */
+typedef struct NbrLayout
+{
+	int			width;			/* doubles per row */
+	int			nsums;			/* sums in slots 1 .. nsums */
+} NbrLayout;
+
+/* The accumulator layout of each kind of sums. */
+static NbrLayout
+layout_of(NbrSums sums)
+{
+	NbrLayout	l = {2, 0};
+
+	switch (sums)
+	{
+		case SUMS_COUNT:		/* n, |row| */
+			l.width = 2;
+			l.nsums = 0;
+			break;
+		case SUMS_DOT:			/* n, sum xy, norm (sum of squares for msd), |row| */
+			l.width = 4;
+			l.nsums = 1;
+			break;
+		case SUMS_DOT_NORMS:	/* n, sum xy, sum x^2, sum y^2 */
+			l.width = 4;
+			l.nsums = 3;
+			break;
+		case SUMS_FULL:			/* n, sum xy, sum x, sum y, sum x^2, sum y^2, (2 unused) */
+			l.width = 8;
+			l.nsums = 5;
+			break;
+		case SUMS_SQDIFF:		/* n, sum (x - y)^2 */
+			l.width = 2;
+			l.nsums = 1;
+			break;
+	}
+	return l;
+}
+
 /* Compute every row's top-k neighbours and append them to the tuplestore. */
 static void
 compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 				  Size loaded_bytes, Tuplestorestate *ts, TupleDesc desc)
 {
 	NbrSums		sums = sums_needed(p);
+	NbrLayout	lay = layout_of(sums);
 	int			nrows = v->nrows;
-	int			narrays;
 	Size		extra;
 	double	   *rv,
 			   *cv;
-	double	   *sq = NULL;		/* per row: sum of squared values (whole vector) */
-	int32	   *cnt;
-	double	   *sxy = NULL,
-			   *sx = NULL,
-			   *sy = NULL,
-			   *sxx = NULL,
-			   *syy = NULL;
+	double	   *acc;
 	int32	   *touched;
 	EcomaiTopK	top;
 	int			a;
@@ -254,51 +294,47 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 	if (nrows == 0)
 		return;
 
-	/* accumulators, row norms, touched list, heap, and maybe centred copies */
-	narrays = sums == SUMS_FULL ? 5 : sums == SUMS_DOT_NORMS ? 3 : sums == SUMS_COUNT ? 0 : 1;
-	extra = (Size) nrows * (sizeof(double) * (narrays + 1) + 2 * sizeof(int32)) +
+	/* accumulators, touched list, heap, and maybe centred copies */
+	extra = (Size) nrows * (sizeof(double) * lay.width + sizeof(int32)) +
 		sizeof(EcomaiTopKItem) * (Size) Min(p->k, nrows);
 	if (p->measure == NBR_ADJUSTED_COSINE || (p->measure == NBR_PEARSON && !p->common))
 		extra += 2 * sizeof(double) * (Size) v->rptr[nrows];
 	ecomai_check_memory(loaded_bytes + extra, what);
+	elog(DEBUG1, "%s: working set %zu kB", what, (loaded_bytes + extra) / 1024);
 
 	centre_values(v, p, &rv, &cv);
-	cnt = palloc0(sizeof(int32) * nrows);
+	acc = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * lay.width * (Size) nrows);
+	memset(acc, 0, sizeof(double) * lay.width * (Size) nrows);
 	touched = palloc(sizeof(int32) * nrows);
-	if (sums != SUMS_COUNT)
-		sxy = palloc0(sizeof(double) * nrows);	/* sum (x - y)^2 for SUMS_SQDIFF */
-	if (sums == SUMS_DOT_NORMS || sums == SUMS_FULL)
+
+	/* per-row constants: the whole-vector norm (or sum of squares) and length */
+	for (a = 0; a < nrows; a++)
 	{
-		sxx = palloc0(sizeof(double) * nrows);
-		syy = palloc0(sizeof(double) * nrows);
-	}
-	if (sums == SUMS_FULL)
-	{
-		sx = palloc0(sizeof(double) * nrows);
-		sy = palloc0(sizeof(double) * nrows);
-	}
-	if (sums == SUMS_DOT)
-	{
-		sq = palloc(sizeof(double) * nrows);
-		for (a = 0; a < nrows; a++)
+		double	   *aa = acc + (Size) a * lay.width;
+		int64		len = v->rptr[a + 1] - v->rptr[a];
+
+		if (sums == SUMS_COUNT)
+			aa[1] = (double) len;
+		else if (sums == SUMS_DOT)
 		{
-			double		s = 0;
+			double		sq = 0;
 			int64		q;
 
 			for (q = v->rptr[a]; q < v->rptr[a + 1]; q++)
-				s += rv[q] * rv[q];
-			sq[a] = s;
+				sq += rv[q] * rv[q];
+			aa[2] = p->measure == NBR_MSD ? sq : sqrt(sq);
+			aa[3] = (double) len;
 		}
 	}
 	ecomai_topk_init(&top, Min(p->k, nrows));
 
 	for (a = 0; a < nrows; a++)
 	{
+		const double *aa = acc + (Size) a * lay.width;
 		int			nt = 0;
 		int			t;
 		int64		pa;
 		int			nkept;
-		int64		len_a = v->rptr[a + 1] - v->rptr[a];
 
 		CHECK_FOR_INTERRUPTS();
 
@@ -311,135 +347,111 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 						qend = v->cptr[u + 1];
 
 			CHECK_FOR_INTERRUPTS();
+
+			/*
+			 * One loop per kind of sums, with a constant width, so that the
+			 * hot loop of each measure does only its own arithmetic.  Each
+			 * visits the rows b that have column u, counting b and
+			 * remembering it when first touched.
+			 */
+#define FOR_EACH_ROW_OF_COLUMN(width, body) \
+			for (q = v->cptr[u]; q < qend; q++) \
+			{ \
+				int32		b = v->cidx[q]; \
+				double		y = cv[q]; \
+				double	   *ab = acc + (Size) b * (width); \
+				\
+				if (ab[0]++ == 0) \
+					touched[nt++] = b; \
+				body; \
+			}
 			switch (sums)
 			{
 				case SUMS_COUNT:
-					for (q = v->cptr[u]; q < qend; q++)
-					{
-						int32		b = v->cidx[q];
-
-						if (cnt[b]++ == 0)
-							touched[nt++] = b;
-					}
+					FOR_EACH_ROW_OF_COLUMN(2, (void) y);
 					break;
 				case SUMS_DOT:
-					for (q = v->cptr[u]; q < qend; q++)
-					{
-						int32		b = v->cidx[q];
-
-						if (cnt[b]++ == 0)
-							touched[nt++] = b;
-						sxy[b] += x * cv[q];
-					}
+					FOR_EACH_ROW_OF_COLUMN(4, ab[1] += x * y);
 					break;
 				case SUMS_DOT_NORMS:
-					for (q = v->cptr[u]; q < qend; q++)
-					{
-						int32		b = v->cidx[q];
-						double		y = cv[q];
-
-						if (cnt[b]++ == 0)
-							touched[nt++] = b;
-						sxy[b] += x * y;
-						sxx[b] += x * x;
-						syy[b] += y * y;
-					}
+					FOR_EACH_ROW_OF_COLUMN(4, ab[1] += x * y; ab[2] += x * x; ab[3] += y * y);
 					break;
 				case SUMS_FULL:
-					for (q = v->cptr[u]; q < qend; q++)
-					{
-						int32		b = v->cidx[q];
-						double		y = cv[q];
-
-						if (cnt[b]++ == 0)
-							touched[nt++] = b;
-						sxy[b] += x * y;
-						sx[b] += x;
-						sy[b] += y;
-						sxx[b] += x * x;
-						syy[b] += y * y;
-					}
+					FOR_EACH_ROW_OF_COLUMN(8, ab[1] += x * y; ab[2] += x; ab[3] += y;
+										   ab[4] += x * x; ab[5] += y * y);
 					break;
 				case SUMS_SQDIFF:
-					for (q = v->cptr[u]; q < qend; q++)
-					{
-						int32		b = v->cidx[q];
-						double		d = x - cv[q];
-
-						if (cnt[b]++ == 0)
-							touched[nt++] = b;
-						sxy[b] += d * d;
-					}
+					FOR_EACH_ROW_OF_COLUMN(2, ab[1] += (x - y) * (x - y));
 					break;
 			}
+#undef FOR_EACH_ROW_OF_COLUMN
 		}
 
 		/* score the touched rows */
 		for (t = 0; t < nt; t++)
 		{
 			int32		b = touched[t];
-			int32		n = cnt[b];
+			const double *ab = acc + (Size) b * lay.width;
+			double		n = ab[0];
 			double		sim;
 
 			if (b == a || n < p->min_support)
 				continue;
-			switch (p->measure)
+			switch (sums)
 			{
-				case NBR_COSINE:
-				case NBR_ADJUSTED_COSINE:
+				case SUMS_DOT:
+					if (p->measure == NBR_MSD)
 					{
-						double		den = p->common ? sqrt(sxx[b] * syy[b]) : sqrt(sq[a]) * sqrt(sq[b]);
-
-						if (!(den > 0))
-							continue;
-						sim = sxy[b] / den;
-					}
-					break;
-				case NBR_PEARSON:
-					if (p->common)
-					{
-						double		num = sxy[b] - sx[b] * sy[b] / n;
-						double		va = sxx[b] - sx[b] * sx[b] / n;
-						double		vb = syy[b] - sy[b] * sy[b] / n;
-
-						if (!(va > NBR_CONSTANT_EPS * sxx[b]) || !(vb > NBR_CONSTANT_EPS * syy[b]))
-							continue;
-						sim = num / sqrt(va * vb);
-					}
-					else
-					{
-						double		den = sqrt(sq[a]) * sqrt(sq[b]);
-
-						if (!(den > 0))
-							continue;
-						sim = sxy[b] / den;
-					}
-					break;
-				case NBR_MSD:
-					if (p->common)
-						sim = 1.0 / (sxy[b] / n + 1.0);
-					else
-					{
-						int64		len_b = v->rptr[b + 1] - v->rptr[b];
-						double		sd = sq[a] + sq[b] - 2.0 * sxy[b];
+						/* over the union of both rows, a missing entry counting 0 */
+						double		sd = aa[2] + ab[2] - 2.0 * ab[1];
 
 						if (sd < 0)
 							sd = 0;
-						sim = 1.0 / (sd / (double) (len_a + len_b - n) + 1.0);
+						sim = 1.0 / (sd / (aa[3] + ab[3] - n) + 1.0);
+					}
+					else
+					{
+						/* a cosine of (possibly centred) values, whole-vector norms */
+						double		den = aa[2] * ab[2];
+
+						if (!(den > 0))
+							continue;
+						sim = ab[1] / den;
 					}
 					break;
-				case NBR_JACCARD:
+				case SUMS_DOT_NORMS:
 					{
-						int64		len_b = v->rptr[b + 1] - v->rptr[b];
+						/* a cosine over the co-rated entries */
+						double		den = sqrt(ab[2] * ab[3]);
 
-						sim = (double) n / (double) (len_a + len_b - n);
+						if (!(den > 0))
+							continue;
+						sim = ab[1] / den;
 					}
+					break;
+				case SUMS_FULL:
+					{
+						/* correlation over the co-rated entries, means over them too */
+						double		num = ab[1] - ab[2] * ab[3] / n;
+						double		va = ab[4] - ab[2] * ab[2] / n;
+						double		vb = ab[5] - ab[3] * ab[3] / n;
+
+						if (!(va > NBR_CONSTANT_EPS * ab[4]) || !(vb > NBR_CONSTANT_EPS * ab[5]))
+							continue;
+						sim = num / sqrt(va * vb);
+					}
+					break;
+				case SUMS_SQDIFF:
+					sim = 1.0 / (ab[1] / n + 1.0);
+					break;
+				case SUMS_COUNT:
+					sim = n / (aa[1] + ab[1] - n);
 					break;
 				default:
 					sim = 0;	/* keep compiler quiet */
 			}
 			if (p->shrinkage > 0)
-				sim *= (double) n / ((double) n + p->shrinkage);
+				sim *= n / (n + p->shrinkage);
 			if (!(sim > 0))
 				continue;
 			ecomai_topk_offer(&top, b, sim);
@@ -456,29 +468,19 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 			values[0] = Int64GetDatum(v->row_ids[a]);
 			values[1] = Int64GetDatum(v->row_ids[b]);
 			values[2] = Float8GetDatum(top.items[t].score);
-			values[3] = Int32GetDatum(cnt[b]);
+			values[3] = Int32GetDatum((int32) acc[(Size) b * lay.width]);
 			tuplestore_putvalues(ts, desc, values, nulls);
 		}
 		ecomai_topk_reset(&top);
 
-		/* clear only what this row touched */
+		/* clear the count and sums of what this row touched (constants stay) */
 		for (t = 0; t < nt; t++)
 		{
-			int32		b = touched[t];
+			double	   *ab = acc + (Size) touched[t] * lay.width;
+			int			s;
 
-			cnt[b] = 0;
-			if (sxy)
-				sxy[b] = 0;
-			if (sxx)
-			{
-				sxx[b] = 0;
-				syy[b] = 0;
-			}
-			if (sx)
-			{
-				sx[b] = 0;
-				sy[b] = 0;
-			}
+			for (s = 0; s <= lay.nsums; s++)
+				ab[s] = 0;
 		}
 	}
 }

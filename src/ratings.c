@@ -70,6 +70,8 @@ typedef struct IdNumbering
 	int64	   *ids;			/* [n] id of provisional index */
 	int			n;
 	int			cap;
+	int64		last_id;		/* the id numbered last, and its index: rows */
+	int32		last_index;		/* often come grouped by customer or order */
 } IdNumbering;
 
 /* Loader state: the memory held so far, for the ecomai.max_memory check. */
@@ -78,6 +80,7 @@ typedef struct Loader
 	MemoryContext cxt;
 	const char *what;
 	Size		held;
+	Size		peak;			/* largest "held", for the DEBUG1 report */
 } Loader;
 
 /* Account for "bytes" more memory, failing cleanly beyond ecomai.max_memory. */
@@ -86,6 +89,7 @@ loader_reserve(Loader *ld, Size bytes)
 {
 	ecomai_check_memory(ld->held + bytes, ld->what);
 	ld->held += bytes;
+	ld->peak = Max(ld->peak, ld->held);
 }
 
 /* Allocate an accounted array in the caller's context. */
@@ -120,8 +124,11 @@ static inline int32
 number_id(Loader *ld, IdNumbering *num, int64 id, const char *colname)
 {
 	bool		found;
-	IdEntry    *e = idmap_insert(num->map, id, &found);
+	IdEntry    *e;
 
+	if (num->n > 0 && id == num->last_id)
+		return num->last_index;
+	e = idmap_insert(num->map, id, &found);
 	if (!found)
 	{
 		if (num->n == PG_INT32_MAX - 1)
@@ -141,6 +148,8 @@ number_id(Loader *ld, IdNumbering *num, int64 id, const char *colname)
 		e->index = num->n;
 		num->ids[num->n++] = id;
 	}
+	num->last_id = id;
+	num->last_index = e->index;
 	return e->index;
 }
 
@@ -304,6 +313,7 @@ ecomai_ratings_load(Oid relid, const char *user_col, const char *item_col,
 	ld.cxt = CurrentMemoryContext;
 	ld.what = what;
 	ld.held = 0;
+	ld.peak = 0;
 	users.map = idmap_create(ld.cxt, 1024, NULL);
 	items.map = idmap_create(ld.cxt, 1024, NULL);
 
@@ -365,6 +375,7 @@ ecomai_ratings_load(Oid relid, const char *user_col, const char *item_col,
 
 	idmap_destroy(users.map);
 	idmap_destroy(items.map);
+	ld.held -= Min(ld.held, (Size) (users.cap + items.cap) * 32);
 
 	r = palloc0(sizeof(EcomaiRatings));
 	r->implicit = (value_col == NULL);
@@ -528,5 +539,7 @@ ecomai_ratings_load(Oid relid, const char *user_col, const char *item_col,
 	}
 
 	r->bytes = ld.held;
+	elog(DEBUG1, "%s: read %lld rows: %d users, %d items, %lld cells; %zu kB held, %zu kB at the peak of loading",
+		 what, (long long) n, nu, ni, (long long) nnz, r->bytes / 1024, ld.peak / 1024);
 	return r;
 }
