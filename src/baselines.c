@@ -1,0 +1,133 @@
+/*
+ * baselines.c
+ *	  Baseline estimates b_ui = mu + b_u + b_i: the SQL function
+ *	  ecomai.baselines(), and the ALS fit that knn_predict uses for
+ *	  centering => 'baseline' and measure => 'pearson_baseline'.
+ *
+ * The fit is Surprise's baseline_als (itself after MyMediaLite): each epoch
+ * sets every item bias from the current user biases, then every user bias
+ * from the new item biases, with ridge terms reg_i and reg_u:
+ *   b_i = sum_u (r_ui - mu - b_u) / (reg_i + |U_i|)
+ *   b_u = sum_i (r_ui - mu - b_i) / (reg_u + |I_u|)
+ * starting from zero biases.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+#include "ecomai.h"
+#include "baselines.h"
+
+PG_FUNCTION_INFO_V1(ecomai_baselines);
+
+/* Fit user and item biases by alternating least squares (see the file header). */
+void
+ecomai_baselines_als(const EcomaiRatings *r, double reg_u, double reg_i, int n_epochs,
+					 double *bu, double *bi)
+{
+	double		mu = r->global_mean;
+
+	memset(bu, 0, sizeof(double) * (Size) Max(r->nusers, 1));
+	memset(bi, 0, sizeof(double) * (Size) Max(r->nitems, 1));
+	for (int epoch = 0; epoch < n_epochs; epoch++)
+	{
+		for (int i = 0; i < r->nitems; i++)
+		{
+			double		dev = 0;
+
+			CHECK_FOR_INTERRUPTS();
+			for (int64 p = r->item_ptr[i]; p < r->item_ptr[i + 1]; p++)
+				dev += r->item_vals[p] - mu - bu[r->item_users[p]];
+			bi[i] = dev / (reg_i + (double) (r->item_ptr[i + 1] - r->item_ptr[i]));
+		}
+		for (int u = 0; u < r->nusers; u++)
+		{
+			double		dev = 0;
+
+			CHECK_FOR_INTERRUPTS();
+			for (int64 p = r->user_ptr[u]; p < r->user_ptr[u + 1]; p++)
+				dev += r->user_vals[p] - mu - bi[r->user_items[p]];
+			bu[u] = dev / (reg_u + (double) (r->user_ptr[u + 1] - r->user_ptr[u]));
+		}
+	}
+}
+
+/*
+ * baselines(train, user_col, item_col, rating_col, reg_u, reg_i, n_epochs)
+ * RETURNS TABLE (kind text, id bigint, bias float8): one 'global' row (the
+ * mean, id NULL), then a row per user and per item, in id order.
+ */
+Datum
+ecomai_baselines(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			relid;
+	const char *user_col;
+	const char *item_col;
+	const char *rating_col;
+	double		reg_u;
+	double		reg_i;
+	int			n_epochs;
+	EcomaiRatings *r;
+	double	   *bu;
+	double	   *bi;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	for (int a = 0; a < 7; a++)
+		if (PG_ARGISNULL(a))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("baselines arguments must not be null")));
+	relid = PG_GETARG_OID(0);
+	user_col = NameStr(*PG_GETARG_NAME(1));
+	item_col = NameStr(*PG_GETARG_NAME(2));
+	rating_col = NameStr(*PG_GETARG_NAME(3));
+	reg_u = PG_GETARG_FLOAT8(4);
+	reg_i = PG_GETARG_FLOAT8(5);
+	n_epochs = PG_GETARG_INT32(6);
+	if (!(reg_u >= 0) || !(reg_i >= 0) || isinf(reg_u) || isinf(reg_i))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("reg_u and reg_i must be finite numbers >= 0")));
+	if (n_epochs < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n_epochs must be at least 1, not %d", n_epochs)));
+
+	InitMaterializedSRF(fcinfo, 0);
+	r = ecomai_ratings_load(relid, user_col, item_col, rating_col, "baselines");
+	ecomai_check_memory(sizeof(double) * ((Size) r->nusers + r->nitems), "baselines");
+	bu = palloc(sizeof(double) * (Size) Max(r->nusers, 1));
+	bi = palloc(sizeof(double) * (Size) Max(r->nitems, 1));
+	ecomai_baselines_als(r, reg_u, reg_i, n_epochs, bu, bi);
+
+	if (r->nnz == 0)
+		return (Datum) 0;		/* no ratings: no mean either */
+	values[0] = CStringGetTextDatum("global");
+	nulls[1] = true;
+	values[2] = Float8GetDatum(r->global_mean);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	nulls[1] = false;
+	values[0] = CStringGetTextDatum("user");
+	for (int u = 0; u < r->nusers; u++)
+	{
+		values[1] = Int64GetDatum(r->user_ids[u]);
+		values[2] = Float8GetDatum(bu[u]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	values[0] = CStringGetTextDatum("item");
+	for (int i = 0; i < r->nitems; i++)
+	{
+		values[1] = Int64GetDatum(r->item_ids[i]);
+		values[2] = Float8GetDatum(bi[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

@@ -1,0 +1,478 @@
+/*
+ * metrics.c
+ *	  Evaluation of recommenders: the rmse and mae aggregates over
+ *	  (estimate, actual) pairs, the per-user ranking metrics precision@k,
+ *	  recall@k, nDCG@k, hit rate@k and average precision@k over arrays of
+ *	  item ids, and the seeded hash that makes train/test splits
+ *	  reproducible.
+ *
+ * The error aggregates keep a float8[] state {row count, sum of errors}: an
+ * ordinary array, so that Citus can ship partial states as text (float8
+ * output is shortest-exact) and parallel workers can combine them.  The
+ * ranking metrics are plain functions, averaged over users with avg().
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "ecomai.h"
+
+PG_FUNCTION_INFO_V1(ecomai_rmse_accum);
+PG_FUNCTION_INFO_V1(ecomai_mae_accum);
+PG_FUNCTION_INFO_V1(ecomai_error_combine);
+PG_FUNCTION_INFO_V1(ecomai_rmse_final);
+PG_FUNCTION_INFO_V1(ecomai_mae_final);
+PG_FUNCTION_INFO_V1(ecomai_precision_at_k);
+PG_FUNCTION_INFO_V1(ecomai_recall_at_k);
+PG_FUNCTION_INFO_V1(ecomai_ndcg_at_k);
+PG_FUNCTION_INFO_V1(ecomai_hit_rate_at_k);
+PG_FUNCTION_INFO_V1(ecomai_average_precision_at_k);
+PG_FUNCTION_INFO_V1(ecomai_split_fold);
+PG_FUNCTION_INFO_V1(ecomai_split_uniform);
+
+/* Row counts above 2^53 would no longer be exact in a double. */
+#define MAX_EXACT_COUNT 9007199254740992.0
+
+/* ---------------------------------------------------------------------
+ * rmse and mae
+ * --------------------------------------------------------------------- */
+
+/* Validate an error-aggregate state, which may have come through text. */
+static double *
+error_state_values(ArrayType *state)
+{
+	double	   *s;
+
+	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] != 2 || ARR_ELEMTYPE(state) != FLOAT8OID ||
+		ARR_HASNULL(state))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("invalid error aggregate state"),
+				 errdetail("The state must be a float8[] of two elements: a row count and a sum of errors.")));
+	s = (double *) ARR_DATA_PTR(state);
+	if (!(s[0] >= 1 && s[0] == floor(s[0]) && s[0] <= MAX_EXACT_COUNT))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("invalid error aggregate state"),
+				 errdetail("The row count %g is not a positive whole number.", s[0])));
+	if (!(s[1] >= 0 && isfinite(s[1])))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("invalid error aggregate state"),
+				 errdetail("The sum of errors %g is not a finite non-negative number.", s[1])));
+	return s;
+}
+
+/* A zeroed two-element state in the aggregate's memory context. */
+static ArrayType *
+error_state_new(MemoryContext aggcontext)
+{
+	MemoryContext old = MemoryContextSwitchTo(aggcontext);
+	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + 2 * sizeof(float8);
+	ArrayType  *st = (ArrayType *) palloc0(nbytes);
+
+	SET_VARSIZE(st, nbytes);
+	st->ndim = 1;
+	st->dataoffset = 0;
+	st->elemtype = FLOAT8OID;
+	ARR_DIMS(st)[0] = 2;
+	ARR_LBOUND(st)[0] = 1;
+	MemoryContextSwitchTo(old);
+	return st;
+}
+
+/* Shared transition: add |estimate - actual| (squared when "square"). */
+static Datum
+error_accum(FunctionCallInfo fcinfo, bool square, const char *name)
+{
+	MemoryContext aggcontext;
+	ArrayType  *state;
+	double	   *s;
+	double		est;
+	double		act;
+	double		err;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "%s called in non-aggregate context", name);
+
+	/* a pair with a missing side is not an observation: skip it */
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	est = PG_GETARG_FLOAT8(1);
+	act = PG_GETARG_FLOAT8(2);
+	if (!isfinite(est) || !isfinite(act))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("estimate and actual must be finite"),
+				 errdetail("Got estimate %g and actual %g.", est, act)));
+
+	if (PG_ARGISNULL(0))
+		state = error_state_new(aggcontext);
+	else
+	{
+		state = PG_GETARG_ARRAYTYPE_P(0);
+		(void) error_state_values(state);
+	}
+	s = (double *) ARR_DATA_PTR(state);
+	err = fabs(est - act);
+	s[0] += 1;
+	s[1] += square ? err * err : err;
+	if (!isfinite(s[1]))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("sum of errors is out of range for type double precision")));
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/* Transition of rmse: count the pair and add its squared error. */
+Datum
+ecomai_rmse_accum(PG_FUNCTION_ARGS)
+{
+	return error_accum(fcinfo, true, "rmse_accum");
+}
+
+/* Transition of mae: count the pair and add its absolute error. */
+Datum
+ecomai_mae_accum(PG_FUNCTION_ARGS)
+{
+	return error_accum(fcinfo, false, "mae_accum");
+}
+
+/* Combine two partial rmse or mae states (parallel workers, or shards). */
+Datum
+ecomai_error_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	ArrayType  *s1;
+	double	   *a;
+	const double *b;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "error_combine called in non-aggregate context");
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	b = error_state_values(PG_GETARG_ARRAYTYPE_P(1));
+	if (PG_ARGISNULL(0))
+	{
+		/* copy: the second state belongs to someone else */
+		s1 = error_state_new(aggcontext);
+		a = (double *) ARR_DATA_PTR(s1);
+		a[0] = b[0];
+		a[1] = b[1];
+		PG_RETURN_ARRAYTYPE_P(s1);
+	}
+	s1 = PG_GETARG_ARRAYTYPE_P(0);
+	a = error_state_values(s1);
+	a[0] += b[0];
+	a[1] += b[1];
+	if (a[0] > MAX_EXACT_COUNT || !isfinite(a[1]))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("sum of errors is out of range for type double precision")));
+	PG_RETURN_ARRAYTYPE_P(s1);
+}
+
+/* Root of the mean squared error; NULL when no pair was seen. */
+Datum
+ecomai_rmse_final(PG_FUNCTION_ARGS)
+{
+	const double *s;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = error_state_values(PG_GETARG_ARRAYTYPE_P(0));
+	PG_RETURN_FLOAT8(sqrt(s[1] / s[0]));
+}
+
+/* Mean absolute error; NULL when no pair was seen. */
+Datum
+ecomai_mae_final(PG_FUNCTION_ARGS)
+{
+	const double *s;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = error_state_values(PG_GETARG_ARRAYTYPE_P(0));
+	PG_RETURN_FLOAT8(s[1] / s[0]);
+}
+
+/* ---------------------------------------------------------------------
+ * Ranking metrics
+ * --------------------------------------------------------------------- */
+
+/* A validated list of ids. */
+typedef struct IdList
+{
+	int			n;
+	int64	   *ids;
+} IdList;
+
+/* Check a bigint[] argument and return its elements. */
+static IdList
+id_list_arg(ArrayType *a, const char *what)
+{
+	IdList		l;
+
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%s must be a one-dimensional array", what)));
+	if (ARR_HASNULL(a) && array_contains_nulls(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not contain nulls", what)));
+	if (ARR_ELEMTYPE(a) != INT8OID)
+		elog(ERROR, "unexpected array element type %u", ARR_ELEMTYPE(a));
+	l.n = ARR_NDIM(a) == 0 ? 0 : ARR_DIMS(a)[0];
+	l.ids = (int64 *) ARR_DATA_PTR(a);
+	return l;
+}
+
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The relevant set: sorted, duplicates removed, so that membership is a
+ * binary search and |relevant| counts distinct items.
+ */
+static IdList
+relevant_set(ArrayType *a)
+{
+	IdList		in = id_list_arg(a, "relevant");
+	IdList		out;
+	int			m = 0;
+
+	out.ids = palloc(sizeof(int64) * Max(in.n, 1));
+	memcpy(out.ids, in.ids, sizeof(int64) * in.n);
+	qsort(out.ids, in.n, sizeof(int64), cmp_int64);
+	for (int i = 0; i < in.n; i++)
+		if (m == 0 || out.ids[m - 1] != out.ids[i])
+			out.ids[m++] = out.ids[i];
+	out.n = m;
+	return out;
+}
+
+static bool
+id_in(const IdList *set, int64 id)
+{
+	return bsearch(&id, set->ids, set->n, sizeof(int64), cmp_int64) != NULL;
+}
+
+/* The k of a metric: a positive integer. */
+static int
+k_arg(FunctionCallInfo fcinfo, int argno)
+{
+	int			k = PG_GETARG_INT32(argno);
+
+	if (k < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be at least 1, not %d", k)));
+	return k;
+}
+
+/*
+ * Walk the first k recommendations and mark, per position, whether it is a
+ * hit: relevant and not already recommended higher up (a repeated id counts
+ * once, as in the usual definitions).  Returns the number of hits; "hit"
+ * receives k flags (positions past the end of the list are misses).
+ */
+static int
+mark_hits(const IdList *rec, const IdList *rel, int k, bool *hit)
+{
+	int			hits = 0;
+	int			top = Min(k, rec->n);
+
+	for (int i = 0; i < k; i++)
+		hit[i] = false;
+	for (int i = 0; i < top; i++)
+	{
+		bool		seen = false;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!id_in(rel, rec->ids[i]))
+			continue;
+		for (int j = 0; j < i && !seen; j++)
+			seen = rec->ids[j] == rec->ids[i];
+		if (!seen)
+		{
+			hit[i] = true;
+			hits++;
+		}
+	}
+	return hits;
+}
+
+/* Everything a ranking metric needs: the lists, k and the hit flags. */
+typedef struct RankArgs
+{
+	IdList		rec;
+	IdList		rel;
+	int			k;
+	bool	   *hit;
+	int			hits;
+} RankArgs;
+
+static RankArgs
+rank_args(FunctionCallInfo fcinfo)
+{
+	RankArgs	r;
+
+	r.rec = id_list_arg(PG_GETARG_ARRAYTYPE_P(0), "recommended");
+	r.rel = relevant_set(PG_GETARG_ARRAYTYPE_P(1));
+	r.k = k_arg(fcinfo, 2);
+	/* only the first k positions matter, so bound the work by the list */
+	if (r.k > r.rec.n)
+		r.hit = palloc(sizeof(bool) * Max(r.rec.n, 1));
+	else
+		r.hit = palloc(sizeof(bool) * r.k);
+	r.hits = mark_hits(&r.rec, &r.rel, Min(r.k, r.rec.n), r.hit);
+	return r;
+}
+
+/* Share of the top k that is relevant: hits / k. */
+Datum
+ecomai_precision_at_k(PG_FUNCTION_ARGS)
+{
+	RankArgs	r = rank_args(fcinfo);
+
+	PG_RETURN_FLOAT8((double) r.hits / r.k);
+}
+
+/* Share of the relevant items found in the top k; NULL when nothing is relevant. */
+Datum
+ecomai_recall_at_k(PG_FUNCTION_ARGS)
+{
+	RankArgs	r = rank_args(fcinfo);
+
+	if (r.rel.n == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8((double) r.hits / r.rel.n);
+}
+
+/*
+ * Normalised discounted cumulative gain with binary relevance:
+ * sum over hits at position i of 1/log2(i + 1), divided by the same sum for
+ * an ideal list (min(k, |relevant|) hits first).  NULL when nothing is relevant.
+ */
+Datum
+ecomai_ndcg_at_k(PG_FUNCTION_ARGS)
+{
+	RankArgs	r = rank_args(fcinfo);
+	double		dcg = 0;
+	double		idcg = 0;
+	int			top = Min(r.k, r.rec.n);
+
+	if (r.rel.n == 0)
+		PG_RETURN_NULL();
+	for (int i = 0; i < top; i++)
+		if (r.hit[i])
+			dcg += 1.0 / log2(i + 2.0);
+	for (int i = 0; i < Min(r.k, r.rel.n); i++)
+		idcg += 1.0 / log2(i + 2.0);
+	PG_RETURN_FLOAT8(dcg / idcg);
+}
+
+/* 1 when any of the top k is relevant, else 0. */
+Datum
+ecomai_hit_rate_at_k(PG_FUNCTION_ARGS)
+{
+	RankArgs	r = rank_args(fcinfo);
+
+	PG_RETURN_FLOAT8(r.hits > 0 ? 1.0 : 0.0);
+}
+
+/*
+ * Average precision at k: the precision at each hit's position, summed and
+ * divided by min(k, |relevant|) (the usual AP@k, e.g. ml_metrics' apk).
+ * NULL when nothing is relevant.
+ */
+Datum
+ecomai_average_precision_at_k(PG_FUNCTION_ARGS)
+{
+	RankArgs	r = rank_args(fcinfo);
+	double		sum = 0;
+	int			seen = 0;
+	int			top = Min(r.k, r.rec.n);
+
+	if (r.rel.n == 0)
+		PG_RETURN_NULL();
+	for (int i = 0; i < top; i++)
+		if (r.hit[i])
+		{
+			seen++;
+			sum += (double) seen / (i + 1);
+		}
+	PG_RETURN_FLOAT8(sum / Min(r.k, r.rel.n));
+}
+
+/* ---------------------------------------------------------------------
+ * Reproducible splits
+ * --------------------------------------------------------------------- */
+
+/* SplitMix64's finaliser: a fixed, platform-independent 64-bit mix. */
+static uint64
+mix64(uint64 z)
+{
+	z = (z ^ (z >> 30)) * UINT64CONST(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64CONST(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/*
+ * A uniform number in [0, 1) fixed by (user, item, seed).  The hash is our
+ * own, not PostgreSQL's, so that a split is the same on every server version
+ * and platform.
+ */
+static double
+split_uniform(int64 user_id, int64 item_id, int64 seed)
+{
+	uint64		h;
+
+	h = mix64((uint64) seed + UINT64CONST(0x9e3779b97f4a7c15));
+	h = mix64(h ^ (uint64) user_id);
+	h = mix64(h ^ ((uint64) item_id + UINT64CONST(0x9e3779b97f4a7c15)));
+	return (double) (h >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* SQL split_uniform(user, item, seed): the pair's reproducible draw in [0, 1). */
+Datum
+ecomai_split_uniform(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(split_uniform(PG_GETARG_INT64(0), PG_GETARG_INT64(1), PG_GETARG_INT32(2)));
+}
+
+/* SQL split_fold(user, item, folds, seed): the pair's fold, 0 .. folds-1. */
+Datum
+ecomai_split_fold(PG_FUNCTION_ARGS)
+{
+	int32		folds = PG_GETARG_INT32(2);
+	double		u;
+
+	if (folds < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("folds must be at least 1, not %d", folds)));
+	u = split_uniform(PG_GETARG_INT64(0), PG_GETARG_INT64(1), PG_GETARG_INT32(3));
+	PG_RETURN_INT32(Min((int32) (u * folds), folds - 1));
+}

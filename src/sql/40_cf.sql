@@ -1,0 +1,206 @@
+-- Collaborative filtering: scoring and recommendation (src/cf_score.c), evaluation metrics
+-- and reproducible splits (src/metrics.c), batch prediction and baselines (src/cf_predict.c,
+-- src/baselines.c).  Reference: docs/cf.md.
+
+-- ---------------------------------------------------------------------------------------
+-- Evaluation: error aggregates.  State: float8[] = {pairs, sum of (squared) errors}.
+-- ---------------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.rmse_accum(state float8[], estimate float8, actual float8) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'ecomai_rmse_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.mae_accum(state float8[], estimate float8, actual float8) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'ecomai_mae_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.error_combine(a float8[], b float8[]) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'ecomai_error_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rmse_final(state float8[]) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ecomai_rmse_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.mae_final(state float8[]) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ecomai_mae_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.rmse(estimate float8, actual float8) (
+    SFUNC = @extschema@.rmse_accum,
+    STYPE = float8[],
+    COMBINEFUNC = @extschema@.error_combine,
+    FINALFUNC = @extschema@.rmse_final,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.mae(estimate float8, actual float8) (
+    SFUNC = @extschema@.mae_accum,
+    STYPE = float8[],
+    COMBINEFUNC = @extschema@.error_combine,
+    FINALFUNC = @extschema@.mae_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rmse(float8, float8) IS
+    'root mean squared error of estimates; pairs with a NULL side skipped; NULL when no pair';
+COMMENT ON AGGREGATE @extschema@.mae(float8, float8) IS
+    'mean absolute error of estimates; pairs with a NULL side skipped; NULL when no pair';
+
+-- ---------------------------------------------------------------------------------------
+-- Evaluation: ranking metrics per user (average them over users with avg()).
+-- ---------------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.precision_at_k(recommended bigint[], relevant bigint[], k int) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ecomai_precision_at_k' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.recall_at_k(recommended bigint[], relevant bigint[], k int) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ecomai_recall_at_k' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.ndcg_at_k(recommended bigint[], relevant bigint[], k int) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ecomai_ndcg_at_k' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.hit_rate_at_k(recommended bigint[], relevant bigint[], k int) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ecomai_hit_rate_at_k' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.average_precision_at_k(recommended bigint[], relevant bigint[], k int) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ecomai_average_precision_at_k' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.precision_at_k(bigint[], bigint[], int) IS
+    'relevant items among the first k recommended, divided by k';
+COMMENT ON FUNCTION @extschema@.recall_at_k(bigint[], bigint[], int) IS
+    'relevant items among the first k recommended, divided by the number of relevant items; NULL when none is relevant';
+COMMENT ON FUNCTION @extschema@.ndcg_at_k(bigint[], bigint[], int) IS
+    'normalised discounted cumulative gain of the first k recommended (binary relevance); NULL when none is relevant';
+COMMENT ON FUNCTION @extschema@.hit_rate_at_k(bigint[], bigint[], int) IS
+    '1 when any of the first k recommended is relevant, else 0';
+COMMENT ON FUNCTION @extschema@.average_precision_at_k(bigint[], bigint[], int) IS
+    'average of the precision at each relevant position in the first k, over min(k, relevant); NULL when none is relevant';
+
+-- ---------------------------------------------------------------------------------------
+-- Reproducible train/test splits.
+-- ---------------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.split_uniform(user_id bigint, item_id bigint, seed int DEFAULT 0) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ecomai_split_uniform' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.split_fold(user_id bigint, item_id bigint, folds int, seed int DEFAULT 0) RETURNS int
+    AS 'MODULE_PATHNAME', 'ecomai_split_fold' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.split_uniform(bigint, bigint, int) IS
+    'a number in [0, 1) fixed by (user, item, seed), the same on every platform: split_uniform(u, i) < 0.2 picks a 20% test set';
+COMMENT ON FUNCTION @extschema@.split_fold(bigint, bigint, int, int) IS
+    'the fold 0 .. folds-1 of a (user, item) pair for cross-validation, fixed by the seed';
+
+CREATE FUNCTION @extschema@.train_test_split(source regclass, user_col name, item_col name,
+                                             test_fraction float8 DEFAULT 0.2, seed int DEFAULT 0,
+                                             time_col name DEFAULT NULL)
+    RETURNS TABLE (user_id bigint, item_id bigint, is_test boolean)
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF source IS NULL OR user_col IS NULL OR item_col IS NULL OR test_fraction IS NULL OR seed IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004',
+            MESSAGE = 'source, user_col, item_col, test_fraction and seed must not be null';
+    END IF;
+    IF NOT (test_fraction >= 0 AND test_fraction <= 1) THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('test_fraction must be between 0 and 1, not %s', test_fraction);
+    END IF;
+    IF time_col IS NULL THEN
+        -- a seeded hash of (user, item): reproducible, independent of row order
+        RETURN QUERY EXECUTE format(
+            'SELECT s.%1$I::bigint, s.%2$I::bigint, @extschema@.split_uniform(s.%1$I, s.%2$I, $2) < $1
+               FROM %3$s s WHERE s.%1$I IS NOT NULL AND s.%2$I IS NOT NULL',
+            user_col, item_col, source) USING test_fraction, seed;
+    ELSE
+        -- by time: each user's newest round(test_fraction * n) rows (ties by item id) are the test set
+        RETURN QUERY EXECUTE format(
+            'SELECT u, i, rn > n - round($1 * n) FROM (
+                 SELECT s.%1$I::bigint AS u, s.%2$I::bigint AS i,
+                        row_number() OVER w AS rn, count(*) OVER (PARTITION BY s.%1$I) AS n
+                   FROM %3$s s
+                  WHERE s.%1$I IS NOT NULL AND s.%2$I IS NOT NULL AND s.%4$I IS NOT NULL
+                 WINDOW w AS (PARTITION BY s.%1$I ORDER BY s.%4$I, s.%2$I)) q',
+            user_col, item_col, source, time_col) USING test_fraction;
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.train_test_split(regclass, name, name, float8, int, name) IS
+    'assigns each (user, item) row of source to train or test: by a seeded hash, or by time per user when time_col is given';
+
+-- ---------------------------------------------------------------------------------------
+-- Scoring candidates: cf_score.  State: float8[7] (see src/cf_score.c).
+-- ---------------------------------------------------------------------------------------
+CREATE TYPE @extschema@.cf_score_result AS (
+    score float8,       -- sum of similarity * value
+    because bigint,     -- the source item with the largest similarity * value (ties: smaller id)
+    support bigint,     -- rows that contributed
+    weight float8       -- sum of |similarity|: score / weight is the normalised (weighted-mean) score
+);
+
+CREATE FUNCTION @extschema@.cf_score_accum(state float8[], similarity float8, value float8, source bigint)
+    RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'ecomai_cf_score_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.cf_score_combine(a float8[], b float8[]) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'ecomai_cf_score_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.cf_score_final(state float8[]) RETURNS @extschema@.cf_score_result
+    AS 'MODULE_PATHNAME', 'ecomai_cf_score_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.cf_score(similarity float8, value float8, source bigint) (
+    SFUNC = @extschema@.cf_score_accum,
+    STYPE = float8[],
+    COMBINEFUNC = @extschema@.cf_score_combine,
+    FINALFUNC = @extschema@.cf_score_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.cf_score(float8, float8, bigint) IS
+    'score of a candidate item: sum(similarity * value), the source item that contributed most, support and weight';
+
+-- ---------------------------------------------------------------------------------------
+-- Online recommendation from a neighbour table (item, neighbor, similarity).
+-- ---------------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.recommend(ratings regclass, neighbors regclass, user_id bigint, n int DEFAULT 10,
+                                      user_col name DEFAULT 'user_id', item_col name DEFAULT 'item_id',
+                                      value_col name DEFAULT NULL)
+    RETURNS TABLE (item bigint, score float8, because bigint)
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF ratings IS NULL OR neighbors IS NULL OR user_col IS NULL OR item_col IS NULL OR n IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004',
+            MESSAGE = 'ratings, neighbors, n, user_col and item_col must not be null';
+    END IF;
+    IF n < 1 THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('n must be at least 1, not %s', n);
+    END IF;
+    IF recommend.user_id IS NULL THEN
+        RETURN;                 -- an anonymous visitor has no history: nothing to recommend
+    END IF;
+    RETURN QUERY EXECUTE format(
+        'WITH mine AS (
+             SELECT r.%1$I::bigint AS item, %2$s AS value
+               FROM %3$s r WHERE r.%4$I = $1 AND r.%1$I IS NOT NULL GROUP BY 1)
+         SELECT c.neighbor, (c.s).score, (c.s).because FROM (
+             SELECT nb.neighbor::bigint AS neighbor,
+                    @extschema@.cf_score(nb.similarity::float8, m.value, m.item) AS s
+               FROM mine m JOIN %5$s nb ON nb.item = m.item
+              WHERE nb.neighbor IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM mine o WHERE o.item = nb.neighbor)
+              GROUP BY nb.neighbor) c
+          WHERE c.s IS NOT NULL
+          ORDER BY 2 DESC, 1
+          LIMIT $2',
+        item_col,
+        CASE WHEN value_col IS NULL THEN '1::float8' ELSE format('sum(r.%I)::float8', value_col) END,
+        ratings, user_col, neighbors)
+        USING recommend.user_id, n;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.recommend(regclass, regclass, bigint, int, name, name, name) IS
+    'top-n unseen items for a user, scored by sum(similarity * value) over the user''s items, with the item that contributed most';
+
+-- ---------------------------------------------------------------------------------------
+-- Batch prediction (Surprise's k-NN rules) and baselines.
+-- ---------------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.knn_predict(train regclass, pairs regclass, user_col name, item_col name,
+                                        rating_col name, kind text DEFAULT 'user',
+                                        k int DEFAULT 40, min_k int DEFAULT 1,
+                                        measure text DEFAULT 'msd', over text DEFAULT 'common',
+                                        shrinkage float8 DEFAULT NULL,
+                                        centering text DEFAULT 'none',
+                                        clip boolean DEFAULT true,
+                                        min_support int DEFAULT 1,
+                                        normalized boolean DEFAULT true,
+                                        order_col name DEFAULT NULL,
+                                        self_neighbor boolean DEFAULT true)
+    RETURNS TABLE (user_id bigint, item_id bigint, actual float8, estimate float8, k_used int)
+    AS 'MODULE_PATHNAME', 'ecomai_knn_predict' LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.knn_predict(regclass, regclass, name, name, name, text, int, int, text, text,
+                                            float8, text, boolean, int, boolean, name, boolean) IS
+    'k-nearest-neighbour rating predictions for every (user, item) row of pairs, as Surprise''s KNNBasic/KNNWithMeans/KNNWithZScore/KNNBaseline';
+
+CREATE FUNCTION @extschema@.baselines(train regclass, user_col name, item_col name, rating_col name,
+                                      reg_u float8 DEFAULT 15, reg_i float8 DEFAULT 10,
+                                      n_epochs int DEFAULT 10)
+    RETURNS TABLE (kind text, id bigint, bias float8)
+    AS 'MODULE_PATHNAME', 'ecomai_baselines' LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.baselines(regclass, name, name, name, float8, float8, int) IS
+    'global mean and user and item biases fitted by ALS as Surprise''s BaselineOnly: b_ui = mean + b_u + b_i';
