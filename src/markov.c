@@ -1076,6 +1076,12 @@ ecomai_markov_path_accum(PG_FUNCTION_ARGS)
 	eah = (ExpandedArrayHeader *) DatumGetEOHP(d);
 	if (eah->ndims != 1)
 		elog(ERROR, "corrupt markov_path state");
+	deconstruct_expanded_array(eah);	/* a no-op once the array is in element form */
+	if (PG_NARGS() > 3 && !PG_ARGISNULL(0) &&
+		((eah->dnulls && eah->dnulls[0]) || atoi(TextDatumGetCString(eah->dvalues[0])) != order))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("markov chain order must be the same in every row")));
 	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
 	{
 		idx = 2;
