@@ -1279,7 +1279,12 @@ ecomai_markov_from_matrix(PG_FUNCTION_ARGS)
 	if (ARR_ELEMTYPE(pa) != FLOAT8OID)
 		elog(ERROR, "transition matrix must be float8[]");
 	p = (double *) ARR_DATA_PTR(pa);
-	t = palloc(sizeof(MarkovTriple) * Max((Size) n * n, 1));
+	for (i = 0; i < n * n; i++)
+		if (p[i] > 0)
+			nt++;
+	ecomai_check_memory((Size) nt * sizeof(MarkovTriple) * 2, "markov chain from a matrix");
+	t = palloc(sizeof(MarkovTriple) * Max(nt, 1));
+	nt = 0;
 	for (i = 0; i < n; i++)
 	{
 		double		sum = 0;

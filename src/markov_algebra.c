@@ -49,6 +49,16 @@ PG_FUNCTION_INFO_V1(ecomai_markov_to_dot);
 #define POWER_MAX_ITER			1000000
 #define POWER_TOL				1e-15
 
+/* A zeroed dense work array, allowed past 1 GB (the caller checked ecomai.max_memory). */
+static double *
+dense_alloc0(Size n)
+{
+	double	   *p = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(double));
+
+	memset(p, 0, Max(n, 1) * sizeof(double));
+	return p;
+}
+
 /* The transition matrix of a chain, in CSR form plus the smoothing part. */
 typedef struct MarkovModel
 {
@@ -176,7 +186,7 @@ static double *
 model_dense(const MarkovModel *mm)
 {
 	int			n = mm->n;
-	double	   *P = palloc0(sizeof(double) * (Size) n * n);
+	double	   *P = dense_alloc0((Size) n * n);
 	int			i,
 				k;
 
@@ -457,7 +467,7 @@ absorb_system(const MarkovModel *mm, const MarkovGraph *g, const bool *isabs,
 	*nr = r;
 	ecomai_check_memory((Size) r * (r + extra_cols) * sizeof(double) * 2,
 						"dense absorbing-chain system");
-	A = palloc0(sizeof(double) * Max((Size) r * r, 1));
+	A = dense_alloc0((Size) r * r);
 	for (k = 0; k < r; k++)
 	{
 		int			s = rstate[k],
@@ -602,7 +612,7 @@ ecomai_markov_probability(PG_FUNCTION_ARGS)
 	if (dense_cost < sparse_cost && dense_bytes / 1024 <= (Size) ecomai_max_memory_kb)
 	{
 		double	   *P = model_dense(&mm);
-		double	   *C = palloc(sizeof(double) * (Size) n * n);
+		double	   *C = dense_alloc0((Size) n * n);
 		int			e = steps;
 
 		for (;;)
@@ -892,7 +902,7 @@ ecomai_markov_stationary(PG_FUNCTION_ARGS)
 			 (Size) c * c * sizeof(double) / 1024 <= (Size) ecomai_max_memory_kb)
 	{
 		/* (P_C^T - I) pi = 0 with the last equation replaced by sum(pi) = 1 */
-		double	   *A = palloc0(sizeof(double) * (Size) c * c);
+		double	   *A = dense_alloc0((Size) c * c);
 		double	   *b = palloc0(sizeof(double) * c);
 		int			r,
 					s;
@@ -997,7 +1007,7 @@ ecomai_markov_absorption(PG_FUNCTION_ARGS)
 	rindex = palloc(sizeof(int) * mm.n);
 	rstate = palloc(sizeof(int) * mm.n);
 	A = absorb_system(&mm, &g, isabs, rindex, rstate, &nr, na + 1);
-	B = palloc0(sizeof(double) * Max((Size) nr * (na + 1), 1));
+	B = dense_alloc0((Size) nr * (na + 1));
 	for (i = 0; i < nr; i++)
 	{
 		for (a = 0; a < na; a++)
@@ -1129,8 +1139,9 @@ state_channels(const MarkovChain *m, int s, const char ***out)
 {
 	const char *name = MC_NAME(m, s);
 	const char **res;
-	int			n = 0;
-	const char *p = name;
+	int			n = 0,
+				ntok = 1;
+	const char *p;
 
 	if (m->order == 1)
 	{
@@ -1139,8 +1150,10 @@ state_channels(const MarkovChain *m, int s, const char ***out)
 		*out = res;
 		return 1;
 	}
-	res = palloc(sizeof(char *) * (m->order + 1));
-	for (;;)
+	for (p = strstr(name, MARKOV_SEP); p; p = strstr(p + strlen(MARKOV_SEP), MARKOV_SEP))
+		ntok++;
+	res = palloc(sizeof(char *) * ntok);
+	for (p = name;;)
 	{
 		const char *e = strstr(p, MARKOV_SEP);
 		char	   *ch = e ? pnstrdup(p, e - p) : pstrdup(p);
@@ -1149,7 +1162,7 @@ state_channels(const MarkovChain *m, int s, const char ***out)
 		for (k = 0; k < n; k++)
 			if (strcmp(res[k], ch) == 0)
 				break;
-		if (k == n && n <= m->order)
+		if (k == n)
 			res[n++] = ch;
 		if (!e)
 			break;
@@ -1186,6 +1199,7 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 				i,
 				k,
 				npairs = 0,
+				maxpairs,
 				nch = 0;
 	double	   *A,
 			   *B,
@@ -1215,7 +1229,7 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 	A = absorb_system(&mm, &g, isabs, rindex, rstate, &nr, 0);
 	/* right-hand side [I | r_conv]: the solution is [N | h] */
 	ecomai_check_memory((Size) nr * (nr + 1) * sizeof(double), "markov attribution inverse");
-	B = palloc0(sizeof(double) * Max((Size) nr * (nr + 1), 1));
+	B = dense_alloc0((Size) nr * (nr + 1));
 	for (i = 0; i < nr; i++)
 	{
 		B[i + (Size) i * nr] = 1;
@@ -1227,7 +1241,8 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 		P = h[rindex[start]];
 
 	/* channels and the states that carry them */
-	pairs = palloc(sizeof(ChannelState) * Max((Size) mm.n * m->order, 1));
+	maxpairs = Max(mm.n, 1);
+	pairs = palloc(sizeof(ChannelState) * maxpairs);
 	for (i = 0; i < mm.n; i++)
 	{
 		const char **chs;
@@ -1239,6 +1254,11 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 		c = state_channels(m, i, &chs);
 		for (j = 0; j < c; j++)
 		{
+			if (npairs == maxpairs)
+			{
+				maxpairs *= 2;
+				pairs = repalloc_huge(pairs, sizeof(ChannelState) * maxpairs);
+			}
 			pairs[npairs].channel = chs[j];
 			pairs[npairs++].state = i;
 		}

@@ -1,7 +1,7 @@
 -- Markov chains: every documented error, parallel = serial, the Citus replay, text and binary
 -- round trips (dump/restore), and corrupt input that must fail cleanly.
 BEGIN;
-SELECT plan(63);
+SELECT plan(68);
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE line text;
@@ -94,6 +94,40 @@ SELECT throws_ok($$SELECT ecomai.markov_smooth(m, -1) FROM w$$,
     '22023', 'smoothing must be finite and non-negative, not -1', 'negative smoothing');
 SELECT throws_ok($$SELECT ecomai.markov_to_dot(m, 'NaN') FROM w$$,
     '22023', 'threshold must not be NaN', 'a NaN threshold');
+
+-- Algebra checked against plain SQL over markov_matrix, on a random smoothed chain ---------------
+CREATE TEMP TABLE rnd AS
+SELECT ecomai.markov_smooth(ecomai.markov_fit('s' || (g % 23), 's' || ((g * g * 7 + 3) % 29), 1 + g % 5), 0.3) AS m
+FROM generate_series(1, 400) g;
+CREATE TEMP TABLE rnd_p AS SELECT t.* FROM rnd, ecomai.markov_matrix(m) t;
+SELECT is(count(*), 0::bigint, '2-step probabilities equal the matrix product in SQL (smoothing included)')
+FROM (SELECT a.from_state, b.to_state, sum(a.probability * b.probability) AS p2
+      FROM rnd_p a JOIN rnd_p b ON b.from_state = a.to_state GROUP BY 1, 2) q, rnd
+WHERE abs(ecomai.markov_probability(m, from_state, to_state, 2) - p2) > 1e-12;
+SELECT is(count(*), 0::bigint, 'every row of the smoothed matrix sums to 1')
+FROM (SELECT from_state, sum(probability) s FROM rnd_p GROUP BY 1) q WHERE abs(s - 1) > 1e-12;
+CREATE TEMP TABLE rnd2 AS
+SELECT ecomai.markov_smooth(ecomai.markov_fit('s' || (g % 23), 's' || ((g * g * 7 + 3) % 23), 1 + g % 5), 0.3) AS m
+FROM generate_series(1, 400) g;
+CREATE TEMP TABLE rnd2_p AS SELECT t.* FROM rnd2, ecomai.markov_matrix(m) t;
+SELECT is(count(*), 0::bigint, 'the stationary distribution satisfies pi P = pi (SQL residual < 1e-12)')
+FROM (SELECT p.to_state, sum(s.probability * p.probability) AS pp
+      FROM rnd2, ecomai.markov_stationary(m) s JOIN rnd2_p p ON p.from_state = s.state GROUP BY 1) q,
+     rnd2, ecomai.markov_stationary(m) s2
+WHERE s2.state = q.to_state AND abs(s2.probability - q.pp) > 1e-12;
+SELECT is(count(*), 0::bigint, 'absorption probabilities satisfy B = R + Q B (SQL residual < 1e-12)')
+FROM (SELECT a.state, a.absorbing_state, a.probability,
+             (SELECT coalesce(sum(p.probability * CASE WHEN p.to_state = a.absorbing_state THEN 1
+                                                       WHEN p.to_state IN ('s0', 's1') THEN 0
+                                                       ELSE b.probability END), 0)
+              FROM rnd_p p LEFT JOIN ecomai.markov_absorption(r.m, ARRAY['s0', 's1']) b
+                ON b.state = p.to_state AND b.absorbing_state = a.absorbing_state
+              WHERE p.from_state = a.state) AS rhs
+      FROM rnd r, ecomai.markov_absorption(r.m, ARRAY['s0', 's1']) a) q
+WHERE abs(probability - rhs) > 1e-12;
+SELECT lives_ok($$SELECT * FROM ecomai.markov_attribution(
+    '{"order":2,"transitions":[["(start)","a > b > c > d",1],["a > b > c > d","(conversion)",1],["(start)","b",1],["b","(null)",1]]}')$$,
+    'attribution over hand-written higher-order states with more pages than the order');
 
 -- Text input errors ----------------------------------------------------------------------------
 SELECT throws_ok($$SELECT 'garbage'::ecomai.markov_chain$$, '22P02', 'invalid input syntax for type json', 'not JSON');
