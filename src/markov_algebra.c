@@ -1285,15 +1285,18 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 				S[ns++] = rindex[pairs[k].state];
 		if (ns > 0 && rindex[start] >= 0)
 		{
-			double	   *M = palloc(sizeof(double) * ns * ns);
+			double	   *M;
 			double	   *y = palloc(sizeof(double) * ns);
 			int			s0 = rindex[start];
+
+			ecomai_check_memory((Size) ns * ns * sizeof(double), "markov attribution removal system");
+			M = dense_alloc0((Size) ns * ns);
 
 			for (a = 0; a < ns; a++)
 			{
 				y[a] = h[S[a]];
 				for (b = 0; b < ns; b++)
-					M[a + b * ns] = B[S[a] + (Size) S[b] * nr];
+					M[a + (Size) b * ns] = B[S[a] + (Size) S[b] * nr];
 			}
 			dense_solve(ns, 1, M, y);
 			for (a = 0; a < ns; a++)

@@ -1,7 +1,7 @@
 -- Markov chains: every documented error, parallel = serial, the Citus replay, text and binary
 -- round trips (dump/restore), and corrupt input that must fail cleanly.
 BEGIN;
-SELECT plan(68);
+SELECT plan(70);
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE line text;
@@ -285,6 +285,16 @@ SELECT is((SELECT ecomai.markov_merge(c)::text FROM markov_session_chains), (SEL
     'markov_merge: parallel equals serial');
 RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather; RESET parallel_leader_participation;
+
+-- As window aggregates the in-place state must not leak between frames.
+CREATE TEMP TABLE small_edges AS SELECT g AS i, 'p' || (g % 4) AS f, 'p' || (g * 3 % 5) AS t FROM generate_series(1, 40) g;
+SELECT is(count(*), 0::bigint, 'markov_fit as a running window aggregate equals the aggregate of each prefix')
+FROM (SELECT i, (ecomai.markov_fit(f, t) OVER (ORDER BY i))::text AS w FROM small_edges) a
+WHERE w IS DISTINCT FROM (SELECT ecomai.markov_fit(f, t)::text FROM small_edges b WHERE b.i <= a.i);
+SELECT is(count(*), 0::bigint, 'markov_fit over a sliding frame equals the aggregate of each frame')
+FROM (SELECT i, (ecomai.markov_fit(f, t) OVER (ORDER BY i ROWS BETWEEN 2 PRECEDING AND CURRENT ROW))::text AS w
+      FROM small_edges) a
+WHERE w IS DISTINCT FROM (SELECT ecomai.markov_fit(f, t)::text FROM small_edges b WHERE b.i BETWEEN a.i - 2 AND a.i);
 
 -- Citus's path: partial states per hash bucket, each through text, then combined ---------------
 CREATE AGGREGATE pg_temp.fit_partial(text, text) (SFUNC = ecomai.markov_fit_accum, STYPE = ecomai.markov_chain);
