@@ -1,0 +1,1410 @@
+/*
+ * markov_algebra.c
+ *	  Queries over a markov_chain: next-state and n-step probabilities,
+ *	  the transition matrix, path log-likelihood, the stationary distribution,
+ *	  absorption probabilities and expected steps, mean first passage times,
+ *	  Markov channel attribution (removal effects) and Graphviz output.
+ *
+ * Every query sees the same transition matrix: a row is its counts divided by
+ * the row total, after Laplace smoothing (alpha added to every state that
+ * some transition enters) when the chain has it; a state with no outgoing
+ * transition is absorbing (it stays where it is with probability 1).
+ * Dense linear algebra (LAPACK dgesv from OpenBLAS) solves the absorbing and
+ * stationary systems; n-step probabilities use sparse vector-matrix products
+ * or, when cheaper and the memory bound allows, dense matrix squaring.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include <cblas.h>
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "ecomai.h"
+#include "markov.h"
+
+/* LAPACK from OpenBLAS (libopenblas-dev ships no lapacke.h on Debian 12). */
+extern void dgesv_(const int *n, const int *nrhs, double *a, const int *lda,
+				   int *ipiv, double *b, const int *ldb, int *info);
+
+PG_FUNCTION_INFO_V1(ecomai_markov_next);
+PG_FUNCTION_INFO_V1(ecomai_markov_probability);
+PG_FUNCTION_INFO_V1(ecomai_markov_matrix);
+PG_FUNCTION_INFO_V1(ecomai_markov_path_probability);
+PG_FUNCTION_INFO_V1(ecomai_markov_stationary);
+PG_FUNCTION_INFO_V1(ecomai_markov_absorption);
+PG_FUNCTION_INFO_V1(ecomai_markov_first_passage);
+PG_FUNCTION_INFO_V1(ecomai_markov_attribution);
+PG_FUNCTION_INFO_V1(ecomai_markov_to_dot);
+
+/* Classes larger than this use power iteration instead of a dense solve. */
+#define STATIONARY_DENSE_MAX	4096
+#define POWER_MAX_ITER			1000000
+#define POWER_TOL				1e-15
+
+/* A zeroed dense work array, allowed past 1 GB (the caller checked ecomai.max_memory). */
+static double *
+dense_alloc0(Size n)
+{
+	double	   *p = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(double));
+
+	memset(p, 0, Max(n, 1) * sizeof(double));
+	return p;
+}
+
+/* The transition matrix of a chain, in CSR form plus the smoothing part. */
+typedef struct MarkovModel
+{
+	const MarkovChain *m;
+	int			n;
+	int		   *rowptr;			/* stored transitions of row i: rowptr[i] .. rowptr[i+1]-1 */
+	const int32 *col;
+	double	   *p;				/* stored part of each probability */
+	double	   *base;			/* smoothing part, added for every target state */
+	double	   *rowcount;
+	bool	   *absorbing;		/* no outgoing transition */
+	bool	   *target;			/* entered by some transition: receives smoothing */
+	int		   *targets;
+	int			ntarget;
+	bool		smoothed;
+} MarkovModel;
+
+/* Build the transition matrix of a chain. */
+static void
+model_build(const MarkovChain *m, MarkovModel *mm)
+{
+	int			n = m->nstates;
+	int			i,
+				k;
+	const int32 *from = MC_FROM(m);
+	const double *w = MC_WEIGHT(m);
+
+	ecomai_check_memory((Size) n * 40 + (Size) m->ntrans * 8, "markov transition matrix");
+	mm->m = m;
+	mm->n = n;
+	mm->rowptr = palloc0(sizeof(int) * (n + 1));
+	mm->col = MC_TO(m);
+	mm->p = palloc(sizeof(double) * Max(m->ntrans, 1));
+	mm->base = palloc0(sizeof(double) * Max(n, 1));
+	mm->rowcount = palloc0(sizeof(double) * Max(n, 1));
+	mm->absorbing = palloc(sizeof(bool) * Max(n, 1));
+	mm->target = palloc0(sizeof(bool) * Max(n, 1));
+	mm->targets = palloc(sizeof(int) * Max(n, 1));
+	mm->ntarget = 0;
+	for (k = 0; k < m->ntrans; k++)
+	{
+		mm->rowptr[from[k] + 1]++;
+		mm->rowcount[from[k]] += w[k];
+		mm->target[mm->col[k]] = true;
+	}
+	for (i = 0; i < n; i++)
+	{
+		mm->rowptr[i + 1] += mm->rowptr[i];
+		mm->absorbing[i] = (mm->rowptr[i + 1] == mm->rowptr[i]);
+		if (mm->target[i])
+			mm->targets[mm->ntarget++] = i;
+	}
+	mm->smoothed = m->smoothing > 0 && mm->ntarget > 0;
+	for (i = 0; i < n; i++)
+	{
+		double		denom;
+
+		if (mm->absorbing[i])
+			continue;
+		denom = mm->rowcount[i] + m->smoothing * mm->ntarget;
+		mm->base[i] = m->smoothing / denom;
+		for (k = mm->rowptr[i]; k < mm->rowptr[i + 1]; k++)
+			mm->p[k] = w[k] / denom;
+	}
+}
+
+/* P(i -> j) in one step. */
+static double
+model_prob(const MarkovModel *mm, int i, int j)
+{
+	int			lo,
+				hi;
+	double		p;
+
+	if (mm->absorbing[i])
+		return i == j ? 1.0 : 0.0;
+	p = mm->target[j] ? mm->base[i] : 0.0;
+	lo = mm->rowptr[i];
+	hi = mm->rowptr[i + 1] - 1;
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (mm->col[mid] == j)
+			return p + mm->p[mid];
+		if (mm->col[mid] < j)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return p;
+}
+
+/* y = x P (sparse; y is overwritten). */
+static void
+model_step(const MarkovModel *mm, const double *x, double *y)
+{
+	double		spread = 0;
+	int			i,
+				k;
+
+	memset(y, 0, sizeof(double) * mm->n);
+	for (i = 0; i < mm->n; i++)
+	{
+		double		xi = x[i];
+
+		if (xi == 0)
+			continue;
+		if (mm->absorbing[i])
+		{
+			y[i] += xi;
+			continue;
+		}
+		for (k = mm->rowptr[i]; k < mm->rowptr[i + 1]; k++)
+			y[mm->col[k]] += xi * mm->p[k];
+		spread += xi * mm->base[i];
+	}
+	if (spread != 0)
+		for (k = 0; k < mm->ntarget; k++)
+			y[mm->targets[k]] += spread;
+}
+
+/* The dense row-major transition matrix (the caller checked the memory). */
+static double *
+model_dense(const MarkovModel *mm)
+{
+	int			n = mm->n;
+	double	   *P = dense_alloc0((Size) n * n);
+	int			i,
+				k;
+
+	for (i = 0; i < n; i++)
+	{
+		double	   *row = P + (Size) i * n;
+
+		if (mm->absorbing[i])
+		{
+			row[i] = 1;
+			continue;
+		}
+		if (mm->base[i] != 0)
+			for (k = 0; k < mm->ntarget; k++)
+				row[mm->targets[k]] = mm->base[i];
+		for (k = mm->rowptr[i]; k < mm->rowptr[i + 1]; k++)
+			row[mm->col[k]] += mm->p[k];
+	}
+	return P;
+}
+
+/* ---------------------------------------------------------------------
+ * Graph structure: classes and reachability
+ * --------------------------------------------------------------------- */
+
+/*
+ * The graph of positive transitions.  Smoothing would add an edge from every
+ * observed row to every target; instead one virtual node V (index n) stands
+ * for it: i -> V -> each target, which preserves reachability and classes.
+ * Absorbing states have no edges.
+ */
+typedef struct MarkovGraph
+{
+	int			nn;				/* n, or n + 1 with the virtual node */
+	int		   *fptr,
+			   *fadj;			/* successors */
+	int		   *rptr,
+			   *radj;			/* predecessors */
+} MarkovGraph;
+
+/* Build forward and reverse adjacency. */
+static void
+graph_build(const MarkovModel *mm, MarkovGraph *g)
+{
+	int			n = mm->n;
+	int			nn = n + (mm->smoothed ? 1 : 0);
+	Size		ne = (Size) mm->m->ntrans + (mm->smoothed ? (Size) n + mm->ntarget : 0);
+	int		   *src = palloc(sizeof(int) * Max(ne, 1));
+	int		   *dst = palloc(sizeof(int) * Max(ne, 1));
+	int		   *fill;
+	Size		e = 0,
+				k;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		int			j;
+
+		if (mm->absorbing[i])
+			continue;
+		for (j = mm->rowptr[i]; j < mm->rowptr[i + 1]; j++)
+		{
+			src[e] = i;
+			dst[e++] = mm->col[j];
+		}
+		if (mm->smoothed)
+		{
+			src[e] = i;
+			dst[e++] = n;
+		}
+	}
+	if (mm->smoothed)
+		for (i = 0; i < mm->ntarget; i++)
+		{
+			src[e] = n;
+			dst[e++] = mm->targets[i];
+		}
+	g->nn = nn;
+	g->fptr = palloc0(sizeof(int) * (nn + 1));
+	g->rptr = palloc0(sizeof(int) * (nn + 1));
+	g->fadj = palloc(sizeof(int) * Max(e, 1));
+	g->radj = palloc(sizeof(int) * Max(e, 1));
+	for (k = 0; k < e; k++)
+	{
+		g->fptr[src[k] + 1]++;
+		g->rptr[dst[k] + 1]++;
+	}
+	for (i = 0; i < nn; i++)
+	{
+		g->fptr[i + 1] += g->fptr[i];
+		g->rptr[i + 1] += g->rptr[i];
+	}
+	fill = palloc(sizeof(int) * (nn + 1));
+	memcpy(fill, g->fptr, sizeof(int) * (nn + 1));
+	for (k = 0; k < e; k++)
+		g->fadj[fill[src[k]]++] = dst[k];
+	memcpy(fill, g->rptr, sizeof(int) * (nn + 1));
+	for (k = 0; k < e; k++)
+		g->radj[fill[dst[k]]++] = src[k];
+	pfree(fill);
+	pfree(src);
+	pfree(dst);
+}
+
+/*
+ * Strongly connected components (iterative Tarjan).  comp[v] gets a class
+ * number; returns the number of classes.
+ */
+static int
+graph_scc(const MarkovGraph *g, int *comp)
+{
+	int			nn = g->nn;
+	int		   *index = palloc(sizeof(int) * nn);
+	int		   *low = palloc(sizeof(int) * nn);
+	bool	   *onstack = palloc0(sizeof(bool) * nn);
+	int		   *stack = palloc(sizeof(int) * nn);
+	int		   *cstack = palloc(sizeof(int) * nn);	/* call stack: node */
+	int		   *cedge = palloc(sizeof(int) * nn);	/* call stack: next edge */
+	int			sp = 0,
+				csp = 0,
+				counter = 0,
+				ncomp = 0,
+				r;
+
+	for (r = 0; r < nn; r++)
+		index[r] = -1;
+	for (r = 0; r < nn; r++)
+	{
+		if (index[r] >= 0)
+			continue;
+		index[r] = low[r] = counter++;
+		stack[sp++] = r;
+		onstack[r] = true;
+		cstack[csp] = r;
+		cedge[csp++] = g->fptr[r];
+		while (csp > 0)
+		{
+			int			v = cstack[csp - 1];
+
+			CHECK_FOR_INTERRUPTS();
+			if (cedge[csp - 1] < g->fptr[v + 1])
+			{
+				int			w = g->fadj[cedge[csp - 1]++];
+
+				if (index[w] < 0)
+				{
+					index[w] = low[w] = counter++;
+					stack[sp++] = w;
+					onstack[w] = true;
+					cstack[csp] = w;
+					cedge[csp++] = g->fptr[w];
+				}
+				else if (onstack[w] && index[w] < low[v])
+					low[v] = index[w];
+				continue;
+			}
+			if (low[v] == index[v])
+			{
+				int			w;
+
+				do
+				{
+					w = stack[--sp];
+					onstack[w] = false;
+					comp[w] = ncomp;
+				} while (w != v);
+				ncomp++;
+			}
+			csp--;
+			if (csp > 0 && low[v] < low[cstack[csp - 1]])
+				low[cstack[csp - 1]] = low[v];
+		}
+	}
+	pfree(index);
+	pfree(low);
+	pfree(onstack);
+	pfree(stack);
+	pfree(cstack);
+	pfree(cedge);
+	return ncomp;
+}
+
+/*
+ * out[v] = v reaches a node in start, moving only through nodes in passable
+ * (start nodes count as reached).
+ */
+static void
+graph_reach_back(const MarkovGraph *g, const bool *start, const bool *passable, bool *out)
+{
+	int		   *queue = palloc(sizeof(int) * g->nn);
+	int			head = 0,
+				tail = 0,
+				v;
+
+	for (v = 0; v < g->nn; v++)
+	{
+		out[v] = start[v];
+		if (start[v])
+			queue[tail++] = v;
+	}
+	while (head < tail)
+	{
+		int			w = queue[head++],
+					k;
+
+		CHECK_FOR_INTERRUPTS();
+		for (k = g->rptr[w]; k < g->rptr[w + 1]; k++)
+		{
+			int			u = g->radj[k];
+
+			if (!out[u] && passable[u])
+			{
+				out[u] = true;
+				queue[tail++] = u;
+			}
+		}
+	}
+	pfree(queue);
+}
+
+/* ---------------------------------------------------------------------
+ * Dense solves
+ * --------------------------------------------------------------------- */
+
+/* Solve A X = B in place (column-major, A n x n, B n x nrhs) with LAPACK dgesv. */
+static void
+dense_solve(int n, int nrhs, double *A, double *B)
+{
+	int		   *ipiv = palloc(sizeof(int) * Max(n, 1));
+	int			info = 0;
+
+	if (n == 0 || nrhs == 0)
+		return;
+	CHECK_FOR_INTERRUPTS();
+	dgesv_(&n, &nrhs, A, &n, ipiv, B, &n, &info);
+	if (info < 0)
+		elog(ERROR, "dgesv: argument %d is invalid", -info);
+	if (info > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("the linear system of the markov chain is numerically singular"),
+				 errdetail("LAPACK dgesv found a zero pivot in column %d.", info)));
+	pfree(ipiv);
+}
+
+/*
+ * The absorbing system.  Transient states are those not in isabs; of these
+ * only the ones that can reach an absorbing state (R) are solved for: the
+ * others are never absorbed.  Returns A = I - Q over R (column-major) and
+ * sets rindex[state] to its row, or -1; *nr gets |R|.  extra_cols columns
+ * of right-hand side are budgeted in the memory check.
+ */
+static double *
+absorb_system(const MarkovModel *mm, const MarkovGraph *g, const bool *isabs,
+			  int *rindex, int *rstate, int *nr, int extra_cols)
+{
+	int			n = mm->n,
+				i,
+				k,
+				r = 0;
+	bool	   *start = palloc0(sizeof(bool) * g->nn);
+	bool	   *pass = palloc(sizeof(bool) * g->nn);
+	bool	   *reach = palloc(sizeof(bool) * g->nn);
+	double	   *A;
+
+	for (i = 0; i < g->nn; i++)
+	{
+		start[i] = i < n && isabs[i];
+		pass[i] = !start[i];
+	}
+	graph_reach_back(g, start, pass, reach);
+	for (i = 0; i < n; i++)
+	{
+		rindex[i] = (!isabs[i] && reach[i]) ? r++ : -1;
+		if (rindex[i] >= 0)
+			rstate[rindex[i]] = i;
+	}
+	*nr = r;
+	ecomai_check_memory((Size) r * (r + extra_cols) * sizeof(double) * 2,
+						"dense absorbing-chain system");
+	A = dense_alloc0((Size) r * r);
+	for (k = 0; k < r; k++)
+	{
+		int			s = rstate[k],
+					j;
+
+		CHECK_FOR_INTERRUPTS();
+		A[k + (Size) k * r] = 1;
+		if (mm->base[s] != 0)
+			for (j = 0; j < mm->ntarget; j++)
+			{
+				int			c = rindex[mm->targets[j]];
+
+				if (c >= 0)
+					A[k + (Size) c * r] -= mm->base[s];
+			}
+		for (j = mm->rowptr[s]; j < mm->rowptr[s + 1]; j++)
+		{
+			int			c = rindex[mm->col[j]];
+
+			if (c >= 0)
+				A[k + (Size) c * r] -= mm->p[j];
+		}
+	}
+	pfree(start);
+	pfree(pass);
+	pfree(reach);
+	return A;
+}
+
+/* ---------------------------------------------------------------------
+ * SQL functions
+ * --------------------------------------------------------------------- */
+
+/* Index of a text argument's state, or -1. */
+static int
+state_arg(const MarkovChain *m, FunctionCallInfo fcinfo, int argno)
+{
+	return ecomai_markov_find(m, text_to_cstring(PG_GETARG_TEXT_PP(argno)));
+}
+
+typedef struct NextRow
+{
+	int			state;
+	double		p;
+} NextRow;
+
+/* Rows by probability descending, then state. */
+static int
+cmp_next(const void *a, const void *b)
+{
+	const NextRow *x = a;
+	const NextRow *y = b;
+
+	if (x->p != y->p)
+		return x->p > y->p ? -1 : 1;
+	return x->state - y->state;
+}
+
+/* markov_next(m, state): the one-step distribution from a state; empty when unknown. */
+Datum
+ecomai_markov_next(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MarkovChain *m = PG_GETARG_MARKOV(0);
+	MarkovModel mm;
+	int			i = state_arg(m, fcinfo, 1);
+	NextRow    *rows;
+	int			nrows = 0,
+				j;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (i < 0)
+		return (Datum) 0;
+	model_build(m, &mm);
+	rows = palloc(sizeof(NextRow) * Max(mm.n, 1));
+	if (mm.absorbing[i])
+	{
+		rows[0].state = i;
+		rows[0].p = 1;
+		nrows = 1;
+	}
+	else if (mm.base[i] == 0)
+		for (j = mm.rowptr[i]; j < mm.rowptr[i + 1]; j++)
+		{
+			rows[nrows].state = mm.col[j];
+			rows[nrows++].p = mm.p[j];
+		}
+	else
+		for (j = 0; j < mm.ntarget; j++)
+		{
+			rows[nrows].state = mm.targets[j];
+			rows[nrows++].p = model_prob(&mm, i, mm.targets[j]);
+		}
+	qsort(rows, nrows, sizeof(NextRow), cmp_next);
+	for (j = 0; j < nrows; j++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = CStringGetTextDatum(MC_NAME(m, rows[j].state));
+		values[1] = Float8GetDatum(rows[j].p);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* markov_probability(m, from, to, steps): P(X_steps = to | X_0 = from); NULL for unknown states. */
+Datum
+ecomai_markov_probability(PG_FUNCTION_ARGS)
+{
+	MarkovChain *m = PG_GETARG_MARKOV(0);
+	int			from = state_arg(m, fcinfo, 1);
+	int			to = state_arg(m, fcinfo, 2);
+	int			steps = PG_GETARG_INT32(3);
+	MarkovModel mm;
+	int			n;
+	double	   *x,
+			   *y;
+	double		dense_cost,
+				sparse_cost;
+	Size		dense_bytes;
+
+	if (steps < 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("steps must be non-negative, not %d", steps)));
+	if (from < 0 || to < 0)
+		PG_RETURN_NULL();
+	if (steps == 0)
+		PG_RETURN_FLOAT8(from == to ? 1.0 : 0.0);
+	model_build(m, &mm);
+	if (steps == 1)
+		PG_RETURN_FLOAT8(model_prob(&mm, from, to));
+	n = mm.n;
+	x = palloc0(sizeof(double) * n);
+	y = palloc(sizeof(double) * n);
+	x[from] = 1;
+
+	/* dense squaring costs ~2 n^3 per squaring; sparse costs one pass per step */
+	dense_cost = 4.0 * (double) n * n * n * ceil(log2((double) steps));
+	sparse_cost = (double) steps * ((double) m->ntrans + n + (mm.smoothed ? mm.ntarget : 0)) * 4;
+	dense_bytes = (Size) 3 * n * n * sizeof(double);
+	if (dense_cost < sparse_cost && dense_bytes / 1024 <= (Size) ecomai_max_memory_kb)
+	{
+		double	   *P = model_dense(&mm);
+		double	   *C = dense_alloc0((Size) n * n);
+		int			e = steps;
+
+		for (;;)
+		{
+			CHECK_FOR_INTERRUPTS();
+			if (e & 1)
+			{
+				/* y = x P, i.e. P^T x */
+				cblas_dgemv(CblasRowMajor, CblasTrans, n, n, 1.0, P, n, x, 1, 0.0, y, 1);
+				memcpy(x, y, sizeof(double) * n);
+			}
+			e >>= 1;
+			if (e == 0)
+				break;
+			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, P, n, P, n, 0.0, C, n);
+			memcpy(P, C, sizeof(double) * (Size) n * n);
+		}
+	}
+	else
+	{
+		int			s;
+
+		for (s = 0; s < steps; s++)
+		{
+			double	   *tmp;
+
+			CHECK_FOR_INTERRUPTS();
+			model_step(&mm, x, y);
+			tmp = x;
+			x = y;
+			y = tmp;
+		}
+	}
+	PG_RETURN_FLOAT8(x[to]);
+}
+
+/* Emit one markov_matrix row. */
+static void
+matrix_row(ReturnSetInfo *rsinfo, const MarkovChain *m, int i, int j, double count, double p)
+{
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	values[0] = CStringGetTextDatum(MC_NAME(m, i));
+	values[1] = CStringGetTextDatum(MC_NAME(m, j));
+	values[2] = Float8GetDatum(count);
+	values[3] = Float8GetDatum(p);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * markov_matrix(m): every non-zero entry of the transition matrix with its
+ * count (0 for entries due only to smoothing, and for the self-loop of an
+ * absorbing state).
+ */
+Datum
+ecomai_markov_matrix(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MarkovChain *m = PG_GETARG_MARKOV(0);
+	MarkovModel mm;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	model_build(m, &mm);
+	for (i = 0; i < mm.n; i++)
+	{
+		int			k = mm.rowptr[i],
+					t = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		if (mm.absorbing[i])
+		{
+			matrix_row(rsinfo, m, i, i, 0, 1);
+			continue;
+		}
+		/* merge the stored columns with the smoothing targets, both ascending */
+		while (k < mm.rowptr[i + 1] || (mm.base[i] != 0 && t < mm.ntarget))
+		{
+			int			cs = k < mm.rowptr[i + 1] ? mm.col[k] : INT_MAX;
+			int			ct = (mm.base[i] != 0 && t < mm.ntarget) ? mm.targets[t] : INT_MAX;
+
+			if (cs <= ct)
+			{
+				matrix_row(rsinfo, m, i, cs, MC_WEIGHT(m)[k], mm.p[k] + (cs == ct ? mm.base[i] : 0));
+				k++;
+				if (cs == ct)
+					t++;
+			}
+			else
+			{
+				matrix_row(rsinfo, m, i, ct, 0, mm.base[i]);
+				t++;
+			}
+		}
+	}
+	return (Datum) 0;
+}
+
+/* Deconstruct a text[] of states, rejecting NULL elements. */
+static int
+state_array(ArrayType *a, const char *what, char ***out)
+{
+	Datum	   *vals;
+	bool	   *nulls;
+	int			n,
+				i;
+
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("%s must be a one-dimensional array", what)));
+	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &vals, &nulls, &n);
+	*out = palloc(sizeof(char *) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+							errmsg("%s must not contain nulls", what)));
+		(*out)[i] = TextDatumGetCString(vals[i]);
+	}
+	return n;
+}
+
+/*
+ * markov_path_probability(m, states): natural log of the probability of the
+ * sequence of transitions; NULL when a state is unknown, -Infinity when a
+ * transition is impossible, 0 for fewer than two states.
+ */
+Datum
+ecomai_markov_path_probability(PG_FUNCTION_ARGS)
+{
+	MarkovChain *m = PG_GETARG_MARKOV(0);
+	char	  **names;
+	int			n = state_array(PG_GETARG_ARRAYTYPE_P(1), "path", &names);
+	int		   *idx = palloc(sizeof(int) * Max(n, 1));
+	MarkovModel mm;
+	double		ll = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if ((idx[i] = ecomai_markov_find(m, names[i])) < 0)
+			PG_RETURN_NULL();
+	if (n < 2)
+		PG_RETURN_FLOAT8(0);
+	model_build(m, &mm);
+	for (i = 0; i + 1 < n; i++)
+		ll += log(model_prob(&mm, idx[i], idx[i + 1]));
+	PG_RETURN_FLOAT8(ll);
+}
+
+/* Emit a (state, value) row, value NULL when isnull. */
+static void
+state_value_row(ReturnSetInfo *rsinfo, const char *state, double v, bool isnull)
+{
+	Datum		values[2];
+	bool		nulls[2] = {false, isnull};
+
+	values[0] = CStringGetTextDatum(state);
+	values[1] = Float8GetDatum(v);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * Stationary distribution restricted to one closed class by power iteration
+ * on the lazy chain (P + I) / 2, which has the same stationary distribution
+ * and is aperiodic.
+ */
+static void
+stationary_power(const MarkovModel *mm, const int *members, int c, double *pi)
+{
+	int			n = mm->n,
+				it,
+				i;
+	double	   *x = palloc0(sizeof(double) * n);
+	double	   *y = palloc(sizeof(double) * n);
+
+	for (i = 0; i < c; i++)
+		x[members[i]] = 1.0 / c;
+	for (it = 0; it < POWER_MAX_ITER; it++)
+	{
+		double		diff = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		model_step(mm, x, y);
+		for (i = 0; i < n; i++)
+		{
+			double		v = 0.5 * (x[i] + y[i]);
+
+			diff += fabs(v - x[i]);
+			x[i] = v;
+		}
+		if (diff < POWER_TOL)
+			break;
+	}
+	if (it == POWER_MAX_ITER)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("stationary distribution did not converge in %d iterations", POWER_MAX_ITER),
+				 errhint("Classes of more than %d states are solved by power iteration; this one mixes too slowly.",
+						 STATIONARY_DENSE_MAX)));
+	memcpy(pi, x, sizeof(double) * n);
+}
+
+/*
+ * markov_stationary(m): the stationary distribution.  It is unique exactly
+ * when the chain has one closed class; states outside it get 0.  With more
+ * than one closed class (e.g. two absorbing states) it is an error.
+ */
+Datum
+ecomai_markov_stationary(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MarkovChain *m = PG_GETARG_MARKOV(0);
+	MarkovModel mm;
+	MarkovGraph g;
+	int		   *comp;
+	bool	   *closed;
+	bool	   *hasreal;
+	int			ncomp,
+				nclosed = 0,
+				theclass = -1,
+				c = 0,
+				i,
+				k;
+	int		   *members;
+	double	   *pi;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (m->nstates == 0)
+		return (Datum) 0;
+	model_build(m, &mm);
+	graph_build(&mm, &g);
+	comp = palloc(sizeof(int) * g.nn);
+	ncomp = graph_scc(&g, comp);
+	closed = palloc(sizeof(bool) * ncomp);
+	hasreal = palloc0(sizeof(bool) * ncomp);
+	for (i = 0; i < ncomp; i++)
+		closed[i] = true;
+	for (i = 0; i < g.nn; i++)
+	{
+		if (i < mm.n)
+			hasreal[comp[i]] = true;
+		for (k = g.fptr[i]; k < g.fptr[i + 1]; k++)
+			if (comp[g.fadj[k]] != comp[i])
+				closed[comp[i]] = false;
+	}
+	for (i = 0; i < ncomp; i++)
+		if (closed[i] && hasreal[i])
+		{
+			nclosed++;
+			theclass = i;
+		}
+	if (nclosed != 1)
+	{
+		StringInfoData buf;
+		int			shown = 0;
+
+		initStringInfo(&buf);
+		for (i = 0; i < mm.n && shown < 5; i++)
+			if (closed[comp[i]])
+			{
+				/* name the first state of each closed class */
+				for (k = 0; k < i; k++)
+					if (comp[k] == comp[i])
+						break;
+				if (k < i)
+					continue;
+				appendStringInfo(&buf, "%s\"%s\"", shown ? ", " : "", MC_NAME(m, i));
+				shown++;
+			}
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the markov chain has %d closed classes, so its stationary distribution is not unique",
+						nclosed),
+				 errdetail("Closed classes include the ones containing %s.", buf.data),
+				 errhint("An absorbing state is a closed class of its own: use markov_absorption for "
+						 "absorbing chains, or fit the chain on a set of states that all communicate.")));
+	}
+	members = palloc(sizeof(int) * mm.n);
+	for (i = 0; i < mm.n; i++)
+		if (comp[i] == theclass)
+			members[c++] = i;
+	pi = palloc0(sizeof(double) * mm.n);
+	if (c == 1)
+		pi[members[0]] = 1;
+	else if (c <= STATIONARY_DENSE_MAX &&
+			 (Size) c * c * sizeof(double) / 1024 <= (Size) ecomai_max_memory_kb)
+	{
+		/* (P_C^T - I) pi = 0 with the last equation replaced by sum(pi) = 1 */
+		double	   *A = dense_alloc0((Size) c * c);
+		double	   *b = palloc0(sizeof(double) * c);
+		int			r,
+					s;
+
+		for (s = 0; s < c; s++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			for (r = 0; r < c - 1; r++)
+				A[r + (Size) s * c] = model_prob(&mm, members[s], members[r]) - (r == s ? 1 : 0);
+			A[(c - 1) + (Size) s * c] = 1;
+		}
+		b[c - 1] = 1;
+		dense_solve(c, 1, A, b);
+		for (s = 0; s < c; s++)
+			pi[members[s]] = b[s] < 0 ? 0 : b[s];	/* rounding below zero */
+	}
+	else
+		stationary_power(&mm, members, c, pi);
+	for (i = 0; i < mm.n; i++)
+		state_value_row(rsinfo, MC_NAME(m, i), pi[i], false);
+	return (Datum) 0;
+}
+
+/*
+ * Expected steps of the absorbing system are finite only for states that
+ * cannot wander into a transient state that is never absorbed.  Sets
+ * finite[state] for states in R.  With avoid, states that can reach an
+ * absorbing state in avoid are not finite either (first passage to a target
+ * never happens from them with probability 1).
+ */
+static void
+absorb_finite(const MarkovModel *mm, const MarkovGraph *g, const bool *isabs,
+			  const int *rindex, const bool *avoid, bool *finite)
+{
+	bool	   *bad = palloc0(sizeof(bool) * g->nn);
+	bool	   *pass = palloc(sizeof(bool) * g->nn);
+	bool	   *reach = palloc(sizeof(bool) * g->nn);
+	int			i;
+
+	for (i = 0; i < g->nn; i++)
+	{
+		bool		transient = i >= mm->n || !isabs[i];
+
+		bad[i] = (i < mm->n && transient && rindex[i] < 0) || (avoid && i < mm->n && avoid[i]);
+		pass[i] = transient;
+	}
+	graph_reach_back(g, bad, pass, reach);
+	for (i = 0; i < mm->n; i++)
+		finite[i] = rindex[i] >= 0 && !reach[i];
+	pfree(bad);
+	pfree(pass);
+	pfree(reach);
+}
+
+/*
+ * markov_absorption(m, absorbing): for every transient state, the probability
+ * of ending in each listed absorbing state and the expected number of steps
+ * until absorption (NULL when infinite).  States with no outgoing transition
+ * are absorbing too; unknown names are ignored.
+ */
+Datum
+ecomai_markov_absorption(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MarkovChain *m = PG_GETARG_MARKOV(0);
+	char	  **names;
+	int			nlist = state_array(PG_GETARG_ARRAYTYPE_P(1), "absorbing states", &names);
+	int		   *abs = palloc(sizeof(int) * Max(nlist, 1));
+	int			na = 0,
+				nr,
+				i,
+				a;
+	MarkovModel mm;
+	MarkovGraph g;
+	bool	   *isabs;
+	bool	   *finite;
+	int		   *rindex,
+			   *rstate;
+	double	   *A,
+			   *B;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; i < nlist; i++)
+	{
+		int			s = ecomai_markov_find(m, names[i]);
+
+		for (a = 0; a < na && s >= 0; a++)
+			if (abs[a] == s)
+				s = -1;
+		if (s >= 0)
+			abs[na++] = s;
+	}
+	if (na == 0)
+		return (Datum) 0;
+	model_build(m, &mm);
+	graph_build(&mm, &g);
+	isabs = palloc(sizeof(bool) * mm.n);
+	for (i = 0; i < mm.n; i++)
+		isabs[i] = mm.absorbing[i];
+	for (a = 0; a < na; a++)
+		isabs[abs[a]] = true;
+	rindex = palloc(sizeof(int) * mm.n);
+	rstate = palloc(sizeof(int) * mm.n);
+	A = absorb_system(&mm, &g, isabs, rindex, rstate, &nr, na + 1);
+	B = dense_alloc0((Size) nr * (na + 1));
+	for (i = 0; i < nr; i++)
+	{
+		for (a = 0; a < na; a++)
+			B[i + (Size) a * nr] = model_prob(&mm, rstate[i], abs[a]);
+		B[i + (Size) na * nr] = 1;
+	}
+	dense_solve(nr, na + 1, A, B);
+	finite = palloc(sizeof(bool) * mm.n);
+	absorb_finite(&mm, &g, isabs, rindex, NULL, finite);
+	for (i = 0; i < mm.n; i++)
+	{
+		int			r = rindex[i];
+
+		if (isabs[i])
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		for (a = 0; a < na; a++)
+		{
+			Datum		values[4];
+			bool		nulls[4] = {false, false, false, false};
+			double		p = r >= 0 ? B[r + (Size) a * nr] : 0;
+
+			values[0] = CStringGetTextDatum(MC_NAME(m, i));
+			values[1] = CStringGetTextDatum(MC_NAME(m, abs[a]));
+			values[2] = Float8GetDatum(p < 0 ? 0 : (p > 1 ? 1 : p));
+			values[3] = Float8GetDatum(finite[i] ? B[r + (Size) na * nr] : 0);
+			nulls[3] = !finite[i];
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	return (Datum) 0;
+}
+
+/*
+ * markov_first_passage(m, to_state): expected steps to first reach to_state
+ * from each state; for to_state itself the mean recurrence (return) time.
+ * NULL where the target is not reached with probability 1.
+ */
+Datum
+ecomai_markov_first_passage(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MarkovChain *m = PG_GETARG_MARKOV(0);
+	int			target = state_arg(m, fcinfo, 1);
+	MarkovModel mm;
+	MarkovGraph g;
+	bool	   *isabs,
+			   *avoid,
+			   *finite;
+	int		   *rindex,
+			   *rstate;
+	int			nr,
+				i;
+	double	   *A,
+			   *b;
+	double		recur = 1;
+	bool		recur_finite = true;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (target < 0)
+		return (Datum) 0;
+	model_build(m, &mm);
+	graph_build(&mm, &g);
+	isabs = palloc(sizeof(bool) * mm.n);
+	avoid = palloc(sizeof(bool) * mm.n);
+	for (i = 0; i < mm.n; i++)
+	{
+		isabs[i] = mm.absorbing[i] || i == target;
+		avoid[i] = isabs[i] && i != target;
+	}
+	rindex = palloc(sizeof(int) * mm.n);
+	rstate = palloc(sizeof(int) * mm.n);
+	A = absorb_system(&mm, &g, isabs, rindex, rstate, &nr, 1);
+	b = palloc(sizeof(double) * Max(nr, 1));
+	for (i = 0; i < nr; i++)
+		b[i] = 1;
+	dense_solve(nr, 1, A, b);
+	finite = palloc(sizeof(bool) * mm.n);
+	absorb_finite(&mm, &g, isabs, rindex, avoid, finite);
+
+	/* return time: one step, then the passage time from where that step lands */
+	if (!mm.absorbing[target])
+	{
+		for (i = 0; i < mm.n; i++)
+		{
+			double		p = model_prob(&mm, target, i);
+
+			if (p == 0 || i == target)
+				continue;
+			if (!finite[i])
+				recur_finite = false;
+			else
+				recur += p * b[rindex[i]];
+		}
+	}
+	for (i = 0; i < mm.n; i++)
+	{
+		if (i == target)
+			state_value_row(rsinfo, MC_NAME(m, i), recur, !recur_finite);
+		else
+			state_value_row(rsinfo, MC_NAME(m, i), finite[i] ? b[rindex[i]] : 0, !finite[i]);
+	}
+	return (Datum) 0;
+}
+
+typedef struct ChannelState
+{
+	const char *channel;
+	int			state;
+} ChannelState;
+
+/* Sort (channel, state) pairs by channel, then state. */
+static int
+cmp_channel_state(const void *a, const void *b)
+{
+	const ChannelState *x = a;
+	const ChannelState *y = b;
+	int			c = strcmp(x->channel, y->channel);
+
+	return c != 0 ? c : x->state - y->state;
+}
+
+/*
+ * The channels of a state: the state itself for a first-order chain, the
+ * distinct pages of its window " > "-separated for a higher order.
+ */
+static int
+state_channels(const MarkovChain *m, int s, const char ***out)
+{
+	const char *name = MC_NAME(m, s);
+	const char **res;
+	int			n = 0,
+				ntok = 1;
+	const char *p;
+
+	if (m->order == 1)
+	{
+		res = palloc(sizeof(char *));
+		res[0] = name;
+		*out = res;
+		return 1;
+	}
+	for (p = strstr(name, MARKOV_SEP); p; p = strstr(p + strlen(MARKOV_SEP), MARKOV_SEP))
+		ntok++;
+	res = palloc(sizeof(char *) * ntok);
+	for (p = name;;)
+	{
+		const char *e = strstr(p, MARKOV_SEP);
+		char	   *ch = e ? pnstrdup(p, e - p) : pstrdup(p);
+		int			k;
+
+		for (k = 0; k < n; k++)
+			if (strcmp(res[k], ch) == 0)
+				break;
+		if (k == n)
+			res[n++] = ch;
+		if (!e)
+			break;
+		p = e + strlen(MARKOV_SEP);
+	}
+	*out = res;
+	return n;
+}
+
+/*
+ * markov_attribution(m, conversion, null_state): Markov removal effects.
+ * P = probability of reaching the conversion state from (start).  Removing a
+ * channel sends every visit to it (every state containing it, for a higher
+ * order) to the null state.  With N = (I - Q)^-1 and h the conversion
+ * probabilities, making the set S of a channel's states fail gives exactly
+ * P_S = h_start - N[start,S] N[S,S]^-1 h[S].  removal_effect = 1 - P_S / P;
+ * share = removal_effect / sum of removal effects; conversions = share times
+ * the conversions observed (the counts entering the conversion state).
+ */
+Datum
+ecomai_markov_attribution(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MarkovChain *m = PG_GETARG_MARKOV(0);
+	int			conv = state_arg(m, fcinfo, 1);
+	int			nullst = state_arg(m, fcinfo, 2);
+	int			start = ecomai_markov_find(m, MARKOV_START);
+	MarkovModel mm;
+	MarkovGraph g;
+	bool	   *isabs;
+	int		   *rindex,
+			   *rstate;
+	int			nr,
+				i,
+				k,
+				npairs = 0,
+				maxpairs,
+				nch = 0;
+	double	   *A,
+			   *B,
+			   *h;
+	double		P = 0,
+				total_conv = 0,
+				sum_re = 0;
+	ChannelState *pairs;
+	const char **chname;
+	double	   *re;
+	bool	   *re_null;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (conv < 0 || start < 0 || conv == start)
+		return (Datum) 0;
+	model_build(m, &mm);
+	graph_build(&mm, &g);
+	for (k = 0; k < m->ntrans; k++)
+		if (MC_TO(m)[k] == conv)
+			total_conv += MC_WEIGHT(m)[k];
+
+	isabs = palloc(sizeof(bool) * mm.n);
+	for (i = 0; i < mm.n; i++)
+		isabs[i] = mm.absorbing[i] || i == conv || i == nullst;
+	rindex = palloc(sizeof(int) * mm.n);
+	rstate = palloc(sizeof(int) * mm.n);
+	A = absorb_system(&mm, &g, isabs, rindex, rstate, &nr, 0);
+	/* right-hand side [I | r_conv]: the solution is [N | h] */
+	ecomai_check_memory((Size) nr * (nr + 1) * sizeof(double), "markov attribution inverse");
+	B = dense_alloc0((Size) nr * (nr + 1));
+	for (i = 0; i < nr; i++)
+	{
+		B[i + (Size) i * nr] = 1;
+		B[i + (Size) nr * nr] = model_prob(&mm, rstate[i], conv);
+	}
+	dense_solve(nr, nr + 1, A, B);
+	h = B + (Size) nr * nr;
+	if (rindex[start] >= 0)
+		P = h[rindex[start]];
+
+	/* channels and the states that carry them */
+	maxpairs = Max(mm.n, 1);
+	pairs = palloc(sizeof(ChannelState) * maxpairs);
+	for (i = 0; i < mm.n; i++)
+	{
+		const char **chs;
+		int			c,
+					j;
+
+		if (i == start || i == conv || i == nullst)
+			continue;
+		c = state_channels(m, i, &chs);
+		for (j = 0; j < c; j++)
+		{
+			if (npairs == maxpairs)
+			{
+				maxpairs *= 2;
+				pairs = repalloc_huge(pairs, sizeof(ChannelState) * maxpairs);
+			}
+			pairs[npairs].channel = chs[j];
+			pairs[npairs++].state = i;
+		}
+	}
+	qsort(pairs, npairs, sizeof(ChannelState), cmp_channel_state);
+	chname = palloc(sizeof(char *) * Max(npairs, 1));
+	re = palloc(sizeof(double) * Max(npairs, 1));
+	re_null = palloc(sizeof(bool) * Max(npairs, 1));
+	for (i = 0; i < npairs;)
+	{
+		int			j = i,
+					ns = 0,
+					a,
+					b;
+		int		   *S;
+		double		Pc = P;
+
+		CHECK_FOR_INTERRUPTS();
+		while (j < npairs && strcmp(pairs[j].channel, pairs[i].channel) == 0)
+			j++;
+		S = palloc(sizeof(int) * (j - i));
+		for (k = i; k < j; k++)
+			if (rindex[pairs[k].state] >= 0)
+				S[ns++] = rindex[pairs[k].state];
+		if (ns > 0 && rindex[start] >= 0)
+		{
+			double	   *M;
+			double	   *y = palloc(sizeof(double) * ns);
+			int			s0 = rindex[start];
+
+			ecomai_check_memory((Size) ns * ns * sizeof(double), "markov attribution removal system");
+			M = dense_alloc0((Size) ns * ns);
+
+			for (a = 0; a < ns; a++)
+			{
+				y[a] = h[S[a]];
+				for (b = 0; b < ns; b++)
+					M[a + (Size) b * ns] = B[S[a] + (Size) S[b] * nr];
+			}
+			dense_solve(ns, 1, M, y);
+			for (a = 0; a < ns; a++)
+				Pc -= B[s0 + (Size) S[a] * nr] * y[a];
+			pfree(M);
+			pfree(y);
+		}
+		chname[nch] = pairs[i].channel;
+		re_null[nch] = !(P > 0);
+		if (P > 0)
+		{
+			re[nch] = 1 - Pc / P;
+			/* exact value lies in [0, 1]; clamp rounding */
+			re[nch] = re[nch] < 0 ? 0 : (re[nch] > 1 ? 1 : re[nch]);
+			sum_re += re[nch];
+		}
+		nch++;
+		pfree(S);
+		i = j;
+	}
+	for (i = 0; i < nch; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		values[0] = CStringGetTextDatum(chname[i]);
+		values[1] = Float8GetDatum(re[i]);
+		nulls[1] = re_null[i];
+		nulls[2] = nulls[3] = re_null[i] || !(sum_re > 0);
+		if (!nulls[2])
+		{
+			values[2] = Float8GetDatum(re[i] / sum_re);
+			values[3] = Float8GetDatum(re[i] / sum_re * total_conv);
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* Append a DOT double-quoted string. */
+static void
+dot_quote(StringInfo buf, const char *s)
+{
+	appendStringInfoChar(buf, '"');
+	for (; *s; s++)
+	{
+		if (*s == '"' || *s == '\\')
+			appendStringInfoChar(buf, '\\');
+		if (*s == '\n')
+			appendStringInfoString(buf, "\\n");
+		else
+			appendStringInfoChar(buf, *s);
+	}
+	appendStringInfoChar(buf, '"');
+}
+
+/*
+ * markov_to_dot(m, threshold): Graphviz digraph, edges labelled with their
+ * probability (3 significant digits); edges below threshold are left out,
+ * and so are the self-loops of absorbing states (drawn as double circles).
+ */
+Datum
+ecomai_markov_to_dot(PG_FUNCTION_ARGS)
+{
+	MarkovChain *m = PG_GETARG_MARKOV(0);
+	double		threshold = PG_GETARG_FLOAT8(1);
+	MarkovModel mm;
+	StringInfoData buf;
+	int			i,
+				j,
+				k;
+
+	if (isnan(threshold))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("threshold must not be NaN")));
+	model_build(m, &mm);
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "digraph markov_chain {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
+	for (i = 0; i < mm.n; i++)
+		if (mm.absorbing[i])
+		{
+			appendStringInfoString(&buf, "  ");
+			dot_quote(&buf, MC_NAME(m, i));
+			appendStringInfoString(&buf, " [shape=doublecircle];\n");
+		}
+	for (i = 0; i < mm.n; i++)
+	{
+		int			nj = mm.base[i] == 0 ? mm.rowptr[i + 1] - mm.rowptr[i] : mm.ntarget;
+
+		if (mm.absorbing[i])
+			continue;
+		for (k = 0; k < nj; k++)
+		{
+			double		p;
+
+			CHECK_FOR_INTERRUPTS();
+			/* without smoothing only the stored transitions are non-zero */
+			j = mm.base[i] == 0 ? mm.col[mm.rowptr[i] + k] : mm.targets[k];
+			p = model_prob(&mm, i, j);
+			if (p <= 0 || p < threshold)
+				continue;
+			appendStringInfoString(&buf, "  ");
+			dot_quote(&buf, MC_NAME(m, i));
+			appendStringInfoString(&buf, " -> ");
+			dot_quote(&buf, MC_NAME(m, j));
+			appendStringInfo(&buf, " [label=\"%.3g\"];\n", p);
+		}
+	}
+	appendStringInfoString(&buf, "}\n");
+	PG_RETURN_TEXT_P(cstring_to_text(buf.data));
+}

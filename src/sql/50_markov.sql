@@ -1,0 +1,209 @@
+-- Markov chains over clickstreams and channel paths (src/markov.c, src/markov_algebra.c).
+-- Reference: docs/markov.md.
+
+CREATE TYPE @extschema@.markov_chain;
+
+CREATE FUNCTION @extschema@.markov_chain_in(cstring) RETURNS @extschema@.markov_chain
+    AS 'MODULE_PATHNAME', 'ecomai_markov_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.markov_chain_out(@extschema@.markov_chain) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'ecomai_markov_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.markov_chain_recv(internal) RETURNS @extschema@.markov_chain
+    AS 'MODULE_PATHNAME', 'ecomai_markov_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.markov_chain_send(@extschema@.markov_chain) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'ecomai_markov_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE @extschema@.markov_chain (
+    INPUT = @extschema@.markov_chain_in,
+    OUTPUT = @extschema@.markov_chain_out,
+    RECEIVE = @extschema@.markov_chain_recv,
+    SEND = @extschema@.markov_chain_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.markov_chain IS
+    'Markov chain: state names and weighted transitions; text form {"order":1,"smoothing":0,"transitions":[["from","to",count],...]}';
+
+-- Aggregates ------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.markov_fit_accum(@extschema@.markov_chain, text, text)
+    RETURNS @extschema@.markov_chain
+    AS 'MODULE_PATHNAME', 'ecomai_markov_fit_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.markov_fit_accum(@extschema@.markov_chain, text, text, float8)
+    RETURNS @extschema@.markov_chain
+    AS 'MODULE_PATHNAME', 'ecomai_markov_fit_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.markov_combine(@extschema@.markov_chain, @extschema@.markov_chain)
+    RETURNS @extschema@.markov_chain
+    AS 'MODULE_PATHNAME', 'ecomai_markov_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.markov_final(@extschema@.markov_chain) RETURNS @extschema@.markov_chain
+    AS 'MODULE_PATHNAME', 'ecomai_markov_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.markov_fit(from_state text, to_state text) (
+    SFUNC = @extschema@.markov_fit_accum,
+    STYPE = @extschema@.markov_chain,
+    COMBINEFUNC = @extschema@.markov_combine,
+    FINALFUNC = @extschema@.markov_final,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.markov_fit(from_state text, to_state text, weight float8) (
+    SFUNC = @extschema@.markov_fit_accum,
+    STYPE = @extschema@.markov_chain,
+    COMBINEFUNC = @extschema@.markov_combine,
+    FINALFUNC = @extschema@.markov_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.markov_fit(text, text) IS
+    'first-order chain counting (from_state, to_state) rows; rows with a NULL state are skipped';
+COMMENT ON AGGREGATE @extschema@.markov_fit(text, text, float8) IS
+    'first-order chain summing weights of (from_state, to_state) rows; NULLs and zero weights skipped';
+
+CREATE AGGREGATE @extschema@.markov_merge(@extschema@.markov_chain) (
+    SFUNC = @extschema@.markov_combine,
+    STYPE = @extschema@.markov_chain,
+    COMBINEFUNC = @extschema@.markov_combine,
+    FINALFUNC = @extschema@.markov_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.markov_merge(@extschema@.markov_chain) IS
+    'sum of chains (transition counts add up); NULLs skipped';
+
+-- markov_path: one session's path, in the aggregate's ORDER BY.  Its state (text[]:
+-- order, outcome, pages) cannot be split, so it has no combine function; sum the
+-- per-session chains with markov_merge, which is combinable.
+CREATE FUNCTION @extschema@.markov_path_accum(text[], text) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'ecomai_markov_path_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.markov_path_accum(text[], text, text) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'ecomai_markov_path_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.markov_path_accum(text[], text, text, int) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'ecomai_markov_path_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.markov_path_final(text[]) RETURNS @extschema@.markov_chain
+    AS 'MODULE_PATHNAME', 'ecomai_markov_path_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.markov_path(state text) (
+    SFUNC = @extschema@.markov_path_accum,
+    STYPE = text[],
+    FINALFUNC = @extschema@.markov_path_final,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.markov_path(state text, outcome text) (
+    SFUNC = @extschema@.markov_path_accum,
+    STYPE = text[],
+    FINALFUNC = @extschema@.markov_path_final,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.markov_path(state text, outcome text, "order" int) (
+    SFUNC = @extschema@.markov_path_accum,
+    STYPE = text[],
+    FINALFUNC = @extschema@.markov_path_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.markov_path(text) IS
+    'one path (use ORDER BY): (start) -> first state -> ... -> last state; NULL states skipped';
+COMMENT ON AGGREGATE @extschema@.markov_path(text, text) IS
+    'one path (use ORDER BY) ending in the last non-NULL outcome, e.g. (conversion) or (null)';
+COMMENT ON AGGREGATE @extschema@.markov_path(text, text, int) IS
+    'one path of order k: states are the last k states joined by " > "';
+
+CREATE FUNCTION @extschema@.markov_fit_paths_accum(@extschema@.markov_chain, text, float8, float8)
+    RETURNS @extschema@.markov_chain
+    AS 'MODULE_PATHNAME', 'ecomai_markov_fit_paths_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.markov_fit_paths_accum(@extschema@.markov_chain, text, float8, float8, int)
+    RETURNS @extschema@.markov_chain
+    AS 'MODULE_PATHNAME', 'ecomai_markov_fit_paths_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.markov_fit_paths(path text, conversions float8, nulls float8) (
+    SFUNC = @extschema@.markov_fit_paths_accum,
+    STYPE = @extschema@.markov_chain,
+    COMBINEFUNC = @extschema@.markov_combine,
+    FINALFUNC = @extschema@.markov_final,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.markov_fit_paths(path text, conversions float8, nulls float8, "order" int) (
+    SFUNC = @extschema@.markov_fit_paths_accum,
+    STYPE = @extschema@.markov_chain,
+    COMBINEFUNC = @extschema@.markov_combine,
+    FINALFUNC = @extschema@.markov_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.markov_fit_paths(text, float8, float8) IS
+    'chain from ChannelAttribution-style path strings "a > b > c" with conversion and null counts';
+COMMENT ON AGGREGATE @extschema@.markov_fit_paths(text, float8, float8, int) IS
+    'chain of order k from ChannelAttribution-style path strings with conversion and null counts';
+
+-- Constructors ----------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.markov_from_matrix(states text[], p float8[], "normalize" boolean DEFAULT false)
+    RETURNS @extschema@.markov_chain
+    AS 'MODULE_PATHNAME', 'ecomai_markov_from_matrix' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.markov_from_matrix(text[], float8[], boolean) IS
+    'chain from a row-stochastic matrix (rows must sum to 1 within 1e-9 unless normalize)';
+
+CREATE FUNCTION @extschema@.markov_smooth(m @extschema@.markov_chain, alpha float8)
+    RETURNS @extschema@.markov_chain
+    AS 'MODULE_PATHNAME', 'ecomai_markov_smooth' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.markov_smooth(@extschema@.markov_chain, float8) IS
+    'the same counts with Laplace smoothing alpha applied by every query (0 removes it)';
+
+-- Queries ---------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.markov_next(m @extschema@.markov_chain, state text)
+    RETURNS TABLE (state text, probability float8)
+    AS 'MODULE_PATHNAME', 'ecomai_markov_next' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION @extschema@.markov_next(@extschema@.markov_chain, text) IS
+    'next-state distribution, most likely first; no rows for an unknown state';
+
+CREATE FUNCTION @extschema@.markov_probability(m @extschema@.markov_chain, from_state text, to_state text,
+                                               steps int DEFAULT 1)
+    RETURNS float8
+    AS 'MODULE_PATHNAME', 'ecomai_markov_probability' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.markov_probability(@extschema@.markov_chain, text, text, int) IS
+    'probability of being in to_state steps transitions after from_state; NULL for unknown states';
+
+CREATE FUNCTION @extschema@.markov_matrix(m @extschema@.markov_chain)
+    RETURNS TABLE (from_state text, to_state text, count float8, probability float8)
+    AS 'MODULE_PATHNAME', 'ecomai_markov_matrix' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.markov_matrix(@extschema@.markov_chain) IS
+    'non-zero transition matrix entries with their counts';
+
+CREATE FUNCTION @extschema@.markov_path_probability(m @extschema@.markov_chain, path text[])
+    RETURNS float8
+    AS 'MODULE_PATHNAME', 'ecomai_markov_path_probability' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.markov_path_probability(@extschema@.markov_chain, text[]) IS
+    'log-likelihood (natural log) of a sequence of states; NULL if a state is unknown';
+
+CREATE FUNCTION @extschema@.markov_stationary(m @extschema@.markov_chain)
+    RETURNS TABLE (state text, probability float8)
+    AS 'MODULE_PATHNAME', 'ecomai_markov_stationary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.markov_stationary(@extschema@.markov_chain) IS
+    'stationary distribution; ERROR 22023 when it is not unique (more than one closed class)';
+
+CREATE FUNCTION @extschema@.markov_absorption(m @extschema@.markov_chain, absorbing text[])
+    RETURNS TABLE (state text, absorbing_state text, probability float8, expected_steps float8)
+    AS 'MODULE_PATHNAME', 'ecomai_markov_absorption' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.markov_absorption(@extschema@.markov_chain, text[]) IS
+    'absorption probabilities and expected steps to absorption (fundamental matrix, LAPACK)';
+
+CREATE FUNCTION @extschema@.markov_first_passage(m @extschema@.markov_chain, to_state text)
+    RETURNS TABLE (state text, expected_steps float8)
+    AS 'MODULE_PATHNAME', 'ecomai_markov_first_passage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.markov_first_passage(@extschema@.markov_chain, text) IS
+    'mean first passage time to to_state from every state (mean recurrence time for to_state itself)';
+
+CREATE FUNCTION @extschema@.markov_attribution(m @extschema@.markov_chain,
+                                               conversion text DEFAULT '(conversion)',
+                                               null_state text DEFAULT '(null)')
+    RETURNS TABLE (state text, removal_effect float8, share float8, conversions float8)
+    AS 'MODULE_PATHNAME', 'ecomai_markov_attribution' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.markov_attribution(@extschema@.markov_chain, text, text) IS
+    'Markov channel attribution: exact removal effects from (start), shares and attributed conversions';
+
+CREATE FUNCTION @extschema@.touch_attribution(path text, conversions float8 DEFAULT 1)
+    RETURNS TABLE (channel text, first_touch float8, last_touch float8, linear_touch float8)
+    AS 'MODULE_PATHNAME', 'ecomai_touch_attribution' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 5;
+COMMENT ON FUNCTION @extschema@.touch_attribution(text, float8) IS
+    'first-touch, last-touch and linear credit of one path string "a > b > c"; sum over paths';
+
+CREATE FUNCTION @extschema@.markov_to_dot(m @extschema@.markov_chain, threshold float8 DEFAULT 0)
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'ecomai_markov_to_dot' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.markov_to_dot(@extschema@.markov_chain, float8) IS
+    'Graphviz digraph of the chain, edges labelled with probabilities at least threshold';
