@@ -28,8 +28,16 @@ ecomai_install_deps() {
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
 		log "installing: ${missing[*]}"
+		# Debian starts a "main" cluster when it installs a server; we want nothing left running.
+		local guard=""
+		if [ ! -e /usr/sbin/policy-rc.d ]; then
+			guard=/usr/sbin/policy-rc.d
+			printf '#!/bin/sh\nexit 101\n' | as_root tee "$guard" >/dev/null
+			as_root chmod 755 "$guard"
+		fi
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+		if [ -n "$guard" ]; then as_root rm -f "$guard"; fi
 	fi
 	PG_CONFIG=/usr/lib/postgresql/$ECOMAI_PG_MAJOR/bin/pg_config
 	export PG_CONFIG

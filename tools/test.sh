@@ -65,13 +65,27 @@ if [ ${#taps[@]} -gt 0 ]; then
 	set -e
 	total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$ECOMAI_TMP/prove.out" | tail -1)
 	total=${total:-0}
-	tfail=$(grep -oE 'Failed: [0-9]+\)' "$ECOMAI_TMP/prove.out" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')
+	tfail=$(grep -oE 'Failed: [0-9]+\)' "$ECOMAI_TMP/prove.out" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}' || true)
 	tfail=${tfail:-0}
 	# files that failed without a failed assertion (a bad plan, an SQL error) count once each
 	badfiles=$(grep -cE 'Failed: 0\)' "$ECOMAI_TMP/prove.out" || true)
 	passed=$((passed + total - tfail))
 	failed=$((failed + tfail + badfiles))
 	[ "$prove_rc" -eq 0 ] || { rc=1; [ $((tfail + badfiles)) -gt 0 ] || failed=$((failed + 1)); }
+fi
+
+if [ $# -eq 0 ] || [ "${ECOMAI_FUZZ_CASES:-}" != "" ]; then
+	# the short fuzz run (tools/fuzz.sh is the long one)
+	log "fuzz: ${ECOMAI_FUZZ_CASES:-3000} cases per target"
+	set +e
+	"$ECOMAI_ROOT/tools/fuzz-run.sh" "${ECOMAI_FUZZ_CASES:-3000}" 2>&1 | tee "$ECOMAI_TMP/fuzz.out"
+	fuzz_rc=${PIPESTATUS[0]}
+	set -e
+	fp=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$ECOMAI_TMP/fuzz.out")
+	ff=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$ECOMAI_TMP/fuzz.out")
+	passed=$((passed + ${fp:-0}))
+	failed=$((failed + ${ff:-1}))
+	[ "$fuzz_rc" -eq 0 ] || rc=1
 fi
 
 if grep -q 'terminated by signal' "$ECOMAI_TMP/server.log"; then
