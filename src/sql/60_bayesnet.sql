@@ -70,3 +70,37 @@ CREATE FUNCTION @extschema@.bn_sample(bn @extschema@.bayesnet, n int, seed int D
     AS 'MODULE_PATHNAME', 'ecomai_bn_sample' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1000;
 COMMENT ON FUNCTION @extschema@.bn_sample(@extschema@.bayesnet, int, int) IS
     'n forward samples as jsonb objects; reproducible for a given seed';
+
+-- bn_fit: learn CPTs from rows, with a concrete, combinable state (its flat form is its text).
+CREATE TYPE @extschema@.bn_fit_state;
+CREATE FUNCTION @extschema@.bn_fit_state_in(cstring) RETURNS @extschema@.bn_fit_state
+    AS 'MODULE_PATHNAME', 'ecomai_bn_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.bn_fit_state_out(@extschema@.bn_fit_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'ecomai_bn_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.bn_fit_state_recv(internal) RETURNS @extschema@.bn_fit_state
+    AS 'MODULE_PATHNAME', 'ecomai_bn_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.bn_fit_state_send(@extschema@.bn_fit_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'ecomai_bn_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.bn_fit_state (
+    INPUT = @extschema@.bn_fit_state_in, OUTPUT = @extschema@.bn_fit_state_out,
+    RECEIVE = @extschema@.bn_fit_state_recv, SEND = @extschema@.bn_fit_state_send,
+    INTERNALLENGTH = VARIABLE, ALIGNMENT = int4, STORAGE = extended);
+COMMENT ON TYPE @extschema@.bn_fit_state IS
+    'partial bn_fit aggregate state: structure, values seen and family counts per variable';
+
+CREATE FUNCTION @extschema@.bn_fit_accum(state @extschema@.bn_fit_state, structure text, VARIADIC vals text[])
+    RETURNS @extschema@.bn_fit_state
+    AS 'MODULE_PATHNAME', 'ecomai_bn_fit_accum' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.bn_fit_combine(a @extschema@.bn_fit_state, b @extschema@.bn_fit_state)
+    RETURNS @extschema@.bn_fit_state
+    AS 'MODULE_PATHNAME', 'ecomai_bn_fit_combine' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.bn_fit_final(state @extschema@.bn_fit_state) RETURNS @extschema@.bayesnet
+    AS 'MODULE_PATHNAME', 'ecomai_bn_fit_final' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.bn_fit(structure text, VARIADIC vals text[]) (
+    SFUNC = @extschema@.bn_fit_accum,
+    STYPE = @extschema@.bn_fit_state,
+    COMBINEFUNC = @extschema@.bn_fit_combine,
+    FINALFUNC = @extschema@.bn_fit_final,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.bn_fit(text, VARIADIC text[]) IS
+    'maximum-likelihood (or smoothed) CPTs of a network of given structure from rows of values';
