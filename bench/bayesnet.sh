@@ -73,6 +73,6 @@ END $$;
 SELECT what, (SELECT count(*) FROM samples) AS rows, round(min(seconds)::numeric, 3) AS seconds,
        round(((SELECT count(*) FROM samples) / min(seconds))::numeric) AS rows_per_s
 FROM fit_times GROUP BY what ORDER BY what DESC;
-SELECT round((SELECT min(seconds) FROM fit_times WHERE what = 'GROUP BY')
-           / (SELECT min(seconds) FROM fit_times WHERE what = 'bn_fit'))::numeric(6,2) AS bn_fit_speedup_over_group_by;
+SELECT round(((SELECT min(seconds) FROM fit_times WHERE what = 'GROUP BY')
+           / (SELECT min(seconds) FROM fit_times WHERE what = 'bn_fit'))::numeric, 2) AS bn_fit_speedup_over_group_by;
 SQL

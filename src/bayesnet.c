@@ -711,9 +711,9 @@ ecomai_bn_to_dot(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
 }
 
-/* Push one key/value string pair into a jsonb object under construction. */
-static void
-push_pair(JsonbParseState **st, const char *key, const char *val)
+/* Push one "key": "string" pair into a jsonb object under construction. */
+void
+ecomai_jsonb_push_string(JsonbParseState **st, const char *key, const char *val)
 {
 	JsonbValue	k,
 				x;
@@ -762,7 +762,7 @@ ecomai_bn_cpt(PG_FUNCTION_ARGS)
 		}
 		pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
 		for (j = 0; j < var->nparents; j++)
-			push_pair(&st, BN_VAR_NAME(bn, par[j]), BN_STATE_NAME(bn, par[j], digit[j]));
+			ecomai_jsonb_push_string(&st, BN_VAR_NAME(bn, par[j]), BN_STATE_NAME(bn, par[j], digit[j]));
 		res = pushJsonbValue(&st, WJB_END_OBJECT, NULL);
 		cfg = JsonbValueToJsonb(res);
 		for (s = 0; s < var->nstates; s++)

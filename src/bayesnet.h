@@ -99,6 +99,8 @@ extern int	ecomai_bn_find_state(const BayesNet *bn, int v, const char *name);
 extern int	ecomai_bn_lookup_var(const BayesNet *bn, const char *name);
 extern int	ecomai_bn_lookup_state(const BayesNet *bn, int v, const char *name);
 extern void ecomai_bn_topo_order(const BayesNet *bn, int *order);
+struct JsonbParseState;
+extern void ecomai_jsonb_push_string(struct JsonbParseState **st, const char *key, const char *val);
 extern void ecomai_bn_check_acyclic(int nvars, const int *nparents, int *const *parents,
 									char *const *names, int errcode_sem);
 

@@ -579,23 +579,6 @@ push_number(JsonbParseState **st, const char *key, double x)
 	pushJsonbValue(st, WJB_VALUE, &val);
 }
 
-/* Push a "key": "string" pair. */
-static void
-push_string(JsonbParseState **st, const char *key, const char *s)
-{
-	JsonbValue	k,
-				val;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	val.type = jbvString;
-	val.val.string.val = (char *) s;
-	val.val.string.len = strlen(s);
-	pushJsonbValue(st, WJB_KEY, &k);
-	pushJsonbValue(st, WJB_VALUE, &val);
-}
-
 /*
  * bn_map(bn, evidence): the most probable assignment of every unobserved
  * variable, as {"assignment": {...}, "probability": P(assignment, evidence),
@@ -650,7 +633,7 @@ ecomai_bn_map(PG_FUNCTION_ARGS)
 	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
 	for (v = 0; v < bn->nvars; v++)
 		if (obs[v] < 0)
-			push_string(&st, BN_VAR_NAME(bn, v), BN_STATE_NAME(bn, v, x[v]));
+			ecomai_jsonb_push_string(&st, BN_VAR_NAME(bn, v), BN_STATE_NAME(bn, v, x[v]));
 	pushJsonbValue(&st, WJB_END_OBJECT, NULL);
 	push_number(&st, "probability", best);
 	push_number(&st, "posterior", best / pe);
@@ -782,7 +765,7 @@ ecomai_bn_sample(PG_FUNCTION_ARGS)
 		old = MemoryContextSwitchTo(rowcxt);
 		pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
 		for (k = 0; k < bn->nvars; k++)
-			push_string(&st, BN_VAR_NAME(bn, k), BN_STATE_NAME(bn, k, x[k]));
+			ecomai_jsonb_push_string(&st, BN_VAR_NAME(bn, k), BN_STATE_NAME(bn, k, x[k]));
 		res = pushJsonbValue(&st, WJB_END_OBJECT, NULL);
 		value = JsonbPGetDatum(JsonbValueToJsonb(res));
 		MemoryContextSwitchTo(old);
