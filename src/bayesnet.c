@@ -631,7 +631,7 @@ ecomai_bayesnet_recv(PG_FUNCTION_ARGS)
 		var->parents = palloc(sizeof(int) * Max(var->nparents, 1));
 		for (j = 0; j < var->nparents; j++)
 			var->parents[j] = recv_int(buf, 0, spec.nvars - 1, "parent index out of range");
-		ncpt = recv_int(buf, 1, Min(BN_MAX_CPT, (buf->len - buf->cursor) / 8), "bad CPT size");
+		ncpt = recv_int(buf, 1, Min(BN_MAX_CPT, Max(buf->len - buf->cursor - 4, 0) / 8), "bad CPT size");
 		if (ncpt % var->nstates != 0)
 			bad_binary("CPT size is not a multiple of the number of states");
 		var->nrows = ncpt / var->nstates;

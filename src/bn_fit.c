@@ -440,7 +440,7 @@ add_count(FitVar *var, const int32 *key, int64 n, bool unique)
 static FitState *
 new_state(MemoryContext parent, const char *structure, int rawlen)
 {
-	MemoryContext cxt = AllocSetContextCreate(parent, "bn_fit state", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext cxt = AllocSetContextCreate(parent, "bn_fit state", ALLOCSET_SMALL_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	FitState   *st = palloc0(sizeof(FitState));
 	int			v,
