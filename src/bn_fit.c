@@ -307,12 +307,12 @@ grow_values(FitVar *var)
 {
 	int			i;
 
-	if (var->nvalues < var->capvalues && var->nvalues * 2 < var->nvslots)
-		return;
 	if (var->nvalues >= BN_MAX_STATES)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("variable \"%s\" has more than %d distinct values", var->name, BN_MAX_STATES)));
+	if (var->nvalues < var->capvalues && var->nvalues * 2 < var->nvslots)
+		return;
 	var->capvalues = Max(8, var->capvalues * 2);
 	var->values = var->values ? repalloc(var->values, sizeof(char *) * var->capvalues)
 		: palloc(sizeof(char *) * var->capvalues);

@@ -1,7 +1,7 @@
 -- Bayesian networks: published values from peer libraries, round trips, every documented
 -- error, bn_fit against plain SQL, parallel = serial, and the Citus replay.
 BEGIN;
-SELECT plan(84);
+SELECT plan(86);
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE line text;
@@ -214,6 +214,12 @@ SELECT throws_ok($$SELECT ecomai.bn_fit('[a][b]', NULL, 'y')$$,
     '22023', 'variable "a" has no observed values', 'bn_fit variable never observed: 22023');
 SELECT throws_ok($$SELECT ecomai.bn_fit(NULL, 'x', 'y')$$,
     '22004', 'bn_fit structure must not be NULL', 'bn_fit NULL structure: 22004');
+SELECT throws_ok($$SELECT ecomai.bn_fit('[a]', g::text) FROM generate_series(1, 100001) g$$,
+    '54000', 'variable "a" has more than 100000 distinct values', 'too many distinct values: 54000');
+SET LOCAL ecomai.max_memory = '1MB';
+SELECT throws_ok($$SELECT ecomai.bn_fit('[a][b|a]', (g % 300)::text, (g / 300)::text) FROM generate_series(1, 90000) g$$,
+    '54000', NULL, 'a bn_fit state over ecomai.max_memory: 54000');
+RESET ecomai.max_memory;
 SELECT throws_ok($$SELECT 'bn_fit_state "[a] pseudo_count=0" variable a { x } (0 1) (0 2);'::ecomai.bn_fit_state$$,
     '22P02', 'invalid bn_fit state: variable "a" has a count twice', 'corrupt state text (duplicate key): 22P02');
 SELECT throws_ok($$SELECT 'bn_fit_state "[a] pseudo_count=0" variable a { x } (1 1);'::ecomai.bn_fit_state$$,
