@@ -319,19 +319,33 @@ eliminate(const BayesNet *bn, const bool *rel, const int *obs, int keep, List **
 	int			n = bn->nvars;
 	Factor	  **fs = palloc(sizeof(Factor *) * n);
 	int			nf = 0;
-	bool	   *todo = palloc0(sizeof(bool) * n);
+	int		   *g2l = palloc(sizeof(int) * n);	/* variable -> graph node, or -1 */
+	int		   *l2g = palloc(sizeof(int) * n);
+	bool	   *todo;
 	bool	   *adj;
 	int		   *nb;
-	int			ntodo = 0,
+	int			m = 0,
+				ntodo = 0,
 				v,
 				i,
 				j,
 				k;
 	Factor	   *result;
 
-	ecomai_check_memory((Size) n * n, "elimination graph");
-	adj = palloc0((Size) n * n);
-	nb = palloc(sizeof(int) * n);
+	/* the interaction graph has one node per relevant unobserved variable */
+	for (v = 0; v < n; v++)
+	{
+		g2l[v] = -1;
+		if (rel[v] && obs[v] < 0)
+		{
+			g2l[v] = m;
+			l2g[m++] = v;
+		}
+	}
+	ecomai_check_memory((Size) m * m, "elimination graph");
+	adj = palloc0((Size) Max(m, 1) * Max(m, 1));
+	todo = palloc0(sizeof(bool) * Max(m, 1));
+	nb = palloc(sizeof(int) * Max(m, 1));
 	for (v = 0; v < n; v++)
 	{
 		if (!rel[v])
@@ -340,11 +354,11 @@ eliminate(const BayesNet *bn, const bool *rel, const int *obs, int keep, List **
 		for (i = 0; i < fs[nf]->nv; i++)
 			for (j = 0; j < fs[nf]->nv; j++)
 				if (i != j)
-					adj[(Size) fs[nf]->vars[i] * n + fs[nf]->vars[j]] = true;
+					adj[(Size) g2l[fs[nf]->vars[i]] * m + g2l[fs[nf]->vars[j]]] = true;
 		nf++;
 		if (obs[v] < 0 && v != keep)
 		{
-			todo[v] = true;
+			todo[g2l[v]] = true;
 			ntodo++;
 		}
 	}
@@ -357,50 +371,52 @@ eliminate(const BayesNet *bn, const bool *rel, const int *obs, int keep, List **
 		Factor	  **with = palloc(sizeof(Factor *) * nf);
 		int			nwith = 0;
 		int		   *am;
+		int			x;
 
 		CHECK_FOR_INTERRUPTS();
 		/* greedy min-fill, ties by min-weight, then by index */
-		for (v = 0; v < n; v++)
+		for (x = 0; x < m; x++)
 		{
 			int64		fill = 0;
 			double		weight = 1;
 			int			deg = 0;
 
-			if (!todo[v])
+			if (!todo[x])
 				continue;
-			for (i = 0; i < n; i++)
-				if (adj[(Size) v * n + i])
+			for (i = 0; i < m; i++)
+				if (adj[(Size) x * m + i])
 				{
 					nb[deg++] = i;
-					weight *= BN_VARS(bn)[i].nstates;
+					weight *= BN_VARS(bn)[l2g[i]].nstates;
 				}
-			for (i = 0; i < deg && fill < best_fill; i++)
+			for (i = 0; i < deg && fill <= best_fill; i++)
 				for (k = i + 1; k < deg; k++)
-					if (!adj[(Size) nb[i] * n + nb[k]])
+					if (!adj[(Size) nb[i] * m + nb[k]])
 						fill++;
 			if (fill < best_fill || (fill == best_fill && weight < best_weight))
 			{
-				best = v;
+				best = x;
 				best_fill = fill;
 				best_weight = weight;
 			}
 		}
-		v = best;
+		x = best;
 		/* connect its neighbours, drop it */
-		for (i = 0; i < n; i++)
+		for (i = 0; i < m; i++)
 		{
-			if (!adj[(Size) v * n + i])
+			if (!adj[(Size) x * m + i])
 				continue;
-			for (k = 0; k < n; k++)
-				if (k != i && adj[(Size) v * n + k])
-					adj[(Size) i * n + k] = true;
+			for (k = 0; k < m; k++)
+				if (k != i && adj[(Size) x * m + k])
+					adj[(Size) i * m + k] = true;
 		}
-		for (i = 0; i < n; i++)
-			adj[(Size) v * n + i] = adj[(Size) i * n + v] = false;
-		todo[v] = false;
+		for (i = 0; i < m; i++)
+			adj[(Size) x * m + i] = adj[(Size) i * m + x] = false;
+		todo[x] = false;
 		ntodo--;
 
-		/* multiply the factors that mention v and eliminate it */
+		/* multiply the factors that mention it and eliminate it */
+		v = l2g[x];
 		for (i = 0, j = 0; i < nf; i++)
 		{
 			if (factor_pos(fs[i], v) >= 0)
@@ -427,6 +443,8 @@ eliminate(const BayesNet *bn, const bool *rel, const int *obs, int keep, List **
 	pfree(adj);
 	pfree(nb);
 	pfree(todo);
+	pfree(g2l);
+	pfree(l2g);
 	return result;
 }
 

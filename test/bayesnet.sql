@@ -1,7 +1,7 @@
 -- Bayesian networks: published values from peer libraries, round trips, every documented
 -- error, bn_fit against plain SQL, parallel = serial, and the Citus replay.
 BEGIN;
-SELECT plan(86);
+SELECT plan(88);
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE line text;
@@ -246,6 +246,21 @@ probability ( either | lung, tub ) { (yes, yes) 1.0, 0.0; (no, yes) 1.0, 0.0; (y
 probability ( xray | either ) { (yes) 0.98, 0.02; (no) 0.05, 0.95; }
 probability ( dysp | bronc, either ) { (yes, yes) 0.9, 0.1; (no, yes) 0.7, 0.3; (yes, no) 0.8, 0.2; (no, no) 0.1, 0.9; }
 $$ $b$;
+-- bn_map against brute force over all 256 joint assignments of asia (with and without evidence)
+CREATE TEMP TABLE asia_joint AS
+SELECT j, ecomai.bn_probability(ecomai.bn_from_bif(pg_temp.asia_bif()), j) AS p
+FROM (SELECT jsonb_build_object('asia', a, 'tub', b, 'smoke', c, 'lung', d, 'bronc', e, 'either', f, 'xray', g, 'dysp', h) AS j
+      FROM unnest(ARRAY['yes','no']) a, unnest(ARRAY['yes','no']) b, unnest(ARRAY['yes','no']) c, unnest(ARRAY['yes','no']) d,
+           unnest(ARRAY['yes','no']) e, unnest(ARRAY['yes','no']) f, unnest(ARRAY['yes','no']) g, unnest(ARRAY['yes','no']) h) t;
+SELECT ok(abs((SELECT sum(p) FROM asia_joint) - 1) < 1e-12
+          AND (SELECT j FROM asia_joint ORDER BY p DESC LIMIT 1) = ecomai.bn_map(ecomai.bn_from_bif(pg_temp.asia_bif()))->'assignment'
+          AND abs((SELECT max(p) FROM asia_joint) - (ecomai.bn_map(ecomai.bn_from_bif(pg_temp.asia_bif()))->>'probability')::float8) < 1e-15,
+    'asia: the joint sums to 1 and bn_map is the brute-force maximum');
+SELECT ok((SELECT j - 'dysp' - 'xray' FROM asia_joint WHERE j @> '{"dysp": "yes", "xray": "no"}' ORDER BY p DESC LIMIT 1)
+          = ecomai.bn_map(ecomai.bn_from_bif(pg_temp.asia_bif()), '{"dysp": "yes", "xray": "no"}')->'assignment'
+          AND abs((SELECT max(p) / sum(p) FROM asia_joint WHERE j @> '{"dysp": "yes", "xray": "no"}')
+                  - (ecomai.bn_map(ecomai.bn_from_bif(pg_temp.asia_bif()), '{"dysp": "yes", "xray": "no"}')->>'posterior')::float8) < 1e-12,
+    'asia: bn_map with evidence is the brute-force maximum, posterior = max / P(evidence)');
 CREATE TABLE bn_asia_rows AS
 SELECT i AS id, s FROM ecomai.bn_sample(ecomai.bn_from_bif(pg_temp.asia_bif()), 100000, 2026) WITH ORDINALITY AS t(s, i);
 ANALYZE bn_asia_rows;
