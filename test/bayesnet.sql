@@ -1,7 +1,7 @@
 -- Bayesian networks: published values from peer libraries, round trips, every documented
 -- error, bn_fit against plain SQL, parallel = serial, and the Citus replay.
 BEGIN;
-SELECT plan(88);
+SELECT plan(93);
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE line text;
@@ -197,6 +197,18 @@ SELECT throws_ok($$SELECT ecomai.bn_probability((SELECT bn FROM small), '{"a": [
     '22023', 'event value for variable "a" must be a state name', 'event value not a scalar: 22023');
 SELECT throws_ok($$SELECT ecomai.bn_map((SELECT bn FROM small), '{"b": "nope"}')$$,
     '22023', 'unknown state "nope" of variable "b"', 'bn_map unknown state: 22023');
+SELECT throws_ok($$SELECT ecomai.bn_from_bif('variable a { type discrete [ 2 ] { t, f }; } variable a { type discrete [ 2 ] { t, f }; }
+    probability ( a ) { table 0.5, 0.5; }')$$,
+    '22023', 'variable "a" is declared twice', 'a variable declared twice: 22023');
+SELECT throws_ok($$SELECT * FROM ecomai.bn_cpt((SELECT bn FROM small), 'zz')$$,
+    '22023', 'unknown variable "zz"', 'bn_cpt unknown variable: 22023');
+SELECT throws_ok($$SELECT ecomai.bn_fit('[a][b]', VARIADIC NULL::text[])$$,
+    '22004', 'bn_fit values must not be a NULL array', 'bn_fit NULL value array: 22004');
+SELECT is(ecomai.bn_probability(ecomai.bn_from_bif('variable a { type discrete [ 2 ] { t, f }; } probability ( a ) { table 1, 0; }'),
+    '{"a": "t"}', '{"a": "f"}'), NULL, 'bn_probability given impossible evidence is NULL');
+SELECT is(ecomai.bn_map(ecomai.bn_from_bif('variable a { type discrete [ 2 ] { t, f }; } variable b { type discrete [ 2 ] { t, f }; }
+    probability ( a ) { table 1, 0; } probability ( b | a ) { (t) 0.5, 0.5; (f) 0.5, 0.5; }'), '{"a": "f"}'), NULL,
+    'bn_map given impossible evidence is NULL');
 SELECT throws_ok($$SELECT ecomai.bn_sample((SELECT bn FROM small), -1)$$,
     '22023', 'number of samples must not be negative', 'negative sample size: 22023');
 SELECT throws_ok($$SELECT ecomai.bn_fit('[a][b|c]', 'x', 'y')$$, '22023', 'unknown parent "c" of variable "b"', 'bn_fit unknown parent: 22023');
