@@ -30,6 +30,13 @@ PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -ftree-vecto
               $(if $(WERROR),-Werror)
 SHLIB_LINK  = $(OPENBLAS_LIBS) -lm
 
+# make SANITIZE=1: AddressSanitizer + UndefinedBehaviorSanitizer (tools/sanitize.sh runs the suite
+# with the server started under the ASan runtime).
+ifdef SANITIZE
+PG_CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
+SHLIB_LINK += -fsanitize=address,undefined
+endif
+
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 

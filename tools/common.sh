@@ -66,7 +66,7 @@ ecomai_build_private() {
 	chmod 755 "$ECOMAI_TMP"
 
 	log "building ecomai"
-	run_as_server_user make -s -C "$ECOMAI_SRC" PG_CONFIG="$PG_CONFIG" WERROR=1 -j2 >&2
+	run_as_server_user make -s -C "$ECOMAI_SRC" PG_CONFIG="$PG_CONFIG" WERROR=1 ${ECOMAI_SANITIZE:+SANITIZE=1} -j2 >&2
 	local inst=$ECOMAI_TMP/inst
 	run_as_server_user make -s -C "$ECOMAI_SRC" PG_CONFIG="$PG_CONFIG" install DESTDIR="$inst" >/dev/null
 
@@ -93,7 +93,17 @@ ecomai_cluster_start() {
 	log "starting a throwaway cluster in $ECOMAI_TMP"
 	run_as_server_user "$ECOMAI_BINDIR/initdb" -D "$ECOMAI_TMP/data" -A trust --no-sync -E UTF8 \
 		--locale=C -U postgres >/dev/null
-	run_as_server_user env OPENBLAS_NUM_THREADS=1 "$ECOMAI_BINDIR/pg_ctl" -D "$ECOMAI_TMP/data" \
+	local senv=(OPENBLAS_NUM_THREADS=1)
+	if [ -n "${ECOMAI_SANITIZE:-}" ]; then
+		# the server itself is not instrumented: preload the sanitizer runtimes ecomai.so needs,
+		# and the shim that keeps glibc from deadlocking under them (see the shim's comment)
+		gcc -shared -fPIC -O2 "$ECOMAI_ROOT/test/sanitize/nls_shim.c" -o "$ECOMAI_TMP/nls_shim.so"
+		chmod 755 "$ECOMAI_TMP/nls_shim.so"
+		senv+=("LD_PRELOAD=$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so) $ECOMAI_TMP/nls_shim.so"
+			"ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=$ECOMAI_TMP/asan"
+			"UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$ECOMAI_TMP/ubsan")
+	fi
+	run_as_server_user env "${senv[@]}" "$ECOMAI_BINDIR/pg_ctl" -D "$ECOMAI_TMP/data" \
 		-l "$ECOMAI_TMP/server.log" -w -t 60 \
 		-o "-c listen_addresses='' -k $ECOMAI_TMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${ECOMAI_SERVER_OPTS:-}" \
 		start >/dev/null

@@ -95,6 +95,17 @@ if grep -q 'terminated by signal' "$ECOMAI_TMP/server.log"; then
 	rc=1
 fi
 
+if [ -n "${ECOMAI_SANITIZE:-}" ]; then
+	if ls "$ECOMAI_TMP"/asan* "$ECOMAI_TMP"/ubsan* >/dev/null 2>&1 || grep -qE 'AddressSanitizer|runtime error:' "$ECOMAI_TMP/server.log"; then
+		log "sanitizer reports:"
+		cat "$ECOMAI_TMP"/asan* "$ECOMAI_TMP"/ubsan* 2>/dev/null >&2 || true
+		grep -A20 -E 'AddressSanitizer|runtime error:' "$ECOMAI_TMP/server.log" >&2 || true
+		failed=$((failed + 1))
+	else
+		log "sanitizers: no reports"
+	fi
+fi
+
 [ "$failed" -eq 0 ] || rc=1
 echo "$passed passed, $failed failed"
 exit $rc
