@@ -490,6 +490,132 @@ notice_impossible(void)
 }
 
 /*
+ * A cache of answers per call site (fn_extra), for the common pattern of one
+ * network queried row by row with few distinct evidence combinations, e.g.
+ * scoring every session by its device and channel.  Keyed by the argument
+ * bytes (jsonb is canonical); emptied when the network changes.
+ */
+#define BN_CACHE_ENTRIES 64
+#define BN_CACHE_MAX_NET (1024 * 1024)
+
+typedef struct BnCache
+{
+	BayesNet   *bn;				/* copy of the network the entries belong to */
+	int			n;
+	int			next;			/* round-robin replacement */
+	char	   *key[BN_CACHE_ENTRIES];
+	Size		keylen[BN_CACHE_ENTRIES];
+	double	   *vals[BN_CACHE_ENTRIES];
+	bool		isnull[BN_CACHE_ENTRIES];
+} BnCache;
+
+/* The call site's cache for this network (NULL for networks too large to copy). */
+static BnCache *
+get_cache(FunctionCallInfo fcinfo, BayesNet *bn)
+{
+	BnCache    *c = (BnCache *) fcinfo->flinfo->fn_extra;
+	int			i;
+
+	if (VARSIZE(bn) > BN_CACHE_MAX_NET)
+		return NULL;
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(BnCache));
+		fcinfo->flinfo->fn_extra = c;
+	}
+	if (c->bn == NULL || VARSIZE(c->bn) != VARSIZE(bn) || memcmp(c->bn, bn, VARSIZE(bn)) != 0)
+	{
+		for (i = 0; i < c->n; i++)
+		{
+			pfree(c->key[i]);
+			pfree(c->vals[i]);
+		}
+		if (c->bn)
+			pfree(c->bn);
+		c->bn = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE(bn));
+		memcpy(c->bn, bn, VARSIZE(bn));
+		c->n = c->next = 0;
+	}
+	return c;
+}
+
+/* The cached answer for a key, or NULL. */
+static double *
+cache_lookup(BnCache *c, const StringInfo key, bool *isnull)
+{
+	int			i;
+
+	if (c == NULL)
+		return NULL;
+	for (i = 0; i < c->n; i++)
+		if (c->keylen[i] == key->len && memcmp(c->key[i], key->data, key->len) == 0)
+		{
+			*isnull = c->isnull[i];
+			return c->vals[i];
+		}
+	return NULL;
+}
+
+/* Remember an answer, replacing the oldest entry when full. */
+static void
+cache_store(FunctionCallInfo fcinfo, BnCache *c, const StringInfo key, const double *vals, int nvals, bool isnull)
+{
+	int			i;
+
+	if (c == NULL)
+		return;
+	if (c->n < BN_CACHE_ENTRIES)
+		i = c->n++;
+	else
+	{
+		i = c->next;
+		c->next = (c->next + 1) % BN_CACHE_ENTRIES;
+		pfree(c->key[i]);
+		pfree(c->vals[i]);
+	}
+	c->key[i] = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, Max(key->len, 1));
+	memcpy(c->key[i], key->data, key->len);
+	c->keylen[i] = key->len;
+	c->vals[i] = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(double) * Max(nvals, 1));
+	memcpy(c->vals[i], vals, sizeof(double) * nvals);
+	c->isnull[i] = isnull;
+}
+
+/* Append a varlena's bytes (its length header included, so keys are unambiguous). */
+static void
+key_append(StringInfo key, const void *v)
+{
+	appendBinaryStringInfo(key, (const char *) v, VARSIZE_ANY(v));
+}
+
+/* P(target = s | evidence) for each state into p; false when the evidence is impossible. */
+static bool
+posterior(const BayesNet *bn, int t, const int *obs, double *p)
+{
+	int			nstates = BN_VARS(bn)[t].nstates;
+	double		z = 0;
+	int			s;
+
+	if (obs[t] >= 0)
+	{
+		/* observed target: a point mass, if the evidence is possible */
+		z = *joint_with(bn, obs, -1);
+		memset(p, 0, sizeof(double) * nstates);
+		p[obs[t]] = 1;
+	}
+	else
+	{
+		double	   *q = joint_with(bn, obs, t);
+
+		for (s = 0; s < nstates; s++)
+			z += q[s];
+		for (s = 0; s < nstates; s++)
+			p[s] = z > 0 ? q[s] / z : 0;
+	}
+	return z > 0;
+}
+
+/*
  * bn_query(bn, target, evidence): P(target = s | evidence) for every state
  * s; NULL probabilities (with a NOTICE) when the evidence is impossible.
  */
@@ -498,41 +624,41 @@ ecomai_bn_query(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	BayesNet   *bn = PG_GETARG_BAYESNET(0);
-	char	   *target = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	text	   *target_t = PG_GETARG_TEXT_PP(1);
 	Jsonb	   *ev = PG_GETARG_JSONB_P(2);
-	int		   *obs = free_obs(bn);
+	BnCache    *cache = get_cache(fcinfo, bn);
+	StringInfoData key;
+	char	   *target = text_to_cstring(target_t);
 	int			t = ecomai_bn_lookup_var(bn, target);
 	int			nstates = BN_VARS(bn)[t].nstates;
-	double	   *p = palloc0(sizeof(double) * nstates);
-	double		z = 0;
+	double	   *p;
+	bool		impossible = false;
 	int			s;
 
-	parse_assignment(bn, ev, obs, "evidence");
-	if (obs[t] >= 0)
+	initStringInfo(&key);
+	key_append(&key, target_t);
+	key_append(&key, ev);
+	p = cache_lookup(cache, &key, &impossible);
+	if (p == NULL)
 	{
-		/* observed target: a point mass, if the evidence is possible */
-		z = *joint_with(bn, obs, -1);
-		p[obs[t]] = z;
-	}
-	else
-	{
-		double	   *q = joint_with(bn, obs, t);
+		int		   *obs = free_obs(bn);
 
-		for (s = 0; s < nstates; s++)
-			z += q[s];
-		memcpy(p, q, sizeof(double) * nstates);
+		p = palloc(sizeof(double) * nstates);
+		parse_assignment(bn, ev, obs, "evidence");
+		impossible = !posterior(bn, t, obs, p);
+		cache_store(fcinfo, cache, &key, p, nstates, impossible);
 	}
-	if (!(z > 0))
+	if (impossible)
 		notice_impossible();
 
 	InitMaterializedSRF(fcinfo, 0);
 	for (s = 0; s < nstates; s++)
 	{
 		Datum		values[2];
-		bool		nulls[2] = {false, !(z > 0)};
+		bool		nulls[2] = {false, impossible};
 
 		values[0] = CStringGetTextDatum(BN_STATE_NAME(bn, t, s));
-		values[1] = Float8GetDatum(z > 0 ? p[s] / z : 0);
+		values[1] = Float8GetDatum(impossible ? 0 : p[s]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
@@ -548,32 +674,49 @@ ecomai_bn_probability(PG_FUNCTION_ARGS)
 	BayesNet   *bn = PG_GETARG_BAYESNET(0);
 	Jsonb	   *event = PG_GETARG_JSONB_P(1);
 	Jsonb	   *ev = PG_GETARG_JSONB_P(2);
-	int		   *obs = free_obs(bn);
-	int		   *both = free_obs(bn);
-	double		num,
-				den;
-	bool		conflict = false;
-	int			v;
+	BnCache    *cache = get_cache(fcinfo, bn);
+	StringInfoData key;
+	double	   *hit;
+	double		result;
+	bool		impossible = false;
 
-	parse_assignment(bn, ev, obs, "evidence");
-	parse_assignment(bn, event, both, "event");
-	for (v = 0; v < bn->nvars; v++)
+	initStringInfo(&key);
+	key_append(&key, event);
+	key_append(&key, ev);
+	hit = cache_lookup(cache, &key, &impossible);
+	if (hit)
+		result = *hit;
+	else
 	{
-		if (obs[v] >= 0 && both[v] >= 0 && obs[v] != both[v])
-			conflict = true;
-		if (obs[v] >= 0)
-			both[v] = obs[v];
+		int		   *obs = free_obs(bn);
+		int		   *both = free_obs(bn);
+		double		den;
+		bool		conflict = false;
+		int			v;
+
+		parse_assignment(bn, ev, obs, "evidence");
+		parse_assignment(bn, event, both, "event");
+		for (v = 0; v < bn->nvars; v++)
+		{
+			if (obs[v] >= 0 && both[v] >= 0 && obs[v] != both[v])
+				conflict = true;
+			if (obs[v] >= 0)
+				both[v] = obs[v];
+		}
+		den = *joint_with(bn, obs, -1);
+		impossible = !(den > 0);
+		if (impossible || conflict)
+			result = 0;
+		else
+			result = *joint_with(bn, both, -1) / den;
+		cache_store(fcinfo, cache, &key, &result, 1, impossible);
 	}
-	den = *joint_with(bn, obs, -1);
-	if (!(den > 0))
+	if (impossible)
 	{
 		notice_impossible();
 		PG_RETURN_NULL();
 	}
-	if (conflict)
-		PG_RETURN_FLOAT8(0.0);
-	num = *joint_with(bn, both, -1);
-	PG_RETURN_FLOAT8(num / den);
+	PG_RETURN_FLOAT8(result);
 }
 
 /* Append a double to a jsonb object under construction, exactly. */

@@ -1,7 +1,7 @@
 -- Bayesian networks: published values from peer libraries, round trips, every documented
 -- error, bn_fit against plain SQL, parallel = serial, and the Citus replay.
 BEGIN;
-SELECT plan(93);
+SELECT plan(95);
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE line text;
@@ -131,6 +131,18 @@ $$) AS bn;
 SELECT is((SELECT bn::text::ecomai.bayesnet OPERATOR(ecomai.=) bn FROM small), true, 'quoted state names round-trip through text');
 SELECT is((SELECT probability FROM ecomai.bn_cpt((SELECT bn FROM small), 'b') WHERE parents->>'a' = 't' AND state = 'mid "2"'), 0.1::float8,
     'rows are placed by their labels');
+
+-- The per-call-site answer cache: repeated evidence gives the same answers, a new network empties it
+SELECT is((SELECT array_agg(round(q.probability::numeric, 6) ORDER BY v.k) FROM (VALUES
+        (1, 'variable a { type discrete [ 2 ] { t, f }; } probability ( a ) { table 0.25, 0.75; }'::ecomai.bayesnet),
+        (2, 'variable a { type discrete [ 2 ] { t, f }; } probability ( a ) { table 0.6, 0.4; }'::ecomai.bayesnet),
+        (3, 'variable a { type discrete [ 2 ] { t, f }; } probability ( a ) { table 0.25, 0.75; }'::ecomai.bayesnet)) v(k, bn),
+    LATERAL ecomai.bn_query(v.bn, 'a') q WHERE q.value = 't'), '{0.25,0.6,0.25}'::numeric[],
+    'bn_query answers follow the network row by row');
+SELECT is((SELECT array_agg(round(ecomai.bn_probability(bn, jsonb_build_object('b', st), jsonb_build_object('a', ev))::numeric, 12) ORDER BY g)
+           FROM small, generate_series(1, 6) g, LATERAL (SELECT CASE WHEN g % 2 = 0 THEN 't' ELSE 'f' END AS ev,
+                                                           CASE WHEN g % 3 = 0 THEN 'hi' ELSE 'low 1' END AS st) x),
+    ARRAY[0.2, 0.1, 0.5, 0.1, 0.2, 0.8]::numeric[], 'bn_probability with repeated evidence row by row');
 
 -- Binary round trip (COPY BINARY) and corrupt binary input
 CREATE TEMP TABLE bin_out AS SELECT bn FROM small;
