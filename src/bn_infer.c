@@ -501,6 +501,8 @@ notice_impossible(void)
 typedef struct BnCache
 {
 	BayesNet   *bn;				/* copy of the network the entries belong to */
+	struct varlena *raw;		/* its argument as passed (maybe compressed or a TOAST pointer) */
+	Size		rawlen;
 	int			n;
 	int			next;			/* round-robin replacement */
 	char	   *key[BN_CACHE_ENTRIES];
@@ -509,19 +511,42 @@ typedef struct BnCache
 	bool		isnull[BN_CACHE_ENTRIES];
 } BnCache;
 
-/* The call site's cache for this network (NULL for networks too large to copy). */
-static BnCache *
-get_cache(FunctionCallInfo fcinfo, BayesNet *bn)
+/*
+ * The network argument, detoasted, and the call site's cache for it (NULL
+ * for networks too large to keep).  When the argument's bytes as passed are
+ * those of the previous call (the same compressed value or TOAST pointer,
+ * typically a scalar subquery's result), the kept copy is used and neither
+ * detoasting nor comparing the whole network is needed.
+ */
+static BayesNet *
+cached_network(FunctionCallInfo fcinfo, int argno, BnCache **cache)
 {
+	struct varlena *r = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
 	BnCache    *c = (BnCache *) fcinfo->flinfo->fn_extra;
+	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
+	bool		rawok = !VARATT_IS_EXTERNAL(r) || VARATT_IS_EXTERNAL_ONDISK(r);
+	Size		rawlen = VARSIZE_ANY(r);
+	BayesNet   *bn;
 	int			i;
 
+	if (c && c->raw && rawok && c->rawlen == rawlen && memcmp(c->raw, r, rawlen) == 0)
+	{
+		*cache = c;
+		return c->bn;
+	}
+	bn = PG_GETARG_BAYESNET(argno);
+	*cache = NULL;
 	if (VARSIZE(bn) > BN_CACHE_MAX_NET)
-		return NULL;
+		return bn;
 	if (c == NULL)
 	{
-		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(BnCache));
+		c = MemoryContextAllocZero(mcxt, sizeof(BnCache));
 		fcinfo->flinfo->fn_extra = c;
+	}
+	if (c->raw)
+	{
+		pfree(c->raw);
+		c->raw = NULL;
 	}
 	if (c->bn == NULL || VARSIZE(c->bn) != VARSIZE(bn) || memcmp(c->bn, bn, VARSIZE(bn)) != 0)
 	{
@@ -532,11 +557,18 @@ get_cache(FunctionCallInfo fcinfo, BayesNet *bn)
 		}
 		if (c->bn)
 			pfree(c->bn);
-		c->bn = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE(bn));
+		c->bn = MemoryContextAlloc(mcxt, VARSIZE(bn));
 		memcpy(c->bn, bn, VARSIZE(bn));
 		c->n = c->next = 0;
 	}
-	return c;
+	if (rawok && rawlen <= BN_CACHE_MAX_NET)
+	{
+		c->raw = MemoryContextAlloc(mcxt, rawlen);
+		memcpy(c->raw, r, rawlen);
+		c->rawlen = rawlen;
+	}
+	*cache = c;
+	return c->bn;
 }
 
 /* The cached answer for a key, or NULL. */
@@ -623,10 +655,10 @@ Datum
 ecomai_bn_query(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	BayesNet   *bn = PG_GETARG_BAYESNET(0);
+	BnCache    *cache;
+	BayesNet   *bn = cached_network(fcinfo, 0, &cache);
 	text	   *target_t = PG_GETARG_TEXT_PP(1);
 	Jsonb	   *ev = PG_GETARG_JSONB_P(2);
-	BnCache    *cache = get_cache(fcinfo, bn);
 	StringInfoData key;
 	char	   *target = text_to_cstring(target_t);
 	int			t = ecomai_bn_lookup_var(bn, target);
@@ -671,10 +703,10 @@ ecomai_bn_query(PG_FUNCTION_ARGS)
 Datum
 ecomai_bn_probability(PG_FUNCTION_ARGS)
 {
-	BayesNet   *bn = PG_GETARG_BAYESNET(0);
+	BnCache    *cache;
+	BayesNet   *bn = cached_network(fcinfo, 0, &cache);
 	Jsonb	   *event = PG_GETARG_JSONB_P(1);
 	Jsonb	   *ev = PG_GETARG_JSONB_P(2);
-	BnCache    *cache = get_cache(fcinfo, bn);
 	StringInfoData key;
 	double	   *hit;
 	double		result;
