@@ -103,9 +103,9 @@ structure_error(const char *structure, const char *detail)
 					 "optionally with fixed states '[weather{rainy,sunny}]' and options 'pseudo_count=1'.")));
 }
 
-/* Read a trimmed name up to one of the stop characters. */
+/* Read a trimmed name up to the next structure character. */
 static char *
-read_name(const char **pp, const char *stops, const char *structure, const char *what)
+read_name(const char **pp, const char *structure, const char *what)
 {
 	const char *p = *pp;
 	const char *start,
@@ -114,7 +114,7 @@ read_name(const char **pp, const char *stops, const char *structure, const char 
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 		p++;
 	start = p;
-	while (*p && !strchr(stops, *p) && !strchr("[]|:{},", *p))
+	while (*p && !strchr("[]|:{},", *p))
 		p++;
 	end = p;
 	while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
@@ -123,6 +123,21 @@ read_name(const char **pp, const char *stops, const char *structure, const char 
 		structure_error(structure, psprintf("A %s is empty or missing.", what));
 	*pp = p;
 	return pnstrdup(start, end - start);
+}
+
+/* Read names separated by sep. */
+static List *
+read_names(const char **pp, char sep, const char *structure, const char *what)
+{
+	List	   *names = NIL;
+
+	for (;;)
+	{
+		names = lappend(names, read_name(pp, structure, what));
+		if (**pp != sep)
+			return names;
+		(*pp)++;
+	}
 }
 
 /* Parse a structure string into an empty state (allocating in the current context). */
@@ -150,18 +165,11 @@ parse_structure(FitState *st, const char *s)
 		List	   *pa = NIL;
 
 		p++;
-		names = lappend(names, read_name(&p, "", s, "variable name"));
+		names = lappend(names, read_name(&p, s, "variable name"));
 		if (*p == '{')
 		{
 			p++;
-			for (;;)
-			{
-				fx = lappend(fx, read_name(&p, "", s, "state name"));
-				if (*p == ',')
-					p++;
-				else
-					break;
-			}
+			fx = read_names(&p, ',', s, "state name");
 			if (*p != '}')
 				structure_error(s, "A list of states lacks its \"}\".");
 			p++;
@@ -171,14 +179,7 @@ parse_structure(FitState *st, const char *s)
 		if (*p == '|')
 		{
 			p++;
-			for (;;)
-			{
-				pa = lappend(pa, read_name(&p, "", s, "parent name"));
-				if (*p == ':')
-					p++;
-				else
-					break;
-			}
+			pa = read_names(&p, ':', s, "parent name");
 		}
 		if (*p != ']')
 			structure_error(s, "A node lacks its \"]\".");
