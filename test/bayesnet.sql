@@ -1,7 +1,7 @@
 -- Bayesian networks: published values from peer libraries, round trips, every documented
 -- error, bn_fit against plain SQL, parallel = serial, and the Citus replay.
 BEGIN;
-SELECT plan(95);
+SELECT plan(97);
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE line text;
@@ -244,6 +244,24 @@ SET LOCAL ecomai.max_memory = '1MB';
 SELECT throws_ok($$SELECT ecomai.bn_fit('[a][b|a]', (g % 300)::text, (g / 300)::text) FROM generate_series(1, 90000) g$$,
     '54000', NULL, 'a bn_fit state over ecomai.max_memory: 54000');
 RESET ecomai.max_memory;
+-- A network of treewidth 3 (four 60-state roots, a child per pair): eliminating needs a
+-- 60^3-entry factor (1.7 MB), over ecomai.max_memory = 1MB.
+CREATE TEMP TABLE k4 AS SELECT ecomai.bn_from_bif(
+    (SELECT string_agg(format('variable X%s { type discrete [ 60 ] { %s }; } probability ( X%s ) { table %s; }', i,
+                              (SELECT string_agg('s' || j, ', ') FROM generate_series(1, 60) j), i,
+                              (SELECT string_agg((1.0::float8 / 60)::text, ', ') FROM generate_series(1, 60) j)), ' ')
+     FROM generate_series(1, 4) i)
+    || (SELECT string_agg(format('variable C%s%s { type discrete [ 2 ] { t, f }; } probability ( C%s%s | X%s, X%s ) { %s }',
+                                 a, b, a, b, a, b,
+                                 (SELECT string_agg(format('(s%s, s%s) 0.5, 0.5;', u, v), ' ')
+                                  FROM generate_series(1, 60) u, generate_series(1, 60) v)), ' ')
+        FROM generate_series(1, 4) a, generate_series(1, 4) b WHERE a < b)) AS bn;
+SET LOCAL ecomai.max_memory = '1MB';
+SELECT throws_ok($$SELECT ecomai.bn_probability(bn, '{"C12": "t", "C13": "t", "C14": "t", "C23": "t", "C24": "t", "C34": "t"}') FROM k4$$,
+    '54000', NULL, 'an elimination factor over ecomai.max_memory: 54000');
+RESET ecomai.max_memory;
+SELECT ok(abs(ecomai.bn_probability(bn, '{"C12": "t", "C13": "t", "C14": "t", "C23": "t", "C24": "t", "C34": "t"}') - 1.0 / 64) < 1e-12,
+    'with the default limit it runs: 0.5^6') FROM k4;
 SELECT throws_ok($$SELECT 'bn_fit_state "[a] pseudo_count=0" variable a { x } (0 1) (0 2);'::ecomai.bn_fit_state$$,
     '22P02', 'invalid bn_fit state: variable "a" has a count twice', 'corrupt state text (duplicate key): 22P02');
 SELECT throws_ok($$SELECT 'bn_fit_state "[a] pseudo_count=0" variable a { x } (1 1);'::ecomai.bn_fit_state$$,
