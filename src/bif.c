@@ -1,0 +1,695 @@
+/*
+ * bif.c
+ *	  The Bayesian Interchange Format (BIF) as written by the bnlearn network
+ *	  repository: parse into a BnSpec, print a bayesnet, and the small lexer
+ *	  that BIF and the bn_fit state text share.
+ *
+ * Accepted: "network", "variable" blocks with "type discrete [ n ] { ... }",
+ * "probability" blocks with "table" (root variables) or one labelled row per
+ * parent configuration, "property" lines (ignored), // and C comments.
+ * Rows are placed by their labels, in whatever order they are written.
+ * Names that are not plain words are written as double-quoted strings with
+ * backslash escapes, so any state name round-trips.
+ */
+#include "postgres.h"
+
+#include <limits.h>
+#include <math.h>
+
+#include "miscadmin.h"
+#include "nodes/pg_list.h"
+
+#include "bayesnet.h"
+#include "ecomai.h"
+
+/* Characters that are tokens by themselves ("=" and ":" are not: child.bif has state ">=7.5"). */
+#define PUNCT_CHARS "()[]{}|,;"
+
+/* Start lexing input; errors use errcode and name "what". */
+void
+ecomai_lex_init(BnLexer *lx, const char *input, const char *what, int errcode)
+{
+	lx->input = input;
+	lx->p = input;
+	lx->line = 1;
+	lx->what = what;
+	lx->errcode = errcode;
+	initStringInfo(&lx->word);
+	ecomai_lex_next(lx);
+}
+
+/* Raise a syntax error with the current line. */
+void
+ecomai_lex_error(BnLexer *lx, const char *fmt,...)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	ereport(ERROR,
+			(errcode(lx->errcode),
+			 errmsg("invalid %s at line %d: %s", lx->what, lx->line, buf.data)));
+}
+
+/* Advance to the next token. */
+void
+ecomai_lex_next(BnLexer *lx)
+{
+	const char *p = lx->p;
+
+	for (;;)
+	{
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\f' || *p == '\v')
+		{
+			if (*p == '\n')
+				lx->line++;
+			p++;
+		}
+		if (p[0] == '/' && p[1] == '/')
+		{
+			while (*p && *p != '\n')
+				p++;
+			continue;
+		}
+		if (p[0] == '/' && p[1] == '*')
+		{
+			p += 2;
+			while (*p && !(p[0] == '*' && p[1] == '/'))
+			{
+				if (*p == '\n')
+					lx->line++;
+				p++;
+			}
+			if (!*p)
+			{
+				lx->p = p;
+				ecomai_lex_error(lx, "unterminated comment");
+			}
+			p += 2;
+			continue;
+		}
+		break;
+	}
+	resetStringInfo(&lx->word);
+	lx->quoted = false;
+	if (*p == '\0')
+		lx->kind = BNT_EOF;
+	else if (strchr(PUNCT_CHARS, *p))
+	{
+		lx->kind = BNT_PUNCT;
+		lx->punct = *p++;
+	}
+	else if (*p == '"')
+	{
+		p++;
+		while (*p != '"')
+		{
+			if (*p == '\0')
+			{
+				lx->p = p;
+				ecomai_lex_error(lx, "unterminated quoted string");
+			}
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			if (*p == '\n')
+				lx->line++;
+			appendStringInfoChar(&lx->word, *p++);
+		}
+		p++;
+		lx->kind = BNT_WORD;
+		lx->quoted = true;
+	}
+	else
+	{
+		while (*p && !strchr(PUNCT_CHARS, *p) && *p != '"' &&
+			   !(*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\f' || *p == '\v'))
+			appendStringInfoChar(&lx->word, *p++);
+		lx->kind = BNT_WORD;
+	}
+	lx->p = p;
+}
+
+/* Is the current token the punctuation c? */
+bool
+ecomai_lex_is_punct(BnLexer *lx, char c)
+{
+	return lx->kind == BNT_PUNCT && lx->punct == c;
+}
+
+/* Is the current token the unquoted word kw? */
+bool
+ecomai_lex_is_keyword(BnLexer *lx, const char *kw)
+{
+	return lx->kind == BNT_WORD && !lx->quoted && strcmp(lx->word.data, kw) == 0;
+}
+
+/* Describe the current token for an error message. */
+static const char *
+token_text(BnLexer *lx)
+{
+	if (lx->kind == BNT_EOF)
+		return "end of input";
+	if (lx->kind == BNT_PUNCT)
+		return psprintf("\"%c\"", lx->punct);
+	return psprintf("\"%s\"", lx->word.data);
+}
+
+/* Consume the punctuation c or fail. */
+void
+ecomai_lex_expect_punct(BnLexer *lx, char c)
+{
+	if (!ecomai_lex_is_punct(lx, c))
+		ecomai_lex_error(lx, "expected \"%c\", found %s", c, token_text(lx));
+	ecomai_lex_next(lx);
+}
+
+/* Consume a word (a copy is returned) or fail, saying what was expected. */
+char *
+ecomai_lex_expect_word(BnLexer *lx, const char *expected)
+{
+	char	   *w;
+
+	if (lx->kind != BNT_WORD)
+		ecomai_lex_error(lx, "expected %s, found %s", expected, token_text(lx));
+	w = pstrdup(lx->word.data);
+	ecomai_lex_next(lx);
+	return w;
+}
+
+/* A finite number from a word, or a syntax error. */
+double
+ecomai_lex_number(BnLexer *lx, const char *word)
+{
+	char	   *end;
+	double		x;
+
+	errno = 0;
+	x = strtod(word, &end);
+	if (end == word || *end != '\0' || !isfinite(x))
+		ecomai_lex_error(lx, "invalid number \"%s\"", word);
+	return x;
+}
+
+/* Append a name, quoted unless it is a plain word. */
+void
+ecomai_append_name(StringInfo buf, const char *name)
+{
+	const char *p;
+	bool		plain = name[0] != '\0';
+
+	for (p = name; *p && plain; p++)
+		plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			(*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-' || *p == '+';
+	if (plain)
+	{
+		appendStringInfoString(buf, name);
+		return;
+	}
+	appendStringInfoChar(buf, '"');
+	for (p = name; *p; p++)
+	{
+		if (*p == '"' || *p == '\\')
+			appendStringInfoChar(buf, '\\');
+		appendStringInfoChar(buf, *p);
+	}
+	appendStringInfoChar(buf, '"');
+}
+
+/* A probability block as parsed, resolved after all blocks are read. */
+typedef struct BifProb
+{
+	char	   *child;
+	List	   *parents;		/* of char * */
+	int			line;
+	List	   *rows;			/* of BifRow *; label NIL for "table" */
+} BifProb;
+
+typedef struct BifRow
+{
+	List	   *labels;			/* of char *, NIL for a table */
+	List	   *values;			/* of double * */
+	int			line;
+} BifRow;
+
+/* Skip a "property ... ;" line. */
+static void
+skip_property(BnLexer *lx)
+{
+	while (lx->kind != BNT_EOF && !ecomai_lex_is_punct(lx, ';'))
+		ecomai_lex_next(lx);
+	ecomai_lex_expect_punct(lx, ';');
+}
+
+/* Read numbers up to ";" (commas optional). */
+static List *
+read_numbers(BnLexer *lx)
+{
+	List	   *vals = NIL;
+
+	while (!ecomai_lex_is_punct(lx, ';'))
+	{
+		double	   *x = palloc(sizeof(double));
+
+		if (lx->kind != BNT_WORD)
+			ecomai_lex_error(lx, "expected a probability, found %s", token_text(lx));
+		*x = ecomai_lex_number(lx, lx->word.data);
+		vals = lappend(vals, x);
+		ecomai_lex_next(lx);
+		if (ecomai_lex_is_punct(lx, ','))
+			ecomai_lex_next(lx);
+	}
+	ecomai_lex_next(lx);
+	return vals;
+}
+
+/* Parse a "variable NAME { type discrete [ n ] { s, ... }; }" block. */
+static void
+parse_variable(BnLexer *lx, BnSpecVar *var)
+{
+	List	   *states = NIL;
+	int			declared = -1;
+	ListCell   *lc;
+	int			i;
+
+	var->name = ecomai_lex_expect_word(lx, "a variable name");
+	var->nstates = 0;
+	ecomai_lex_expect_punct(lx, '{');
+	while (!ecomai_lex_is_punct(lx, '}'))
+	{
+		if (ecomai_lex_is_keyword(lx, "property"))
+		{
+			skip_property(lx);
+			continue;
+		}
+		if (!ecomai_lex_is_keyword(lx, "type"))
+			ecomai_lex_error(lx, "expected \"type\" or \"property\", found %s", token_text(lx));
+		if (states != NIL)
+			ecomai_lex_error(lx, "variable \"%s\" has two types", var->name);
+		ecomai_lex_next(lx);
+		if (!ecomai_lex_is_keyword(lx, "discrete"))
+			ecomai_lex_error(lx, "only discrete variables are supported, found %s", token_text(lx));
+		ecomai_lex_next(lx);
+		ecomai_lex_expect_punct(lx, '[');
+		if (lx->kind != BNT_WORD)
+			ecomai_lex_error(lx, "expected a number of states, found %s", token_text(lx));
+		declared = (int) Min(ecomai_lex_number(lx, lx->word.data), (double) INT_MAX);
+		if (declared < 1 || declared > BN_MAX_STATES)
+			ecomai_lex_error(lx, "invalid number of states for variable \"%s\"", var->name);
+		ecomai_lex_next(lx);
+		ecomai_lex_expect_punct(lx, ']');
+		ecomai_lex_expect_punct(lx, '{');
+		for (;;)
+		{
+			states = lappend(states, ecomai_lex_expect_word(lx, "a state name"));
+			if (ecomai_lex_is_punct(lx, ','))
+			{
+				ecomai_lex_next(lx);
+				continue;
+			}
+			break;
+		}
+		ecomai_lex_expect_punct(lx, '}');
+		ecomai_lex_expect_punct(lx, ';');
+		if (list_length(states) != declared)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("variable \"%s\" declares %d states but lists %d",
+							var->name, declared, list_length(states))));
+	}
+	ecomai_lex_next(lx);
+	if (states == NIL)
+		ecomai_lex_error(lx, "variable \"%s\" has no type", var->name);
+	var->nstates = list_length(states);
+	var->states = palloc(sizeof(char *) * var->nstates);
+	i = 0;
+	foreach(lc, states)
+		var->states[i++] = lfirst(lc);
+}
+
+/* Parse a "probability ( X | P, ... ) { ... }" block. */
+static BifProb *
+parse_probability(BnLexer *lx)
+{
+	BifProb    *pr = palloc0(sizeof(BifProb));
+
+	pr->line = lx->line;
+	ecomai_lex_expect_punct(lx, '(');
+	pr->child = ecomai_lex_expect_word(lx, "a variable name");
+	if (ecomai_lex_is_punct(lx, '|'))
+	{
+		ecomai_lex_next(lx);
+		for (;;)
+		{
+			pr->parents = lappend(pr->parents, ecomai_lex_expect_word(lx, "a parent name"));
+			if (!ecomai_lex_is_punct(lx, ','))
+				break;
+			ecomai_lex_next(lx);
+		}
+	}
+	ecomai_lex_expect_punct(lx, ')');
+	ecomai_lex_expect_punct(lx, '{');
+	while (!ecomai_lex_is_punct(lx, '}'))
+	{
+		BifRow	   *row = palloc0(sizeof(BifRow));
+
+		CHECK_FOR_INTERRUPTS();
+		row->line = lx->line;
+		if (ecomai_lex_is_keyword(lx, "property"))
+		{
+			skip_property(lx);
+			continue;
+		}
+		if (ecomai_lex_is_keyword(lx, "table"))
+			ecomai_lex_next(lx);
+		else if (ecomai_lex_is_punct(lx, '('))
+		{
+			ecomai_lex_next(lx);
+			for (;;)
+			{
+				row->labels = lappend(row->labels, ecomai_lex_expect_word(lx, "a state name"));
+				if (!ecomai_lex_is_punct(lx, ','))
+					break;
+				ecomai_lex_next(lx);
+			}
+			ecomai_lex_expect_punct(lx, ')');
+		}
+		else
+			ecomai_lex_error(lx, "expected \"table\", \"(\" or \"property\", found %s", token_text(lx));
+		row->values = read_numbers(lx);
+		pr->rows = lappend(pr->rows, row);
+	}
+	ecomai_lex_next(lx);
+	return pr;
+}
+
+/* Index of a variable in the spec by name, or -1. */
+static int
+spec_var(BnSpec *spec, const char *name)
+{
+	int			v;
+
+	for (v = 0; v < spec->nvars; v++)
+		if (strcmp(spec->vars[v].name, name) == 0)
+			return v;
+	return -1;
+}
+
+/* Fill a variable's parents and CPT from its probability block. */
+static void
+resolve_probability(BnSpec *spec, BifProb *pr)
+{
+	int			v = spec_var(spec, pr->child);
+	BnSpecVar  *var;
+	ListCell   *lc;
+	int			j;
+	int64		nrows = 1;
+	bool	   *filled;
+
+	if (v < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("probability block for unknown variable \"%s\"", pr->child),
+				 errdetail("The block starts at line %d.", pr->line)));
+	var = &spec->vars[v];
+	if (var->cpt != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("variable \"%s\" has two probability blocks", var->name),
+				 errdetail("The second starts at line %d.", pr->line)));
+	var->nparents = list_length(pr->parents);
+	var->parents = palloc(sizeof(int) * Max(var->nparents, 1));
+	j = 0;
+	foreach(lc, pr->parents)
+	{
+		int			p = spec_var(spec, lfirst(lc));
+
+		if (p < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown parent \"%s\" of variable \"%s\"", (char *) lfirst(lc), var->name)));
+		var->parents[j++] = p;
+		nrows *= spec->vars[p].nstates;
+		if (nrows * var->nstates > BN_MAX_CPT)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("CPT of variable \"%s\" has more than %d entries", var->name, BN_MAX_CPT)));
+	}
+	var->nrows = nrows;
+	var->cpt = palloc0(sizeof(double) * nrows * var->nstates);
+	filled = palloc0(sizeof(bool) * nrows);
+	foreach(lc, pr->rows)
+	{
+		BifRow	   *row = lfirst(lc);
+		int64		r = 0;
+		int			i;
+		ListCell   *lv;
+
+		CHECK_FOR_INTERRUPTS();
+		if (row->labels == NIL)
+		{
+			/* "table": the whole CPT of a root variable */
+			if (var->nparents > 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("\"table\" for variable \"%s\" with parents is not supported", var->name),
+						 errdetail("Line %d.", row->line),
+						 errhint("Write one labelled row per parent configuration, as bnlearn does.")));
+			if (list_length(row->values) != var->nstates || list_length(pr->rows) != 1)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("wrong CPT size for variable \"%s\"", var->name),
+						 errdetail("Line %d has %d probabilities; the variable has %d states.",
+								   row->line, list_length(row->values), var->nstates)));
+			r = 0;
+		}
+		else
+		{
+			StringInfoData lab;
+			ListCell   *ll;
+
+			if (list_length(row->labels) != var->nparents)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("wrong CPT row label for variable \"%s\"", var->name),
+						 errdetail("Line %d names %d parent states; the variable has %d parents.",
+								   row->line, list_length(row->labels), var->nparents)));
+			j = 0;
+			initStringInfo(&lab);
+			foreach(ll, row->labels)
+			{
+				BnSpecVar  *p = &spec->vars[var->parents[j]];
+				int			s;
+
+				for (s = 0; s < p->nstates; s++)
+					if (strcmp(p->states[s], lfirst(ll)) == 0)
+						break;
+				if (s == p->nstates)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("unknown state \"%s\" of parent \"%s\" in CPT of variable \"%s\"",
+									(char *) lfirst(ll), p->name, var->name),
+							 errdetail("Line %d.", row->line)));
+				r = r * p->nstates + s;
+				appendStringInfo(&lab, "%s%s", j ? ", " : "", (char *) lfirst(ll));
+				j++;
+			}
+			if (filled[r])
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("CPT of variable \"%s\" has row (%s) twice", var->name, lab.data),
+						 errdetail("Line %d.", row->line)));
+			if (list_length(row->values) != var->nstates)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("wrong CPT size for variable \"%s\"", var->name),
+						 errdetail("Row (%s) on line %d has %d probabilities; the variable has %d states.",
+								   lab.data, row->line, list_length(row->values), var->nstates)));
+		}
+		filled[r] = true;
+		i = 0;
+		foreach(lv, row->values)
+			var->cpt[r * var->nstates + i++] = *(double *) lfirst(lv);
+	}
+	for (j = 0; j < nrows; j++)
+		if (!filled[j])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("wrong CPT size for variable \"%s\"", var->name),
+					 errdetail("Its CPT has %d of %lld rows (parent configurations).",
+							   list_length(pr->rows), (long long) nrows)));
+}
+
+/* Parse BIF text into an unvalidated network. */
+BnSpec *
+ecomai_bif_parse(const char *text)
+{
+	BnLexer		lx;
+	BnSpec	   *spec = palloc0(sizeof(BnSpec));
+	List	   *vars = NIL;
+	List	   *probs = NIL;
+	ListCell   *lc;
+	int			v;
+
+	ecomai_lex_init(&lx, text, "BIF", ERRCODE_INVALID_TEXT_REPRESENTATION);
+	spec->name = "unknown";
+	while (lx.kind != BNT_EOF)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (ecomai_lex_is_keyword(&lx, "network"))
+		{
+			ecomai_lex_next(&lx);
+			spec->name = ecomai_lex_expect_word(&lx, "a network name");
+			ecomai_lex_expect_punct(&lx, '{');
+			while (!ecomai_lex_is_punct(&lx, '}'))
+			{
+				if (!ecomai_lex_is_keyword(&lx, "property"))
+					ecomai_lex_error(&lx, "expected \"property\" or \"}\", found %s", token_text(&lx));
+				skip_property(&lx);
+			}
+			ecomai_lex_next(&lx);
+		}
+		else if (ecomai_lex_is_keyword(&lx, "variable"))
+		{
+			BnSpecVar  *var = palloc0(sizeof(BnSpecVar));
+
+			ecomai_lex_next(&lx);
+			parse_variable(&lx, var);
+			vars = lappend(vars, var);
+		}
+		else if (ecomai_lex_is_keyword(&lx, "probability"))
+		{
+			ecomai_lex_next(&lx);
+			probs = lappend(probs, parse_probability(&lx));
+		}
+		else
+			ecomai_lex_error(&lx, "expected \"network\", \"variable\" or \"probability\", found %s",
+							 token_text(&lx));
+	}
+	spec->nvars = list_length(vars);
+	if (spec->nvars == 0)
+		ecomai_lex_error(&lx, "no variables");
+	if (spec->nvars > BN_MAX_VARS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("network has more than %d variables", BN_MAX_VARS)));
+	spec->vars = palloc(sizeof(BnSpecVar) * spec->nvars);
+	v = 0;
+	foreach(lc, vars)
+		spec->vars[v++] = *(BnSpecVar *) lfirst(lc);
+	for (v = 0; v < spec->nvars; v++)
+		if (spec_var(spec, spec->vars[v].name) != v)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("variable \"%s\" is declared twice", spec->vars[v].name)));
+	foreach(lc, probs)
+		resolve_probability(spec, lfirst(lc));
+	for (v = 0; v < spec->nvars; v++)
+		if (spec->vars[v].cpt == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("variable \"%s\" has no probability block", spec->vars[v].name)));
+	return spec;
+}
+
+/* Append the probabilities of one CPT row, comma separated. */
+static void
+append_row(StringInfo buf, const double *row, int n)
+{
+	int			s;
+
+	for (s = 0; s < n; s++)
+	{
+		if (s)
+			appendStringInfoString(buf, ", ");
+		ecomai_append_double(buf, row[s]);
+	}
+	appendStringInfoString(buf, ";\n");
+}
+
+/* Print a network as BIF (the bnlearn layout), exact doubles. */
+void
+ecomai_bif_print(StringInfo buf, const BayesNet *bn)
+{
+	int			v,
+				j,
+				s;
+	int		   *digit;
+
+	appendStringInfoString(buf, "network ");
+	ecomai_append_name(buf, BN_POOL(bn) + bn->name);
+	appendStringInfoString(buf, " {\n}\n");
+	for (v = 0; v < bn->nvars; v++)
+	{
+		BnVar	   *var = &BN_VARS(bn)[v];
+
+		appendStringInfoString(buf, "variable ");
+		ecomai_append_name(buf, BN_VAR_NAME(bn, v));
+		appendStringInfo(buf, " {\n  type discrete [ %d ] { ", var->nstates);
+		for (s = 0; s < var->nstates; s++)
+		{
+			if (s)
+				appendStringInfoString(buf, ", ");
+			ecomai_append_name(buf, BN_STATE_NAME(bn, v, s));
+		}
+		appendStringInfoString(buf, " };\n}\n");
+	}
+	digit = palloc(sizeof(int) * bn->nvars);
+	for (v = 0; v < bn->nvars; v++)
+	{
+		BnVar	   *var = &BN_VARS(bn)[v];
+		const int32 *par = BN_VAR_PARENTS(bn, v);
+		int			r;
+
+		CHECK_FOR_INTERRUPTS();
+		appendStringInfoString(buf, "probability ( ");
+		ecomai_append_name(buf, BN_VAR_NAME(bn, v));
+		for (j = 0; j < var->nparents; j++)
+		{
+			appendStringInfoString(buf, j ? ", " : " | ");
+			ecomai_append_name(buf, BN_VAR_NAME(bn, par[j]));
+		}
+		appendStringInfoString(buf, " ) {\n");
+		if (var->nparents == 0)
+		{
+			appendStringInfoString(buf, "  table ");
+			append_row(buf, BN_VAR_CPT(bn, v), var->nstates);
+		}
+		else
+		{
+			for (j = 0; j < var->nparents; j++)
+				digit[j] = 0;
+			for (r = 0; r < var->nrows; r++)
+			{
+				appendStringInfoString(buf, "  (");
+				for (j = 0; j < var->nparents; j++)
+				{
+					if (j)
+						appendStringInfoString(buf, ", ");
+					ecomai_append_name(buf, BN_STATE_NAME(bn, par[j], digit[j]));
+				}
+				appendStringInfoString(buf, ") ");
+				append_row(buf, BN_VAR_CPT(bn, v) + (int64) r * var->nstates, var->nstates);
+				/* next configuration, the last parent fastest */
+				for (j = var->nparents - 1; j >= 0; j--)
+				{
+					if (++digit[j] < BN_VARS(bn)[par[j]].nstates)
+						break;
+					digit[j] = 0;
+				}
+			}
+		}
+		appendStringInfoString(buf, "}\n");
+	}
+	pfree(digit);
+}

@@ -1,0 +1,1050 @@
+/*
+ * bn_fit.c
+ *	  The bn_fit aggregate: learn the CPTs of a Bayesian network of known
+ *	  structure from rows of values, and its state type ecomai.bn_fit_state.
+ *
+ * The structure is bnlearn's model string, optionally with fixed states and
+ * options: '[weather{rainy,sunny}][umbrella|weather][early|weather:umbrella]
+ * pseudo_count=1'.  The state holds, per variable, the values seen (in first
+ * seen order) and a count per (value, parent values) combination in a small
+ * open-addressing hash table.  During aggregation it is an expanded object in
+ * the aggregate context, updated in place; its flat form is its text form
+ * (one serializer, one validating parser), so partial states survive a trip
+ * through text exactly, which is how Citus ships them between nodes.
+ * The final function sorts the states and turns counts into CPTs.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "fmgr.h"
+#include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/expandeddatum.h"
+#include "utils/memutils.h"
+
+#include "bayesnet.h"
+#include "ecomai.h"
+
+PG_FUNCTION_INFO_V1(ecomai_bn_fit_state_in);
+PG_FUNCTION_INFO_V1(ecomai_bn_fit_state_out);
+PG_FUNCTION_INFO_V1(ecomai_bn_fit_state_recv);
+PG_FUNCTION_INFO_V1(ecomai_bn_fit_state_send);
+PG_FUNCTION_INFO_V1(ecomai_bn_fit_accum);
+PG_FUNCTION_INFO_V1(ecomai_bn_fit_combine);
+PG_FUNCTION_INFO_V1(ecomai_bn_fit_final);
+
+/* One variable of the state: its family, the values seen, the family counts. */
+typedef struct FitVar
+{
+	char	   *name;
+	int			nparents;
+	int		   *parents;
+	int			nfixed;			/* > 0: states fixed by the structure */
+	char	  **fixed;
+	/* values seen: values[id], found through vslots (open addressing) */
+	int			nvalues;
+	int			capvalues;
+	char	  **values;
+	int			nvslots;
+	int		   *vslots;
+	/* counts of (value, parent values...) keys of klen ids */
+	int			klen;
+	int			nentries;
+	int			capentries;
+	int32	   *keys;
+	int64	   *counts;
+	int			ncslots;
+	int		   *cslots;
+} FitVar;
+
+typedef struct FitState
+{
+	MemoryContext cxt;			/* everything below lives here */
+	char	   *structure;		/* canonical structure string */
+	char	   *raw;			/* the structure text last seen in a row */
+	int			rawlen;
+	double		pseudo_count;
+	int			nvars;
+	FitVar	   *vars;
+} FitState;
+
+/* The expanded form: the state and a cache of its text. */
+typedef struct FitEOH
+{
+	ExpandedObjectHeader hdr;
+	FitState   *st;
+	char	   *flat;
+	Size		flatlen;
+} FitEOH;
+
+static Size fit_get_flat_size(ExpandedObjectHeader *eohptr);
+static void fit_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
+
+static const ExpandedObjectMethods fit_methods = {
+	fit_get_flat_size,
+	fit_flatten_into
+};
+
+/* Raise a structure error (22023). */
+static void
+structure_error(const char *structure, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid network structure \"%s\"", structure),
+			 errdetail("%s", detail),
+			 errhint("Write it as bnlearn does, e.g. '[weather][umbrella|weather][early|weather:umbrella]', "
+					 "optionally with fixed states '[weather{rainy,sunny}]' and options 'pseudo_count=1'.")));
+}
+
+/* Read a trimmed name up to the next structure character. */
+static char *
+read_name(const char **pp, const char *structure, const char *what)
+{
+	const char *p = *pp;
+	const char *start,
+			   *end;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	start = p;
+	while (*p && !strchr("[]|:{},", *p))
+		p++;
+	end = p;
+	while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	if (end == start)
+		structure_error(structure, psprintf("A %s is empty or missing.", what));
+	*pp = p;
+	return pnstrdup(start, end - start);
+}
+
+/* Read names separated by sep. */
+static List *
+read_names(const char **pp, char sep, const char *structure, const char *what)
+{
+	List	   *names = NIL;
+
+	for (;;)
+	{
+		names = lappend(names, read_name(pp, structure, what));
+		if (**pp != sep)
+			return names;
+		(*pp)++;
+	}
+}
+
+/* Parse a structure string into an empty state (allocating in the current context). */
+static void
+parse_structure(FitState *st, const char *s)
+{
+	const char *p = s;
+	List	   *names = NIL;
+	List	   *fixed = NIL;
+	List	   *parents = NIL;
+	ListCell   *lc;
+	int			v,
+				j;
+	int		   *npar;
+	int		  **par;
+	char	  **vn;
+	StringInfoData buf;
+
+	st->pseudo_count = 0;
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	while (*p == '[')
+	{
+		List	   *fx = NIL;
+		List	   *pa = NIL;
+
+		p++;
+		names = lappend(names, read_name(&p, s, "variable name"));
+		if (*p == '{')
+		{
+			p++;
+			fx = read_names(&p, ',', s, "state name");
+			if (*p != '}')
+				structure_error(s, "A list of states lacks its \"}\".");
+			p++;
+			while (*p == ' ')
+				p++;
+		}
+		if (*p == '|')
+		{
+			p++;
+			pa = read_names(&p, ':', s, "parent name");
+		}
+		if (*p != ']')
+			structure_error(s, "A node lacks its \"]\".");
+		p++;
+		fixed = lappend(fixed, fx);
+		parents = lappend(parents, pa);
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+	}
+	if (names == NIL)
+		structure_error(s, "It has no nodes.");
+	/* options */
+	while (*p)
+	{
+		const char *start = p;
+		char	   *opt;
+		char	   *eq;
+
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			p++;
+		opt = pnstrdup(start, p - start);
+		eq = strchr(opt, '=');
+		if (eq && strncmp(opt, "pseudo_count", eq - opt) == 0 && eq - opt == strlen("pseudo_count"))
+		{
+			char	   *end;
+
+			st->pseudo_count = strtod(eq + 1, &end);
+			if (end == eq + 1 || *end != '\0' || !isfinite(st->pseudo_count) || st->pseudo_count < 0)
+				structure_error(s, "pseudo_count must be a finite number >= 0.");
+		}
+		else
+			structure_error(s, psprintf("Unknown option \"%s\"; the only option is pseudo_count.", opt));
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+	}
+
+	st->nvars = list_length(names);
+	if (st->nvars > BN_MAX_VARS)
+		structure_error(s, "It has too many nodes.");
+	st->vars = palloc0(sizeof(FitVar) * st->nvars);
+	npar = palloc(sizeof(int) * st->nvars);
+	par = palloc(sizeof(int *) * st->nvars);
+	vn = palloc(sizeof(char *) * st->nvars);
+	v = 0;
+	foreach(lc, names)
+	{
+		st->vars[v].name = lfirst(lc);
+		vn[v] = st->vars[v].name;
+		v++;
+	}
+	for (v = 0; v < st->nvars; v++)
+		for (j = 0; j < v; j++)
+			if (strcmp(vn[v], vn[j]) == 0)
+				structure_error(s, psprintf("Variable \"%s\" appears twice.", vn[v]));
+	for (v = 0; v < st->nvars; v++)
+	{
+		FitVar	   *var = &st->vars[v];
+		List	   *pa = list_nth(parents, v);
+		List	   *fx = list_nth(fixed, v);
+		ListCell   *lp;
+		int			k;
+
+		var->nparents = list_length(pa);
+		var->parents = palloc(sizeof(int) * Max(var->nparents, 1));
+		j = 0;
+		foreach(lp, pa)
+		{
+			for (k = 0; k < st->nvars; k++)
+				if (strcmp(vn[k], lfirst(lp)) == 0)
+					break;
+			if (k == st->nvars)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unknown parent \"%s\" of variable \"%s\"", (char *) lfirst(lp), var->name),
+						 errdetail("Every parent must be a node of the structure.")));
+			if (k == v)
+				structure_error(s, psprintf("Variable \"%s\" is its own parent.", var->name));
+			var->parents[j++] = k;
+		}
+		for (j = 0; j < var->nparents; j++)
+			for (k = 0; k < j; k++)
+				if (var->parents[j] == var->parents[k])
+					structure_error(s, psprintf("Variable \"%s\" has a parent twice.", var->name));
+		npar[v] = var->nparents;
+		par[v] = var->parents;
+		var->klen = 1 + var->nparents;
+		var->nfixed = list_length(fx);
+		var->fixed = palloc(sizeof(char *) * Max(var->nfixed, 1));
+		j = 0;
+		foreach(lp, fx)
+			var->fixed[j++] = lfirst(lp);
+		for (j = 0; j < var->nfixed; j++)
+			for (k = 0; k < j; k++)
+				if (strcmp(var->fixed[j], var->fixed[k]) == 0)
+					structure_error(s, psprintf("Variable \"%s\" lists state \"%s\" twice.",
+												var->name, var->fixed[j]));
+	}
+	ecomai_bn_check_acyclic(st->nvars, npar, par, vn, ERRCODE_INVALID_PARAMETER_VALUE);
+
+	/* canonical form */
+	initStringInfo(&buf);
+	for (v = 0; v < st->nvars; v++)
+	{
+		FitVar	   *var = &st->vars[v];
+
+		appendStringInfo(&buf, "[%s", var->name);
+		if (var->nfixed > 0)
+		{
+			appendStringInfoChar(&buf, '{');
+			for (j = 0; j < var->nfixed; j++)
+				appendStringInfo(&buf, "%s%s", j ? "," : "", var->fixed[j]);
+			appendStringInfoChar(&buf, '}');
+		}
+		for (j = 0; j < var->nparents; j++)
+			appendStringInfo(&buf, "%s%s", j ? ":" : "|", st->vars[var->parents[j]].name);
+		appendStringInfoChar(&buf, ']');
+	}
+	appendStringInfoString(&buf, " pseudo_count=");
+	ecomai_append_double(&buf, st->pseudo_count);
+	st->structure = buf.data;
+}
+
+/* Grow a table so that one more entry fits, rehashing its slots. */
+static void
+grow_values(FitVar *var)
+{
+	int			i;
+
+	if (var->nvalues >= BN_MAX_STATES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("variable \"%s\" has more than %d distinct values", var->name, BN_MAX_STATES)));
+	if (var->nvalues < var->capvalues && var->nvalues * 2 < var->nvslots)
+		return;
+	var->capvalues = Max(8, var->capvalues * 2);
+	var->values = var->values ? repalloc(var->values, sizeof(char *) * var->capvalues)
+		: palloc(sizeof(char *) * var->capvalues);
+	var->nvslots = var->capvalues * 2;
+	var->vslots = var->vslots ? repalloc(var->vslots, sizeof(int) * var->nvslots)
+		: palloc(sizeof(int) * var->nvslots);
+	memset(var->vslots, -1, sizeof(int) * var->nvslots);
+	for (i = 0; i < var->nvalues; i++)
+	{
+		uint32		h = hash_bytes((const unsigned char *) var->values[i], strlen(var->values[i]));
+		int			slot = h & (var->nvslots - 1);
+
+		while (var->vslots[slot] >= 0)
+			slot = (slot + 1) & (var->nvslots - 1);
+		var->vslots[slot] = i;
+	}
+}
+
+/*
+ * Id of a value of a variable, adding it when new (len bytes at s).  With
+ * fixed states, an unknown value is an error.
+ */
+static int
+value_id(FitVar *var, const char *s, int len, bool add)
+{
+	uint32		h = hash_bytes((const unsigned char *) s, len);
+	int			slot;
+
+	if (var->nvslots > 0)
+	{
+		for (slot = h & (var->nvslots - 1); var->vslots[slot] >= 0; slot = (slot + 1) & (var->nvslots - 1))
+		{
+			const char *v = var->values[var->vslots[slot]];
+
+			if (strncmp(v, s, len) == 0 && v[len] == '\0')
+				return var->vslots[slot];
+		}
+	}
+	if (!add)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value \"%.*s\" of variable \"%s\" is not one of its states", len, s, var->name),
+				 errhint("The structure fixes the states of this variable; add the value there or map it.")));
+	if (len == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value of variable \"%s\" is an empty string", var->name),
+				 errhint("Use NULL for a missing value.")));
+	grow_values(var);
+	var->values[var->nvalues] = pnstrdup(s, len);
+	for (slot = h & (var->nvslots - 1); var->vslots[slot] >= 0; slot = (slot + 1) & (var->nvslots - 1))
+		;
+	var->vslots[slot] = var->nvalues;
+	return var->nvalues++;
+}
+
+/* Hash of a count key. */
+static inline uint32
+key_hash(const int32 *key, int klen)
+{
+	return hash_bytes((const unsigned char *) key, sizeof(int32) * klen);
+}
+
+/* Add n to the count of a key; fails on a duplicate when unique is set. */
+static void
+add_count(FitVar *var, const int32 *key, int64 n, bool unique)
+{
+	uint32		h = key_hash(key, var->klen);
+	int			slot,
+				i;
+
+	if (var->ncslots > 0)
+	{
+		for (slot = h & (var->ncslots - 1); var->cslots[slot] >= 0; slot = (slot + 1) & (var->ncslots - 1))
+		{
+			int			e = var->cslots[slot];
+
+			if (memcmp(var->keys + (Size) e * var->klen, key, sizeof(int32) * var->klen) == 0)
+			{
+				if (unique)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+							 errmsg("invalid bn_fit state: variable \"%s\" has a count twice", var->name)));
+				if (var->counts[e] > PG_INT64_MAX - n)
+					ereport(ERROR,
+							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							 errmsg("bn_fit count out of range")));
+				var->counts[e] += n;
+				return;
+			}
+		}
+	}
+	if (var->nentries >= var->capentries || var->nentries * 2 >= var->ncslots)
+	{
+		Size		bytes;
+
+		var->capentries = Max(16, var->capentries * 2);
+		bytes = (Size) var->capentries * (sizeof(int32) * var->klen + sizeof(int64) + 2 * sizeof(int));
+		ecomai_check_memory(bytes, "bn_fit state");
+		var->keys = var->keys ? repalloc(var->keys, sizeof(int32) * var->klen * var->capentries)
+			: palloc(sizeof(int32) * var->klen * var->capentries);
+		var->counts = var->counts ? repalloc(var->counts, sizeof(int64) * var->capentries)
+			: palloc(sizeof(int64) * var->capentries);
+		var->ncslots = var->capentries * 2;
+		var->cslots = var->cslots ? repalloc(var->cslots, sizeof(int) * var->ncslots)
+			: palloc(sizeof(int) * var->ncslots);
+		memset(var->cslots, -1, sizeof(int) * var->ncslots);
+		for (i = 0; i < var->nentries; i++)
+		{
+			uint32		hh = key_hash(var->keys + (Size) i * var->klen, var->klen);
+
+			for (slot = hh & (var->ncslots - 1); var->cslots[slot] >= 0; slot = (slot + 1) & (var->ncslots - 1))
+				;
+			var->cslots[slot] = i;
+		}
+	}
+	memcpy(var->keys + (Size) var->nentries * var->klen, key, sizeof(int32) * var->klen);
+	var->counts[var->nentries] = n;
+	for (slot = h & (var->ncslots - 1); var->cslots[slot] >= 0; slot = (slot + 1) & (var->ncslots - 1))
+		;
+	var->cslots[slot] = var->nentries++;
+}
+
+/* A new empty state for a structure, in its own context under parent. */
+static FitState *
+new_state(MemoryContext parent, const char *structure, int rawlen)
+{
+	MemoryContext cxt = AllocSetContextCreate(parent, "bn_fit state", ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	FitState   *st = palloc0(sizeof(FitState));
+	int			v,
+				j;
+
+	st->cxt = cxt;
+	parse_structure(st, structure);
+	st->raw = pnstrdup(structure, rawlen);
+	st->rawlen = rawlen;
+	for (v = 0; v < st->nvars; v++)
+		for (j = 0; j < st->vars[v].nfixed; j++)
+			value_id(&st->vars[v], st->vars[v].fixed[j], strlen(st->vars[v].fixed[j]), true);
+	MemoryContextSwitchTo(old);
+	return st;
+}
+
+/* The state's text form. */
+static void
+print_state(StringInfo buf, const FitState *st)
+{
+	int			v,
+				i,
+				k;
+
+	appendStringInfoString(buf, "bn_fit_state ");
+	ecomai_append_name(buf, st->structure);
+	appendStringInfoChar(buf, '\n');
+	for (v = 0; v < st->nvars; v++)
+	{
+		const FitVar *var = &st->vars[v];
+
+		appendStringInfoString(buf, "variable ");
+		ecomai_append_name(buf, var->name);
+		appendStringInfoString(buf, " {");
+		for (i = 0; i < var->nvalues; i++)
+		{
+			appendStringInfoString(buf, i ? ", " : " ");
+			ecomai_append_name(buf, var->values[i]);
+		}
+		appendStringInfoString(buf, " }");
+		for (i = 0; i < var->nentries; i++)
+		{
+			appendStringInfoString(buf, " (");
+			for (k = 0; k < var->klen; k++)
+				appendStringInfo(buf, "%d ", var->keys[(Size) i * var->klen + k]);
+			appendStringInfo(buf, INT64_FORMAT ")", var->counts[i]);
+		}
+		appendStringInfoString(buf, ";\n");
+	}
+}
+
+/* An integer word in [lo, hi], or a syntax error. */
+static int64
+lex_int(BnLexer *lx, int64 lo, int64 hi)
+{
+	char	   *end;
+	long long	x;
+
+	if (lx->kind != BNT_WORD || lx->quoted)
+		ecomai_lex_error(lx, "expected an integer");
+	errno = 0;
+	x = strtoll(lx->word.data, &end, 10);
+	if (errno != 0 || end == lx->word.data || *end != '\0' || x < lo || x > hi)
+		ecomai_lex_error(lx, "integer \"%s\" out of range", lx->word.data);
+	ecomai_lex_next(lx);
+	return x;
+}
+
+/* Parse and validate a state's text form into a new state under parent. */
+static FitState *
+parse_state(MemoryContext parent, const char *text, int code)
+{
+	BnLexer		lx;
+	FitState   *st;
+	MemoryContext old;
+	int			v;
+	char	   *structure;
+
+	ecomai_lex_init(&lx, text, "bn_fit state", code);
+	if (!ecomai_lex_is_keyword(&lx, "bn_fit_state"))
+		ecomai_lex_error(&lx, "expected \"bn_fit_state\"");
+	ecomai_lex_next(&lx);
+	structure = ecomai_lex_expect_word(&lx, "the structure");
+	st = new_state(parent, structure, strlen(structure));
+	old = MemoryContextSwitchTo(st->cxt);
+	for (v = 0; v < st->nvars; v++)
+	{
+		FitVar	   *var = &st->vars[v];
+		int32	   *key = palloc(sizeof(int32) * var->klen);
+		int			nseen = 0;
+		char	   *name;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!ecomai_lex_is_keyword(&lx, "variable"))
+			ecomai_lex_error(&lx, "expected \"variable\"");
+		ecomai_lex_next(&lx);
+		name = ecomai_lex_expect_word(&lx, "a variable name");
+		if (strcmp(name, var->name) != 0)
+			ecomai_lex_error(&lx, "variable \"%s\" where \"%s\" was expected", name, var->name);
+		ecomai_lex_expect_punct(&lx, '{');
+		while (!ecomai_lex_is_punct(&lx, '}'))
+		{
+			char	   *val = ecomai_lex_expect_word(&lx, "a value");
+			int			id;
+
+			if (nseen < var->nfixed)
+			{
+				if (strcmp(val, var->fixed[nseen]) != 0)
+					ecomai_lex_error(&lx, "the values of \"%s\" must start with its fixed states", var->name);
+			}
+			else
+			{
+				if (var->nfixed > 0)
+					ecomai_lex_error(&lx, "variable \"%s\" has a value beyond its fixed states", var->name);
+				id = var->nvalues;
+				if (value_id(var, val, strlen(val), true) != id)
+					ecomai_lex_error(&lx, "variable \"%s\" lists value \"%s\" twice", var->name, val);
+			}
+			nseen++;
+			if (ecomai_lex_is_punct(&lx, ','))
+				ecomai_lex_next(&lx);
+		}
+		ecomai_lex_next(&lx);
+		if (nseen < var->nfixed)
+			ecomai_lex_error(&lx, "variable \"%s\" lacks some of its fixed states", var->name);
+		while (ecomai_lex_is_punct(&lx, '('))
+		{
+			int			k;
+
+			ecomai_lex_next(&lx);
+			key[0] = lex_int(&lx, 0, var->nvalues - 1);
+			for (k = 1; k < var->klen; k++)
+				key[k] = lex_int(&lx, 0, BN_MAX_STATES);	/* checked below */
+			add_count(var, key, lex_int(&lx, 1, PG_INT64_MAX), true);
+			ecomai_lex_expect_punct(&lx, ')');
+		}
+		ecomai_lex_expect_punct(&lx, ';');
+	}
+	if (lx.kind != BNT_EOF)
+		ecomai_lex_error(&lx, "unexpected text after the last variable");
+	/* parent ids of later variables could only be checked now */
+	for (v = 0; v < st->nvars; v++)
+	{
+		FitVar	   *var = &st->vars[v];
+		int			i,
+					k;
+
+		for (i = 0; i < var->nentries; i++)
+			for (k = 1; k < var->klen; k++)
+				if (var->keys[(Size) i * var->klen + k] >= st->vars[var->parents[k - 1]].nvalues)
+					ereport(ERROR,
+							(errcode(code),
+							 errmsg("invalid bn_fit state: a count of variable \"%s\" names an unknown value of \"%s\"",
+									var->name, st->vars[var->parents[k - 1]].name)));
+	}
+	MemoryContextSwitchTo(old);
+	return st;
+}
+
+/* Flat size of the expanded state: its text, computed once per change. */
+static Size
+fit_get_flat_size(ExpandedObjectHeader *eohptr)
+{
+	FitEOH	   *e = (FitEOH *) eohptr;
+
+	if (e->flat == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(e->hdr.eoh_context);
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		print_state(&buf, e->st);
+		e->flat = buf.data;
+		e->flatlen = buf.len;
+		MemoryContextSwitchTo(old);
+	}
+	return VARHDRSZ + e->flatlen;
+}
+
+/* Write the flat (text) form into result. */
+static void
+fit_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	FitEOH	   *e = (FitEOH *) eohptr;
+
+	Assert(e->flat != NULL && allocated_size == VARHDRSZ + e->flatlen);
+	memcpy(VARDATA(result), e->flat, e->flatlen);
+	SET_VARSIZE(result, allocated_size);
+}
+
+/* Wrap a state as an expanded object whose context is the state's. */
+static FitEOH *
+expand_state(FitState *st)
+{
+	FitEOH	   *e = MemoryContextAllocZero(st->cxt, sizeof(FitEOH));
+
+	EOH_init_header(&e->hdr, &fit_methods, st->cxt);
+	e->st = st;
+	return e;
+}
+
+/* Is d an expanded bn_fit state? */
+static bool
+is_expanded(Datum d)
+{
+	return VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
+		DatumGetEOHP(d)->eoh_methods == &fit_methods;
+}
+
+/* Read access to a state datum: the expanded state itself, or a parsed copy. */
+static FitState *
+state_of(Datum d)
+{
+	struct varlena *flat;
+
+	if (is_expanded(d))
+		return ((FitEOH *) DatumGetEOHP(d))->st;
+	flat = PG_DETOAST_DATUM(d);
+	return parse_state(CurrentMemoryContext, text_to_cstring((text *) flat),
+					   ERRCODE_INVALID_TEXT_REPRESENTATION);
+}
+
+/* Text input of a state. */
+Datum
+ecomai_bn_fit_state_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	FitState   *st = parse_state(CurrentMemoryContext, str, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	print_state(&buf, st);
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
+}
+
+/* Text output of a state: the flat form is already its text. */
+Datum
+ecomai_bn_fit_state_out(PG_FUNCTION_ARGS)
+{
+	Datum		d = PG_GETARG_DATUM(0);
+
+	if (is_expanded(d))
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		print_state(&buf, ((FitEOH *) DatumGetEOHP(d))->st);
+		PG_RETURN_CSTRING(buf.data);
+	}
+	PG_RETURN_CSTRING(text_to_cstring((text *) PG_DETOAST_DATUM(d)));
+}
+
+/* Binary input: the text form as bytes, validated the same way (22P03). */
+Datum
+ecomai_bn_fit_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	char	   *str = pnstrdup(buf->data + buf->cursor, buf->len - buf->cursor);
+	FitState   *st;
+	StringInfoData out;
+
+	if (strlen(str) != buf->len - buf->cursor ||
+		!pg_verify_mbstr(GetDatabaseEncoding(), str, strlen(str), true))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary bn_fit state")));
+	buf->cursor = buf->len;
+	st = parse_state(CurrentMemoryContext, str, ERRCODE_INVALID_BINARY_REPRESENTATION);
+	initStringInfo(&out);
+	print_state(&out, st);
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
+}
+
+/* Binary output: the text form as bytes. */
+Datum
+ecomai_bn_fit_state_send(PG_FUNCTION_ARGS)
+{
+	char	   *s = DatumGetCString(DirectFunctionCall1(ecomai_bn_fit_state_out, PG_GETARG_DATUM(0)));
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, s, strlen(s));
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* The running state for in-place update: the argument if it is ours, else a new expanded copy. */
+static FitEOH *
+writable_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, int argno)
+{
+	Datum		d = PG_GETARG_DATUM(argno);
+
+	if (is_expanded(d) && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+		return (FitEOH *) DatumGetEOHP(d);
+	{
+		struct varlena *flat = PG_DETOAST_DATUM(d);
+
+		return expand_state(parse_state(aggcxt, text_to_cstring((text *) flat),
+										ERRCODE_INVALID_TEXT_REPRESENTATION));
+	}
+}
+
+/*
+ * bn_fit transition: count one row.  A NULL value skips the counts of the
+ * families it belongs to (its own and its children's).
+ */
+Datum
+ecomai_bn_fit_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	FitEOH	   *e;
+	FitState   *st;
+	text	   *structure;
+	ArrayType  *vals;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems,
+				v,
+				k;
+	int		   *ids;
+	int32	   *key;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "bn_fit_accum called in non-aggregate context");
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("bn_fit structure must not be NULL")));
+	structure = PG_GETARG_TEXT_PP(1);
+	if (PG_ARGISNULL(0))
+	{
+		char	   *s = text_to_cstring(structure);
+
+		e = expand_state(new_state(aggcxt, s, strlen(s)));
+	}
+	else
+		e = writable_state(fcinfo, aggcxt, 0);
+	st = e->st;
+	e->flat = NULL;
+
+	/* the structure must be the same in every row (cheap check first) */
+	if (VARSIZE_ANY_EXHDR(structure) != st->rawlen ||
+		memcmp(VARDATA_ANY(structure), st->raw, st->rawlen) != 0)
+	{
+		char	   *s = text_to_cstring(structure);
+		FitState   *other = new_state(CurrentMemoryContext, s, strlen(s));
+
+		if (strcmp(other->structure, st->structure) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bn_fit structure must be the same in every row"),
+					 errdetail("Got \"%s\" after \"%s\".", other->structure, st->structure)));
+		st->raw = MemoryContextStrdup(st->cxt, s);
+		st->rawlen = strlen(s);
+		MemoryContextDelete(other->cxt);
+	}
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("bn_fit values must not be a NULL array")));
+	vals = PG_GETARG_ARRAYTYPE_P(2);
+	if (ARR_NDIM(vals) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bn_fit values must be a one-dimensional array")));
+	deconstruct_array(vals, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &nelems);
+	if (nelems != st->nvars)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bn_fit got %d values for %d variables", nelems, st->nvars),
+				 errdetail("The i-th value belongs to the i-th variable of the structure %s.", st->structure)));
+
+	ids = palloc(sizeof(int) * st->nvars);
+	key = palloc(sizeof(int32) * (st->nvars + 1));
+	{
+		MemoryContext old = MemoryContextSwitchTo(st->cxt);
+
+		for (v = 0; v < st->nvars; v++)
+		{
+			if (nulls[v])
+				ids[v] = -1;
+			else
+			{
+				text	   *t = DatumGetTextPP(elems[v]);
+
+				ids[v] = value_id(&st->vars[v], VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
+								  st->vars[v].nfixed == 0);
+			}
+		}
+		for (v = 0; v < st->nvars; v++)
+		{
+			FitVar	   *var = &st->vars[v];
+
+			if (ids[v] < 0)
+				continue;
+			key[0] = ids[v];
+			for (k = 0; k < var->nparents; k++)
+			{
+				key[k + 1] = ids[var->parents[k]];
+				if (key[k + 1] < 0)
+					break;
+			}
+			if (k == var->nparents)
+				add_count(var, key, 1, false);
+		}
+		MemoryContextSwitchTo(old);
+	}
+	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+}
+
+/* Add the counts of src into dst (same structure), mapping value ids by name. */
+static void
+merge_into(FitState *dst, const FitState *src)
+{
+	MemoryContext old;
+	int			v,
+				i,
+				k;
+
+	if (strcmp(dst->structure, src->structure) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine bn_fit states of different structures"),
+				 errdetail("\"%s\" and \"%s\".", dst->structure, src->structure)));
+	old = MemoryContextSwitchTo(dst->cxt);
+	for (v = 0; v < dst->nvars; v++)
+	{
+		FitVar	   *d = &dst->vars[v];
+		const FitVar *s = &src->vars[v];
+		int32	   *key = palloc(sizeof(int32) * d->klen);
+		int		  **map = palloc(sizeof(int *) * d->klen);
+
+		CHECK_FOR_INTERRUPTS();
+		/* values of the family members of v, in src ids -> dst ids */
+		for (k = 0; k < d->klen; k++)
+		{
+			FitVar	   *dv = &dst->vars[k == 0 ? v : d->parents[k - 1]];
+			const FitVar *sv = &src->vars[k == 0 ? v : d->parents[k - 1]];
+
+			map[k] = palloc(sizeof(int) * Max(sv->nvalues, 1));
+			for (i = 0; i < sv->nvalues; i++)
+				map[k][i] = value_id(dv, sv->values[i], strlen(sv->values[i]), dv->nfixed == 0);
+		}
+		for (i = 0; i < s->nentries; i++)
+		{
+			for (k = 0; k < d->klen; k++)
+				key[k] = map[k][s->keys[(Size) i * s->klen + k]];
+			add_count(d, key, s->counts[i], false);
+		}
+	}
+	/* values seen only where a family had a NULL still count as seen */
+	for (v = 0; v < dst->nvars; v++)
+		for (i = 0; i < src->vars[v].nvalues; i++)
+			value_id(&dst->vars[v], src->vars[v].values[i], strlen(src->vars[v].values[i]),
+					 dst->vars[v].nfixed == 0);
+	MemoryContextSwitchTo(old);
+}
+
+/* bn_fit combine: the sum of two partial states. */
+Datum
+ecomai_bn_fit_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	FitEOH	   *e;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "bn_fit_combine called in non-aggregate context");
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		e = writable_state(fcinfo, aggcxt, 0);
+		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+	}
+	if (PG_ARGISNULL(0))
+	{
+		FitState   *src = state_of(PG_GETARG_DATUM(1));
+
+		e = expand_state(new_state(aggcxt, src->structure, strlen(src->structure)));
+		merge_into(e->st, src);
+		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+	}
+	e = writable_state(fcinfo, aggcxt, 0);
+	e->flat = NULL;
+	merge_into(e->st, state_of(PG_GETARG_DATUM(1)));
+	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+}
+
+/* Order value ids by their text (bytewise). */
+static int
+cmp_value_ids(const void *a, const void *b, void *arg)
+{
+	char	  **values = (char **) arg;
+
+	return strcmp(values[*(const int *) a], values[*(const int *) b]);
+}
+
+/*
+ * bn_fit final: CPTs from counts, (n(x, u) + a) / (n(u) + k a) with a the
+ * pseudo-count and k the number of states; a parent configuration never
+ * seen (with a = 0) gets a uniform row and a NOTICE.
+ */
+Datum
+ecomai_bn_fit_final(PG_FUNCTION_ARGS)
+{
+	FitState   *st;
+	BnSpec		spec;
+	int		  **rank;
+	int			v,
+				i,
+				k;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = state_of(PG_GETARG_DATUM(0));
+	spec.name = "unknown";
+	spec.nvars = st->nvars;
+	spec.vars = palloc0(sizeof(BnSpecVar) * st->nvars);
+	rank = palloc(sizeof(int *) * st->nvars);
+	for (v = 0; v < st->nvars; v++)
+	{
+		FitVar	   *var = &st->vars[v];
+		BnSpecVar  *sv = &spec.vars[v];
+		int		   *order = palloc(sizeof(int) * Max(var->nvalues, 1));
+
+		if (var->nvalues == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("variable \"%s\" has no observed values", var->name),
+					 errhint("Fix its states in the structure, e.g. [%s{a,b}].", var->name)));
+		for (i = 0; i < var->nvalues; i++)
+			order[i] = i;
+		/* fixed states keep their order; seen values are sorted */
+		if (var->nfixed == 0)
+			qsort_arg(order, var->nvalues, sizeof(int), cmp_value_ids, var->values);
+		rank[v] = palloc(sizeof(int) * var->nvalues);
+		sv->name = var->name;
+		sv->nstates = var->nvalues;
+		sv->states = palloc(sizeof(char *) * var->nvalues);
+		for (i = 0; i < var->nvalues; i++)
+		{
+			rank[v][order[i]] = i;
+			sv->states[i] = var->values[order[i]];
+		}
+		sv->nparents = var->nparents;
+		sv->parents = var->parents;
+	}
+	for (v = 0; v < st->nvars; v++)
+	{
+		FitVar	   *var = &st->vars[v];
+		BnSpecVar  *sv = &spec.vars[v];
+		int64		nrows = 1;
+		double	   *cnt;
+		double		a = st->pseudo_count;
+		int64		unseen = 0;
+		int64		r;
+
+		CHECK_FOR_INTERRUPTS();
+		for (k = 0; k < var->nparents; k++)
+		{
+			nrows *= spec.vars[var->parents[k]].nstates;
+			if (nrows * sv->nstates > BN_MAX_CPT)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("CPT of variable \"%s\" has more than %d entries", var->name, BN_MAX_CPT)));
+		}
+		ecomai_check_memory(sizeof(double) * nrows * sv->nstates, "bn_fit CPT");
+		cnt = palloc0(sizeof(double) * nrows * sv->nstates);
+		for (i = 0; i < var->nentries; i++)
+		{
+			const int32 *key = var->keys + (Size) i * var->klen;
+
+			r = 0;
+			for (k = 0; k < var->nparents; k++)
+				r = r * spec.vars[var->parents[k]].nstates + rank[var->parents[k]][key[k + 1]];
+			cnt[r * sv->nstates + rank[v][key[0]]] += (double) var->counts[i];
+		}
+		for (r = 0; r < nrows; r++)
+		{
+			double	   *row = cnt + r * sv->nstates;
+			double		n = 0;
+			int			s;
+
+			for (s = 0; s < sv->nstates; s++)
+				n += row[s];
+			if (n + sv->nstates * a > 0)
+				for (s = 0; s < sv->nstates; s++)
+					row[s] = (row[s] + a) / (n + sv->nstates * a);
+			else
+			{
+				unseen++;
+				for (s = 0; s < sv->nstates; s++)
+					row[s] = 1.0 / sv->nstates;
+			}
+		}
+		if (unseen > 0)
+			ereport(NOTICE,
+					(errmsg("variable \"%s\": %lld of %lld parent configurations never seen",
+							var->name, (long long) unseen, (long long) nrows),
+					 errdetail("Their CPT rows are uniform."),
+					 errhint("A pseudo_count > 0 in the structure smooths every row.")));
+		sv->nrows = nrows;
+		sv->cpt = cnt;
+	}
+	PG_RETURN_POINTER(ecomai_bn_build(&spec, ERRCODE_INVALID_PARAMETER_VALUE));
+}
