@@ -226,26 +226,36 @@ pair_sums(DenseVec a, DenseVec b, bool is_f8)
 	return s;
 }
 
-/* Cosine similarity from the sums, or false when a vector is zero. */
-static bool
-cosine_from_sums(PairSums s, double *result)
+/*
+ * Cosine from sum(a*b), sum(a*a) and sum(b*b), or false when a vector is zero
+ * (shared with the sparse vectors, so both give the same answer).
+ */
+bool
+ecomai_cosine_from_sums(double ab, double aa, double bb, double *result)
 {
 	double		c;
 
-	if (s.aa == 0 || s.bb == 0)
+	if (aa == 0 || bb == 0)
 		return false;
 	/* one square root where the product is safe: 47/sqrt(2500) is exactly 0.94 */
-	if (s.aa * s.bb < DBL_MAX && s.aa * s.bb > DBL_MIN)
-		c = s.ab / sqrt(s.aa * s.bb);
+	if (aa * bb < DBL_MAX && aa * bb > DBL_MIN)
+		c = ab / sqrt(aa * bb);
 	else
-		c = s.ab / (sqrt(s.aa) * sqrt(s.bb));
+		c = ab / (sqrt(aa) * sqrt(bb));
 	/* rounding can carry |c| a hair past 1 */
 	*result = Max(-1.0, Min(1.0, c));
 	return true;
 }
 
-static void
-overflow_error(const char *what)
+static bool
+cosine_from_pair(PairSums s, double *result)
+{
+	return ecomai_cosine_from_sums(s.ab, s.aa, s.bb, result);
+}
+
+/* ERROR 22003 for a result beyond the range of double precision. */
+void
+ecomai_double_out_of_range(const char *what)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -263,7 +273,7 @@ NAME(PG_FUNCTION_ARGS) \
 	double		c; \
 	DenseVec	a = ARG(0); \
 	DenseVec	b = ARG(1); \
-	if (!cosine_from_sums(pair_sums(a, b, IS_F8), &c)) \
+	if (!cosine_from_pair(pair_sums(a, b, IS_F8), &c)) \
 		PG_RETURN_NULL(); \
 	PG_RETURN_FLOAT8(DISTANCE ? 1.0 - c : c); \
 }
@@ -281,7 +291,7 @@ dot_common(DenseVec a, DenseVec b, bool is_f8)
 	double		r = s.ab * s.scale_a * s.scale_b;
 
 	if (!isfinite(r))
-		overflow_error("dot product");
+		ecomai_double_out_of_range("dot product");
 	return r;
 }
 
@@ -330,7 +340,7 @@ l2_distance_common(DenseVec a, DenseVec b, bool is_f8)
 	}
 	r = sqrt(ss) * scale;
 	if (!isfinite(r))
-		overflow_error("distance");
+		ecomai_double_out_of_range("distance");
 	return r;
 }
 
@@ -354,7 +364,7 @@ l2_norm_common(DenseVec a, bool is_f8)
 	double		r = sqrt(s.aa) * s.scale_a;
 
 	if (!isfinite(r))
-		overflow_error("norm");
+		ecomai_double_out_of_range("norm");
 	return r;
 }
 
@@ -423,7 +433,7 @@ check_sums_finite(const double *s, int dim)
 {
 	for (int i = 1; i <= dim; i++)
 		if (!isfinite(s[i]))
-			overflow_error("vector sum");
+			ecomai_double_out_of_range("vector sum");
 }
 
 /* Transition: add one vector to the running sums. */

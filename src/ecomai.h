@@ -26,4 +26,13 @@ extern void ecomai_check_memory(Size bytes, const char *what);
  */
 extern void ecomai_append_double(StringInfo buf, double value);
 
+/*
+ * Cosine similarity from sum(a*b), sum(a*a), sum(b*b), clamped to [-1, 1];
+ * false when a vector is zero (dense.c; the sparse vectors use it too).
+ */
+extern bool ecomai_cosine_from_sums(double ab, double aa, double bb, double *result);
+
+/* ERROR 22003 "<what> is out of range for type double precision". */
+extern void ecomai_double_out_of_range(const char *what) pg_attribute_noreturn();
+
 #endif							/* ECOMAI_H */

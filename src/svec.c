@@ -1031,28 +1031,11 @@ pair_sums(FunctionCallInfo fcinfo)
 	return sparse_sums(a, b);
 }
 
-/* Cosine from the sums, or false when a vector is zero (same arithmetic as dense.c). */
+/* Cosine from the sums, or false when a vector is zero (the arithmetic of dense.c). */
 static bool
 cosine_of(SparseSums s, double *result)
 {
-	double		c;
-
-	if (s.aa == 0 || s.bb == 0)
-		return false;
-	if (s.aa * s.bb < DBL_MAX && s.aa * s.bb > DBL_MIN)
-		c = s.ab / sqrt(s.aa * s.bb);
-	else
-		c = s.ab / (sqrt(s.aa) * sqrt(s.bb));
-	*result = Max(-1.0, Min(1.0, c));
-	return true;
-}
-
-static void
-out_of_range_error(const char *what)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("%s is out of range for type double precision", what)));
+	return ecomai_cosine_from_sums(s.ab, s.aa, s.bb, result);
 }
 
 /* cosine_similarity(a, b); NULL when either vector is empty. */
@@ -1085,7 +1068,7 @@ ecomai_svec_dot_product(PG_FUNCTION_ARGS)
 	double		r = s.ab * s.scale_a * s.scale_b;
 
 	if (!isfinite(r))
-		out_of_range_error("dot product");
+		ecomai_double_out_of_range("dot product");
 	PG_RETURN_FLOAT8(r);
 }
 
@@ -1105,7 +1088,7 @@ ecomai_svec_l2_norm(PG_FUNCTION_ARGS)
 	scale = scale_of(a);
 	r = sqrt(sum_squares(SVEC_VALS(a), a->nnz, 1.0 / scale)) * scale;
 	if (!isfinite(r))
-		out_of_range_error("norm");
+		ecomai_double_out_of_range("norm");
 	PG_RETURN_FLOAT8(r);
 }
 
