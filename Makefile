@@ -4,16 +4,18 @@
 #   tools/test.sh                      every test on a throwaway cluster (see README)
 #   tools/demo.sh                      the demo shop on a throwaway cluster
 #
-# The install script ecomai--$(EXTVERSION).sql is generated from the pieces in src/sql/
-# (one per concern, concatenated in name order), so that each feature keeps its SQL next to
-# its C code.
+# The install script of the current version, ecomai--$(EXTVERSION).sql, is generated from the
+# pieces in src/sql/ (one per concern, concatenated in name order), so that each feature keeps
+# its SQL next to its C code.  Released versions are frozen: ecomai--0.1.0.sql is the install
+# script of 0.1.0 as released, and ecomai--A--B.sql the steps between releases; test/upgrade.sql
+# checks that 0.1.0 plus the steps gives exactly the objects of a fresh install.
 
 EXTENSION    = ecomai
 EXTVERSION   = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" ecomai.control)
 MODULE_big   = ecomai
 OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 DATA_built   = ecomai--$(EXTVERSION).sql
-DATA         = $(filter-out $(DATA_built),$(wildcard ecomai--*--*.sql))
+DATA         = $(filter-out $(DATA_built),$(wildcard ecomai--*.sql))
 REGRESS      = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=ecomai
 EXTRA_CLEAN  = results regression.diffs regression.out
