@@ -74,6 +74,20 @@ if [ ${#taps[@]} -gt 0 ]; then
 	[ "$prove_rc" -eq 0 ] || { rc=1; [ $((tfail + badfiles)) -gt 0 ] || failed=$((failed + 1)); }
 fi
 
+if [ $# -eq 0 ]; then
+	# pg_dump and restore of every type (custom and plain formats)
+	log "dump and restore"
+	set +e
+	"$ECOMAI_SRC/test/dump_restore.sh" "$data_dir" 2>&1 | tee "$ECOMAI_TMP/dump.out"
+	dump_rc=${PIPESTATUS[0]}
+	set -e
+	dp=$(sed -n 's/^dump\/restore: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$ECOMAI_TMP/dump.out")
+	df=$(sed -n 's/^dump\/restore: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$ECOMAI_TMP/dump.out")
+	passed=$((passed + ${dp:-0}))
+	failed=$((failed + ${df:-1}))
+	[ "$dump_rc" -eq 0 ] || rc=1
+fi
+
 if [ $# -eq 0 ] || [ "${ECOMAI_FUZZ_CASES:-}" != "" ]; then
 	# the short fuzz run (tools/fuzz.sh is the long one)
 	log "fuzz: ${ECOMAI_FUZZ_CASES:-3000} cases per target"
