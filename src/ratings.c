@@ -210,6 +210,8 @@ rank_ids(Loader *ld, IdNumbering *num)
 	int32	   *rank = loader_alloc(ld, sizeof(int32) * (Size) num->n);
 	int			p;
 
+	if (num->n == 0)
+		return rank;			/* an empty source: memcpy from NULL is undefined */
 	memcpy(sorted, num->ids, sizeof(int64) * (Size) num->n);
 	qsort(sorted, num->n, sizeof(int64), cmp_int64);
 	for (p = 0; p < num->n; p++)

@@ -53,6 +53,8 @@ fi
 
 if [ ${#taps[@]} -gt 0 ]; then
 	log "pgTAP: ${taps[*]}"
+	# after a crashed backend the server recovers first: wait for it rather than give up
+	for _ in $(seq 1 120); do psql -X -q -d postgres -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.5; done
 	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE ecomai_tap' >/dev/null
 	psql -X -q -v ON_ERROR_STOP=1 -d ecomai_tap >/dev/null <<-SQL
 		CREATE EXTENSION pgtap;
@@ -74,6 +76,7 @@ if [ ${#taps[@]} -gt 0 ]; then
 	[ "$prove_rc" -eq 0 ] || { rc=1; [ $((tfail + badfiles)) -gt 0 ] || failed=$((failed + 1)); }
 fi
 
+for _ in $(seq 1 120); do psql -X -q -d postgres -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.5; done
 if [ $# -eq 0 ]; then
 	# pg_dump and restore of every type (custom and plain formats)
 	log "dump and restore"
