@@ -21,7 +21,7 @@ as_root() {
 ecomai_install_deps() {
 	local pkgs=(postgresql-$ECOMAI_PG_MAJOR postgresql-server-dev-$ECOMAI_PG_MAJOR libopenblas-dev
 		postgresql-$ECOMAI_PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl pkg-config
-		build-essential rsync ${ECOMAI_EXTRA_PACKAGES:-})
+		build-essential rsync postgresql-$ECOMAI_PG_MAJOR-cron ${ECOMAI_EXTRA_PACKAGES:-})
 	local missing=()
 	for p in "${pkgs[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

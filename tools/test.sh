@@ -5,6 +5,9 @@
 # Installs what is missing, builds with warnings as errors, runs a throwaway cluster as an
 # unprivileged user, stops it on exit, and ends with one line "N passed, N failed".
 source "$(dirname "$0")/common.sh"
+# pg_cron runs the scheduled-refresh test (test/cron_refresh.sh); its jobs run in background
+# workers because the test cluster listens on no TCP port
+ECOMAI_SERVER_OPTS="${ECOMAI_SERVER_OPTS:-} -c shared_preload_libraries=pg_cron -c cron.database_name=ecomai_cron -c cron.use_background_workers=on"
 ecomai_setup
 
 data_dir=${ECOMAI_SHARED_DATA:-$(cd "$ECOMAI_ROOT/.." && pwd)/shared/data}
@@ -89,6 +92,19 @@ if [ $# -eq 0 ]; then
 	passed=$((passed + ${dp:-0}))
 	failed=$((failed + ${df:-1}))
 	[ "$dump_rc" -eq 0 ] || rc=1
+fi
+
+if [ $# -eq 0 ]; then
+	log "scheduled refresh with pg_cron"
+	set +e
+	"$ECOMAI_SRC/test/cron_refresh.sh" 2>&1 | tee "$ECOMAI_TMP/cron.out"
+	cron_rc=${PIPESTATUS[0]}
+	set -e
+	cp=$(sed -n 's/^cron refresh: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$ECOMAI_TMP/cron.out")
+	cf=$(sed -n 's/^cron refresh: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$ECOMAI_TMP/cron.out")
+	passed=$((passed + ${cp:-0}))
+	failed=$((failed + ${cf:-1}))
+	[ "$cron_rc" -eq 0 ] || rc=1
 fi
 
 if [ $# -eq 0 ] || [ "${ECOMAI_FUZZ_CASES:-}" != "" ]; then
