@@ -45,7 +45,6 @@
 
 PG_FUNCTION_INFO_V1(ecomai_knn_predict);
 
-#define PAIRS_FETCH 10000
 
 typedef enum
 {
@@ -218,39 +217,29 @@ knn_params(FunctionCallInfo fcinfo)
 	return p;
 }
 
-/* Run a read-only query as the caller and hand every row to fn, in batches. */
+/* A per-row visitor over ecomai_spi_for_each_batch. */
+typedef struct RowVisitor
+{
+	void		(*fn) (HeapTuple tup, TupleDesc desc, void *arg);
+	void	   *arg;
+} RowVisitor;
+
+static void
+visit_rows(SPITupleTable *tt, uint64 nrows, void *arg)
+{
+	RowVisitor *v = (RowVisitor *) arg;
+
+	for (uint64 row = 0; row < nrows; row++)
+		v->fn(tt->vals[row], tt->tupdesc, v->arg);
+}
+
+/* Run a read-only query as the caller and hand every row to fn. */
 static void
 spi_for_each_row(const char *query, void (*fn) (HeapTuple tup, TupleDesc desc, void *arg), void *arg)
 {
-	MemoryContext outer = CurrentMemoryContext;
-	SPIPlanPtr	plan;
-	Portal		portal;
+	RowVisitor	v = {fn, arg};
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", query, SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	for (;;)
-	{
-		SPITupleTable *tt;
-		MemoryContext spicxt;
-
-		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, PAIRS_FETCH);
-		if (SPI_processed == 0)
-			break;
-		tt = SPI_tuptable;
-		/* the callback allocates what it keeps in the caller's context */
-		spicxt = MemoryContextSwitchTo(outer);
-		for (uint64 row = 0; row < SPI_processed; row++)
-			fn(tt->vals[row], tt->tupdesc, arg);
-		MemoryContextSwitchTo(spicxt);
-		SPI_freetuptable(tt);
-	}
-	SPI_cursor_close(portal);
-	SPI_finish();
+	ecomai_spi_for_each_batch(query, visit_rows, &v);
 }
 
 /* The quoted, schema-qualified name of a relation. */

@@ -277,6 +277,99 @@ ratings_query(Oid relid, const char *user_col, const char *item_col, const char 
 }
 
 /* Load a relation into both sparse orientations (see ratings.h). */
+/*
+ * Run a read-only query as the caller through a cursor and hand every batch
+ * of rows to fn, in the caller's memory context (so what fn keeps outlives
+ * the batch); interruptible between batches.
+ */
+void
+ecomai_spi_for_each_batch(const char *query, EcomaiSpiBatchFn fn, void *arg)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	SPIPlanPtr	plan;
+	Portal		portal;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", query, SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	for (;;)
+	{
+		SPITupleTable *tt;
+		MemoryContext spicxt;
+
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, RATINGS_FETCH);
+		if (SPI_processed == 0)
+			break;
+		tt = SPI_tuptable;
+		spicxt = MemoryContextSwitchTo(outer);
+		fn(tt, SPI_processed, arg);
+		MemoryContextSwitchTo(spicxt);
+		SPI_freetuptable(tt);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+}
+
+/* The triples read so far, grown as batches arrive. */
+typedef struct TripleReader
+{
+	Loader	   *ld;
+	IdNumbering *users;
+	IdNumbering *items;
+	const char *user_col;
+	const char *item_col;
+	const char *value_col;
+	int32	   *tu;
+	int32	   *ti;
+	double	   *tv;
+	int64		n;
+	int64		cap;
+} TripleReader;
+
+/* Append one batch of (user, item[, value]) rows, numbering the ids as they come. */
+static void
+read_triples(SPITupleTable *tt, uint64 nrows, void *arg)
+{
+	TripleReader *t = (TripleReader *) arg;
+
+	if (t->n + (int64) nrows > t->cap)
+	{
+		int64		newcap = Max(t->cap * 2, Max(t->n + (int64) nrows, 65536));
+
+		t->tu = loader_grow(t->ld, t->tu, sizeof(int32), t->cap, newcap);
+		t->ti = loader_grow(t->ld, t->ti, sizeof(int32), t->cap, newcap);
+		if (t->value_col)
+			t->tv = loader_grow(t->ld, t->tv, sizeof(double), t->cap, newcap);
+		t->cap = newcap;
+	}
+	for (uint64 row = 0; row < nrows; row++)
+	{
+		HeapTuple	tup = tt->vals[row];
+		bool		isnull;
+		int64		uid = DatumGetInt64(SPI_getbinval(tup, tt->tupdesc, 1, &isnull));
+		int64		iid = DatumGetInt64(SPI_getbinval(tup, tt->tupdesc, 2, &isnull));
+
+		t->tu[t->n] = number_id(t->ld, t->users, uid, t->user_col);
+		t->ti[t->n] = number_id(t->ld, t->items, iid, t->item_col);
+		if (t->value_col)
+		{
+			double		v = DatumGetFloat8(SPI_getbinval(tup, tt->tupdesc, 3, &isnull));
+
+			if (isnan(v) || isinf(v))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("column \"%s\" contains NaN or infinity", t->value_col),
+						 errdetail("Values must be finite numbers.")));
+			t->tv[t->n] = v;
+		}
+		t->n++;
+	}
+}
+
 EcomaiRatings *
 ecomai_ratings_load(Oid relid, const char *user_col, const char *item_col,
 					const char *value_col, const char *what)
@@ -287,11 +380,9 @@ ecomai_ratings_load(Oid relid, const char *user_col, const char *item_col,
 	int32	   *tu = NULL,
 			   *ti = NULL;
 	double	   *tv = NULL;
-	int64		n = 0,
-				cap = 0;
+	int64		n;
+	TripleReader reader = {0};
 	char	   *query;
-	SPIPlanPtr	plan;
-	Portal		portal;
 	EcomaiRatings *r;
 	int32	   *urank,
 			   *irank;
@@ -321,60 +412,17 @@ ecomai_ratings_load(Oid relid, const char *user_col, const char *item_col,
 	items.map = idmap_create(ld.cxt, 1024, NULL);
 
 	query = ratings_query(relid, user_col, item_col, value_col);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", query, SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-
-	for (;;)
-	{
-		SPITupleTable *tt;
-		uint64		row;
-
-		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, RATINGS_FETCH);
-		if (SPI_processed == 0)
-			break;
-		tt = SPI_tuptable;
-		if (n + (int64) SPI_processed > cap)
-		{
-			int64		newcap = Max(cap * 2, Max(n + (int64) SPI_processed, 65536));
-
-			tu = loader_grow(&ld, tu, sizeof(int32), cap, newcap);
-			ti = loader_grow(&ld, ti, sizeof(int32), cap, newcap);
-			if (value_col)
-				tv = loader_grow(&ld, tv, sizeof(double), cap, newcap);
-			cap = newcap;
-		}
-		for (row = 0; row < SPI_processed; row++)
-		{
-			HeapTuple	tup = tt->vals[row];
-			bool		isnull;
-			int64		uid = DatumGetInt64(SPI_getbinval(tup, tt->tupdesc, 1, &isnull));
-			int64		iid = DatumGetInt64(SPI_getbinval(tup, tt->tupdesc, 2, &isnull));
-
-			tu[n] = number_id(&ld, &users, uid, user_col);
-			ti[n] = number_id(&ld, &items, iid, item_col);
-			if (value_col)
-			{
-				double		v = DatumGetFloat8(SPI_getbinval(tup, tt->tupdesc, 3, &isnull));
-
-				if (isnan(v) || isinf(v))
-					ereport(ERROR,
-							(errcode(ERRCODE_DATA_EXCEPTION),
-							 errmsg("column \"%s\" contains NaN or infinity", value_col),
-							 errdetail("Values must be finite numbers.")));
-				tv[n] = v;
-			}
-			n++;
-		}
-		SPI_freetuptable(tt);
-	}
-	SPI_cursor_close(portal);
-	SPI_finish();
+	reader.ld = &ld;
+	reader.users = &users;
+	reader.items = &items;
+	reader.user_col = user_col;
+	reader.item_col = item_col;
+	reader.value_col = value_col;
+	ecomai_spi_for_each_batch(query, read_triples, &reader);
+	tu = reader.tu;
+	ti = reader.ti;
+	tv = reader.tv;
+	n = reader.n;
 
 	idmap_destroy(users.map);
 	idmap_destroy(items.map);
@@ -421,10 +469,10 @@ ecomai_ratings_load(Oid relid, const char *user_col, const char *item_col,
 	for (x = ni; x > 0; x--)
 		cptr[x] = cptr[x - 1];
 	cptr[0] = 0;
-	loader_free(&ld, tu, sizeof(int32) * (Size) cap);
-	loader_free(&ld, ti, sizeof(int32) * (Size) cap);
+	loader_free(&ld, tu, sizeof(int32) * (Size) reader.cap);
+	loader_free(&ld, ti, sizeof(int32) * (Size) reader.cap);
 	if (tv)
-		loader_free(&ld, tv, sizeof(double) * (Size) cap);
+		loader_free(&ld, tv, sizeof(double) * (Size) reader.cap);
 
 	/* scatter by user, walking items in order: user rows come out sorted by item */
 	r->user_ptr = loader_alloc(&ld, sizeof(int64) * ((Size) nu + 1));
