@@ -5,13 +5,15 @@
 #                               computation only); also checks ecomai's result against SciPy's
 #   bench/neighbors.sh big      a synthetic order table of 10M lines (1M customers, 100k
 #                               products, long-tail popularity): time and peak memory
-# Needs python3-scipy (Debian) for the default mode.  Timings are wall-clock on whatever else
+# Installs python3-scipy (Debian) for the default mode when it is missing.  Timings are wall-clock on whatever else
 # the machine is doing: compare the ratios, not the seconds.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-movielens}
 
 if [ -z "${ECOMAI_BENCH_INSIDE:-}" ]; then
+	# the install step of tools/ brings SciPy from Debian's packages along
+	export ECOMAI_EXTRA_PACKAGES="${ECOMAI_EXTRA_PACKAGES:-} python3-scipy"
 	ECOMAI_BENCH_INSIDE=1 exec "$root/tools/with-cluster.sh" "$root/bench/neighbors.sh" "$@"
 fi
 
