@@ -27,7 +27,7 @@ END $$;
 
 -- Every function the extension's types, operators, operator classes and aggregates use, with
 -- whether it is a member of the extension owned by the bootstrap superuser.
-CREATE FUNCTION pg_temp.foreign_support() RETURNS text[] LANGUAGE sql AS $$
+CREATE FUNCTION pg_temp.foreign_support() RETURNS SETOF text LANGUAGE sql AS $$
     WITH ext AS (SELECT oid FROM pg_extension WHERE extname = 'ecomai'),
     members AS (SELECT objid, classid FROM pg_depend, ext WHERE refobjid = ext.oid AND deptype = 'e'),
     used(fn) AS (
@@ -41,13 +41,22 @@ CREATE FUNCTION pg_temp.foreign_support() RETURNS text[] LANGUAGE sql AS $$
         WHERE o.oid IN (SELECT objid FROM members WHERE classid = 'pg_operator'::regclass)
         UNION ALL
         SELECT p.amproc FROM pg_amproc p JOIN pg_opclass c ON c.opcfamily = p.amprocfamily
-        WHERE c.oid IN (SELECT objid FROM members WHERE classid = 'pg_opclass'::regclass))
-    SELECT CASE WHEN count(*) < 20 THEN ARRAY['only ' || count(*) || ' support functions found']
-                ELSE array_agg(DISTINCT u.fn::regprocedure::text)
-                     FILTER (WHERE p.proowner <> 10 OR u.fn NOT IN (SELECT objid FROM members WHERE classid = 'pg_proc'::regclass))
-           END
-    FROM used u JOIN pg_proc p ON p.oid = u.fn
-    WHERE u.fn <> 0 AND p.pronamespace <> 'pg_catalog'::regnamespace
+        WHERE c.oid IN (SELECT objid FROM members WHERE classid = 'pg_opclass'::regclass)),
+    support AS (
+        SELECT DISTINCT u.fn, p.proowner FROM used u JOIN pg_proc p ON p.oid = u.fn
+        WHERE u.fn <> 0 AND p.pronamespace <> 'pg_catalog'::regnamespace)
+    SELECT 'only ' || count(*) || ' support functions found' FROM support HAVING count(*) < 20
+    UNION ALL
+    SELECT 'support function ' || fn::regprocedure::text FROM support
+    WHERE proowner <> 10 OR fn NOT IN (SELECT objid FROM members WHERE classid = 'pg_proc'::regclass)
+    UNION ALL
+    -- no member function takes or returns a type from outside pg_catalog and the extension
+    SELECT DISTINCT 'type ' || format_type(t.oid, NULL)
+    FROM members m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
+    CROSS JOIN LATERAL unnest(p.proargtypes::oid[] || p.prorettype) u(typ)
+    JOIN pg_type t ON t.oid = u.typ
+    WHERE t.typnamespace <> 'pg_catalog'::regnamespace
+      AND coalesce(nullif(t.typelem, 0), t.oid) NOT IN (SELECT objid FROM members WHERE classid = 'pg_type'::regclass)
 $$;
 
 CREATE FUNCTION pg_temp.trusted_install() RETURNS SETOF text LANGUAGE plpgsql AS $f$
@@ -100,7 +109,7 @@ BEGIN
         END $plant$$q$), 'ok', 'a role with CREATE on the database pre-creates schema ecomai with planted objects');
     RETURN NEXT is(pg_temp.as_role('trusted_owner', 'CREATE EXTENSION ecomai'), 'ok',
                    'a non-superuser with CREATE on the database installs ecomai into it');
-    RETURN NEXT is(pg_temp.foreign_support(), NULL,
+    RETURN NEXT is((SELECT array_agg(f ORDER BY f) FROM pg_temp.foreign_support() f), NULL,
                    'no type, operator, operator class or aggregate of the extension uses a planted function');
     RETURN NEXT is(pg_temp.as_role('trusted_owner', work),
                    CASE WHEN expected ~ '^[0-9A-Z]{5}: ' THEN 'results, not ' || expected ELSE expected END,
