@@ -31,6 +31,14 @@ LANGUAGE sql IMMUTABLE AS $$
     FROM pat
 $$;
 
+-- ChannelAttribution-style paths with conversion and non-conversion counts (two samples)
+CREATE TEMP VIEW channel_paths AS
+SELECT hashint8(i) & 31 AS bucket,
+       array_to_string(ARRAY(SELECT (ARRAY['organic','paid_search','social','email','direct','affiliate'])[1 + abs(hashint8(i * 8 + j)) % 6]
+                             FROM generate_series(1, 1 + (i % 4)::int) j), ' > ') AS path,
+       (i % 3)::float8 AS conversions, (i % 5)::float8 AS nulls
+FROM generate_series(1::bigint, 5000) i;
+
 -- One entry per aggregate: a sample query with a bucket column (bigint hash of the row or group,
 -- & 31 gives the 32 shards), the argument list of the call over the sample's columns, and the
 -- comparison of the combined result with the single pass (columns combined and single).
@@ -96,20 +104,12 @@ INSERT INTO samples VALUES
    FROM generate_series(1::bigint, 1000) s, generate_series(1, 1 + (s % 7)::int) step
    GROUP BY s$$,
  'session_chain', 'combined::text = single::text'),
--- ChannelAttribution-style paths with conversion and non-conversion counts
+-- channel paths (the view above)
 ('ecomai.markov_fit_paths(text,double precision,double precision)',
- $$SELECT hashint8(i) & 31 AS bucket,
-          array_to_string(ARRAY(SELECT (ARRAY['organic','paid_search','social','email','direct','affiliate'])[1 + abs(hashint8(i * 8 + j)) % 6]
-                                FROM generate_series(1, 1 + (i % 4)::int) j), ' > ') AS path,
-          (i % 3)::float8 AS conversions, (i % 5)::float8 AS nulls
-   FROM generate_series(1::bigint, 5000) i$$,
+ 'SELECT * FROM channel_paths',
  'path, conversions, nulls', 'combined::text = single::text'),
 ('ecomai.markov_fit_paths(text,double precision,double precision,integer)',
- $$SELECT hashint8(i) & 31 AS bucket,
-          array_to_string(ARRAY(SELECT (ARRAY['organic','paid_search','social','email','direct','affiliate'])[1 + abs(hashint8(i * 8 + j)) % 6]
-                                FROM generate_series(1, 1 + (i % 4)::int) j), ' > ') AS path,
-          (i % 3)::float8 AS conversions, (i % 5)::float8 AS nulls
-   FROM generate_series(1::bigint, 5000) i$$,
+ 'SELECT * FROM channel_paths',
  'path, conversions, nulls, 2', 'combined::text = single::text'),
 -- sessions: device, channel, basket size, converted; a structure with fixed states and a prior
 -- (the structure is the aggregate's first argument, the values its VARIADIC rest), NULL values
@@ -131,8 +131,19 @@ SELECT is(
      WHERE s.agg IS NULL OR a.agg IS NULL),
     NULL, 'every splittable aggregate has a replay sample, and every sample an aggregate');
 
--- Builds pg_temp.replay_partial_N / replay_combine_N from the catalog entry of one aggregate,
--- runs the 32-bucket replay and returns two TAP lines.
+-- The schema-qualified name of a function, and the options of a temporary aggregate with it as
+-- transition function.
+CREATE FUNCTION pg_temp.qualified(f regproc) RETURNS text LANGUAGE sql AS $$
+    SELECT format('%I.%I', n.nspname, p.proname) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE p.oid = f
+$$;
+CREATE FUNCTION pg_temp.agg_options(sfunc regproc, stype text, initval text) RETURNS text LANGUAGE sql AS $$
+    SELECT format('SFUNC = %s, STYPE = %s', pg_temp.qualified(sfunc), stype)
+           || CASE WHEN initval IS NULL THEN '' ELSE format(', INITCOND = %L', initval) END
+$$;
+
+-- Builds pg_temp.replay_partial_N, replay_combine_N and replay_merge_N from the catalog entry
+-- of one aggregate, runs the 32-bucket replay and returns two TAP lines.
 CREATE FUNCTION pg_temp.replay(n int, fn regprocedure, sample text, args text, cmp text)
 RETURNS SETOF text LANGUAGE plpgsql AS $f$
 DECLARE
@@ -160,34 +171,27 @@ BEGIN
     rtype := format_type((SELECT prorettype FROM pg_proc WHERE oid = fn), NULL);
 
     -- worker side: the transition function alone, returning the state
-    opts := format('SFUNC = %I.%I, STYPE = %s',
-                   (SELECT nspname FROM pg_namespace WHERE oid = (SELECT pronamespace FROM pg_proc WHERE oid = a.aggtransfn)),
-                   (SELECT proname FROM pg_proc WHERE oid = a.aggtransfn), stype);
-    IF a.agginitval IS NOT NULL THEN
-        opts := opts || format(', INITCOND = %L', a.agginitval);
-    END IF;
-    EXECUTE format('CREATE AGGREGATE pg_temp.replay_partial_%s(%s) (%s)', n, arglist, opts);
+    EXECUTE format('CREATE AGGREGATE pg_temp.replay_partial_%s(%s) (%s)', n, arglist,
+                   pg_temp.agg_options(a.aggtransfn, stype, a.agginitval));
 
     -- coordinator side: the combine function as transition over shipped states, then the real
-    -- final function (called directly when it takes the aggregate's arguments as extra NULLs)
-    opts := format('SFUNC = %I.%I, STYPE = %s',
-                   (SELECT nspname FROM pg_namespace WHERE oid = (SELECT pronamespace FROM pg_proc WHERE oid = a.aggcombinefn)),
-                   (SELECT proname FROM pg_proc WHERE oid = a.aggcombinefn), stype);
-    IF a.agginitval IS NOT NULL THEN
-        opts := opts || format(', INITCOND = %L', a.agginitval);
-    END IF;
-    EXECUTE format('CREATE AGGREGATE pg_temp.replay_combine_%s(%s) (%s)', n, stype, opts);
-    IF a.aggfinalfn = 0 THEN
-        final_call := '%s';
-    ELSE
-        SELECT string_agg(format('NULL::%s', format_type(t, NULL)), ', ' ORDER BY o)
+    -- final function (called on the result when it takes the aggregate's arguments as extra
+    -- NULLs, which a one-argument aggregate over states cannot pass)
+    opts := pg_temp.agg_options(a.aggcombinefn, stype, a.agginitval);
+    final_call := '%s';
+    IF a.aggfinalfn <> 0 AND NOT a.aggfinalextra THEN
+        opts := opts || format(', FINALFUNC = %s, FINALFUNC_MODIFY = %s', pg_temp.qualified(a.aggfinalfn),
+                               CASE a.aggfinalmodify WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END);
+    ELSIF a.aggfinalfn <> 0 THEN
+        SELECT string_agg(format(', NULL::%s', format_type(t, NULL)), '' ORDER BY o)
         INTO extra_nulls
         FROM pg_proc p, unnest(p.proargtypes) WITH ORDINALITY u(t, o) WHERE p.oid = fn;
-        final_call := format('%I.%I(%%s%s)',
-            (SELECT nspname FROM pg_namespace WHERE oid = (SELECT pronamespace FROM pg_proc WHERE oid = a.aggfinalfn)),
-            (SELECT proname FROM pg_proc WHERE oid = a.aggfinalfn),
-            CASE WHEN a.aggfinalextra THEN ', ' || extra_nulls ELSE '' END);
+        final_call := pg_temp.qualified(a.aggfinalfn) || '(%s' || extra_nulls || ')';
     END IF;
+    EXECUTE format('CREATE AGGREGATE pg_temp.replay_combine_%s(%s) (%s)', n, stype, opts);
+    -- and the combined state itself, before the final function
+    EXECUTE format('CREATE AGGREGATE pg_temp.replay_merge_%s(%s) (%s)', n, stype,
+                   pg_temp.agg_options(a.aggcombinefn, stype, a.agginitval));
 
     -- 32 partial states, shipped as text
     EXECUTE format('CREATE TEMP TABLE replay_states_%s AS
@@ -197,7 +201,7 @@ BEGIN
                     FROM replay_states_%s', stype, n)
     INTO n_states, n_bad;
     EXECUTE format('SELECT s::text = s::text::%1$s::text
-                    FROM (SELECT pg_temp.replay_combine_%2$s(st::%1$s ORDER BY md5(st)) s FROM replay_states_%2$s) c',
+                    FROM (SELECT pg_temp.replay_merge_%2$s(st::%1$s ORDER BY md5(st)) s FROM replay_states_%2$s) c',
                    stype, n)
     INTO combined_state_ok;
     RETURN NEXT ok(n_states = 32 AND n_bad = 0 AND combined_state_ok,
@@ -213,8 +217,7 @@ BEGIN
                                                   FROM replay_states_%s) cs)::%s AS combined,
                                  (SELECT %s(%s) FROM (%s) s)::%s AS single) x',
                    cmp, format(final_call, 'c'), n, stype, n, rtype,
-                   (SELECT format('%I.%I', nspname, proname) FROM pg_proc p JOIN pg_namespace ns ON ns.oid = p.pronamespace
-                    WHERE p.oid = fn), args, sample, rtype)
+                   pg_temp.qualified(fn::oid::regproc), args, sample, rtype)
     INTO combined, single, ok;
     RETURN NEXT ok(ok, format('%s: 32 text-shipped partial states combined equal one pass', fn));
     IF NOT ok THEN
