@@ -111,7 +111,7 @@ BEGIN
 END $$;
 
 SELECT is(pg_temp.as_low('SELECT count(*) FROM priv_ratings_rls') || ' of ' || pg_temp.as_low('SELECT count(*) FROM priv_ratings_all'),
-          pg_temp.as_low('SELECT count(*) FROM priv_ratings_cut') || ' of ' || (SELECT '{' || count(*) || '}' FROM priv_ratings_all),
+          pg_temp.as_low('SELECT count(*) FROM priv_ratings_cut') || ' of ' || (SELECT '{(' || count(*) || ')}' FROM priv_ratings_all),
           'the policy hides rows from priv_low (the hand-filtered count, of all rows)');
 SELECT is(pg_temp.as_low($q$SELECT 2::float8 < 1::float8, 1::bigint = 2::bigint, sum(x), round(0.7::float8)
                            FROM (VALUES (1::float8)) t(x)$q$, 'priv_evil, pg_catalog, public'),
