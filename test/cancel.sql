@@ -6,7 +6,7 @@
 -- Also: every function that builds a large working set fails with 54000 naming
 -- ecomai.max_memory when that set is over the bound.
 BEGIN;
-SELECT plan(63);
+SELECT plan(65);
 
 CREATE TEMP TABLE cancel_log (name text, state text, elapsed float8);
 CREATE FUNCTION pg_temp.cancels(name text, query text) RETURNS void LANGUAGE plpgsql AS $$
@@ -160,7 +160,22 @@ INSERT INTO mem_cases VALUES
     ('markov_first_passage', $$SELECT count(*) FROM c_chains, ecomai.markov_first_passage(ring, 's0')$$),
     ('bn_fit', $$SELECT ecomai.bn_fit('[a][b|a]', g::text, (g + 1)::text) IS NULL FROM generate_series(1, 50000) g$$),
     ('bn_query', $$SELECT count(*) FROM c_bn, ecomai.bn_query(bn, 'x8_8')$$),
-    ('bn_map', $$SELECT ecomai.bn_map(bn, '{"x0_0": "a"}') IS NULL FROM c_bn$$);
+    ('bn_map', $$SELECT ecomai.bn_map(bn, '{"x0_0": "a"}') IS NULL FROM c_bn$$),
+    -- a 20 kB BIF text declaring a 2,000,000-row CPT (16 MB)
+    ('bn_from_bif', $$SELECT ecomai.bn_from_bif(
+        'network n { }' || E'\n' ||
+        (SELECT string_agg(format('variable %s { type discrete [ 1000 ] { %s }; }', v,
+                                  (SELECT string_agg(v || g, ', ') FROM generate_series(1, 1000) g)), E'\n')
+         FROM unnest(ARRAY['a', 'b']) v) || E'\n' ||
+        'variable c { type discrete [ 2 ] { yes, no }; }' || E'\n' ||
+        'probability ( c | a, b ) { (a1, b1) 0.5, 0.5; }') IS NULL$$),
+    ('bayesnet_in', $$SELECT (
+        'network n { }' || E'\n' ||
+        (SELECT string_agg(format('variable %s { type discrete [ 1000 ] { %s }; }', v,
+                                  (SELECT string_agg(v || g, ', ') FROM generate_series(1, 1000) g)), E'\n')
+         FROM unnest(ARRAY['a', 'b']) v) || E'\n' ||
+        'variable c { type discrete [ 2 ] { yes, no }; }' || E'\n' ||
+        'probability ( c | a, b ) { (a1, b1) 0.5, 0.5; }')::ecomai.bayesnet IS NULL$$);
 SELECT matches(pg_temp.error_text(query), '^54000: .*more than ecomai\.max_memory \(1024 kB\)',
                name || ': over ecomai.max_memory = 1MB is ERROR 54000 naming the setting')
 FROM mem_cases ORDER BY name;
