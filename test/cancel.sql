@@ -6,7 +6,7 @@
 -- Also: every function that builds a large working set fails with 54000 naming
 -- ecomai.max_memory when that set is over the bound.
 BEGIN;
-SELECT plan(65);
+SELECT plan(66);
 
 CREATE TEMP TABLE cancel_log (name text, state text, elapsed float8);
 CREATE FUNCTION pg_temp.cancels(name text, query text) RETURNS void LANGUAGE plpgsql AS $$
@@ -93,6 +93,7 @@ RESET statement_timeout;
 SELECT is(state, '57014', name || ': statement_timeout cancels it (57014)') FROM cancel_log ORDER BY name;
 SELECT cmp_ok(elapsed, '<', 1.2::float8, name || ': stopped within a second of the 0.2 s timeout')
 FROM cancel_log ORDER BY name;
+SELECT diag(name || ': ' || state || ' after ' || round(elapsed::numeric, 3) || ' s') FROM cancel_log ORDER BY name;
 
 -- The blocked dense algebra that makes large solves cancellable gives exact answers: on a
 -- 1000-state absorbing chain (a blocked LU) the absorption probabilities B and expected steps t
@@ -151,6 +152,7 @@ INSERT INTO mem_cases VALUES
     ('svec_agg', $$SELECT ecomai.svec_agg(g, 1) IS NULL FROM generate_series(1, 200000) g$$),
     ('svec', $$SELECT ecomai.svec(array_agg(g::bigint), array_agg(1::float8)) IS NULL FROM generate_series(1, 200000) g$$),
     ('markov_fit', $$SELECT ecomai.markov_fit('a' || g, 'b' || g) IS NULL FROM generate_series(1, 100000) g$$),
+    ('markov_path', $$SELECT ecomai.markov_path('s' || g ORDER BY g) IS NULL FROM generate_series(1, 100000) g$$),
     ('markov_merge', $$SELECT ecomai.markov_merge(m) IS NULL FROM
         (SELECT ecomai.markov_fit('a' || g, 'b' || g) AS m FROM generate_series(1, 100000) g GROUP BY g % 10) s$$),
     ('markov_from_matrix', $$SELECT ecomai.markov_from_matrix(ARRAY(SELECT 's' || g FROM generate_series(1, 512) g),
