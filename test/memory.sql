@@ -169,6 +169,10 @@ BEGIN
     RETURN b1 - b0;
 END $$;
 
+-- the harness alone, measured first (one-time setup of the measuring statements lands here)
+CREATE TEMP TABLE mem_empty AS SELECT pg_temp.growth($$SELECT 1$$, 500, 10000) AS bytes;
+SELECT diag('harness alone (SELECT 1): ' || bytes) FROM mem_empty;
+
 CREATE TEMP TABLE mem_growth AS
 SELECT fn, pg_temp.growth(call, 500, 10000) AS bytes FROM mem_calls;
 
