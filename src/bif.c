@@ -405,9 +405,14 @@ spec_var(BnSpec *spec, const char *name)
 	return -1;
 }
 
-/* Fill a variable's parents and CPT from its probability block. */
+/*
+ * Fill a variable's parents and CPT from its probability block.  *held is the
+ * size of the CPTs allocated so far: a short text can declare tables of
+ * millions of rows, so their total is bounded by ecomai.max_memory before
+ * they are allocated.
+ */
 static void
-resolve_probability(BnSpec *spec, BifProb *pr)
+resolve_probability(BnSpec *spec, BifProb *pr, Size *held)
 {
 	int			v = spec_var(spec, pr->child);
 	BnSpecVar  *var;
@@ -446,6 +451,8 @@ resolve_probability(BnSpec *spec, BifProb *pr)
 					 errmsg("CPT of variable \"%s\" has more than %d entries", var->name, BN_MAX_CPT)));
 	}
 	var->nrows = nrows;
+	*held += (sizeof(double) * var->nstates + sizeof(bool)) * (Size) nrows;
+	ecomai_check_memory(*held, "BIF probability tables");
 	var->cpt = palloc0(sizeof(double) * nrows * var->nstates);
 	filled = palloc0(sizeof(bool) * nrows);
 	foreach(lc, pr->rows)
@@ -540,6 +547,7 @@ ecomai_bif_parse(const char *text)
 	List	   *probs = NIL;
 	ListCell   *lc;
 	int			v;
+	Size		held = 0;
 
 	ecomai_lex_init(&lx, text, "BIF", ERRCODE_INVALID_TEXT_REPRESENTATION);
 	spec->name = "unknown";
@@ -593,7 +601,7 @@ ecomai_bif_parse(const char *text)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("variable \"%s\" is declared twice", spec->vars[v].name)));
 	foreach(lc, probs)
-		resolve_probability(spec, lfirst(lc));
+		resolve_probability(spec, lfirst(lc), &held);
 	for (v = 0; v < spec->nvars; v++)
 		if (spec->vars[v].cpt == NULL)
 			ereport(ERROR,

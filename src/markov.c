@@ -1091,6 +1091,10 @@ ecomai_markov_path_accum(PG_FUNCTION_ARGS)
 	{
 		idx = eah->dims[0] + 1;
 		d = array_set_element(d, 1, &idx, PG_GETARG_DATUM(1), false, -1, -1, false, TYPALIGN_INT);
+		/* a path grows by one state per row: bound it like every other working set */
+		if (idx % 1024 == 0)
+			ecomai_check_memory(MemoryContextMemAllocated(eah->hdr.eoh_context, true),
+								"markov_path state");
 	}
 	PG_RETURN_DATUM(d);
 }

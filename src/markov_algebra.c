@@ -9,9 +9,10 @@
  * the row total, after Laplace smoothing (alpha added to every state that
  * some transition enters) when the chain has it; a state with no outgoing
  * transition is absorbing (it stays where it is with probability 1).
- * Dense linear algebra (LAPACK dgesv from OpenBLAS) solves the absorbing and
- * stationary systems; n-step probabilities use sparse vector-matrix products
- * or, when cheaper and the memory bound allows, dense matrix squaring.
+ * Dense linear algebra (LAPACK from OpenBLAS; large systems blocked, with
+ * interrupt checks between blocks) solves the absorbing and stationary
+ * systems; n-step probabilities use sparse vector-matrix products or, when
+ * cheaper and the memory bound allows, dense matrix squaring (also blocked).
  */
 #include "postgres.h"
 
@@ -33,6 +34,10 @@
 /* LAPACK from OpenBLAS (libopenblas-dev ships no lapacke.h on Debian 12). */
 extern void dgesv_(const int *n, const int *nrhs, double *a, const int *lda,
 				   int *ipiv, double *b, const int *ldb, int *info);
+extern void dgetrf_(const int *m, const int *n, double *a, const int *lda,
+					int *ipiv, int *info);
+extern void dlaswp_(const int *n, double *a, const int *lda, const int *k1,
+					const int *k2, const int *ipiv, const int *incx);
 
 PG_FUNCTION_INFO_V1(ecomai_markov_next);
 PG_FUNCTION_INFO_V1(ecomai_markov_probability);
@@ -48,6 +53,8 @@ PG_FUNCTION_INFO_V1(ecomai_markov_to_dot);
 #define STATIONARY_DENSE_MAX	4096
 #define POWER_MAX_ITER			1000000
 #define POWER_TOL				1e-15
+/* Work per uninterruptible BLAS call: ~0.1 s on one core. */
+#define BLAS_BLOCK_FLOPS		5e8
 
 /* A zeroed dense work array, allowed past 1 GB (the caller checked ecomai.max_memory). */
 static double *
@@ -407,28 +414,125 @@ graph_reach_back(const MarkovGraph *g, const bool *start, const bool *passable, 
 	pfree(queue);
 }
 
+/*
+ * C = P * P (row-major n x n), in blocks of rows of about BLAS_BLOCK_FLOPS
+ * each: one dgemm over a large matrix cannot be cancelled and runs for
+ * seconds, so the interrupt check goes between blocks.
+ */
+static void
+square_blocked(int n, const double *P, double *C)
+{
+	int			h = (int) Max(1, Min((double) n, BLAS_BLOCK_FLOPS / (2.0 * n * n)));
+	int			r;
+
+	for (r = 0; r < n; r += h)
+	{
+		int			rows = Min(h, n - r);
+
+		CHECK_FOR_INTERRUPTS();
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, n, n, 1.0,
+					P + (Size) r * n, n, P, n, 0.0, C + (Size) r * n, n);
+	}
+}
+
 /* ---------------------------------------------------------------------
  * Dense solves
  * --------------------------------------------------------------------- */
 
-/* Solve A X = B in place (column-major, A n x n, B n x nrhs) with LAPACK dgesv. */
+/* ERROR: the system is singular (LAPACK found a zero pivot in this column). */
+static void
+singular_error(const char *routine, int column)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("the linear system of the markov chain is numerically singular"),
+			 errdetail("LAPACK %s found a zero pivot in column %d.", routine, column)));
+}
+
+/*
+ * Solve A X = B in place (column-major, A n x n, B n x nrhs) by LU with
+ * partial pivoting.  A small system is one LAPACK dgesv call.  A large one
+ * (a single dgesv on a few thousand states runs for seconds and cannot be
+ * cancelled) is blocked: dgetrf on 64-column panels, the trailing update and
+ * the triangular solves in pieces of about BLAS_BLOCK_FLOPS, with an
+ * interrupt check between pieces.
+ */
 static void
 dense_solve(int n, int nrhs, double *A, double *B)
 {
-	int		   *ipiv = palloc(sizeof(int) * Max(n, 1));
+	const int	nb = 64;
+	const int	one = 1;
+	int		   *ipiv;
 	int			info = 0;
+	int			j,
+				c,
+				w;
 
 	if (n == 0 || nrhs == 0)
 		return;
+	ipiv = palloc(sizeof(int) * n);
 	CHECK_FOR_INTERRUPTS();
-	dgesv_(&n, &nrhs, A, &n, ipiv, B, &n, &info);
-	if (info < 0)
-		elog(ERROR, "dgesv: argument %d is invalid", -info);
-	if (info > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("the linear system of the markov chain is numerically singular"),
-				 errdetail("LAPACK dgesv found a zero pivot in column %d.", info)));
+	if (2.0 / 3.0 * n * n * n + 2.0 * n * n * nrhs <= BLAS_BLOCK_FLOPS)
+	{
+		dgesv_(&n, &nrhs, A, &n, ipiv, B, &n, &info);
+		if (info < 0)
+			elog(ERROR, "dgesv: argument %d is invalid", -info);
+		if (info > 0)
+			singular_error("dgesv", info);
+		pfree(ipiv);
+		return;
+	}
+	for (j = 0; j < n; j += nb)
+	{
+		int			jb = Min(nb, n - j);
+		int			mrows = n - j;
+		int			rest = n - j - jb;
+		int			k1 = j + 1;
+		int			k2 = j + jb;
+		int			i;
+
+		CHECK_FOR_INTERRUPTS();
+		dgetrf_(&mrows, &jb, A + j + (Size) j * n, &n, ipiv + j, &info);
+		if (info < 0)
+			elog(ERROR, "dgetrf: argument %d is invalid", -info);
+		if (info > 0)
+			singular_error("dgetrf", j + info);
+		for (i = j; i < j + jb; i++)
+			ipiv[i] += j;
+		/* the panel's row interchanges, applied to the columns left and right of it */
+		if (j > 0)
+			dlaswp_(&j, A, &n, &k1, &k2, ipiv, &one);
+		if (rest == 0)
+			continue;
+		dlaswp_(&rest, A + (Size) (j + jb) * n, &n, &k1, &k2, ipiv, &one);
+		/* U12 = L11^-1 A12, then A22 -= L21 U12 in column blocks */
+		cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasUnit, jb, rest, 1.0,
+					A + j + (Size) j * n, n, A + j + (Size) (j + jb) * n, n);
+		w = (int) Max(1, Min((double) rest, BLAS_BLOCK_FLOPS / (2.0 * rest * jb)));
+		for (c = 0; c < rest; c += w)
+		{
+			int			cols = Min(w, rest - c);
+
+			CHECK_FOR_INTERRUPTS();
+			cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, rest, cols, jb, -1.0,
+						A + (j + jb) + (Size) j * n, n,
+						A + j + (Size) (j + jb + c) * n, n, 1.0,
+						A + (j + jb) + (Size) (j + jb + c) * n, n);
+		}
+	}
+	/* X = U^-1 L^-1 P B, in column blocks of B */
+	w = (int) Max(1, Min((double) nrhs, BLAS_BLOCK_FLOPS / (2.0 * n * n)));
+	for (c = 0; c < nrhs; c += w)
+	{
+		int			cols = Min(w, nrhs - c);
+		int			k1 = 1;
+		double	   *Bc = B + (Size) c * n;
+
+		CHECK_FOR_INTERRUPTS();
+		dlaswp_(&cols, Bc, &n, &k1, &n, ipiv, &one);
+		cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasUnit, n, cols, 1.0, A, n, Bc, n);
+		cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, n, cols, 1.0, A, n, Bc, n);
+	}
 	pfree(ipiv);
 }
 
@@ -627,7 +731,7 @@ ecomai_markov_probability(PG_FUNCTION_ARGS)
 			e >>= 1;
 			if (e == 0)
 				break;
-			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, P, n, P, n, 0.0, C, n);
+			square_blocked(n, P, C);
 			memcpy(P, C, sizeof(double) * (Size) n * n);
 		}
 	}
