@@ -6,7 +6,8 @@
 # `-- not run: <reason>` is skipped.  Runs against the server PGHOST/PGUSER name (like
 # test/dump_restore.sh); the optional $1 is the shared data directory, given to blocks as the
 # psql variable :data_dir.  Prints one line per failing block and
-# "docs examples: N passed, N failed".
+# "docs examples: N passed, N failed".  With ECOMAI_DOCS_OUT=DIR each block's output is kept
+# as DIR/<file>.<block>.out for reading.
 #   tools/with-cluster.sh test/docs_examples.sh [data_dir]
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,7 +43,9 @@ for md in "$root/README.md" "$root"/docs/*.md; do
 			skipped=$((skipped + 1))
 			continue
 		fi
-		if err=$(q -d "$db" -v data_dir="$data_dir" -P pager=off -f "$block" 2>&1 >/dev/null) && ! grep -q 'ERROR:' <<<"$err"; then
+		out=/dev/null
+		[ -n "${ECOMAI_DOCS_OUT:-}" ] && mkdir -p "$ECOMAI_DOCS_OUT" && out=$ECOMAI_DOCS_OUT/$(basename "$md").$i.out
+		if err=$(q -d "$db" -v data_dir="$data_dir" -P pager=off -e -f "$block" 2>&1 >"$out") && ! grep -q 'ERROR:' <<<"$err"; then
 			passed=$((passed + 1))
 		else
 			failed=$((failed + 1))
