@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Summary of a tools/sqlsmith.sh run, from the server log and sqlsmith's dump of its queries.
+
+  summarize.py SERVER_LOG QUERIES MAX_QUERIES START END LABEL
+
+Counts the queries, those that call an ecomai function (and each function's calls), crashed
+backends ("terminated by signal"), statements still running 5 s after sqlsmith's 1 s timeout
+(log_min_duration_statement = 5000: a loop that misses CHECK_FOR_INTERRUPTS), and the errors of
+ecomai-calling queries by SQLSTATE, with the messages of the internal (XX) ones.  Prints one
+summary line last; exits 1 on a crash, a hang or an unexpected internal error.
+"""
+import collections
+import re
+import sys
+
+log_path, queries_path, max_queries, start, end, label = sys.argv[1:7]
+seconds = float(end) - float(start)
+
+# Internal errors that are PostgreSQL's own convention for a transition function called by hand
+# (core's array_agg_transfn says the same): not ecomai bugs.
+EXPECTED_XX = re.compile(r'called in non-aggregate context')
+
+queries = [q for q in re.split(r';[ \t]*\n', open(queries_path, encoding='utf-8', errors='replace').read())
+           if q.strip()]
+calls = collections.Counter()
+ecomai_queries = 0
+for q in queries:
+    names = re.findall(r'\becomai\.([a-z_0-9]+)\(', q)
+    if names:
+        ecomai_queries += 1
+        calls.update(names)
+
+# Server log entries: "<timestamp> <tz> [pid] <sqlstate> LEVEL:  text", continuation lines after.
+head = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \S+ \[(\d+)\] (?:(\w{5}) )?([A-Z]+):  (.*)$')
+entries = []
+for line in open(log_path, encoding='utf-8', errors='replace'):
+    m = head.match(line)
+    if m:
+        entries.append([m.group(1), m.group(2) or '', m.group(3), m.group(4) + '\n'])
+    elif entries:
+        entries[-1][3] += line
+
+crashes = [e[3].strip() for e in entries if 'terminated by signal' in e[3]]
+hangs = [e[3][:300].strip() for e in entries if e[2] == 'LOG' and e[3].startswith('duration:')]
+errors = []                     # (sqlstate, message, statement)
+pending = {}
+for pid, state, level, text in entries:
+    if level in ('ERROR', 'FATAL', 'PANIC'):
+        pending[pid] = len(errors)
+        errors.append([state, text.strip().split('\n')[0], ''])
+    elif level == 'STATEMENT' and pid in pending:
+        errors[pending.pop(pid)][2] = text
+ecomai_errors = [e for e in errors if 'ecomai.' in e[2]]
+by_state = collections.Counter(e[0] for e in ecomai_errors)
+internal = collections.Counter(e[1] for e in ecomai_errors if e[0].startswith('XX'))
+unexpected = {m: n for m, n in internal.items() if not EXPECTED_XX.search(m)}
+
+print('ecomai functions called (calls in %d queries):' % ecomai_queries)
+for name, n in sorted(calls.items(), key=lambda kv: (-kv[1], kv[0])):
+    print('  %7d  %s' % (n, name))
+print('errors of ecomai-calling queries by SQLSTATE:')
+for state, n in sorted(by_state.items(), key=lambda kv: (-kv[1], kv[0])):
+    top = collections.Counter(e[1] for e in ecomai_errors if e[0] == state).most_common(2)
+    print('  %7d  %s  e.g. %s' % (n, state, ' | '.join(m[:90] for m, _ in top)))
+for msg, n in internal.items():
+    print('  internal: %d x %s%s' % (n, msg, '' if EXPECTED_XX.search(msg) else '   <== FINDING'))
+for c in crashes:
+    print('CRASH: ' + c)
+for h in hangs:
+    print('HANG (ran 5 s past the 1 s timeout): ' + h.replace('\n', ' '))
+print('sqlsmith: %d queries (max %s, %s) in %.0f s = %.1f queries/s; %d call ecomai (%d calls of %d '
+      'functions); errors: %d of all queries, %d of ecomai queries; crashes %d, hangs %d, '
+      'unexpected internal errors %d'
+      % (len(queries), max_queries, label, seconds, len(queries) / seconds if seconds else 0,
+         ecomai_queries, sum(calls.values()), len(calls), len(errors), len(ecomai_errors),
+         len(crashes), len(hangs), sum(unexpected.values())))
+sys.exit(1 if crashes or hangs or unexpected else 0)

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SQL fuzzing with sqlsmith (Debian package) against the demo shop with ecomai:
+#   tools/sqlsmith.sh [max queries, 20000] [seed, 20261128] [focus|catalog]
+# A throwaway cluster gets the demo shop (demo/shop.sql at scale 1, shrunk to a few thousand
+# rows by test/sqlsmith/shrink.sql so that queries finish inside sqlsmith's 1 s timeout), ecomai,
+# tables of ecomai values (test/sqlsmith/models.sql) and an ordinary role (test/sqlsmith/role.sql).
+# "focus" (the default) steers sqlsmith's choice of functions to ecomai's and their argument
+# producers (test/sqlsmith/focus.sql) and leaves the catalog tables out; "catalog" is sqlsmith
+# as it comes, over every function and table.  Afterwards the server log is checked for crashed
+# backends ("terminated by signal"), statements that ran past the timeout by more than 4 s
+# (a hang: a loop without CHECK_FOR_INTERRUPTS), and errors are counted by SQLSTATE for the
+# queries that call ecomai (test/sqlsmith/summarize.py).  Fails on a crash, a hang or an
+# internal error (XX000) other than the known "called in non-aggregate context" checks.
+ECOMAI_EXTRA_PACKAGES="${ECOMAI_EXTRA_PACKAGES:-} sqlsmith python3"
+source "$(dirname "$0")/common.sh"
+max=${1:-20000}
+seed=${2:-20261128}
+mode=${3:-focus}
+case $mode in focus|catalog) ;; *) echo "mode must be focus or catalog" >&2; exit 2 ;; esac
+ecomai_setup
+dir=$ECOMAI_ROOT/test/sqlsmith
+psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+psql -d postgres -c "ALTER SYSTEM SET log_line_prefix = '%m [%p] %e '" \
+	-c "SELECT pg_reload_conf()" >/dev/null
+psql -d postgres -c 'CREATE DATABASE smith'
+log "loading the demo shop (scale 1) and shrinking it"
+psql -d smith -v scale=1 -f "$ECOMAI_ROOT/demo/shop.sql" >/dev/null
+psql -d smith -f "$dir/shrink.sql"
+psql -d smith -c 'CREATE EXTENSION ecomai'
+psql -d smith -f "$dir/models.sql"
+psql -d smith -f "$dir/role.sql"
+opts=(--max-queries="$max" --seed="$seed" --dump-all-queries --verbose)
+if [ "$mode" = focus ]; then
+	psql -d smith -f "$dir/focus.sql"
+	path=sqlsmith_focus,pg_catalog,ecomai,public
+	opts+=(--exclude-catalog)
+else
+	path=ecomai,public
+fi
+out=$ECOMAI_TMP/sqlsmith
+mkdir -p "$out"
+log "sqlsmith: $max queries, seed $seed, mode $mode"
+start=$(date +%s.%N)
+rc=0
+sqlsmith --target="host=$PGHOST dbname=smith user=smith options='-c search_path=$path'" "${opts[@]}" \
+	>"$out/queries.sql" 2>"$out/sqlsmith.log" || rc=$?
+end=$(date +%s.%N)
+tail -n 3 "$out/sqlsmith.log" >&2
+[ $rc -eq 0 ] || log "sqlsmith exited with $rc"
+python3 "$dir/summarize.py" "$ECOMAI_TMP/server.log" "$out/queries.sql" "$max" "$start" "$end" \
+	"seed $seed, mode $mode" || rc=1
+if [ -n "${ECOMAI_SQLSMITH_SAVE:-}" ]; then
+	mkdir -p "$ECOMAI_SQLSMITH_SAVE"
+	cp "$ECOMAI_TMP/server.log" "$out/queries.sql" "$out/sqlsmith.log" "$ECOMAI_SQLSMITH_SAVE/"
+fi
+exit $rc
