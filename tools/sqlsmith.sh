@@ -49,7 +49,7 @@ end=$(date +%s.%N)
 tail -n 3 "$out/sqlsmith.log" >&2
 [ $rc -eq 0 ] || log "sqlsmith exited with $rc"
 python3 "$dir/summarize.py" "$ECOMAI_TMP/server.log" "$out/queries.sql" "$max" "$start" "$end" \
-	"seed $seed, mode $mode" || rc=1
+	"seed $seed, mode $mode" "$ECOMAI_ROOT/src" || rc=1
 if [ -n "${ECOMAI_SQLSMITH_SAVE:-}" ]; then
 	mkdir -p "$ECOMAI_SQLSMITH_SAVE"
 	cp "$ECOMAI_TMP/server.log" "$out/queries.sql" "$out/sqlsmith.log" "$ECOMAI_SQLSMITH_SAVE/"
