@@ -5,8 +5,9 @@
 # rows by test/sqlsmith/shrink.sql so that queries finish inside sqlsmith's 1 s timeout), ecomai,
 # tables of ecomai values (test/sqlsmith/models.sql) and an ordinary role (test/sqlsmith/role.sql).
 # "focus" (the default) steers sqlsmith's choice of functions to ecomai's and their argument
-# producers (test/sqlsmith/focus.sql) and leaves the catalog tables out; "catalog" is sqlsmith
-# as it comes, over every function and table.  Afterwards the server log is checked for crashed
+# producers, renames the polymorphic pseudo-types it would write casts to (test/sqlsmith/focus.sql)
+# and leaves the catalog tables out; "catalog" is sqlsmith as it comes, over every function,
+# type and table.  Afterwards the server log is checked for crashed
 # backends ("terminated by signal"), statements that ran past the timeout by more than 4 s
 # (a hang: a loop without CHECK_FOR_INTERRUPTS), and errors are counted by SQLSTATE for the
 # queries that call ecomai (test/sqlsmith/summarize.py).  Fails on a crash, a hang or an
