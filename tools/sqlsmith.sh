@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SQL fuzzing with sqlsmith (Debian package) against the demo shop with ecomai:
 #   tools/sqlsmith.sh [max queries, 20000] [seed, 20261128] [focus|catalog]
+#   (environment: ECOMAI_SQLSMITH_SWEEP=calls per function of the argument sweep, 200, 0 = none;
+#    ECOMAI_SQLSMITH_SAVE=directory to keep the server log, queries and outputs in)
 # A throwaway cluster gets the demo shop (demo/shop.sql at scale 1, shrunk to a few thousand
 # rows by test/sqlsmith/shrink.sql so that queries finish inside sqlsmith's 1 s timeout), ecomai,
 # tables of ecomai values (test/sqlsmith/models.sql) and an ordinary role (test/sqlsmith/role.sql).
@@ -17,6 +19,7 @@ source "$(dirname "$0")/common.sh"
 max=${1:-20000}
 seed=${2:-20261128}
 mode=${3:-focus}
+sweep=${ECOMAI_SQLSMITH_SWEEP:-200}
 case $mode in focus|catalog) ;; *) echo "mode must be focus or catalog" >&2; exit 2 ;; esac
 ecomai_setup
 dir=$ECOMAI_ROOT/test/sqlsmith
@@ -51,8 +54,23 @@ tail -n 3 "$out/sqlsmith.log" >&2
 [ $rc -eq 0 ] || log "sqlsmith exited with $rc"
 python3 "$dir/summarize.py" "$ECOMAI_TMP/server.log" "$out/queries.sql" "$max" "$start" "$end" \
 	"seed $seed, mode $mode" "$ECOMAI_ROOT/src" || rc=1
+
+# The argument sweep (test/sqlsmith/sweep.sql): $ECOMAI_SQLSMITH_SWEEP calls of every function
+# with arguments from pools of real and edge-case values, as the same role under the same 1 s
+# timeout; a crash ends psql, and shows in the log as for sqlsmith.
+if [ "$sweep" -gt 0 ]; then
+	offset=$(stat -c %s "$ECOMAI_TMP/server.log")
+	psql -d smith -At -v n="$sweep" -v seed="$seed" -f "$dir/sweep.sql" >"$out/sweep.sql"
+	log "argument sweep: $(wc -l <"$out/sweep.sql") calls"
+	start=$(date +%s.%N)
+	PGOPTIONS='-c statement_timeout=1s' command psql -X -q -U smith -d smith -f "$out/sweep.sql" \
+		>"$out/sweep.out" 2>&1 || log "psql exited with $? during the sweep"
+	end=$(date +%s.%N)
+	python3 "$dir/summarize.py" "$ECOMAI_TMP/server.log" "$out/sweep.sql" "$sweep per function" "$start" \
+		"$end" "seed $seed" "$ECOMAI_ROOT/src" "$offset" || rc=1
+fi
 if [ -n "${ECOMAI_SQLSMITH_SAVE:-}" ]; then
 	mkdir -p "$ECOMAI_SQLSMITH_SAVE"
-	cp "$ECOMAI_TMP/server.log" "$out/queries.sql" "$out/sqlsmith.log" "$ECOMAI_SQLSMITH_SAVE/"
+	cp "$ECOMAI_TMP/server.log" "$out"/* "$ECOMAI_SQLSMITH_SAVE/"
 fi
 exit $rc

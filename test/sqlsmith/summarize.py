@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Summary of a tools/sqlsmith.sh run, from the server log and sqlsmith's dump of its queries.
 
-  summarize.py SERVER_LOG QUERIES MAX_QUERIES START END LABEL SRC_DIR
+  summarize.py SERVER_LOG QUERIES MAX_QUERIES START END LABEL SRC_DIR [LOG_OFFSET]
+
+(LOG_OFFSET: read the server log from this byte on, to summarize a later phase of the run.)
 
 Counts the queries, those that call an ecomai function (and each function's calls), crashed
 backends ("terminated by signal"), statements still running 5 s after sqlsmith's 1 s timeout
@@ -17,6 +19,7 @@ import re
 import sys
 
 log_path, queries_path, max_queries, start, end, label, src_dir = sys.argv[1:8]
+log_offset = int(sys.argv[8]) if len(sys.argv) > 8 else 0
 seconds = float(end) - float(start)
 
 # Internal errors that are PostgreSQL's own convention for a transition function called by hand
@@ -53,7 +56,9 @@ for q in queries:
 # Server log entries: "<timestamp> <tz> [pid] <sqlstate> LEVEL:  text", continuation lines after.
 head = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \S+ \[(\d+)\] (?:(\w{5}) )?([A-Z]+):  (.*)$')
 entries = []
-for line in open(log_path, encoding='utf-8', errors='replace'):
+log_file = open(log_path, encoding='utf-8', errors='replace')
+log_file.seek(log_offset)
+for line in log_file:
     m = head.match(line)
     if m:
         entries.append([m.group(1), m.group(2) or '', m.group(3), m.group(4) + '\n'])
@@ -89,10 +94,10 @@ for c in crashes:
     print('CRASH: ' + c)
 for h in hangs:
     print('HANG (ran 5 s past the 1 s timeout): ' + h.replace('\n', ' '))
-print('sqlsmith: %d queries (max %s, %s) in %.0f s = %.1f queries/s; %d call ecomai (%d calls of %d '
+print('%s: %d queries (max %s, %s) in %.0f s = %.1f queries/s; %d call ecomai (%d calls of %d '
       'functions), %d of them ran without error; errors: %d of all queries, %d of ecomai queries; '
       'crashes %d, hangs %d, internal errors from ecomai %d'
-      % (len(queries), max_queries, label, seconds, len(queries) / seconds if seconds else 0,
+      % (os.path.basename(queries_path).split('.')[0], len(queries), max_queries, label, seconds, len(queries) / seconds if seconds else 0,
          ecomai_queries, sum(calls.values()), len(calls), ecomai_queries - len(ecomai_errors),
          len(errors), len(ecomai_errors), len(crashes), len(hangs), sum(unexpected.values())))
 sys.exit(1 if crashes or hangs or unexpected else 0)
