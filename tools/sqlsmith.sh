@@ -9,11 +9,12 @@
 # "focus" (the default) steers sqlsmith's choice of functions to ecomai's and their argument
 # producers, renames the polymorphic pseudo-types it would write casts to (test/sqlsmith/focus.sql)
 # and leaves the catalog tables out; "catalog" is sqlsmith as it comes, over every function,
-# type and table.  Afterwards the server log is checked for crashed
-# backends ("terminated by signal"), statements that ran past the timeout by more than 4 s
-# (a hang: a loop without CHECK_FOR_INTERRUPTS), and errors are counted by SQLSTATE for the
-# queries that call ecomai (test/sqlsmith/summarize.py).  Fails on a crash, a hang or an
-# internal error (XX000) other than the known "called in non-aggregate context" checks.
+# type and table.  A watch lists statements still running 5 s into sqlsmith's 1 s timeout (a hang:
+# a loop without CHECK_FOR_INTERRUPTS).  Afterwards the server log is checked for crashed backends
+# ("terminated by signal"), and errors are counted by SQLSTATE for the queries that call ecomai
+# (test/sqlsmith/summarize.py).  Then an argument sweep calls every ecomai function with values
+# from pools (test/sqlsmith/sweep.sql), checked the same way.  Fails on a crash, a hang or an
+# internal error (XX000) raised by ecomai other than the "called in non-aggregate context" checks.
 ECOMAI_EXTRA_PACKAGES="${ECOMAI_EXTRA_PACKAGES:-} sqlsmith python3"
 source "$(dirname "$0")/common.sh"
 max=${1:-20000}
@@ -44,6 +45,20 @@ else
 fi
 out=$ECOMAI_TMP/sqlsmith
 mkdir -p "$out"
+# Hang watch: every second, the role's statements active for more than 5 s (sqlsmith's and the
+# sweep's timeout is 1 s); one still running after 60 s is terminated so that the run goes on.
+(
+	while sleep 1 && [ -d "$out" ]; do   # ends with the cluster directory, whatever happens
+		command psql -X -q -At -d postgres -c "
+			SELECT pid, query_start, round(extract(epoch FROM now() - query_start)),
+			       replace(left(query, 300), E'\\n', ' '),
+			       CASE WHEN now() - query_start > interval '60 s' THEN pg_terminate_backend(pid) END
+			FROM pg_stat_activity
+			WHERE usename = 'smith' AND state = 'active' AND now() - query_start > interval '5 s'" \
+			>>"$out/hangs.txt" 2>/dev/null || true
+	done
+) &
+watcher=$!
 log "sqlsmith: $max queries, seed $seed, mode $mode"
 start=$(date +%s.%N)
 rc=0
@@ -68,6 +83,12 @@ if [ "$sweep" -gt 0 ]; then
 	end=$(date +%s.%N)
 	python3 "$dir/summarize.py" "$ECOMAI_TMP/server.log" "$out/sweep.sql" "$sweep per function" "$start" \
 		"$end" "seed $seed" "$ECOMAI_ROOT/src" "$offset" || rc=1
+fi
+kill "$watcher" 2>/dev/null || true
+if [ -s "$out/hangs.txt" ]; then
+	# one line per statement (pid, start), with the longest time it was seen running
+	sort -t'|' -k1,2 -k3,3nr "$out/hangs.txt" | sort -t'|' -u -k1,2 | sed 's/^/HANG (pid|start|seconds|query): /' >&2
+	rc=1
 fi
 if [ -n "${ECOMAI_SQLSMITH_SAVE:-}" ]; then
 	mkdir -p "$ECOMAI_SQLSMITH_SAVE"
