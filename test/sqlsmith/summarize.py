@@ -45,10 +45,11 @@ def from_ecomai(message):
 
 queries = [q for q in re.split(r';[ \t]*\n', open(queries_path, encoding='utf-8', errors='replace').read())
            if q.strip()]
+CALL = re.compile(r'\becomai\.([a-z_0-9]+)\(')
 calls = collections.Counter()
 ecomai_queries = 0
 for q in queries:
-    names = re.findall(r'\becomai\.([a-z_0-9]+)\(', q)
+    names = CALL.findall(q)
     if names:
         ecomai_queries += 1
         calls.update(names)
@@ -75,7 +76,7 @@ for pid, state, level, text in entries:
         errors.append([state, text.strip().split('\n')[0], ''])
     elif level == 'STATEMENT' and pid in pending:
         errors[pending.pop(pid)][2] = text
-ecomai_errors = [e for e in errors if 'ecomai.' in e[2]]
+ecomai_errors = [e for e in errors if CALL.search(e[2])]
 by_state = collections.Counter(e[0] for e in ecomai_errors)
 internal = collections.Counter(e[1] for e in ecomai_errors if e[0].startswith('XX'))
 unexpected = {m: n for m, n in internal.items() if from_ecomai(m) and not EXPECTED_XX.search(m)}
@@ -97,7 +98,7 @@ for h in hangs:
 print('%s: %d queries (max %s, %s) in %.0f s = %.1f queries/s; %d call ecomai (%d calls of %d '
       'functions), %d of them ran without error; errors: %d of all queries, %d of ecomai queries; '
       'crashes %d, hangs %d, internal errors from ecomai %d'
-      % (os.path.basename(queries_path).split('.')[0], len(queries), max_queries, label, seconds, len(queries) / seconds if seconds else 0,
+      % ({'queries': 'sqlsmith'}.get(os.path.basename(queries_path).split('.')[0], 'sweep'), len(queries), max_queries, label, seconds, len(queries) / seconds if seconds else 0,
          ecomai_queries, sum(calls.values()), len(calls), ecomai_queries - len(ecomai_errors),
          len(errors), len(ecomai_errors), len(crashes), len(hangs), sum(unexpected.values())))
 sys.exit(1 if crashes or hangs or unexpected else 0)
