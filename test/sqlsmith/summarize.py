@@ -81,6 +81,7 @@ by_state = collections.Counter(e[0] for e in ecomai_errors)
 internal = collections.Counter(e[1] for e in ecomai_errors if e[0].startswith('XX'))
 unexpected = {m: n for m, n in internal.items() if from_ecomai(m) and not EXPECTED_XX.search(m)}
 
+phase = 'sqlsmith' if os.path.basename(queries_path) == 'queries.sql' else 'sweep'
 print('ecomai functions called (calls in %d queries):' % ecomai_queries)
 for name, n in sorted(calls.items(), key=lambda kv: (-kv[1], kv[0])):
     print('  %7d  %s' % (n, name))
@@ -98,7 +99,7 @@ for h in hangs:
 print('%s: %d queries (max %s, %s) in %.0f s = %.1f queries/s; %d call ecomai (%d calls of %d '
       'functions), %d of them ran without error; errors: %d of all queries, %d of ecomai queries; '
       'crashes %d, hangs %d, internal errors from ecomai %d'
-      % ({'queries': 'sqlsmith'}.get(os.path.basename(queries_path).split('.')[0], 'sweep'), len(queries), max_queries, label, seconds, len(queries) / seconds if seconds else 0,
+      % (phase, len(queries), max_queries, label, seconds, len(queries) / seconds if seconds else 0,
          ecomai_queries, sum(calls.values()), len(calls), ecomai_queries - len(ecomai_errors),
          len(errors), len(ecomai_errors), len(crashes), len(hangs), sum(unexpected.values())))
 sys.exit(1 if crashes or hangs or unexpected else 0)
