@@ -107,6 +107,20 @@ if [ $# -eq 0 ]; then
 	[ "$cron_rc" -eq 0 ] || rc=1
 fi
 
+if [ $# -eq 0 ]; then
+	# every ```sql example of README.md and docs/*.md, on the demo shop
+	log "examples of the README and docs"
+	set +e
+	"$ECOMAI_SRC/test/docs_examples.sh" "$data_dir" 2>&1 | tee "$ECOMAI_TMP/docs.out"
+	docs_rc=${PIPESTATUS[0]}
+	set -e
+	xp=$(sed -n 's/^docs examples: \([0-9]*\) passed, \([0-9]*\) failed.*$/\1/p' "$ECOMAI_TMP/docs.out")
+	xf=$(sed -n 's/^docs examples: \([0-9]*\) passed, \([0-9]*\) failed.*$/\2/p' "$ECOMAI_TMP/docs.out")
+	passed=$((passed + ${xp:-0}))
+	failed=$((failed + ${xf:-1}))
+	[ "$docs_rc" -eq 0 ] || rc=1
+fi
+
 if [ $# -eq 0 ] || [ "${ECOMAI_FUZZ_CASES:-}" != "" ]; then
 	# the short fuzz run (tools/fuzz.sh is the long one)
 	log "fuzz: ${ECOMAI_FUZZ_CASES:-3000} cases per target"
