@@ -9,7 +9,7 @@ SELECT ecomai.markov_from_matrix(ARRAY['sunny', 'cloudy', 'rain'],
 -- Its canonical text form: states in byte order, exact doubles.
 SELECT m FROM weather;
 -- Steady state (51/110, 35/110, 24/110).
-SELECT s.state, s.probability,
+SELECT s.state, round(s.probability::numeric, 12) AS probability,
        abs(s.probability - CASE s.state WHEN 'sunny' THEN 51 WHEN 'cloudy' THEN 35 ELSE 24 END / 110.0) < 1e-12 AS exact
 FROM weather, ecomai.markov_stationary(m) s;
 -- From cloudy after 2 steps: (0.39, 0.355, 0.255).
@@ -24,9 +24,10 @@ SELECT ecomai.markov_probability(m, 'rain', 'rain', 0) AS p0_same,
        ecomai.markov_probability(m, 'sunny', 'sunny') AS p1
 FROM weather;
 -- Mean first passage times to rain (sunny 6.666667, cloudy 5) and rain's mean recurrence time.
-SELECT f.* FROM weather, ecomai.markov_first_passage(m, 'rain') f;
+SELECT f.state, round(f.expected_steps::numeric, 12) AS expected_steps
+FROM weather, ecomai.markov_first_passage(m, 'rain') f;
 -- Mean recurrence times (2.156863, 3.142857, 4.583333) = 1 / steady state.
-SELECT x AS state, f.expected_steps AS recurrence, round((f.expected_steps * s.probability)::numeric, 12) AS times_pi
+SELECT x AS state, round(f.expected_steps::numeric, 12) AS recurrence, round((f.expected_steps * s.probability)::numeric, 12) AS times_pi
 FROM weather, unnest(ARRAY['sunny', 'cloudy', 'rain']) x,
      ecomai.markov_first_passage(m, x) f, ecomai.markov_stationary(m) s
 WHERE f.state = x AND s.state = x;
@@ -113,7 +114,7 @@ SELECT m FROM funnel;
 -- From the cart, what happens next?
 SELECT n.* FROM funnel, ecomai.markov_next(m, 'cart') n;
 -- Conversion probability and expected steps from each page.
-SELECT a.state, a.probability AS p_purchase, a.expected_steps
+SELECT a.state, round(a.probability::numeric, 12) AS p_purchase, round(a.expected_steps::numeric, 12) AS expected_steps
 FROM funnel, ecomai.markov_absorption(m, ARRAY['purchase']) a;
 -- Log-likelihood of a path: ln(1/4 * 1 * 3/5).
 SELECT ecomai.markov_path_probability(m, ARRAY['(start)', 'search', 'product', 'cart']) AS ll,
