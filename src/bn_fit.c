@@ -763,8 +763,7 @@ ecomai_bn_fit_accum(PG_FUNCTION_ARGS)
 	int		   *ids;
 	int32	   *key;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "bn_fit_accum called in non-aggregate context");
+	aggcxt = ecomai_aggregate_context(fcinfo, "bn_fit_accum");
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -907,8 +906,7 @@ ecomai_bn_fit_combine(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt;
 	FitEOH	   *e;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "bn_fit_combine called in non-aggregate context");
+	aggcxt = ecomai_aggregate_context(fcinfo, "bn_fit_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))

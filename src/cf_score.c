@@ -138,8 +138,7 @@ ecomai_cf_score_accum(PG_FUNCTION_ARGS)
 	double		value;
 	double		contribution;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "cf_score_accum called in non-aggregate context");
+	aggcontext = ecomai_aggregate_context(fcinfo, "cf_score_accum");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
 		if (PG_ARGISNULL(0))
@@ -181,8 +180,7 @@ ecomai_cf_score_combine(PG_FUNCTION_ARGS)
 	double	   *a;
 	const double *b;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "cf_score_combine called in non-aggregate context");
+	aggcontext = ecomai_aggregate_context(fcinfo, "cf_score_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))

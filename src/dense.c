@@ -446,8 +446,7 @@ ecomai_vector_accum(PG_FUNCTION_ARGS)
 	double	   *s;
 	const double *x;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "vector_accum called in non-aggregate context");
+	aggcontext = ecomai_aggregate_context(fcinfo, "vector_accum");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -491,8 +490,7 @@ ecomai_vector_combine(PG_FUNCTION_ARGS)
 	double	   *a;
 	const double *b;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "vector_combine called in non-aggregate context");
+	aggcontext = ecomai_aggregate_context(fcinfo, "vector_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))

@@ -71,3 +71,21 @@ ecomai_append_double(StringInfo buf, double value)
 	double_to_shortest_decimal_buf(value, tmp);
 	appendStringInfoString(buf, tmp);
 }
+
+/*
+ * PostgreSQL's own support functions report a direct call with elog (XX000,
+ * an internal error); sqlsmith reaches ours from SQL, so they say it with a
+ * code that a client and a log monitor read as a usage error.
+ */
+MemoryContext
+ecomai_aggregate_context(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", fname),
+				 errhint("It is a support function of an ecomai aggregate; call the aggregate.")));
+	return aggcontext;
+}

@@ -7,6 +7,7 @@
 #define ECOMAI_H
 
 #include "postgres.h"
+#include "fmgr.h"
 #include "lib/stringinfo.h"
 
 /* ecomai.max_memory, in kilobytes: the bound on any one large working set. */
@@ -34,5 +35,11 @@ extern bool ecomai_cosine_from_sums(double ab, double aa, double bb, double *res
 
 /* ERROR 22003 "<what> is out of range for type double precision". */
 extern void ecomai_double_out_of_range(const char *what) pg_attribute_noreturn();
+
+/*
+ * The aggregate memory context of a transition or combine function; called
+ * directly from SQL rather than by its aggregate, ERROR 0A000 naming "fname".
+ */
+extern MemoryContext ecomai_aggregate_context(FunctionCallInfo fcinfo, const char *fname);
 
 #endif							/* ECOMAI_H */

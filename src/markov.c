@@ -890,11 +890,7 @@ markov_agg_state(FunctionCallInfo fcinfo, int argno, MemoryContext aggctx)
 static MemoryContext
 markov_aggcontext(FunctionCallInfo fcinfo, const char *fname)
 {
-	MemoryContext aggctx;
-
-	if (!AggCheckCallContext(fcinfo, &aggctx))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	return aggctx;
+	return ecomai_aggregate_context(fcinfo, fname);
 }
 
 /* markov_fit transition: add one (from, to [, weight]) row; NULLs skipped. */

@@ -98,8 +98,7 @@ error_accum(FunctionCallInfo fcinfo, bool square, const char *name)
 	double		act;
 	double		err;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "%s called in non-aggregate context", name);
+	aggcontext = ecomai_aggregate_context(fcinfo, name);
 
 	/* a pair with a missing side is not an observation: skip it */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -157,8 +156,7 @@ ecomai_error_combine(PG_FUNCTION_ARGS)
 	double	   *a;
 	const double *b;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "error_combine called in non-aggregate context");
+	aggcontext = ecomai_aggregate_context(fcinfo, "error_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))

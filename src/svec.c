@@ -1394,8 +1394,7 @@ ecomai_svec_agg_transfn(PG_FUNCTION_ARGS)
 	int64		key;
 	double		val;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "svec_agg_transfn called in non-aggregate context");
+	aggcontext = ecomai_aggregate_context(fcinfo, "svec_agg_transfn");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
 		if (PG_ARGISNULL(0))
@@ -1423,8 +1422,7 @@ ecomai_svec_agg_combine(PG_FUNCTION_ARGS)
 	ExpandedSVec *es;
 	SVec	   *other;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "svec_agg_combine called in non-aggregate context");
+	aggcontext = ecomai_aggregate_context(fcinfo, "svec_agg_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))

@@ -2,7 +2,7 @@
 -- aggregate (what Citus needs to split it across shards), security of every function, and
 -- dump-readiness of every type.  New objects are covered automatically.
 BEGIN;
-SELECT plan(9);
+SELECT plan(11);
 
 CREATE TEMP VIEW ext_functions AS
 SELECT p.oid, p.oid::regprocedure AS fn, p.prokind, p.prosecdef, p.proconfig, p.prosrc, l.lanname, p.proparallel
@@ -65,6 +65,41 @@ FROM pg_type t
 JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'ecomai'
 WHERE t.typtype = 'b' AND (t.typsend = 0 OR t.typreceive = 0);
+
+-- A transition or combine function called by hand, outside its aggregate, is a usage error
+-- (0A000) with a message naming it, not an internal error (XX000) or a crash.
+CREATE FUNCTION pg_temp.direct_support_calls(OUT checked int, OUT bad text[]) LANGUAGE plpgsql AS $$
+DECLARE
+	r record;
+BEGIN
+	checked := 0;
+	bad := '{}';
+	FOR r IN
+		SELECT DISTINCT p.oid::regprocedure::text AS fn, p.oid::regproc::text AS name,
+		       (SELECT string_agg(CASE WHEN o = p.pronargs AND p.provariadic <> 0 THEN 'VARIADIC ' ELSE '' END
+		                   || 'NULL::' || format_type(t, NULL), ', ' ORDER BY o)
+		        FROM unnest(p.proargtypes) WITH ORDINALITY u(t, o)) AS args
+		FROM ext_aggregates x JOIN pg_aggregate a ON a.aggfnoid = x.fn
+		JOIN pg_proc p ON p.oid IN (a.aggtransfn, a.aggcombinefn)
+		WHERE NOT p.proisstrict
+		ORDER BY 1
+	LOOP
+		checked := checked + 1;
+		BEGIN
+			EXECUTE format('SELECT %s(%s)', r.name, r.args);
+			bad := bad || (r.fn || ': no error');
+		EXCEPTION WHEN OTHERS THEN
+			IF SQLSTATE <> '0A000' OR SQLERRM NOT LIKE '%called in non-aggregate context' THEN
+				bad := bad || (r.fn || ': ' || SQLSTATE || ' ' || SQLERRM);
+			END IF;
+		END;
+	END LOOP;
+END $$;
+
+SELECT cmp_ok((SELECT checked FROM pg_temp.direct_support_calls()), '>=', 10,
+    'the non-strict transition and combine functions are checked');
+SELECT is((SELECT bad FROM pg_temp.direct_support_calls()), '{}'::text[],
+    'every transition and combine function called outside its aggregate raises 0A000');
 
 SELECT * FROM finish();
 ROLLBACK;

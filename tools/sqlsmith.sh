@@ -14,7 +14,7 @@
 # ("terminated by signal"), and errors are counted by SQLSTATE for the queries that call ecomai
 # (test/sqlsmith/summarize.py).  Then an argument sweep calls every ecomai function with values
 # from pools (test/sqlsmith/sweep.sql), checked the same way.  Fails on a crash, a hang or an
-# internal error (XX000) raised by ecomai other than the "called in non-aggregate context" checks.
+# internal error (XX000) raised by ecomai.
 ECOMAI_EXTRA_PACKAGES="${ECOMAI_EXTRA_PACKAGES:-} sqlsmith python3"
 source "$(dirname "$0")/common.sh"
 max=${1:-20000}
