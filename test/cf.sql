@@ -313,7 +313,7 @@ SELECT throws_ok($$SELECT pg_temp.rmse_merge(st) FROM (VALUES ('{0,1}'::float8[]
     '22000', 'invalid error aggregate state', 'a corrupt rmse state is rejected');
 SELECT throws_ok($$SELECT pg_temp.score_merge(st) FROM (VALUES ('{1,1,1,1,1,1,1.5}'::float8[])) t(st)$$,
     '22000', 'invalid cf_score state', 'a corrupt cf_score state is rejected');
-SELECT throws_ok($$SELECT ecomai.rmse_accum(NULL, 1, 1)$$, 'XX000', 'rmse_accum called in non-aggregate context',
+SELECT throws_ok($$SELECT ecomai.rmse_accum(NULL, 1, 1)$$, '0A000', 'rmse_accum called in non-aggregate context',
     'transition outside an aggregate');
 
 -- ranking metrics against their definitions

@@ -36,7 +36,7 @@ SELECT throws_ok($$SELECT ecomai.vector_avg(v) FROM (VALUES (ARRAY['NaN']::float
 SELECT throws_ok($$SELECT ecomai.vector_sum(v) FROM (VALUES (ARRAY[1e308]::float8[]), (ARRAY[1e308]::float8[])) t(v)$$,
     '22003', 'vector sum is out of range for type double precision', 'aggregate overflow');
 SELECT throws_ok($$SELECT ecomai.vector_accum(NULL, ARRAY[1]::float8[])$$,
-    'XX000', 'vector_accum called in non-aggregate context', 'transition outside an aggregate');
+    '0A000', 'vector_accum called in non-aggregate context', 'transition outside an aggregate');
 
 -- Exactness: random vectors against an exact numeric computation, 1e-12 relative.
 CREATE TEMP TABLE pairs AS

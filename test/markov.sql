@@ -70,7 +70,7 @@ SELECT throws_ok($$SELECT ecomai.markov_fit_paths('a >  > b', 1, 0)$$,
 SELECT throws_ok($$SELECT * FROM ecomai.touch_attribution('a >', 1)$$,
     '22023', 'path "a >" has an empty channel', 'touch_attribution: an empty channel');
 SELECT throws_ok($$SELECT ecomai.markov_fit_accum(NULL, 'a', 'b')$$,
-    'XX000', 'markov_fit_accum called in non-aggregate context', 'a transition function outside an aggregate');
+    '0A000', 'markov_fit_accum called in non-aggregate context', 'a transition function outside an aggregate');
 SELECT throws_ok($$SELECT ecomai.markov_path_final('{x}')$$,
     '22000', 'invalid markov_path state', 'a corrupt markov_path state');
 SET LOCAL ecomai.max_memory = '1MB';

@@ -94,9 +94,9 @@ SELECT throws_ok($$SELECT svec(ARRAY[7,7], ARRAY[1e308,1e308])$$, '22003',
 SELECT throws_ok($$SELECT svec_agg(1, 'NaN')$$, '22000', 'svec values must be finite', 'svec_agg NaN');
 SELECT throws_ok($$SELECT svec_agg(k, 1e308) FROM generate_series(1, 3) k, generate_series(1, 2)$$, '22003',
     'sparse vector value is out of range for type double precision', 'svec_agg sum overflows');
-SELECT throws_ok($$SELECT svec_agg_transfn(NULL, 1, 1)$$, 'XX000', 'svec_agg_transfn called in non-aggregate context',
+SELECT throws_ok($$SELECT svec_agg_transfn(NULL, 1, 1)$$, '0A000', 'svec_agg_transfn called in non-aggregate context',
     'transition outside an aggregate');
-SELECT throws_ok($$SELECT svec_agg_combine(NULL, '{1:1}')$$, 'XX000', 'svec_agg_combine called in non-aggregate context',
+SELECT throws_ok($$SELECT svec_agg_combine(NULL, '{1:1}')$$, '0A000', 'svec_agg_combine called in non-aggregate context',
     'combine outside an aggregate');
 
 -- Arithmetic errors.
