@@ -80,59 +80,34 @@ if [ ${#taps[@]} -gt 0 ]; then
 fi
 
 for _ in $(seq 1 120); do psql -X -q -d postgres -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.5; done
+# run_counted NAME PREFIX CMD...: runs one of the suite's own scripts, showing its output, and adds
+# its last line "PREFIX: N passed, N failed" to the totals (no such line counts as one failure)
+run_counted() {
+	local name=$1 prefix=$2 out=$ECOMAI_TMP/step-${2//[^a-z]/_}.out status p f
+	shift 2
+	log "$name"
+	set +e
+	"$@" 2>&1 | tee "$out"
+	status=${PIPESTATUS[0]}
+	set -e
+	p=$(sed -n "s|^$prefix: \([0-9]*\) passed, \([0-9]*\) failed.*\$|\1|p" "$out" | tail -n 1)
+	f=$(sed -n "s|^$prefix: \([0-9]*\) passed, \([0-9]*\) failed.*\$|\2|p" "$out" | tail -n 1)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-1}))
+	[ "$status" -eq 0 ] || rc=1
+}
+
 if [ $# -eq 0 ]; then
 	# pg_dump and restore of every type (custom and plain formats)
-	log "dump and restore"
-	set +e
-	"$ECOMAI_SRC/test/dump_restore.sh" "$data_dir" 2>&1 | tee "$ECOMAI_TMP/dump.out"
-	dump_rc=${PIPESTATUS[0]}
-	set -e
-	dp=$(sed -n 's/^dump\/restore: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$ECOMAI_TMP/dump.out")
-	df=$(sed -n 's/^dump\/restore: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$ECOMAI_TMP/dump.out")
-	passed=$((passed + ${dp:-0}))
-	failed=$((failed + ${df:-1}))
-	[ "$dump_rc" -eq 0 ] || rc=1
-fi
-
-if [ $# -eq 0 ]; then
-	log "scheduled refresh with pg_cron"
-	set +e
-	"$ECOMAI_SRC/test/cron_refresh.sh" 2>&1 | tee "$ECOMAI_TMP/cron.out"
-	cron_rc=${PIPESTATUS[0]}
-	set -e
-	cp=$(sed -n 's/^cron refresh: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$ECOMAI_TMP/cron.out")
-	cf=$(sed -n 's/^cron refresh: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$ECOMAI_TMP/cron.out")
-	passed=$((passed + ${cp:-0}))
-	failed=$((failed + ${cf:-1}))
-	[ "$cron_rc" -eq 0 ] || rc=1
-fi
-
-if [ $# -eq 0 ]; then
+	run_counted "dump and restore" "dump/restore" "$ECOMAI_SRC/test/dump_restore.sh" "$data_dir"
+	run_counted "scheduled refresh with pg_cron" "cron refresh" "$ECOMAI_SRC/test/cron_refresh.sh"
 	# every ```sql example of README.md and docs/*.md, on the demo shop
-	log "examples of the README and docs"
-	set +e
-	"$ECOMAI_SRC/test/docs_examples.sh" "$data_dir" 2>&1 | tee "$ECOMAI_TMP/docs.out"
-	docs_rc=${PIPESTATUS[0]}
-	set -e
-	xp=$(sed -n 's/^docs examples: \([0-9]*\) passed, \([0-9]*\) failed.*$/\1/p' "$ECOMAI_TMP/docs.out")
-	xf=$(sed -n 's/^docs examples: \([0-9]*\) passed, \([0-9]*\) failed.*$/\2/p' "$ECOMAI_TMP/docs.out")
-	passed=$((passed + ${xp:-0}))
-	failed=$((failed + ${xf:-1}))
-	[ "$docs_rc" -eq 0 ] || rc=1
+	run_counted "examples of the README and docs" "docs examples" "$ECOMAI_SRC/test/docs_examples.sh" "$data_dir"
 fi
-
 if [ $# -eq 0 ] || [ "${ECOMAI_FUZZ_CASES:-}" != "" ]; then
 	# the short fuzz run (tools/fuzz.sh is the long one)
-	log "fuzz: ${ECOMAI_FUZZ_CASES:-3000} cases per target"
-	set +e
-	"$ECOMAI_ROOT/tools/fuzz-run.sh" "${ECOMAI_FUZZ_CASES:-3000}" 2>&1 | tee "$ECOMAI_TMP/fuzz.out"
-	fuzz_rc=${PIPESTATUS[0]}
-	set -e
-	fp=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$ECOMAI_TMP/fuzz.out")
-	ff=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$ECOMAI_TMP/fuzz.out")
-	passed=$((passed + ${fp:-0}))
-	failed=$((failed + ${ff:-1}))
-	[ "$fuzz_rc" -eq 0 ] || rc=1
+	run_counted "fuzz: ${ECOMAI_FUZZ_CASES:-3000} cases per target" "fuzz" \
+		"$ECOMAI_ROOT/tools/fuzz-run.sh" "${ECOMAI_FUZZ_CASES:-3000}"
 fi
 
 if grep -q 'terminated by signal' "$ECOMAI_TMP/server.log"; then
