@@ -5,9 +5,12 @@
 # Installs what is missing, builds with warnings as errors, runs a throwaway cluster as an
 # unprivileged user, stops it on exit, and ends with one line "N passed, N failed".
 source "$(dirname "$0")/common.sh"
-# pg_cron runs the scheduled-refresh test (test/cron_refresh.sh); its jobs run in background
-# workers because the test cluster listens on no TCP port
-ECOMAI_SERVER_OPTS="${ECOMAI_SERVER_OPTS:-} -c shared_preload_libraries=pg_cron -c cron.database_name=ecomai_cron -c cron.use_background_workers=on"
+# pg_cron runs the scheduled-refresh test (test/cron_refresh.sh) of a whole-suite run; its jobs
+# run in background workers because the test cluster listens on no TCP port.  Until that test
+# creates its database the launcher restarts every few seconds: loaded only when it is needed.
+if [ $# -eq 0 ]; then
+	ECOMAI_SERVER_OPTS="${ECOMAI_SERVER_OPTS:-} -c shared_preload_libraries=pg_cron -c cron.database_name=ecomai_cron -c cron.use_background_workers=on"
+fi
 ecomai_setup
 
 data_dir=${ECOMAI_SHARED_DATA:-$(cd "$ECOMAI_ROOT/.." && pwd)/shared/data}
