@@ -112,9 +112,9 @@ ecomai_cluster_start() {
 			'$ECOMAI_BINDIR/postgres' -D '$ECOMAI_TMP/data' -c listen_addresses='' -k '$ECOMAI_TMP' \
 			-c fsync=off -c synchronous_commit=off -c full_page_writes=off ${ECOMAI_SERVER_OPTS:-} \
 			>'$ECOMAI_TMP/server.log' 2>&1 &"
+		# (psql, not pg_ctl status: pg_ctl refuses to run as root)
 		for _ in $(seq 1 240); do
-			"$(dirname "$ECOMAI_BINDIR")/bin/pg_ctl" -D "$ECOMAI_TMP/data" status >/dev/null 2>&1 && \
-				psql -X -h "$ECOMAI_TMP" -U postgres -d postgres -c 'SELECT 1' >/dev/null 2>&1 && break
+			psql -X -h "$ECOMAI_TMP" -U postgres -d postgres -c 'SELECT 1' >/dev/null 2>&1 && break
 			sleep 0.5
 		done
 		export PGHOST=$ECOMAI_TMP PGUSER=postgres PGPORT=5432
