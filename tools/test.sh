@@ -138,7 +138,7 @@ if [ -n "${ECOMAI_VALGRIND:-}" ]; then
 	nlogs=$(ls "$ECOMAI_TMP"/valgrind.*.log 2>/dev/null | wc -l)
 	if [ -n "$bad" ]; then
 		log "valgrind reports errors in $(echo "$bad" | wc -l) of $nlogs processes:"
-		for f in $bad; do grep -vE '^==[0-9]+== *$' "$f" | head -60 >&2; done
+		for f in $bad; do { grep -vE '^==[0-9]+== *$' "$f" | head -60 >&2; } || true; done
 		failed=$((failed + 1))
 	else
 		log "valgrind: no errors in $nlogs server processes"
