@@ -75,16 +75,8 @@ typedef struct KnnParams
 /* One orientation of the train matrix: x rows over y columns, and its statistics. */
 typedef struct Orient
 {
-	int			nx;
-	int			ny;
-	const int64 *xptr;
-	const int32 *xidx;
-	const double *xval;
-	const int64 *yptr;
-	const int32 *yidx;
-	const double *yval;
-	const double *xmean;
-	const double *ymean;
+	EcomaiRatingsAxis x;		/* the model's rows: users (user-based) or items */
+	EcomaiRatingsAxis y;		/* the other axis */
 	double		mu;
 	double	   *bx;				/* biases, when the measure or centering needs them */
 	double	   *by;
@@ -307,16 +299,16 @@ read_pairs(Oid relid, const char *user_col, const char *item_col, const char *ra
 static int64
 column_position(const Orient *o, int y, int x)
 {
-	int64		lo = o->yptr[y];
-	int64		hi = o->yptr[y + 1] - 1;
+	int64		lo = o->y.ptr[y];
+	int64		hi = o->y.ptr[y + 1] - 1;
 
 	while (lo <= hi)
 	{
 		int64		mid = lo + (hi - lo) / 2;
 
-		if (o->yidx[mid] == x)
+		if (o->y.idx[mid] == x)
 			return mid;
-		if (o->yidx[mid] < x)
+		if (o->y.idx[mid] < x)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
@@ -396,10 +388,10 @@ load_tie_order(Orient *o, const EcomaiRatings *r, bool user_based, Oid relid, co
 	for (int64 t = 0; t < nnz; t++)
 		o->perm[t] = t;
 	perm_keys = tl.key;
-	for (int y = 0; y < o->ny; y++)
+	for (int y = 0; y < o->y.n; y++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		qsort(o->perm + o->yptr[y], o->yptr[y + 1] - o->yptr[y], sizeof(int64), cmp_perm);
+		qsort(o->perm + o->y.ptr[y], o->y.ptr[y + 1] - o->y.ptr[y], sizeof(int64), cmp_perm);
 	}
 	perm_keys = NULL;
 	pfree(tl.key);
@@ -409,20 +401,20 @@ load_tie_order(Orient *o, const EcomaiRatings *r, bool user_based, Oid relid, co
 static double *
 x_sigmas(const Orient *o, const EcomaiRatings *r)
 {
-	double	   *sigma = palloc(sizeof(double) * Max(o->nx, 1));
+	double	   *sigma = palloc(sizeof(double) * Max(o->x.n, 1));
 	double		all = 0;
 
 	for (int x = 0; x < r->nusers; x++)
 		for (int64 p = r->user_ptr[x]; p < r->user_ptr[x + 1]; p++)
 			all += (r->user_vals[p] - r->global_mean) * (r->user_vals[p] - r->global_mean);
 	all = r->nnz > 0 ? sqrt(all / (double) r->nnz) : 0;
-	for (int x = 0; x < o->nx; x++)
+	for (int x = 0; x < o->x.n; x++)
 	{
 		double		ss = 0;
-		int64		n = o->xptr[x + 1] - o->xptr[x];
+		int64		n = o->x.ptr[x + 1] - o->x.ptr[x];
 
-		for (int64 p = o->xptr[x]; p < o->xptr[x + 1]; p++)
-			ss += (o->xval[p] - o->xmean[x]) * (o->xval[p] - o->xmean[x]);
+		for (int64 p = o->x.ptr[x]; p < o->x.ptr[x + 1]; p++)
+			ss += (o->x.val[p] - o->x.means[x]) * (o->x.val[p] - o->x.means[x]);
 		sigma[x] = ss == 0 ? all : sqrt(ss / (double) n);
 	}
 	return sigma;
@@ -443,37 +435,37 @@ measure_values(Orient *o, const KnnParams *p, int64 nnz)
 
 	if (!centred)
 	{
-		o->cx = o->xval;
-		o->cy = o->yval;
+		o->cx = o->x.val;
+		o->cy = o->y.val;
 	}
 	else
 	{
 		cx = palloc(sizeof(double) * Max(nnz, 1));
 		cy = palloc(sizeof(double) * Max(nnz, 1));
-		for (int x = 0; x < o->nx; x++)
-			for (int64 q = o->xptr[x]; q < o->xptr[x + 1]; q++)
+		for (int x = 0; x < o->x.n; x++)
+			for (int64 q = o->x.ptr[x]; q < o->x.ptr[x + 1]; q++)
 			{
-				int			y = o->xidx[q];
+				int			y = o->x.idx[q];
 
-				cx[q] = p->measure == M_ADJUSTED_COSINE ? o->xval[q] - o->ymean[y]
-					: p->measure == M_PEARSON ? o->xval[q] - o->xmean[x]
-					: o->xval[q] - (o->mu + o->by[y] + o->bx[x]);
+				cx[q] = p->measure == M_ADJUSTED_COSINE ? o->x.val[q] - o->y.means[y]
+					: p->measure == M_PEARSON ? o->x.val[q] - o->x.means[x]
+					: o->x.val[q] - (o->mu + o->by[y] + o->bx[x]);
 			}
-		for (int y = 0; y < o->ny; y++)
-			for (int64 q = o->yptr[y]; q < o->yptr[y + 1]; q++)
+		for (int y = 0; y < o->y.n; y++)
+			for (int64 q = o->y.ptr[y]; q < o->y.ptr[y + 1]; q++)
 			{
-				int			x = o->yidx[q];
+				int			x = o->y.idx[q];
 
-				cy[q] = p->measure == M_ADJUSTED_COSINE ? o->yval[q] - o->ymean[y]
-					: p->measure == M_PEARSON ? o->yval[q] - o->xmean[x]
-					: o->yval[q] - (o->mu + o->by[y] + o->bx[x]);
+				cy[q] = p->measure == M_ADJUSTED_COSINE ? o->y.val[q] - o->y.means[y]
+					: p->measure == M_PEARSON ? o->y.val[q] - o->x.means[x]
+					: o->y.val[q] - (o->mu + o->by[y] + o->bx[x]);
 			}
 		o->cx = cx;
 		o->cy = cy;
 	}
-	o->sq = palloc0(sizeof(double) * Max(o->nx, 1));
-	for (int x = 0; x < o->nx; x++)
-		for (int64 q = o->xptr[x]; q < o->xptr[x + 1]; q++)
+	o->sq = palloc0(sizeof(double) * Max(o->x.n, 1));
+	for (int x = 0; x < o->x.n; x++)
+		for (int64 q = o->x.ptr[x]; q < o->x.ptr[x + 1]; q++)
 			o->sq[x] += o->cx[q] * o->cx[q];
 }
 
@@ -540,13 +532,13 @@ similarity(const Orient *o, const KnnParams *p, const SimRow *s, int a, int b)
 			{
 				/* missing entries count as 0, the mean is over the union */
 				double		sd = Max(o->sq[a] + o->sq[b] - 2.0 * s->sxy[b], 0);
-				int64		uni = (o->xptr[a + 1] - o->xptr[a]) + (o->xptr[b + 1] - o->xptr[b]) - n;
+				int64		uni = (o->x.ptr[a + 1] - o->x.ptr[a]) + (o->x.ptr[b + 1] - o->x.ptr[b]) - n;
 
 				sim = 1.0 / (sd / (double) uni + 1.0);
 			}
 			break;
 		case M_JACCARD:
-			sim = (double) n / (double) ((o->xptr[a + 1] - o->xptr[a]) + (o->xptr[b + 1] - o->xptr[b]) - n);
+			sim = (double) n / (double) ((o->x.ptr[a + 1] - o->x.ptr[a]) + (o->x.ptr[b + 1] - o->x.ptr[b]) - n);
 			break;
 		default:
 			sim = 0;			/* keep compiler quiet */
@@ -565,15 +557,15 @@ similarity(const Orient *o, const KnnParams *p, const SimRow *s, int a, int b)
 static void
 similarity_row(const Orient *o, const KnnParams *p, SimRow *s, int a)
 {
-	for (int64 q = o->xptr[a]; q < o->xptr[a + 1]; q++)
+	for (int64 q = o->x.ptr[a]; q < o->x.ptr[a + 1]; q++)
 	{
-		int			y = o->xidx[q];
+		int			y = o->x.idx[q];
 		double		va = o->cx[q];
 
 		CHECK_FOR_INTERRUPTS();
-		for (int64 t = o->yptr[y]; t < o->yptr[y + 1]; t++)
+		for (int64 t = o->y.ptr[y]; t < o->y.ptr[y + 1]; t++)
 		{
-			int			b = o->yidx[t];
+			int			b = o->y.idx[t];
 			double		vb = o->cy[t];
 
 			if (s->cnt[b]++ == 0)
@@ -618,9 +610,9 @@ deviation(const Orient *o, Centering c, int b, int y, double r)
 	switch (c)
 	{
 		case C_MEAN:
-			return r - o->xmean[b];
+			return r - o->x.means[b];
 		case C_ZSCORE:
-			return (r - o->xmean[b]) / o->sigma[b];
+			return (r - o->x.means[b]) / o->sigma[b];
 		case C_BASELINE:
 			return r - (o->mu + o->bx[b] + o->by[y]);
 		default:
@@ -643,12 +635,12 @@ estimate(const Orient *o, const KnnParams *p, const SimRow *s, EcomaiTopK *top, 
 	double		agg;
 
 	ecomai_topk_reset(top);
-	for (int64 t = o->yptr[y]; t < o->yptr[y + 1]; t++)
+	for (int64 t = o->y.ptr[y]; t < o->y.ptr[y + 1]; t++)
 	{
 		int64		q = o->perm ? o->perm[t] : t;
-		double		sim = s->sim[o->yidx[q]];
+		double		sim = s->sim[o->y.idx[q]];
 
-		if (o->yidx[q] == a && !p->self_neighbor)
+		if (o->y.idx[q] == a && !p->self_neighbor)
 			continue;
 
 		/*
@@ -665,7 +657,7 @@ estimate(const Orient *o, const KnnParams *p, const SimRow *s, EcomaiTopK *top, 
 		double		sim = top->items[i].score;
 
 		sum_sim += sim;
-		sum += sim * deviation(o, p->centering, o->yidx[q], y, o->yval[q]);
+		sum += sim * deviation(o, p->centering, o->y.idx[q], y, o->y.val[q]);
 	}
 	*k_used = n;
 
@@ -678,7 +670,7 @@ estimate(const Orient *o, const KnnParams *p, const SimRow *s, EcomaiTopK *top, 
 			base = o->mu + o->bx[a] + o->by[y];
 			break;
 		default:
-			base = o->xmean[a];
+			base = o->x.means[a];
 	}
 	if (n < p->min_k || !(sum_sim > 0))
 	{
@@ -757,32 +749,8 @@ ecomai_knn_predict(PG_FUNCTION_ARGS)
 
 	memset(&o, 0, sizeof(o));
 	o.mu = r->global_mean;
-	if (p.user_based)
-	{
-		o.nx = r->nusers;
-		o.ny = r->nitems;
-		o.xptr = r->user_ptr;
-		o.xidx = r->user_items;
-		o.xval = r->user_vals;
-		o.yptr = r->item_ptr;
-		o.yidx = r->item_users;
-		o.yval = r->item_vals;
-		o.xmean = r->user_means;
-		o.ymean = r->item_means;
-	}
-	else
-	{
-		o.nx = r->nitems;
-		o.ny = r->nusers;
-		o.xptr = r->item_ptr;
-		o.xidx = r->item_users;
-		o.xval = r->item_vals;
-		o.yptr = r->user_ptr;
-		o.yidx = r->user_items;
-		o.yval = r->user_vals;
-		o.xmean = r->item_means;
-		o.ymean = r->user_means;
-	}
+	o.x = ecomai_ratings_axis(r, p.user_based);
+	o.y = ecomai_ratings_axis(r, !p.user_based);
 	ecomai_check_memory(sizeof(double) * (4 * (Size) r->nnz + 4 * ((Size) r->nusers + r->nitems)),
 						"knn_predict model");
 	if (p.centering == C_BASELINE || p.measure == M_PEARSON_BASELINE)
@@ -822,7 +790,7 @@ ecomai_knn_predict(PG_FUNCTION_ARGS)
 	qsort(order, pr.n, sizeof(int64), cmp_pair_x);
 	knn_sort_keys = NULL;
 
-	srow = simrow_new(o.nx);
+	srow = simrow_new(o.x.n);
 	ecomai_topk_init(&top, p.k);
 	for (int64 t = 0; t < pr.n; t++)
 	{

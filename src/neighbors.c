@@ -74,17 +74,8 @@ typedef struct NbrParams
 /* One orientation of the matrix: rows are the entities whose neighbours we want. */
 typedef struct NbrView
 {
-	int			nrows;
-	const int64 *row_ids;
-	const int64 *rptr;			/* row -> columns */
-	const int32 *ridx;
-	const double *rval;
-	const double *row_means;
-	int			ncols;
-	const int64 *cptr;			/* column -> rows */
-	const int32 *cidx;
-	const double *cval;
-	const double *col_means;
+	EcomaiRatingsAxis rows;		/* row -> columns */
+	EcomaiRatingsAxis cols;		/* column -> rows */
 } NbrView;
 
 /* Read a text argument that must not be NULL. */
@@ -200,32 +191,32 @@ sums_needed(const NbrParams *p)
 static void
 centre_values(const NbrView *v, const NbrParams *p, double **rv, double **cv)
 {
-	int64		nnz = v->rptr[v->nrows];
+	int64		nnz = v->rows.ptr[v->rows.n];
 	int			a,
 				u;
 	int64		q;
 
 	if (!(p->measure == NBR_ADJUSTED_COSINE || (p->measure == NBR_PEARSON && !p->common)))
 	{
-		*rv = (double *) v->rval;
-		*cv = (double *) v->cval;
+		*rv = (double *) v->rows.val;
+		*cv = (double *) v->cols.val;
 		return;
 	}
 	*rv = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * (Size) Max(nnz, 1));
 	*cv = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * (Size) Max(nnz, 1));
-	for (a = 0; a < v->nrows; a++)
+	for (a = 0; a < v->rows.n; a++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		for (q = v->rptr[a]; q < v->rptr[a + 1]; q++)
-			(*rv)[q] = v->rval[q] - (p->measure == NBR_ADJUSTED_COSINE
-									 ? v->col_means[v->ridx[q]] : v->row_means[a]);
+		for (q = v->rows.ptr[a]; q < v->rows.ptr[a + 1]; q++)
+			(*rv)[q] = v->rows.val[q] - (p->measure == NBR_ADJUSTED_COSINE
+									     ? v->cols.means[v->rows.idx[q]] : v->rows.means[a]);
 	}
-	for (u = 0; u < v->ncols; u++)
+	for (u = 0; u < v->cols.n; u++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		for (q = v->cptr[u]; q < v->cptr[u + 1]; q++)
-			(*cv)[q] = v->cval[q] - (p->measure == NBR_ADJUSTED_COSINE
-									 ? v->col_means[u] : v->row_means[v->cidx[q]]);
+		for (q = v->cols.ptr[u]; q < v->cols.ptr[u + 1]; q++)
+			(*cv)[q] = v->cols.val[q] - (p->measure == NBR_ADJUSTED_COSINE
+									     ? v->cols.means[u] : v->rows.means[v->cols.idx[q]]);
 	}
 }
 
@@ -282,7 +273,7 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 {
 	NbrSums		sums = sums_needed(p);
 	NbrLayout	lay = layout_of(sums);
-	int			nrows = v->nrows;
+	int			nrows = v->rows.n;
 	Size		extra;
 	double	   *rv,
 			   *cv;
@@ -298,7 +289,7 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 	extra = (Size) nrows * (sizeof(double) * lay.width + sizeof(int32)) +
 		sizeof(EcomaiTopKItem) * (Size) Min(p->k, nrows);
 	if (p->measure == NBR_ADJUSTED_COSINE || (p->measure == NBR_PEARSON && !p->common))
-		extra += 2 * sizeof(double) * (Size) v->rptr[nrows];
+		extra += 2 * sizeof(double) * (Size) v->rows.ptr[nrows];
 	ecomai_check_memory(loaded_bytes + extra, what);
 	elog(DEBUG1, "%s: working set %zu kB", what, (loaded_bytes + extra) / 1024);
 
@@ -311,7 +302,7 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 	for (a = 0; a < nrows; a++)
 	{
 		double	   *aa = acc + (Size) a * lay.width;
-		int64		len = v->rptr[a + 1] - v->rptr[a];
+		int64		len = v->rows.ptr[a + 1] - v->rows.ptr[a];
 
 		if (sums == SUMS_COUNT)
 			aa[1] = (double) len;
@@ -320,7 +311,7 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 			double		sq = 0;
 			int64		q;
 
-			for (q = v->rptr[a]; q < v->rptr[a + 1]; q++)
+			for (q = v->rows.ptr[a]; q < v->rows.ptr[a + 1]; q++)
 				sq += rv[q] * rv[q];
 			aa[2] = p->measure == NBR_MSD ? sq : sqrt(sq);
 			aa[3] = (double) len;
@@ -339,12 +330,12 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 		CHECK_FOR_INTERRUPTS();
 
 		/* sparse product of row a with every row: accumulate per-pair sums */
-		for (pa = v->rptr[a]; pa < v->rptr[a + 1]; pa++)
+		for (pa = v->rows.ptr[a]; pa < v->rows.ptr[a + 1]; pa++)
 		{
-			int32		u = v->ridx[pa];
+			int32		u = v->rows.idx[pa];
 			double		x = rv[pa];
 			int64		q,
-						qend = v->cptr[u + 1];
+						qend = v->cols.ptr[u + 1];
 
 			CHECK_FOR_INTERRUPTS();
 
@@ -355,9 +346,9 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 			 * remembering it when first touched.
 			 */
 #define FOR_EACH_ROW_OF_COLUMN(width, body) \
-			for (q = v->cptr[u]; q < qend; q++) \
+			for (q = v->cols.ptr[u]; q < qend; q++) \
 			{ \
-				int32		b = v->cidx[q]; \
+				int32		b = v->cols.idx[q]; \
 				double		y = cv[q]; \
 				double	   *ab = acc + (Size) b * (width); \
 				\
@@ -465,8 +456,8 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 			bool		nulls[4] = {false, false, false, false};
 			int32		b = (int32) top.items[t].id;
 
-			values[0] = Int64GetDatum(v->row_ids[a]);
-			values[1] = Int64GetDatum(v->row_ids[b]);
+			values[0] = Int64GetDatum(v->rows.ids[a]);
+			values[1] = Int64GetDatum(v->rows.ids[b]);
 			values[2] = Float8GetDatum(top.items[t].score);
 			values[3] = Int32GetDatum((int32) acc[(Size) b * lay.width]);
 			tuplestore_putvalues(ts, desc, values, nulls);
@@ -508,34 +499,8 @@ neighbors_srf(FunctionCallInfo fcinfo, bool by_item)
 	old = MemoryContextSwitchTo(work);
 
 	r = ecomai_ratings_load(relid, user_col, item_col, value_col, what);
-	if (by_item)
-	{
-		v.nrows = r->nitems;
-		v.row_ids = r->item_ids;
-		v.rptr = r->item_ptr;
-		v.ridx = r->item_users;
-		v.rval = r->item_vals;
-		v.row_means = r->item_means;
-		v.ncols = r->nusers;
-		v.cptr = r->user_ptr;
-		v.cidx = r->user_items;
-		v.cval = r->user_vals;
-		v.col_means = r->user_means;
-	}
-	else
-	{
-		v.nrows = r->nusers;
-		v.row_ids = r->user_ids;
-		v.rptr = r->user_ptr;
-		v.ridx = r->user_items;
-		v.rval = r->user_vals;
-		v.row_means = r->user_means;
-		v.ncols = r->nitems;
-		v.cptr = r->item_ptr;
-		v.cidx = r->item_users;
-		v.cval = r->item_vals;
-		v.col_means = r->item_means;
-	}
+	v.rows = ecomai_ratings_axis(r, !by_item);
+	v.cols = ecomai_ratings_axis(r, by_item);
 	compute_neighbors(&v, &p, what, r->bytes, rsinfo->setResult, rsinfo->setDesc);
 
 	MemoryContextSwitchTo(old);

@@ -185,6 +185,33 @@ ecomai_find_id(const int64 *ids, int n, int64 id)
 	return -1;
 }
 
+/* The users' axis of r (users true) or the items' axis. */
+EcomaiRatingsAxis
+ecomai_ratings_axis(const EcomaiRatings *r, bool users)
+{
+	EcomaiRatingsAxis a;
+
+	if (users)
+	{
+		a.n = r->nusers;
+		a.ids = r->user_ids;
+		a.ptr = r->user_ptr;
+		a.idx = r->user_items;
+		a.val = r->user_vals;
+		a.means = r->user_means;
+	}
+	else
+	{
+		a.n = r->nitems;
+		a.ids = r->item_ids;
+		a.ptr = r->item_ptr;
+		a.idx = r->item_users;
+		a.val = r->item_vals;
+		a.means = r->item_means;
+	}
+	return a;
+}
+
 /* Dense index of a user id, or -1 when the id has no cell. */
 int
 ecomai_ratings_user_index(const EcomaiRatings *r, int64 id)

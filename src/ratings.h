@@ -78,6 +78,25 @@ typedef struct EcomaiRatings
 extern EcomaiRatings *ecomai_ratings_load(Oid relid, const char *user_col, const char *item_col,
 										  const char *value_col, const char *what);
 
+/*
+ * One axis of the ratings in CSR form: the users with their items, or the
+ * items with their users (row a's cells are ptr[a] .. ptr[a+1]-1, their
+ * column indexes idx[], values val[]).  A user-based model reads the users'
+ * axis as rows and the items' axis as columns; an item-based one the reverse.
+ */
+typedef struct EcomaiRatingsAxis
+{
+	int			n;
+	const int64 *ids;			/* [n], ascending */
+	const int64 *ptr;			/* [n + 1] */
+	const int32 *idx;			/* [nnz] */
+	const double *val;			/* [nnz] */
+	const double *means;		/* [n] */
+} EcomaiRatingsAxis;
+
+/* The users' axis of r (users true) or the items' axis. */
+extern EcomaiRatingsAxis ecomai_ratings_axis(const EcomaiRatings *r, bool users);
+
 /* Dense index of a user id, or -1 when the id has no cell. */
 extern int	ecomai_ratings_user_index(const EcomaiRatings *r, int64 id);
 
