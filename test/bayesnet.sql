@@ -148,7 +148,7 @@ SELECT is((SELECT array_agg(round(ecomai.bn_probability(bn, jsonb_build_object('
 CREATE TEMP TABLE bin_out AS SELECT bn FROM small;
 CREATE FUNCTION pg_temp.copy_binary(payload bytea) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-    path text := '/tmp/ecomai_bn_copy_' || pg_backend_pid() || '.bin';
+    path text := current_setting('data_directory') || '/ecomai_bn_copy_' || pg_backend_pid() || '.bin';
     lo oid;
 BEGIN
     lo := lo_from_bytea(0, '\x5047434f50590aff0d0a00'::bytea || '\x0000000000000000'::bytea

@@ -159,7 +159,7 @@ CREATE TEMP TABLE dump_src AS SELECT m FROM chains UNION ALL SELECT m FROM w
     UNION ALL SELECT '{"order":3,"smoothing":0.5,"transitions":[["\u00e9\"x","y\\z",1e-300]]}'::ecomai.markov_chain;
 CREATE TEMP TABLE dump_dst (m ecomai.markov_chain);
 CREATE FUNCTION pg_temp.dump_restore(fmt text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE f text := '/tmp/ecomai_markov_dump_' || pg_backend_pid() || '.' || fmt; n bigint;
+DECLARE f text := current_setting('data_directory') || '/ecomai_markov_dump_' || pg_backend_pid() || '.' || fmt; n bigint;
 BEGIN
     TRUNCATE dump_dst;
     EXECUTE format('COPY dump_src TO %L (FORMAT %s)', f, fmt);
@@ -174,7 +174,7 @@ SELECT is(pg_temp.dump_restore('binary'), 0::bigint, 'COPY binary dump and resto
 -- a valid chain; never a crash.
 CREATE TEMP TABLE recv_t (m ecomai.markov_chain);
 CREATE FUNCTION pg_temp.recv(payload bytea) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE f text := '/tmp/ecomai_markov_recv_' || pg_backend_pid() || '.bin'; lo oid;
+DECLARE f text := current_setting('data_directory') || '/ecomai_markov_recv_' || pg_backend_pid() || '.bin'; lo oid;
 BEGIN
     lo := lo_from_bytea(0, '\x5047434f50590aff0d0a00'::bytea || '\x0000000000000000'::bytea
         || '\x0001'::bytea || int4send(length(payload)) || payload || '\xffff'::bytea);
