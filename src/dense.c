@@ -8,7 +8,9 @@
  * rounding error; when the bound cannot guarantee the result (products
  * that cancel, as for nearly orthogonal vectors, or very long vectors) the
  * sums are recomputed in long double (see dense_kernels.h).  Results stay
- * within 1e-12 of an exact reference.  OpenBLAS's ddot is faster for long
+ * within 1e-12 relative of an exact reference unless the products cancel
+ * by more than about 1.8e7 / (n + 1), where the long double pass's
+ * absolute bound, (n + 1) * 2^-64 * sum|a*b|, holds instead.  OpenBLAS's ddot is faster for long
  * vectors (bench/dense_kernel.c) but gives no such guarantee, and its dsdot
  * accumulates float4 products in single precision here; the loop costs less
  * than detoasting the arrays (bench/dense.sh).
