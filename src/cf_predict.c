@@ -45,7 +45,6 @@
 
 PG_FUNCTION_INFO_V1(ecomai_knn_predict);
 
-
 typedef enum
 {
 	M_COSINE, M_ADJUSTED_COSINE, M_PEARSON, M_PEARSON_BASELINE, M_MSD, M_JACCARD
@@ -420,6 +419,17 @@ x_sigmas(const Orient *o, const EcomaiRatings *r)
 	return sigma;
 }
 
+/* Rating v of cell (x, y) less what the measure centres on: y's mean, x's mean or the baseline. */
+static inline double
+centred_value(const Orient *o, const KnnParams *p, double v, int x, int y)
+{
+	if (p->measure == M_ADJUSTED_COSINE)
+		return v - o->y.means[y];
+	if (p->measure == M_PEARSON)
+		return v - o->x.means[x];
+	return v - (o->mu + o->by[y] + o->bx[x]);
+}
+
 /*
  * The values the measure compares: raw, or centred on the y's mean
  * (adjusted_cosine), on the x's mean (pearson over all entries), or on the
@@ -442,24 +452,19 @@ measure_values(Orient *o, const KnnParams *p, int64 nnz)
 	{
 		cx = palloc(sizeof(double) * Max(nnz, 1));
 		cy = palloc(sizeof(double) * Max(nnz, 1));
+		/* the same cells twice: x-major for the rows, y-major for the columns */
 		for (int x = 0; x < o->x.n; x++)
+		{
+			CHECK_FOR_INTERRUPTS();
 			for (int64 q = o->x.ptr[x]; q < o->x.ptr[x + 1]; q++)
-			{
-				int			y = o->x.idx[q];
-
-				cx[q] = p->measure == M_ADJUSTED_COSINE ? o->x.val[q] - o->y.means[y]
-					: p->measure == M_PEARSON ? o->x.val[q] - o->x.means[x]
-					: o->x.val[q] - (o->mu + o->by[y] + o->bx[x]);
-			}
+				cx[q] = centred_value(o, p, o->x.val[q], x, o->x.idx[q]);
+		}
 		for (int y = 0; y < o->y.n; y++)
+		{
+			CHECK_FOR_INTERRUPTS();
 			for (int64 q = o->y.ptr[y]; q < o->y.ptr[y + 1]; q++)
-			{
-				int			x = o->y.idx[q];
-
-				cy[q] = p->measure == M_ADJUSTED_COSINE ? o->y.val[q] - o->y.means[y]
-					: p->measure == M_PEARSON ? o->y.val[q] - o->x.means[x]
-					: o->y.val[q] - (o->mu + o->by[y] + o->bx[x]);
-			}
+				cy[q] = centred_value(o, p, o->y.val[q], o->y.idx[q], y);
+		}
 		o->cx = cx;
 		o->cy = cy;
 	}

@@ -10,10 +10,10 @@
  * sums are recomputed in long double (see dense_kernels.h).  Results stay
  * within 1e-12 relative of an exact reference unless the products cancel
  * by more than about 1.8e7 / (n + 1), where the long double pass's
- * absolute bound, (n + 1) * 2^-64 * sum|a*b|, holds instead.  OpenBLAS's ddot is faster for long
- * vectors (bench/dense_kernel.c) but gives no such guarantee, and its dsdot
- * accumulates float4 products in single precision here; the loop costs less
- * than detoasting the arrays (bench/dense.sh).
+ * absolute bound, (n + 1) * 2^-64 * sum|a*b|, holds instead.  OpenBLAS's
+ * ddot is faster for long vectors (bench/dense_kernel.c) but gives no such
+ * guarantee, and its dsdot accumulates float4 products in single precision
+ * here; the loop costs less than detoasting the arrays (bench/dense.sh).
  * Non-finite input and overflow are detected from the sums, so the common
  * case pays no per-element test; only then is a second, careful pass made.
  */

@@ -886,18 +886,11 @@ markov_agg_state(FunctionCallInfo fcinfo, int argno, MemoryContext aggctx)
 	return e;
 }
 
-/* The aggregate context, or an error naming the function called outside one. */
-static MemoryContext
-markov_aggcontext(FunctionCallInfo fcinfo, const char *fname)
-{
-	return ecomai_aggregate_context(fcinfo, fname);
-}
-
 /* markov_fit transition: add one (from, to [, weight]) row; NULLs skipped. */
 Datum
 ecomai_markov_fit_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = markov_aggcontext(fcinfo, "markov_fit_accum");
+	MemoryContext aggctx = ecomai_aggregate_context(fcinfo, "markov_fit_accum");
 	MarkovExpanded *e;
 	double		w = 1.0;
 	text	   *from,
@@ -938,7 +931,7 @@ ecomai_markov_fit_accum(PG_FUNCTION_ARGS)
 Datum
 ecomai_markov_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = markov_aggcontext(fcinfo, "markov_combine");
+	MemoryContext aggctx = ecomai_aggregate_context(fcinfo, "markov_combine");
 	MarkovExpanded *e;
 	MarkovChain *b;
 
@@ -1047,7 +1040,7 @@ markov_path_states(char **pages, int npages, int order)
 Datum
 ecomai_markov_path_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = markov_aggcontext(fcinfo, "markov_path_accum");
+	MemoryContext aggctx = ecomai_aggregate_context(fcinfo, "markov_path_accum");
 	int			order = markov_order_arg(fcinfo, 3);
 	Datum		d;
 	ExpandedArrayHeader *eah;
@@ -1184,7 +1177,7 @@ count_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 Datum
 ecomai_markov_fit_paths_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggctx = markov_aggcontext(fcinfo, "markov_fit_paths_accum");
+	MemoryContext aggctx = ecomai_aggregate_context(fcinfo, "markov_fit_paths_accum");
 	int			order = markov_order_arg(fcinfo, 4);
 	MarkovExpanded *e;
 	double		conv,

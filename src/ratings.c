@@ -303,7 +303,6 @@ ratings_query(Oid relid, const char *user_col, const char *item_col, const char 
 	return q.data;
 }
 
-/* Load a relation into both sparse orientations (see ratings.h). */
 /*
  * Run a read-only query as the caller through a cursor and hand every batch
  * of rows to fn, in the caller's memory context (so what fn keeps outlives
@@ -397,6 +396,7 @@ read_triples(SPITupleTable *tt, uint64 nrows, void *arg)
 	}
 }
 
+/* Load a relation into both sparse orientations (see ratings.h). */
 EcomaiRatings *
 ecomai_ratings_load(Oid relid, const char *user_col, const char *item_col,
 					const char *value_col, const char *what)

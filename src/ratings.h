@@ -103,16 +103,16 @@ extern int	ecomai_ratings_user_index(const EcomaiRatings *r, int64 id);
 /* Dense index of an item id, or -1 when the id has no cell. */
 extern int	ecomai_ratings_item_index(const EcomaiRatings *r, int64 id);
 
-/*
- * Check that column colname of relid exists (ERROR 42703 naming it) and has
- * an integer type (integer_only) or any numeric type (ERROR 42804); returns
- * the column's type.  Exposed for callers that read other tables the same way.
- */
 /* Visit a read-only query's rows (as the caller) in batches, in the caller's memory context. */
 struct SPITupleTable;
 typedef void (*EcomaiSpiBatchFn) (struct SPITupleTable *tuptable, uint64 nrows, void *arg);
 extern void ecomai_spi_for_each_batch(const char *query, EcomaiSpiBatchFn fn, void *arg);
 
+/*
+ * Check that column colname of relid exists (ERROR 42703 naming it) and has
+ * an integer type (integer_only) or any numeric type (ERROR 42804); returns
+ * the column's type.  Exposed for callers that read other tables the same way.
+ */
 extern Oid	ecomai_ratings_check_column(Oid relid, const char *colname, bool integer_only);
 
 /* Binary search of id in the ascending array ids[0..n-1]: its index or -1. */
