@@ -112,21 +112,27 @@ ecomai_cluster_start() {
 			'$ECOMAI_BINDIR/postgres' -D '$ECOMAI_TMP/data' -c listen_addresses='' -k '$ECOMAI_TMP' \
 			-c fsync=off -c synchronous_commit=off -c full_page_writes=off ${ECOMAI_SERVER_OPTS:-} \
 			>'$ECOMAI_TMP/server.log' 2>&1 &"
-		# (psql, not pg_ctl status: pg_ctl refuses to run as root)
-		for _ in $(seq 1 240); do
-			psql -X -h "$ECOMAI_TMP" -U postgres -d postgres -c 'SELECT 1' >/dev/null 2>&1 && break
-			sleep 0.5
-		done
-		export PGHOST=$ECOMAI_TMP PGUSER=postgres PGPORT=5432
-		unset PGDATABASE PGPASSWORD PGSERVICE
-		return
+	else
+		run_as_server_user env "${senv[@]}" "$ECOMAI_BINDIR/pg_ctl" -D "$ECOMAI_TMP/data" \
+			-l "$ECOMAI_TMP/server.log" -w -t 60 \
+			-o "-c listen_addresses='' -k $ECOMAI_TMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${ECOMAI_SERVER_OPTS:-}" \
+			start >/dev/null
 	fi
-	run_as_server_user env "${senv[@]}" "$ECOMAI_BINDIR/pg_ctl" -D "$ECOMAI_TMP/data" \
-		-l "$ECOMAI_TMP/server.log" -w -t 60 \
-		-o "-c listen_addresses='' -k $ECOMAI_TMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${ECOMAI_SERVER_OPTS:-}" \
-		start >/dev/null
 	export PGHOST=$ECOMAI_TMP PGUSER=postgres PGPORT=5432
 	unset PGDATABASE PGPASSWORD PGSERVICE
+	# pg_ctl -w waited for its server; the one started under valgrind is much slower to come up
+	[ -z "${ECOMAI_VALGRIND:-}" ] || ecomai_wait_ready 240
+}
+
+# Wait up to N half-seconds (default 120) until the cluster accepts connections: after a start
+# under valgrind, or while it recovers from a crashed backend.  (psql rather than pg_ctl status,
+# which refuses to run as root.)  Returns 0 either way: the next command reports a dead server.
+ecomai_wait_ready() {
+	for _ in $(seq 1 "${1:-120}"); do
+		psql -X -q -d postgres -c 'SELECT 1' >/dev/null 2>&1 && return 0
+		sleep 0.5
+	done
+	return 0
 }
 
 ecomai_cleanup() {

@@ -60,7 +60,7 @@ fi
 if [ ${#taps[@]} -gt 0 ]; then
 	log "pgTAP: ${taps[*]}"
 	# after a crashed backend the server recovers first: wait for it rather than give up
-	for _ in $(seq 1 120); do psql -X -q -d postgres -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.5; done
+	ecomai_wait_ready
 	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE ecomai_tap' >/dev/null
 	psql -X -q -v ON_ERROR_STOP=1 -d ecomai_tap >/dev/null <<-SQL
 		CREATE EXTENSION pgtap;
@@ -82,7 +82,7 @@ if [ ${#taps[@]} -gt 0 ]; then
 	[ "$prove_rc" -eq 0 ] || { rc=1; [ $((tfail + badfiles)) -gt 0 ] || failed=$((failed + 1)); }
 fi
 
-for _ in $(seq 1 120); do psql -X -q -d postgres -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.5; done
+ecomai_wait_ready
 # run_counted NAME PREFIX CMD...: runs one of the suite's own scripts, showing its output, and adds
 # its last line "PREFIX: N passed, N failed" to the totals (no such line counts as one failure)
 run_counted() {
@@ -93,8 +93,7 @@ run_counted() {
 	"$@" 2>&1 | tee "$out"
 	status=${PIPESTATUS[0]}
 	set -e
-	p=$(sed -n "s|^$prefix: \([0-9]*\) passed, \([0-9]*\) failed.*\$|\1|p" "$out" | tail -n 1)
-	f=$(sed -n "s|^$prefix: \([0-9]*\) passed, \([0-9]*\) failed.*\$|\2|p" "$out" | tail -n 1)
+	read -r p f < <(sed -n "s|^$prefix: \([0-9]*\) passed, \([0-9]*\) failed.*\$|\1 \2|p" "$out" | tail -n 1) || true
 	passed=$((passed + ${p:-0}))
 	failed=$((failed + ${f:-1}))
 	[ "$status" -eq 0 ] || rc=1
