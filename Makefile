@@ -6,15 +6,20 @@
 #
 # The install script of the current version, ecomai--$(EXTVERSION).sql, is generated from the
 # pieces in src/sql/ (one per concern, concatenated in name order), so that each feature keeps
-# its SQL next to its C code.  Released versions are frozen: ecomai--0.1.0.sql is the install
-# script of 0.1.0 as released, and ecomai--A--B.sql the steps between releases; test/upgrade.sql
-# checks that 0.1.0 plus the steps gives exactly the objects of a fresh install.
+# its SQL next to its C code.  Released versions are frozen: ecomai--0.1.0.sql and
+# ecomai--0.2.0.sql are the install scripts as released, and ecomai--A--B.sql the steps between
+# releases.  The step to the version in development, ecomai--$(PREVVERSION)--$(EXTVERSION).sql, is
+# generated too: the pieces in src/sql/update/ (changes to existing objects, in name order), then
+# every install piece whose first line is "-- since $(EXTVERSION)" (a family new in this version,
+# created by the step exactly as by a fresh install).  test/upgrade.sql checks that every released
+# version plus the steps gives exactly the objects of a fresh install.
 
 EXTENSION    = ecomai
 EXTVERSION   = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" ecomai.control)
+PREVVERSION  = 0.2.0
 MODULE_big   = ecomai
 OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
-DATA_built   = ecomai--$(EXTVERSION).sql
+DATA_built   = ecomai--$(EXTVERSION).sql ecomai--$(PREVVERSION)--$(EXTVERSION).sql
 DATA         = $(filter-out $(DATA_built),$(wildcard ecomai--*.sql))
 REGRESS      = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=ecomai
@@ -49,3 +54,11 @@ ecomai--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql)) ecomai.control
 	  for f in $(sort $(wildcard src/sql/*.sql)); do echo; echo "-- from $$f"; cat $$f; done ) > $@
 
 $(OBJS): $(wildcard src/*.h)
+
+NEW_PIECES = $(shell grep -l '^-- since $(EXTVERSION)$$' $(sort $(wildcard src/sql/*.sql)) /dev/null)
+
+ecomai--$(PREVVERSION)--$(EXTVERSION).sql: $(sort $(wildcard src/sql/update/*.sql)) $(sort $(wildcard src/sql/*.sql)) ecomai.control
+	( echo "-- ecomai $(PREVVERSION) -> $(EXTVERSION), generated from src/sql/update/*.sql and the pieces new in $(EXTVERSION)."; \
+	  echo "-- complain if script is sourced in psql, rather than via ALTER EXTENSION"; \
+	  printf '%s\n' '\echo Use "ALTER EXTENSION ecomai UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \quit'; \
+	  for f in $(sort $(wildcard src/sql/update/*.sql)) $(NEW_PIECES); do echo; echo "-- from $$f"; cat $$f; done ) > $@

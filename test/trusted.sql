@@ -4,7 +4,7 @@
 -- pre-existing schema ecomai, and the functions work for the installing role.  Skipped while
 -- the control file does not say trusted.
 BEGIN;
-SELECT plan(9);
+SELECT plan(12);
 
 -- Runs a statement as a role and returns 'ok', its single result as text, or SQLSTATE: message.
 CREATE FUNCTION pg_temp.as_role(r text, query text) RETURNS text LANGUAGE plpgsql AS $$
@@ -75,7 +75,7 @@ DECLARE
 BEGIN
     IF NOT coalesce((SELECT trusted FROM pg_available_extension_versions v JOIN pg_available_extensions a USING (name)
                      WHERE v.name = 'ecomai' AND v.version = a.default_version), false) THEN
-        RETURN NEXT skip('ecomai.control does not say trusted = true (see docs/security.md)', 9);
+        RETURN NEXT skip('ecomai.control does not say trusted = true (see docs/security.md)', 12);
         RETURN;
     END IF;
 
@@ -96,7 +96,7 @@ BEGIN
                    'a role without CREATE on the database cannot install it');
 
     -- A user with CREATE on the database pre-creates the schema and plants near-matches of
-    -- names the script uses; the install, run as the bootstrap superuser, must not pick them up.
+    -- names the script uses: the install refuses a schema holding objects that are not its own.
     RETURN NEXT is(pg_temp.as_role('trusted_planter', $q$
         DO $plant$ BEGIN
             CREATE SCHEMA ecomai;
@@ -107,10 +107,29 @@ BEGIN
             CREATE TYPE ecomai.float8 AS (x int);
             CREATE TYPE ecomai.text AS (x int);
         END $plant$$q$), 'ok', 'a role with CREATE on the database pre-creates schema ecomai with planted objects');
+    RETURN NEXT is(pg_temp.as_role('trusted_owner', 'CREATE EXTENSION ecomai'),
+                   '42501: schema "ecomai" holds objects that are not part of extension ecomai',
+                   'a non-superuser''s install into it is refused');
+    -- Emptied, but open to everyone: refused too.
+    PERFORM pg_temp.as_role('trusted_planter', $q$
+        DO $clear$ BEGIN
+            DROP FUNCTION ecomai.vector_accum(float8[], numeric[]), ecomai.vector_combine(numeric[], numeric[]),
+                          ecomai.eqsel(text), ecomai.cosine_distance(text, text);
+            DROP TYPE ecomai.float8, ecomai.text;
+            GRANT CREATE ON SCHEMA ecomai TO PUBLIC;
+        END $clear$$q$);
+    RETURN NEXT is(pg_temp.as_role('trusted_owner', 'CREATE EXTENSION ecomai'),
+                   '42501: schema "ecomai" grants privileges beyond USAGE',
+                   'an install into a schema where others may create objects is refused');
+    -- Empty and private: the install takes it over.
+    PERFORM pg_temp.as_role('trusted_planter', 'REVOKE CREATE ON SCHEMA ecomai FROM PUBLIC');
     RETURN NEXT is(pg_temp.as_role('trusted_owner', 'CREATE EXTENSION ecomai'), 'ok',
-                   'a non-superuser with CREATE on the database installs ecomai into it');
+                   'a non-superuser installs ecomai into an empty pre-created schema');
+    RETURN NEXT is(pg_temp.as_role('trusted_planter', $q$CREATE FUNCTION ecomai.eqsel(text) RETURNS float8 LANGUAGE sql AS 'SELECT 0::float8'$q$),
+                   '42501: permission denied for schema ecomai',
+                   '... which then belongs to the superuser: its creator can no longer plant objects');
     RETURN NEXT is((SELECT array_agg(f ORDER BY f) FROM pg_temp.foreign_support() f), NULL,
-                   'no type, operator, operator class or aggregate of the extension uses a planted function');
+                   'every type, operator, operator class and aggregate of the extension uses member functions');
     RETURN NEXT is(pg_temp.as_role('trusted_owner', work),
                    CASE WHEN expected ~ '^[0-9A-Z]{5}: ' THEN 'results, not ' || expected ELSE expected END,
                    '... and the functions give the superuser''s results');
@@ -131,7 +150,7 @@ BEGIN
     RETURN NEXT is(pg_temp.as_role('trusted_owner',
                        $q$CREATE OR REPLACE FUNCTION ecomai.markov_to_dot(m ecomai.markov_chain, threshold float8 DEFAULT 0)
                           RETURNS text LANGUAGE sql AS 'SELECT ''hijacked'''$q$),
-                   '42501: must be owner of function markov_to_dot',
+                   '42501: permission denied for schema ecomai',
                    'the installing role cannot replace a member function');
 END $f$;
 

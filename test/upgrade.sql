@@ -1,8 +1,8 @@
--- Upgrades: installing the oldest released version and updating must give exactly the objects
+-- Upgrades: installing each released version and updating must give exactly the objects
 -- of a fresh install of the current version (every function with its properties and source,
 -- aggregates, types, operators, operator classes, casts, comments and privileges).
 BEGIN;
-SELECT plan(5);
+SELECT plan(6);
 
 CREATE FUNCTION pg_temp.ext_signature() RETURNS SETOF text LANGUAGE sql AS $$
 SELECT pg_describe_object(d.classid, d.objid, 0) || ' | ' || coalesce(CASE d.classid
@@ -54,21 +54,30 @@ SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'ecomai'),
           (SELECT default_version FROM pg_available_extensions WHERE name = 'ecomai'),
           'the test database has the current version');
 
-SET LOCAL client_min_messages = warning;
-DROP EXTENSION ecomai CASCADE;
-DROP SCHEMA IF EXISTS ecomai CASCADE;
-CREATE EXTENSION ecomai VERSION '0.1.0';
-ALTER EXTENSION ecomai UPDATE;
-RESET client_min_messages;
+-- Each released version, installed as released and updated through the steps.
+CREATE FUNCTION pg_temp.upgraded_from(old text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN
+    SET LOCAL client_min_messages = warning;
+    DROP EXTENSION ecomai CASCADE;
+    DROP SCHEMA IF EXISTS ecomai CASCADE;
+    EXECUTE format('CREATE EXTENSION ecomai VERSION %L', old);
+    ALTER EXTENSION ecomai UPDATE;
+    RESET client_min_messages;
+    RETURN QUERY SELECT pg_temp.ext_signature() || ' (' || extversion || ')'
+                 FROM pg_extension WHERE extname = 'ecomai';
+END $$;
 
-CREATE TEMP TABLE upgraded AS SELECT s FROM pg_temp.ext_signature() s;
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'ecomai'),
-          (SELECT default_version FROM pg_available_extensions WHERE name = 'ecomai'),
-          'ALTER EXTENSION UPDATE reaches the current version from 0.1.0');
-SELECT is((SELECT array_agg(s ORDER BY s) FROM (SELECT s FROM fresh EXCEPT SELECT s FROM upgraded) x), NULL,
-          'every object of a fresh install exists, identical, after 0.1.0 and the upgrade steps');
-SELECT is((SELECT array_agg(s ORDER BY s) FROM (SELECT s FROM upgraded EXCEPT SELECT s FROM fresh) x), NULL,
-          'the upgrade leaves nothing that a fresh install lacks');
+SELECT v AS old, s INTO TEMP upgraded
+FROM unnest(ARRAY['0.1.0', '0.2.0']) v, LATERAL pg_temp.upgraded_from(v) s;
+UPDATE upgraded SET s = left(s, length(s) - length(' (' || (SELECT default_version FROM pg_available_extensions WHERE name = 'ecomai') || ')'))
+WHERE s LIKE '%(' || (SELECT default_version FROM pg_available_extensions WHERE name = 'ecomai') || ')';
+
+SELECT is((SELECT array_agg(s ORDER BY s) FROM (SELECT s FROM fresh EXCEPT SELECT s FROM upgraded WHERE old = v) x), NULL,
+          format('every object of a fresh install exists, identical, after %s and the upgrade steps', v))
+FROM unnest(ARRAY['0.1.0', '0.2.0']) v;
+SELECT is((SELECT array_agg(s ORDER BY s) FROM (SELECT s FROM upgraded WHERE old = v EXCEPT SELECT s FROM fresh) x), NULL,
+          format('the upgrade from %s reaches the current version and leaves nothing that a fresh install lacks', v))
+FROM unnest(ARRAY['0.1.0', '0.2.0']) v;
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -62,6 +62,7 @@ ecomai_build_private() {
 	rsync -a --exclude .git --exclude results --exclude '*.o' --exclude '*.so' --exclude '*.bc' \
 		--exclude regression.diffs --exclude regression.out \
 		--exclude "ecomai--$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$ECOMAI_ROOT/ecomai.control").sql" \
+		--exclude "ecomai--*--$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$ECOMAI_ROOT/ecomai.control").sql" \
 		"$ECOMAI_ROOT"/ "$ECOMAI_SRC"/
 	if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$ECOMAI_TMP"; fi
 	chmod 755 "$ECOMAI_TMP"
