@@ -140,32 +140,38 @@ read_names(const char **pp, char sep, const char *structure, const char *what)
 	}
 }
 
-/* Parse a structure string into an empty state (allocating in the current context). */
-static void
-parse_structure(FitState *st, const char *s)
+/* The nodes of a structure string as read, before their names are resolved. */
+typedef struct StructNodes
 {
-	const char *p = s;
-	List	   *names = NIL;
-	List	   *fixed = NIL;
-	List	   *parents = NIL;
-	ListCell   *lc;
-	int			v,
-				j;
-	int		   *npar;
-	int		  **par;
-	char	  **vn;
-	StringInfoData buf;
+	List	   *names;			/* of char * */
+	List	   *fixed;			/* of List * of char *: the states listed, if any */
+	List	   *parents;		/* of List * of char * */
+} StructNodes;
 
-	st->pseudo_count = 0;
+/* Skip blanks. */
+static inline const char *
+skip_blanks(const char *p)
+{
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 		p++;
+	return p;
+}
+
+/* Read the "[name{states}|parents]" nodes of structure s from *pp. */
+static void
+read_nodes(const char **pp, const char *s, StructNodes *nodes)
+{
+	const char *p = skip_blanks(*pp);
+
+	nodes->names = nodes->fixed = nodes->parents = NIL;
 	while (*p == '[')
 	{
 		List	   *fx = NIL;
 		List	   *pa = NIL;
 
+		CHECK_FOR_INTERRUPTS();
 		p++;
-		names = lappend(names, read_name(&p, s, "variable name"));
+		nodes->names = lappend(nodes->names, read_name(&p, s, "variable name"));
 		if (*p == '{')
 		{
 			p++;
@@ -184,14 +190,20 @@ parse_structure(FitState *st, const char *s)
 		if (*p != ']')
 			structure_error(s, "A node lacks its \"]\".");
 		p++;
-		fixed = lappend(fixed, fx);
-		parents = lappend(parents, pa);
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
+		nodes->fixed = lappend(nodes->fixed, fx);
+		nodes->parents = lappend(nodes->parents, pa);
+		p = skip_blanks(p);
 	}
-	if (names == NIL)
+	if (nodes->names == NIL)
 		structure_error(s, "It has no nodes.");
-	/* options */
+	*pp = p;
+}
+
+/* Read the options after the nodes (only pseudo_count=x) into st. */
+static void
+read_options(const char *p, const char *s, FitState *st)
+{
+	st->pseudo_count = 0;
 	while (*p)
 	{
 		const char *start = p;
@@ -212,79 +224,67 @@ parse_structure(FitState *st, const char *s)
 		}
 		else
 			structure_error(s, psprintf("Unknown option \"%s\"; the only option is pseudo_count.", opt));
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
+		p = skip_blanks(p);
 	}
+}
 
-	st->nvars = list_length(names);
-	if (st->nvars > BN_MAX_VARS)
-		structure_error(s, "It has too many nodes.");
-	st->vars = palloc0(sizeof(FitVar) * st->nvars);
-	npar = palloc(sizeof(int) * st->nvars);
-	par = palloc(sizeof(int *) * st->nvars);
-	vn = palloc(sizeof(char *) * st->nvars);
-	v = 0;
-	foreach(lc, names)
+/* Resolve variable v's parent names (through the name index) and its fixed states. */
+static void
+resolve_node(FitState *st, int v, List *pa, List *fx, BnNameIndex *ix, const char *s)
+{
+	FitVar	   *var = &st->vars[v];
+	BnNameIndex *seen;
+	ListCell   *lp;
+	int			j = 0,
+				k;
+
+	var->nparents = list_length(pa);
+	var->parents = palloc(sizeof(int) * Max(var->nparents, 1));
+	foreach(lp, pa)
 	{
-		st->vars[v].name = lfirst(lc);
-		vn[v] = st->vars[v].name;
-		v++;
+		k = ecomai_name_index_find(ix, lfirst(lp));
+		if (k < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown parent \"%s\" of variable \"%s\"", (char *) lfirst(lp), var->name),
+					 errdetail("Every parent must be a node of the structure.")));
+		if (k == v)
+			structure_error(s, psprintf("Variable \"%s\" is its own parent.", var->name));
+		var->parents[j++] = k;
 	}
-	for (v = 0; v < st->nvars; v++)
-		for (j = 0; j < v; j++)
-			if (strcmp(vn[v], vn[j]) == 0)
-				structure_error(s, psprintf("Variable \"%s\" appears twice.", vn[v]));
-	for (v = 0; v < st->nvars; v++)
+	seen = ecomai_name_index_create(var->nparents);
+	for (j = 0; j < var->nparents; j++)
+		if (ecomai_name_index_add(seen, st->vars[var->parents[j]].name, j) >= 0)
+			structure_error(s, psprintf("Variable \"%s\" has a parent twice.", var->name));
+	var->klen = 1 + var->nparents;
+	var->nfixed = list_length(fx);
+	var->fixed = palloc(sizeof(char *) * Max(var->nfixed, 1));
+	seen = ecomai_name_index_create(var->nfixed);
+	j = 0;
+	foreach(lp, fx)
 	{
-		FitVar	   *var = &st->vars[v];
-		List	   *pa = list_nth(parents, v);
-		List	   *fx = list_nth(fixed, v);
-		ListCell   *lp;
-		int			k;
-
-		var->nparents = list_length(pa);
-		var->parents = palloc(sizeof(int) * Max(var->nparents, 1));
-		j = 0;
-		foreach(lp, pa)
-		{
-			for (k = 0; k < st->nvars; k++)
-				if (strcmp(vn[k], lfirst(lp)) == 0)
-					break;
-			if (k == st->nvars)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("unknown parent \"%s\" of variable \"%s\"", (char *) lfirst(lp), var->name),
-						 errdetail("Every parent must be a node of the structure.")));
-			if (k == v)
-				structure_error(s, psprintf("Variable \"%s\" is its own parent.", var->name));
-			var->parents[j++] = k;
-		}
-		for (j = 0; j < var->nparents; j++)
-			for (k = 0; k < j; k++)
-				if (var->parents[j] == var->parents[k])
-					structure_error(s, psprintf("Variable \"%s\" has a parent twice.", var->name));
-		npar[v] = var->nparents;
-		par[v] = var->parents;
-		var->klen = 1 + var->nparents;
-		var->nfixed = list_length(fx);
-		var->fixed = palloc(sizeof(char *) * Max(var->nfixed, 1));
-		j = 0;
-		foreach(lp, fx)
-			var->fixed[j++] = lfirst(lp);
-		for (j = 0; j < var->nfixed; j++)
-			for (k = 0; k < j; k++)
-				if (strcmp(var->fixed[j], var->fixed[k]) == 0)
-					structure_error(s, psprintf("Variable \"%s\" lists state \"%s\" twice.",
-												var->name, var->fixed[j]));
+		var->fixed[j] = lfirst(lp);
+		if (ecomai_name_index_add(seen, var->fixed[j], j) >= 0)
+			structure_error(s, psprintf("Variable \"%s\" lists state \"%s\" twice.",
+										var->name, var->fixed[j]));
+		j++;
 	}
-	ecomai_bn_check_acyclic(st->nvars, npar, par, vn, ERRCODE_INVALID_PARAMETER_VALUE);
+}
 
-	/* canonical form */
+/* The canonical text of a parsed structure: what two equal structures share. */
+static char *
+canonical_structure(const FitState *st)
+{
+	StringInfoData buf;
+	int			v,
+				j;
+
 	initStringInfo(&buf);
 	for (v = 0; v < st->nvars; v++)
 	{
 		FitVar	   *var = &st->vars[v];
 
+		CHECK_FOR_INTERRUPTS();
 		appendStringInfo(&buf, "[%s", var->name);
 		if (var->nfixed > 0)
 		{
@@ -299,7 +299,55 @@ parse_structure(FitState *st, const char *s)
 	}
 	appendStringInfoString(&buf, " pseudo_count=");
 	ecomai_append_double(&buf, st->pseudo_count);
-	st->structure = buf.data;
+	return buf.data;
+}
+
+/*
+ * Parse a structure string into an empty state (allocating in the current
+ * context): read the nodes and options, hash the names, resolve each node's
+ * parents and states, check acyclicity, and keep the canonical text.  Linear
+ * in the size of the structure (names are hashed) and cancellable.
+ */
+static void
+parse_structure(FitState *st, const char *s)
+{
+	const char *p = s;
+	StructNodes nodes;
+	BnNameIndex *ix;
+	ListCell   *lc;
+	int			v;
+	int		   *npar;
+	int		  **par;
+	char	  **vn;
+
+	read_nodes(&p, s, &nodes);
+	read_options(p, s, st);
+	st->nvars = list_length(nodes.names);
+	if (st->nvars > BN_MAX_VARS)
+		structure_error(s, "It has too many nodes.");
+	st->vars = palloc0(sizeof(FitVar) * st->nvars);
+	npar = palloc(sizeof(int) * st->nvars);
+	par = palloc(sizeof(int *) * st->nvars);
+	vn = palloc(sizeof(char *) * st->nvars);
+	ix = ecomai_name_index_create(st->nvars);
+	v = 0;
+	foreach(lc, nodes.names)
+	{
+		st->vars[v].name = lfirst(lc);
+		vn[v] = st->vars[v].name;
+		if (ecomai_name_index_add(ix, vn[v], v) >= 0)
+			structure_error(s, psprintf("Variable \"%s\" appears twice.", vn[v]));
+		v++;
+	}
+	for (v = 0; v < st->nvars; v++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		resolve_node(st, v, list_nth(nodes.parents, v), list_nth(nodes.fixed, v), ix, s);
+		npar[v] = st->vars[v].nparents;
+		par[v] = st->vars[v].parents;
+	}
+	ecomai_bn_check_acyclic(st->nvars, npar, par, vn, ERRCODE_INVALID_PARAMETER_VALUE);
+	st->structure = canonical_structure(st);
 }
 
 /* Grow a table so that one more entry fits, rehashing its slots. */
