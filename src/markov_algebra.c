@@ -56,13 +56,25 @@ PG_FUNCTION_INFO_V1(ecomai_markov_to_dot);
 /* Work per uninterruptible BLAS call: ~0.1 s on one core. */
 #define BLAS_BLOCK_FLOPS		5e8
 
-/* A zeroed dense work array, allowed past 1 GB (the caller checked ecomai.max_memory). */
+/* Doubles zeroed (and first touched: page faults) between two interrupt checks. */
+#define ZERO_BLOCK_DOUBLES		(1024 * 1024)
+
+/*
+ * A zeroed dense work array, allowed past 1 GB (the caller checked
+ * ecomai.max_memory).  Zeroed in blocks with an interrupt check between
+ * them: touching a few hundred MB of fresh pages takes most of a second.
+ */
 static double *
 dense_alloc0(Size n)
 {
 	double	   *p = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(double));
+	Size		i;
 
-	memset(p, 0, Max(n, 1) * sizeof(double));
+	for (i = 0; i < Max(n, 1); i += ZERO_BLOCK_DOUBLES)
+	{
+		CHECK_FOR_INTERRUPTS();
+		memset(p + i, 0, Min((Size) ZERO_BLOCK_DOUBLES, Max(n, 1) - i) * sizeof(double));
+	}
 	return p;
 }
 
