@@ -6,7 +6,7 @@
 -- Also: every function that builds a large working set fails with 54000 naming
 -- ecomai.max_memory when that set is over the bound.
 BEGIN;
-SELECT plan(66);
+SELECT plan(80);
 
 CREATE TEMP TABLE cancel_log (name text, state text, elapsed float8);
 CREATE FUNCTION pg_temp.cancels(name text, query text) RETURNS void LANGUAGE plpgsql AS $$
@@ -59,6 +59,40 @@ SELECT ecomai.bn_fit(
          VARIADIC ARRAY(SELECT chr(97 + (hashint4(g * 131 + v) & 3)) FROM generate_series(0, 80) v ORDER BY v)) AS bn
 FROM generate_series(1, 2000) g;
 
+-- At the documented maxima (issue 11 item 4): a 100,000-variable (BN_MAX_VARS) chain as BIF text
+-- and as a bn_fit structure; the largest absorbing chain whose dense system fits the default
+-- ecomai.max_memory (8,000 transient states: 2 x 8,000^2 doubles = 1 GB) and the largest class
+-- markov_stationary solves densely (4,096 states); the largest grid network whose elimination
+-- plan fits the default setting (14 x 60 binary cells, a 790 MB working set; see bn_limits.sql).
+CREATE TEMP TABLE c_max AS
+SELECT 'network chain { }' || E'\n' ||
+       (SELECT string_agg(format('variable v%s { type discrete [ 2 ] { yes, no }; }', g), E'\n') FROM generate_series(0, 99999) g)
+       || E'\nprobability ( v0 ) { table 0.4, 0.6; }\n' ||
+       (SELECT string_agg(format('probability ( v%s | v%s ) { (yes) 0.7, 0.3; (no) 0.2, 0.8; }', g, g - 1), E'\n')
+        FROM generate_series(1, 99999) g) AS bif,
+       '[v0]' || (SELECT string_agg(format('[v%s|v%s]', g, g - 1), '') FROM generate_series(1, 99999) g) AS structure,
+       (SELECT array_agg(CASE WHEN g % 2 = 0 THEN 'yes' ELSE 'no' END ORDER BY g) FROM generate_series(0, 99999) g) AS vals,
+       (SELECT ecomai.markov_fit(f, t) FROM (
+          SELECT '(start)' AS f, 'c' || s AS t FROM generate_series(1, 8000) s
+          UNION ALL SELECT 'c' || s, 'c' || (1 + (s * 7) % 8000) FROM generate_series(1, 8000) s
+          UNION ALL SELECT 'c' || s, 'c' || (1 + (s * 13 + 5) % 8000) FROM generate_series(1, 8000) s
+          UNION ALL SELECT 'c' || s, CASE WHEN s % 3 = 0 THEN '(conversion)' ELSE '(null)' END
+                    FROM generate_series(1, 8000) s) x) AS absorbing,
+       (SELECT ecomai.markov_fit(f, t) FROM (
+          SELECT 's' || s AS f, 's' || ((s + 1) % 4096) AS t FROM generate_series(0, 4095) s
+          UNION ALL SELECT 's' || s, 's' || ((s * 7 + 3) % 4096) FROM generate_series(0, 4095) s) x) AS ring;
+CREATE TEMP TABLE c_grid AS
+SELECT ecomai.bn_fit(
+         (SELECT string_agg(format('[x%s_%s%s]', r, c,
+                     CASE WHEN r = 0 AND c = 0 THEN ''
+                          WHEN r = 0 THEN format('|x%s_%s', r, c - 1)
+                          WHEN c = 0 THEN format('|x%s_%s', r - 1, c)
+                          ELSE format('|x%s_%s:x%s_%s', r - 1, c, r, c - 1) END), '' ORDER BY r, c)
+                 || ' pseudo_count=1'
+          FROM generate_series(0, 13) r, generate_series(0, 59) c),
+         VARIADIC ARRAY(SELECT chr(97 + (hashint4(g * 131 + v) & 1)) FROM generate_series(0, 839) v ORDER BY v)) AS bn
+FROM generate_series(1, 200) g;
+
 SET LOCAL statement_timeout = '200ms';
 SELECT pg_temp.cancels('item_neighbors', $$SELECT count(*) FROM ecomai.item_neighbors('c_full', 'u', 'i', k => 50)$$);
 SELECT pg_temp.cancels('user_neighbors', $$SELECT count(*) FROM ecomai.user_neighbors('c_full', 'i', 'u', k => 50)$$);
@@ -88,12 +122,22 @@ SELECT pg_temp.cancels('vector_sum', $$SELECT ecomai.vector_sum(v) IS NULL FROM 
 SELECT pg_temp.cancels('vector_avg', $$SELECT ecomai.vector_avg(v) IS NULL FROM c_arrays$$);
 SELECT pg_temp.cancels('train_test_split',
     $$SELECT count(*) FROM ecomai.train_test_split('c_ratings', 'u', 'i', time_col => 'r')$$);
+SELECT pg_temp.cancels('bn_from_bif (100,000 variables)', $$SELECT ecomai.bn_from_bif(bif) IS NULL FROM c_max$$);
+SELECT pg_temp.cancels('bayesnet text input (100,000 variables)', $$SELECT bif::ecomai.bayesnet IS NULL FROM c_max$$);
+SELECT pg_temp.cancels('bn_fit structure (100,000 variables)', $$SELECT ecomai.bn_fit(structure, VARIADIC vals) IS NULL FROM c_max$$);
+SELECT pg_temp.cancels('markov_absorption (8,000 states)',
+    $$SELECT count(*) FROM c_max, ecomai.markov_absorption(absorbing, ARRAY['(conversion)', '(null)'])$$);
+SELECT pg_temp.cancels('markov_attribution (8,000 states)', $$SELECT count(*) FROM c_max, ecomai.markov_attribution(absorbing)$$);
+SELECT pg_temp.cancels('markov_stationary (4,096 states, dense)', $$SELECT count(*) FROM c_max, ecomai.markov_stationary(ring)$$);
+SELECT pg_temp.cancels('bn_query (14 x 60 grid)', $$SELECT count(*) FROM c_grid, ecomai.bn_query(bn, 'x13_59')$$);
 RESET statement_timeout;
 
 SELECT is(state, '57014', name || ': statement_timeout cancels it (57014)') FROM cancel_log ORDER BY name;
 SELECT cmp_ok(elapsed, '<', 1.2::float8, name || ': stopped within a second of the 0.2 s timeout')
 FROM cancel_log ORDER BY name;
-SELECT diag(name || ': ' || state || ' after ' || round(elapsed::numeric, 3) || ' s') FROM cancel_log ORDER BY name;
+-- the table of stop times (seconds since the statement started; the timeout is 0.2 s)
+SELECT diag(rpad('case', 45) || ' | state    | stopped after');
+SELECT diag(rpad(name, 45) || ' | ' || rpad(state, 8) || ' | ' || to_char(elapsed, '0.000') || ' s') FROM cancel_log ORDER BY name;
 
 -- The blocked dense algebra that makes large solves cancellable gives exact answers: on a
 -- 1000-state absorbing chain (a blocked LU) the absorption probabilities B and expected steps t
