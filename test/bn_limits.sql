@@ -36,14 +36,6 @@ CREATE FUNCTION pg_temp.shell(cmd text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'cat >/dev/null; ' || cmd);
 END $$;
-CREATE FUNCTION pg_temp.error_text(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'finished';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
-
 CREATE TEMP TABLE grids AS
 SELECT name, ecomai.bn_from_bif(pg_temp.grid_bif(r, c)) AS bn, format('x%s_%s', r - 1, c - 1) AS corner
 FROM (VALUES ('20x20', 20, 20), ('16x40', 16, 40), ('14x60', 14, 60), ('15x15', 15, 15)) v(name, r, c);
@@ -64,7 +56,12 @@ BEGIN
     PERFORM set_config('ecomai.max_memory', setting, true);
     PERFORM pg_temp.shell(format('echo 5 > /proc/%s/clear_refs', pg_backend_pid()));
     rss0 := pg_temp.vm('VmRSS');
-    outcome := pg_temp.error_text(query);
+    BEGIN
+        EXECUTE query;
+        outcome := 'finished';
+    EXCEPTION WHEN OTHERS THEN
+        outcome := SQLSTATE || ': ' || SQLERRM;
+    END;
     INSERT INTO runs VALUES (name, setting, outcome, pg_temp.vm('VmHWM') - rss0,
                              pg_size_bytes(setting) / 1024);
     PERFORM set_config('ecomai.max_memory', '1GB', true);

@@ -30,24 +30,27 @@ CREATE TEMP VIEW c_nb AS SELECT a AS item, b AS neighbor, 1.0 / (1 + abs(a - b))
     FROM generate_series(1, 3000) a, generate_series(1, 3000) b WHERE a <> b;
 CREATE TEMP VIEW c_own AS SELECT 1 AS user_id, i AS item_id FROM generate_series(1, 1500) i;
 CREATE TEMP VIEW c_arrays AS SELECT ARRAY[g, 1, 2, 3]::float8[] AS v FROM generate_series(1, 20000000) g;
--- 3000-state chains: an absorbing one ((start) -> every channel, each channel to two others and
+-- n-state chains: an absorbing one ((start) -> every channel, each channel to two others and
 -- to (conversion) or (null)) and an irreducible one (a ring plus chords)
-CREATE TEMP TABLE c_chains AS
-SELECT (SELECT ecomai.markov_fit(f, t) FROM (
-          SELECT '(start)' AS f, 'c' || s AS t FROM generate_series(1, 3000) s
-          UNION ALL SELECT 'c' || s, 'c' || (1 + (s * 7) % 3000) FROM generate_series(1, 3000) s
-          UNION ALL SELECT 'c' || s, 'c' || (1 + (s * 13 + 5) % 3000) FROM generate_series(1, 3000) s
+CREATE FUNCTION pg_temp.absorbing_chain(n int) RETURNS ecomai.markov_chain LANGUAGE sql AS $$
+SELECT ecomai.markov_fit(f, t) FROM (
+          SELECT '(start)' AS f, 'c' || s AS t FROM generate_series(1, n) s
+          UNION ALL SELECT 'c' || s, 'c' || (1 + (s * 7) % n) FROM generate_series(1, n) s
+          UNION ALL SELECT 'c' || s, 'c' || (1 + (s * 13 + 5) % n) FROM generate_series(1, n) s
           UNION ALL SELECT 'c' || s, CASE WHEN s % 3 = 0 THEN '(conversion)' ELSE '(null)' END
-                    FROM generate_series(1, 3000) s) x) AS absorbing,
-       (SELECT ecomai.markov_fit(f, t) FROM (
-          SELECT 's' || s AS f, 's' || ((s + 1) % 3000) AS t FROM generate_series(0, 2999) s
-          UNION ALL SELECT 's' || s, 's' || ((s * 7 + 3) % 3000) FROM generate_series(0, 2999) s) x) AS ring;
+                    FROM generate_series(1, n) s) x $$;
+CREATE FUNCTION pg_temp.ring_chain(n int) RETURNS ecomai.markov_chain LANGUAGE sql AS $$
+SELECT ecomai.markov_fit(f, t) FROM (
+          SELECT 's' || s AS f, 's' || ((s + 1) % n) AS t FROM generate_series(0, n - 1) s
+          UNION ALL SELECT 's' || s, 's' || ((s * 7 + 3) % n) FROM generate_series(0, n - 1) s) x $$;
+CREATE TEMP TABLE c_chains AS SELECT pg_temp.absorbing_chain(3000) AS absorbing, pg_temp.ring_chain(3000) AS ring;
 -- a chain with 200k transitions, merged with itself many times
 CREATE TEMP TABLE c_bigchain AS
 SELECT ecomai.markov_fit('p' || (g % 2000), 'p' || ((g * 31) % 2000)) AS m FROM generate_series(1, 200000) g;
--- a 9 x 9 grid network of 4-state variables (parents: the cells above and to the left):
--- exact inference needs factors over a whole grid row
-CREATE TEMP TABLE c_bn AS
+-- grid_bn(nr, nc, ns, nrows): an nr x nc grid network of ns-state variables (ns a power of 2;
+-- parents: the cells above and to the left), fitted on nrows pseudo-random rows.  Exact inference
+-- needs factors over a whole front of the grid.
+CREATE FUNCTION pg_temp.grid_bn(nr int, nc int, ns int, nrows int) RETURNS ecomai.bayesnet LANGUAGE sql AS $$
 SELECT ecomai.bn_fit(
          (SELECT string_agg(format('[x%s_%s%s]', r, c,
                      CASE WHEN r = 0 AND c = 0 THEN ''
@@ -55,9 +58,11 @@ SELECT ecomai.bn_fit(
                           WHEN c = 0 THEN format('|x%s_%s', r - 1, c)
                           ELSE format('|x%s_%s:x%s_%s', r - 1, c, r, c - 1) END), '' ORDER BY r, c)
                  || ' pseudo_count=1'
-          FROM generate_series(0, 8) r, generate_series(0, 8) c),
-         VARIADIC ARRAY(SELECT chr(97 + (hashint4(g * 131 + v) & 3)) FROM generate_series(0, 80) v ORDER BY v)) AS bn
-FROM generate_series(1, 2000) g;
+          FROM generate_series(0, nr - 1) r, generate_series(0, nc - 1) c),
+         VARIADIC ARRAY(SELECT chr(97 + (hashint4(g * 131 + v) & (ns - 1))) FROM generate_series(0, nr * nc - 1) v ORDER BY v))
+FROM generate_series(1, nrows) g $$;
+-- a 9 x 9 grid of 4-state variables
+CREATE TEMP TABLE c_bn AS SELECT pg_temp.grid_bn(9, 9, 4, 2000) AS bn;
 
 -- At the documented maxima (issue 11 item 4): a 100,000-variable (BN_MAX_VARS) chain as BIF text
 -- and as a bn_fit structure; the largest absorbing chain whose dense system fits the default
@@ -72,26 +77,8 @@ SELECT 'network chain { }' || E'\n' ||
         FROM generate_series(1, 99999) g) AS bif,
        '[v0]' || (SELECT string_agg(format('[v%s|v%s]', g, g - 1), '') FROM generate_series(1, 99999) g) AS structure,
        (SELECT array_agg(CASE WHEN g % 2 = 0 THEN 'yes' ELSE 'no' END ORDER BY g) FROM generate_series(0, 99999) g) AS vals,
-       (SELECT ecomai.markov_fit(f, t) FROM (
-          SELECT '(start)' AS f, 'c' || s AS t FROM generate_series(1, 8000) s
-          UNION ALL SELECT 'c' || s, 'c' || (1 + (s * 7) % 8000) FROM generate_series(1, 8000) s
-          UNION ALL SELECT 'c' || s, 'c' || (1 + (s * 13 + 5) % 8000) FROM generate_series(1, 8000) s
-          UNION ALL SELECT 'c' || s, CASE WHEN s % 3 = 0 THEN '(conversion)' ELSE '(null)' END
-                    FROM generate_series(1, 8000) s) x) AS absorbing,
-       (SELECT ecomai.markov_fit(f, t) FROM (
-          SELECT 's' || s AS f, 's' || ((s + 1) % 4096) AS t FROM generate_series(0, 4095) s
-          UNION ALL SELECT 's' || s, 's' || ((s * 7 + 3) % 4096) FROM generate_series(0, 4095) s) x) AS ring;
-CREATE TEMP TABLE c_grid AS
-SELECT ecomai.bn_fit(
-         (SELECT string_agg(format('[x%s_%s%s]', r, c,
-                     CASE WHEN r = 0 AND c = 0 THEN ''
-                          WHEN r = 0 THEN format('|x%s_%s', r, c - 1)
-                          WHEN c = 0 THEN format('|x%s_%s', r - 1, c)
-                          ELSE format('|x%s_%s:x%s_%s', r - 1, c, r, c - 1) END), '' ORDER BY r, c)
-                 || ' pseudo_count=1'
-          FROM generate_series(0, 13) r, generate_series(0, 59) c),
-         VARIADIC ARRAY(SELECT chr(97 + (hashint4(g * 131 + v) & 1)) FROM generate_series(0, 839) v ORDER BY v)) AS bn
-FROM generate_series(1, 200) g;
+       pg_temp.absorbing_chain(8000) AS absorbing, pg_temp.ring_chain(4096) AS ring;
+CREATE TEMP TABLE c_grid AS SELECT pg_temp.grid_bn(14, 60, 2, 200) AS bn;
 
 SET LOCAL statement_timeout = '200ms';
 SELECT pg_temp.cancels('item_neighbors', $$SELECT count(*) FROM ecomai.item_neighbors('c_full', 'u', 'i', k => 50)$$);
