@@ -499,6 +499,56 @@ spec_state(SpecIndex *si, int v, const char *name)
 }
 
 /*
+ * The CPT row of a labelled row "(s1, s2, ...) p, q, ...;" of variable var:
+ * its parents' states, the last varying fastest.  Checks the label and the
+ * number of probabilities, and that the row was not filled before.
+ */
+static int64
+labelled_row(SpecIndex *si, BnSpecVar *var, BifRow *row, const bool *filled)
+{
+	StringInfoData lab;
+	ListCell   *ll;
+	int64		r = 0;
+	int			j = 0;
+
+	if (list_length(row->labels) != var->nparents)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wrong CPT row label for variable \"%s\"", var->name),
+				 errdetail("Line %d names %d parent states; the variable has %d parents.",
+						   row->line, list_length(row->labels), var->nparents)));
+	initStringInfo(&lab);
+	foreach(ll, row->labels)
+	{
+		BnSpecVar  *p = &si->spec->vars[var->parents[j]];
+		int			s = spec_state(si, var->parents[j], lfirst(ll));
+
+		if (s < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown state \"%s\" of parent \"%s\" in CPT of variable \"%s\"",
+							(char *) lfirst(ll), p->name, var->name),
+					 errdetail("Line %d.", row->line)));
+		r = r * p->nstates + s;
+		appendStringInfo(&lab, "%s%s", j ? ", " : "", (char *) lfirst(ll));
+		j++;
+	}
+	if (filled[r])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("CPT of variable \"%s\" has row (%s) twice", var->name, lab.data),
+				 errdetail("Line %d.", row->line)));
+	if (list_length(row->values) != var->nstates)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wrong CPT size for variable \"%s\"", var->name),
+				 errdetail("Row (%s) on line %d has %d probabilities; the variable has %d states.",
+						   lab.data, row->line, list_length(row->values), var->nstates)));
+	pfree(lab.data);
+	return r;
+}
+
+/*
  * Fill a variable's parents and CPT from its probability block.  *held is the
  * size of the CPTs allocated so far: a short text can declare tables of
  * millions of rows, so their total is bounded by ecomai.max_memory before
@@ -575,45 +625,7 @@ resolve_probability(SpecIndex *si, BifProb *pr, Size *held)
 			r = 0;
 		}
 		else
-		{
-			StringInfoData lab;
-			ListCell   *ll;
-
-			if (list_length(row->labels) != var->nparents)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("wrong CPT row label for variable \"%s\"", var->name),
-						 errdetail("Line %d names %d parent states; the variable has %d parents.",
-								   row->line, list_length(row->labels), var->nparents)));
-			j = 0;
-			initStringInfo(&lab);
-			foreach(ll, row->labels)
-			{
-				BnSpecVar  *p = &spec->vars[var->parents[j]];
-				int			s = spec_state(si, var->parents[j], lfirst(ll));
-
-				if (s < 0)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("unknown state \"%s\" of parent \"%s\" in CPT of variable \"%s\"",
-									(char *) lfirst(ll), p->name, var->name),
-							 errdetail("Line %d.", row->line)));
-				r = r * p->nstates + s;
-				appendStringInfo(&lab, "%s%s", j ? ", " : "", (char *) lfirst(ll));
-				j++;
-			}
-			if (filled[r])
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("CPT of variable \"%s\" has row (%s) twice", var->name, lab.data),
-						 errdetail("Line %d.", row->line)));
-			if (list_length(row->values) != var->nstates)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("wrong CPT size for variable \"%s\"", var->name),
-						 errdetail("Row (%s) on line %d has %d probabilities; the variable has %d states.",
-								   lab.data, row->line, list_length(row->values), var->nstates)));
-		}
+			r = labelled_row(si, var, row, filled);
 		filled[r] = true;
 		i = 0;
 		foreach(lv, row->values)

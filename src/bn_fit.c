@@ -6,8 +6,8 @@
  * The structure is bnlearn's model string, optionally with fixed states and
  * options: '[weather{rainy,sunny}][umbrella|weather][early|weather:umbrella]
  * pseudo_count=1'.  The state holds, per variable, the values seen (in first
- * seen order) and a count per (value, parent values) combination in a small
- * open-addressing hash table.  During aggregation it is an expanded object in
+ * seen order) and a count per (value, parent values) combination, both
+ * found through simplehash tables of ids.  During aggregation it is an expanded object in
  * the aggregate context, updated in place; its flat form is its text form
  * (one serializer, one validating parser), so partial states survive a trip
  * through text exactly, which is how Citus ships them between nodes.
@@ -47,21 +47,100 @@ typedef struct FitVar
 	int		   *parents;
 	int			nfixed;			/* > 0: states fixed by the structure */
 	char	  **fixed;
-	/* values seen: values[id], found through vslots (open addressing) */
+	/* values seen: values[id], found through vtab */
 	int			nvalues;
 	int			capvalues;
 	char	  **values;
-	int			nvslots;
-	int		   *vslots;
-	/* counts of (value, parent values...) keys of klen ids */
+	struct fitvals_hash *vtab;
+	const char *probe;			/* the value being looked up (id -1 in vtab) */
+	int			probelen;
+	/* counts of (value, parent values...) keys of klen ids, found through ctab */
 	int			klen;
 	int			nentries;
 	int			capentries;
-	int32	   *keys;
+	int32	   *keys;			/* one spare key at nentries: the key being looked up */
 	int64	   *counts;
-	int			ncslots;
-	int		   *cslots;
+	struct fitkeys_hash *ctab;
 } FitVar;
+
+/*
+ * The two hash tables hold ids only (a value's index in values[], an entry's
+ * in keys[]), so the arrays can grow without invalidating them; the probe
+ * being looked up is id -1 (values) or the spare entry nentries (keys).
+ */
+typedef struct FitSlot
+{
+	int32		id;
+	uint32		hash;
+	char		status;
+} FitSlot;
+
+/* The bytes of value id of var (the probe for -1), and their length. */
+static inline const char *
+fit_value(const FitVar *var, int32 id, int *len)
+{
+	if (id < 0)
+	{
+		*len = var->probelen;
+		return var->probe;
+	}
+	*len = strlen(var->values[id]);
+	return var->values[id];
+}
+
+/* Hash of value id of var. */
+static inline uint32
+fit_value_hash(const FitVar *var, int32 id)
+{
+	int			len;
+	const char *v = fit_value(var, id, &len);
+
+	return hash_bytes((const unsigned char *) v, len);
+}
+
+/* Whether values a and b of var are equal. */
+static inline bool
+fit_value_eq(const FitVar *var, int32 a, int32 b)
+{
+	int			la,
+				lb;
+	const char *va = fit_value(var, a, &la);
+	const char *vb = fit_value(var, b, &lb);
+
+	return la == lb && memcmp(va, vb, la) == 0;
+}
+
+#define SH_PREFIX fitvals
+#define SH_ELEMENT_TYPE FitSlot
+#define SH_KEY_TYPE int32
+#define SH_KEY id
+#define SH_HASH_KEY(tb, key) fit_value_hash((const FitVar *) (tb)->private_data, key)
+#define SH_EQUAL(tb, a, b) fit_value_eq((const FitVar *) (tb)->private_data, a, b)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+#define FIT_KEY(var, e) ((var)->keys + (Size) (e) * (var)->klen)
+
+#define SH_PREFIX fitkeys
+#define SH_ELEMENT_TYPE FitSlot
+#define SH_KEY_TYPE int32
+#define SH_KEY id
+#define SH_HASH_KEY(tb, key) \
+	hash_bytes((const unsigned char *) FIT_KEY((const FitVar *) (tb)->private_data, key), \
+			   sizeof(int32) * ((const FitVar *) (tb)->private_data)->klen)
+#define SH_EQUAL(tb, a, b) \
+	(memcmp(FIT_KEY((const FitVar *) (tb)->private_data, a), FIT_KEY((const FitVar *) (tb)->private_data, b), \
+			sizeof(int32) * ((const FitVar *) (tb)->private_data)->klen) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
 
 typedef struct FitState
 {
@@ -350,56 +429,24 @@ parse_structure(FitState *st, const char *s)
 	st->structure = canonical_structure(st);
 }
 
-/* Grow a table so that one more entry fits, rehashing its slots. */
-static void
-grow_values(FitVar *var)
-{
-	int			i;
-
-	if (var->nvalues >= BN_MAX_STATES)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("variable \"%s\" has more than %d distinct values", var->name, BN_MAX_STATES)));
-	if (var->nvalues < var->capvalues && var->nvalues * 2 < var->nvslots)
-		return;
-	var->capvalues = Max(8, var->capvalues * 2);
-	var->values = var->values ? repalloc(var->values, sizeof(char *) * var->capvalues)
-		: palloc(sizeof(char *) * var->capvalues);
-	var->nvslots = var->capvalues * 2;
-	var->vslots = var->vslots ? repalloc(var->vslots, sizeof(int) * var->nvslots)
-		: palloc(sizeof(int) * var->nvslots);
-	memset(var->vslots, -1, sizeof(int) * var->nvslots);
-	for (i = 0; i < var->nvalues; i++)
-	{
-		uint32		h = hash_bytes((const unsigned char *) var->values[i], strlen(var->values[i]));
-		int			slot = h & (var->nvslots - 1);
-
-		while (var->vslots[slot] >= 0)
-			slot = (slot + 1) & (var->nvslots - 1);
-		var->vslots[slot] = i;
-	}
-}
-
 /*
  * Id of a value of a variable, adding it when new (len bytes at s).  With
- * fixed states, an unknown value is an error.
+ * fixed states, an unknown value is an error.  The tables are created in the
+ * current memory context (the state's) on first use.
  */
 static int
 value_id(FitVar *var, const char *s, int len, bool add)
 {
-	uint32		h = hash_bytes((const unsigned char *) s, len);
-	int			slot;
+	FitSlot    *slot;
+	bool		found;
 
-	if (var->nvslots > 0)
-	{
-		for (slot = h & (var->nvslots - 1); var->vslots[slot] >= 0; slot = (slot + 1) & (var->nvslots - 1))
-		{
-			const char *v = var->values[var->vslots[slot]];
-
-			if (strncmp(v, s, len) == 0 && v[len] == '\0')
-				return var->vslots[slot];
-		}
-	}
+	if (var->vtab == NULL)
+		var->vtab = fitvals_create(CurrentMemoryContext, 8, var);
+	var->probe = s;
+	var->probelen = len;
+	slot = fitvals_lookup(var->vtab, -1);
+	if (slot)
+		return slot->id;
 	if (!add)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -410,79 +457,60 @@ value_id(FitVar *var, const char *s, int len, bool add)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("value of variable \"%s\" is an empty string", var->name),
 				 errhint("Use NULL for a missing value.")));
-	grow_values(var);
+	if (var->nvalues >= BN_MAX_STATES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("variable \"%s\" has more than %d distinct values", var->name, BN_MAX_STATES)));
+	if (var->nvalues >= var->capvalues)
+	{
+		var->capvalues = Max(8, var->capvalues * 2);
+		var->values = var->values ? repalloc(var->values, sizeof(char *) * var->capvalues)
+			: palloc(sizeof(char *) * var->capvalues);
+	}
 	var->values[var->nvalues] = pnstrdup(s, len);
-	for (slot = h & (var->nvslots - 1); var->vslots[slot] >= 0; slot = (slot + 1) & (var->nvslots - 1))
-		;
-	var->vslots[slot] = var->nvalues;
+	slot = fitvals_insert(var->vtab, var->nvalues, &found);
+	Assert(!found);
 	return var->nvalues++;
-}
-
-/* Hash of a count key. */
-static inline uint32
-key_hash(const int32 *key, int klen)
-{
-	return hash_bytes((const unsigned char *) key, sizeof(int32) * klen);
 }
 
 /* Add n to the count of a key; fails on a duplicate when unique is set. */
 static void
 add_count(FitVar *var, const int32 *key, int64 n, bool unique)
 {
-	uint32		h = key_hash(key, var->klen);
-	int			slot,
-				i;
+	FitSlot    *slot;
+	bool		found;
 
-	if (var->ncslots > 0)
-	{
-		for (slot = h & (var->ncslots - 1); var->cslots[slot] >= 0; slot = (slot + 1) & (var->ncslots - 1))
-		{
-			int			e = var->cslots[slot];
-
-			if (memcmp(var->keys + (Size) e * var->klen, key, sizeof(int32) * var->klen) == 0)
-			{
-				if (unique)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-							 errmsg("invalid bn_fit state: variable \"%s\" has a count twice", var->name)));
-				if (var->counts[e] > PG_INT64_MAX - n)
-					ereport(ERROR,
-							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-							 errmsg("bn_fit count out of range")));
-				var->counts[e] += n;
-				return;
-			}
-		}
-	}
-	if (var->nentries >= var->capentries || var->nentries * 2 >= var->ncslots)
+	/* room for the entry, which is also where the probe goes */
+	if (var->nentries >= var->capentries)
 	{
 		Size		bytes;
 
 		var->capentries = Max(16, var->capentries * 2);
-		bytes = (Size) var->capentries * (sizeof(int32) * var->klen + sizeof(int64) + 2 * sizeof(int));
+		bytes = (Size) var->capentries * (sizeof(int32) * var->klen + sizeof(int64) + 2 * sizeof(FitSlot));
 		ecomai_check_memory(bytes, "bn_fit state");
 		var->keys = var->keys ? repalloc(var->keys, sizeof(int32) * var->klen * var->capentries)
 			: palloc(sizeof(int32) * var->klen * var->capentries);
 		var->counts = var->counts ? repalloc(var->counts, sizeof(int64) * var->capentries)
 			: palloc(sizeof(int64) * var->capentries);
-		var->ncslots = var->capentries * 2;
-		var->cslots = var->cslots ? repalloc(var->cslots, sizeof(int) * var->ncslots)
-			: palloc(sizeof(int) * var->ncslots);
-		memset(var->cslots, -1, sizeof(int) * var->ncslots);
-		for (i = 0; i < var->nentries; i++)
-		{
-			uint32		hh = key_hash(var->keys + (Size) i * var->klen, var->klen);
-
-			for (slot = hh & (var->ncslots - 1); var->cslots[slot] >= 0; slot = (slot + 1) & (var->ncslots - 1))
-				;
-			var->cslots[slot] = i;
-		}
 	}
-	memcpy(var->keys + (Size) var->nentries * var->klen, key, sizeof(int32) * var->klen);
-	var->counts[var->nentries] = n;
-	for (slot = h & (var->ncslots - 1); var->cslots[slot] >= 0; slot = (slot + 1) & (var->ncslots - 1))
-		;
-	var->cslots[slot] = var->nentries++;
+	if (var->ctab == NULL)
+		var->ctab = fitkeys_create(CurrentMemoryContext, 16, var);
+	memcpy(FIT_KEY(var, var->nentries), key, sizeof(int32) * var->klen);
+	slot = fitkeys_insert(var->ctab, var->nentries, &found);
+	if (!found)
+	{
+		var->counts[var->nentries++] = n;
+		return;
+	}
+	if (unique)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid bn_fit state: variable \"%s\" has a count twice", var->name)));
+	if (var->counts[slot->id] > PG_INT64_MAX - n)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("bn_fit count out of range")));
+	var->counts[slot->id] += n;
 }
 
 /* A new empty state for a structure, in its own context under parent. */

@@ -25,6 +25,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
@@ -53,8 +54,50 @@ PG_FUNCTION_INFO_V1(ecomai_markov_to_dot);
 #define STATIONARY_DENSE_MAX	4096
 #define POWER_MAX_ITER			1000000
 #define POWER_TOL				1e-15
-/* Work per uninterruptible BLAS call: ~0.1 s on one core. */
+/* Systems up to this much work are one LAPACK call (~0.1 s on one core). */
 #define BLAS_BLOCK_FLOPS		5e8
+/* Target duration of one uninterruptible BLAS call of a blocked computation. */
+#define BLAS_BLOCK_SECONDS		0.05
+
+/*
+ * The speed the blocks are sized by, measured on the blocks themselves: on a
+ * loaded machine (or a large matrix that misses the caches) a block of a
+ * fixed flop count can take many times its nominal duration, so blocks are
+ * bounded by time, not only by size.  Starts at the nominal 5 GFLOP/s.
+ */
+static double blas_flops_per_second = BLAS_BLOCK_FLOPS / 0.1;
+
+/* How many units of flops_per_unit work fit in one block (1 .. total). */
+static int
+blas_block_units(double flops_per_unit, int total)
+{
+	double		units = blas_flops_per_second * BLAS_BLOCK_SECONDS / Max(flops_per_unit, 1.0);
+
+	return (int) Max(1.0, Min((double) total, units));
+}
+
+/*
+ * Record a block of flops that started at start: a slower speed is taken at
+ * once, a faster one halfway, so the next block is never sized by an
+ * optimistic figure.
+ */
+static void
+blas_block_done(instr_time start, double flops)
+{
+	instr_time	now;
+	double		seconds;
+
+	INSTR_TIME_SET_CURRENT(now);
+	INSTR_TIME_SUBTRACT(now, start);
+	seconds = INSTR_TIME_GET_DOUBLE(now);
+	if (seconds > 1e-3)
+	{
+		double		rate = flops / seconds;
+
+		blas_flops_per_second = rate < blas_flops_per_second ? rate
+			: 0.5 * (blas_flops_per_second + rate);
+	}
+}
 
 /* Doubles zeroed (and first touched: page faults) between two interrupt checks. */
 #define ZERO_BLOCK_DOUBLES		(1024 * 1024)
@@ -427,23 +470,26 @@ graph_reach_back(const MarkovGraph *g, const bool *start, const bool *passable, 
 }
 
 /*
- * C = P * P (row-major n x n), in blocks of rows of about BLAS_BLOCK_FLOPS
+ * C = P * P (row-major n x n), in blocks of rows of about BLAS_BLOCK_SECONDS
  * each: one dgemm over a large matrix cannot be cancelled and runs for
  * seconds, so the interrupt check goes between blocks.
  */
 static void
 square_blocked(int n, const double *P, double *C)
 {
-	int			h = (int) Max(1, Min((double) n, BLAS_BLOCK_FLOPS / (2.0 * n * n)));
-	int			r;
+	int			r,
+				rows;
 
-	for (r = 0; r < n; r += h)
+	for (r = 0; r < n; r += rows)
 	{
-		int			rows = Min(h, n - r);
+		instr_time	start;
 
+		rows = blas_block_units(2.0 * n * n, n - r);
 		CHECK_FOR_INTERRUPTS();
+		INSTR_TIME_SET_CURRENT(start);
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, n, n, 1.0,
 					P + (Size) r * n, n, P, n, 0.0, C + (Size) r * n, n);
+		blas_block_done(start, 2.0 * rows * n * n);
 	}
 }
 
@@ -466,8 +512,8 @@ singular_error(const char *routine, int column)
  * partial pivoting.  A small system is one LAPACK dgesv call.  A large one
  * (a single dgesv on a few thousand states runs for seconds and cannot be
  * cancelled) is blocked: dgetrf on 64-column panels, the trailing update and
- * the triangular solves in pieces of about BLAS_BLOCK_FLOPS, with an
- * interrupt check between pieces.
+ * the triangular solves in pieces sized to take about BLAS_BLOCK_SECONDS at
+ * the measured speed, with an interrupt check between pieces.
  */
 static void
 dense_solve(int n, int nrhs, double *A, double *B)
@@ -520,30 +566,34 @@ dense_solve(int n, int nrhs, double *A, double *B)
 		/* U12 = L11^-1 A12, then A22 -= L21 U12 in column blocks */
 		cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasUnit, jb, rest, 1.0,
 					A + j + (Size) j * n, n, A + j + (Size) (j + jb) * n, n);
-		w = (int) Max(1, Min((double) rest, BLAS_BLOCK_FLOPS / (2.0 * rest * jb)));
 		for (c = 0; c < rest; c += w)
 		{
-			int			cols = Min(w, rest - c);
+			instr_time	start;
 
+			w = blas_block_units(2.0 * rest * jb, rest - c);
 			CHECK_FOR_INTERRUPTS();
-			cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, rest, cols, jb, -1.0,
+			INSTR_TIME_SET_CURRENT(start);
+			cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, rest, w, jb, -1.0,
 						A + (j + jb) + (Size) j * n, n,
 						A + j + (Size) (j + jb + c) * n, n, 1.0,
 						A + (j + jb) + (Size) (j + jb + c) * n, n);
+			blas_block_done(start, 2.0 * rest * w * jb);
 		}
 	}
 	/* X = U^-1 L^-1 P B, in column blocks of B */
-	w = (int) Max(1, Min((double) nrhs, BLAS_BLOCK_FLOPS / (2.0 * n * n)));
 	for (c = 0; c < nrhs; c += w)
 	{
-		int			cols = Min(w, nrhs - c);
 		int			k1 = 1;
 		double	   *Bc = B + (Size) c * n;
+		instr_time	start;
 
+		w = blas_block_units(2.0 * n * n, nrhs - c);
 		CHECK_FOR_INTERRUPTS();
-		dlaswp_(&cols, Bc, &n, &k1, &n, ipiv, &one);
-		cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasUnit, n, cols, 1.0, A, n, Bc, n);
-		cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, n, cols, 1.0, A, n, Bc, n);
+		INSTR_TIME_SET_CURRENT(start);
+		dlaswp_(&w, Bc, &n, &k1, &n, ipiv, &one);
+		cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasUnit, n, w, 1.0, A, n, Bc, n);
+		cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, n, w, 1.0, A, n, Bc, n);
+		blas_block_done(start, 2.0 * n * n * w);
 	}
 	pfree(ipiv);
 }
