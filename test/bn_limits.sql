@@ -46,13 +46,23 @@ SELECT pg_temp.shell(format('prlimit --pid %s --as=%s', pg_backend_pid(), bytes)
 SELECT ok((regexp_match(pg_read_file('/proc/self/limits'), 'Max address space\s+(\d+)'))[1]::bigint = bytes,
           'the backend runs under an address-space cap of ' || pg_size_pretty(bytes)) FROM cap;
 
+-- Under AddressSanitizer or valgrind (tools/sanitize.sh, tools/valgrind.sh) resident memory counts
+-- shadow memory and quarantined frees, and the 14 x 60 elimination would take many minutes: the
+-- cases that run to the end are then skipped or not measured; the up-front refusals still are.
+CREATE TEMP TABLE instrumented AS SELECT pg_read_file('/proc/self/maps') ~ '(libasan|vgpreload)' AS yes;
+
 -- Run query under a setting; record the outcome and the growth of peak resident memory.
 CREATE TEMP TABLE runs (name text, setting text, outcome text, growth_kb bigint, setting_kb bigint);
-CREATE FUNCTION pg_temp.run(name text, setting text, query text) RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION pg_temp.run(name text, setting text, query text, heavy boolean DEFAULT false) RETURNS void
+LANGUAGE plpgsql AS $$
 DECLARE
     rss0 bigint;
     outcome text;
 BEGIN
+    IF heavy AND (SELECT yes FROM instrumented) THEN
+        INSERT INTO runs VALUES (name, setting, 'skipped', 0, pg_size_bytes(setting) / 1024);
+        RETURN;
+    END IF;
     PERFORM set_config('ecomai.max_memory', setting, true);
     PERFORM pg_temp.shell(format('echo 5 > /proc/%s/clear_refs', pg_backend_pid()));
     rss0 := pg_temp.vm('VmRSS');
@@ -68,7 +78,8 @@ BEGIN
 END $$;
 
 SELECT pg_temp.run(name || ' ' || fn, setting,
-                   format(query, quote_literal(name), quote_literal(corner)))
+                   format(query, quote_literal(name), quote_literal(corner)),
+                   name = '14x60' AND fn = 'bn_query' AND setting = '1GB')
 FROM grids, (VALUES
     ('bn_query', '1GB', $$SELECT * FROM grids g, ecomai.bn_query(g.bn, %2$s) WHERE g.name = %1$s$$),
     ('bn_map', '1GB', $$SELECT ecomai.bn_map(g.bn) FROM grids g WHERE g.name = %1$s$$),
@@ -77,14 +88,17 @@ WHERE name <> '15x15';
 
 -- every case is refused up front, except the 14 x 60 grid's bn_query under the default 1GB: its
 -- plan (a 2^26-entry factor, 790 MB in all) fits, and it runs within the bound
-SELECT CASE WHEN name = '14x60 bn_query' AND setting = '1GB'
+SELECT CASE WHEN outcome = 'skipped' THEN skip(name || ' at ' || setting || ': not run on an instrumented build', 1)
+            WHEN name = '14x60 bn_query' AND setting = '1GB'
             THEN is(outcome, 'finished', name || ' at ecomai.max_memory = ' || setting || ': fits and runs')
             ELSE matches(outcome, '^54000: variable elimination .* more than ecomai\.max_memory \(' || setting_kb || ' kB\)',
                          name || ' at ecomai.max_memory = ' || setting || ': refused up front with 54000 naming the setting')
        END
 FROM runs ORDER BY name, setting;
-SELECT cmp_ok(growth_kb, '<', setting_kb * 11 / 10,
-              name || ' at ' || setting || ': the backend''s peak memory grew by less than the setting + 10%')
+SELECT CASE WHEN outcome <> 'finished' OR NOT (SELECT yes FROM instrumented)
+            THEN cmp_ok(growth_kb, '<', setting_kb * 11 / 10,
+                        name || ' at ' || setting || ': the backend''s peak memory grew by less than the setting + 10%')
+            ELSE skip(name || ' at ' || setting || ': resident memory not comparable on an instrumented build', 1) END
 FROM runs ORDER BY name, setting;
 
 -- Item 5: on the 16 x 40 grid the largest factor is exactly 2^27 doubles = 1 GiB, which passed
@@ -98,7 +112,9 @@ FROM runs WHERE name = '16x40 bn_query' AND setting = '1GB';
 SELECT pg_temp.run('15x15 bn_query', '32MB', $$SELECT * FROM grids g, ecomai.bn_query(g.bn, 'x14_14') WHERE g.name = '15x15'$$);
 SELECT pg_temp.run('15x15 bn_query', '16MB', $$SELECT * FROM grids g, ecomai.bn_query(g.bn, 'x14_14') WHERE g.name = '15x15'$$);
 SELECT is(outcome, 'finished', '15x15 bn_query fits in 32MB') FROM runs WHERE name = '15x15 bn_query' AND setting = '32MB';
-SELECT cmp_ok(growth_kb, '<', setting_kb * 11 / 10, '15x15 bn_query at 32MB: the backend grew by less than the setting + 10%')
+SELECT CASE WHEN NOT (SELECT yes FROM instrumented)
+            THEN cmp_ok(growth_kb, '<', setting_kb * 11 / 10, '15x15 bn_query at 32MB: the backend grew by less than the setting + 10%')
+            ELSE skip('15x15 bn_query at 32MB: resident memory not comparable on an instrumented build', 1) END
 FROM runs WHERE name = '15x15 bn_query' AND setting = '32MB';
 SELECT matches(outcome, '^54000: .*more than ecomai\.max_memory \(16384 kB\)', '15x15 bn_query under 16MB: 54000')
 FROM runs WHERE name = '15x15 bn_query' AND setting = '16MB';
