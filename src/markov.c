@@ -1368,7 +1368,9 @@ ecomai_touch_attribution(PG_FUNCTION_ARGS)
 		values[0] = CStringGetTextDatum(ch[i]);
 		values[1] = Float8GetDatum(i == 0 ? conv : 0);
 		values[2] = Float8GetDatum(strcmp(ch[n - 1], ch[i]) == 0 ? conv : 0);
-		values[3] = Float8GetDatum(conv * touches / n);
+		/* conv * touches can overflow where the share of it cannot */
+		values[3] = Float8GetDatum(isfinite(conv * touches) ? conv * touches / n :
+								   conv / n * touches);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -16,6 +16,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include <cblas.h>
@@ -121,14 +122,28 @@ model_build(const MarkovChain *m, MarkovModel *mm)
 	mm->smoothed = m->smoothing > 0 && mm->ntarget > 0;
 	for (i = 0; i < n; i++)
 	{
-		double		denom;
+		double		denom,
+					scale = 1;
 
 		if (mm->absorbing[i])
 			continue;
 		denom = mm->rowcount[i] + m->smoothing * mm->ntarget;
-		mm->base[i] = m->smoothing / denom;
+		if (unlikely(!isfinite(denom) || denom < DBL_MIN))
+		{
+			/*
+			 * The row total overflows (or is subnormal): divide the row by its
+			 * largest entry first, which leaves the probabilities unchanged.
+			 */
+			scale = m->smoothing;
+			for (k = mm->rowptr[i]; k < mm->rowptr[i + 1]; k++)
+				scale = Max(scale, w[k]);
+			denom = m->smoothing / scale * mm->ntarget;
+			for (k = mm->rowptr[i]; k < mm->rowptr[i + 1]; k++)
+				denom += w[k] / scale;
+		}
+		mm->base[i] = m->smoothing / scale / denom;
 		for (k = mm->rowptr[i]; k < mm->rowptr[i + 1]; k++)
-			mm->p[k] = w[k] / denom;
+			mm->p[k] = w[k] / scale / denom;
 	}
 }
 
@@ -1315,6 +1330,7 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 	const char **chname;
 	double	   *re;
 	bool	   *re_null;
+	int			conv_exp = 0;	/* total_conv is scaled by 2^-conv_exp */
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (conv < 0 || start < 0 || conv == start)
@@ -1324,6 +1340,15 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 	for (k = 0; k < m->ntrans; k++)
 		if (MC_TO(m)[k] == conv)
 			total_conv += MC_WEIGHT(m)[k];
+	if (!isfinite(total_conv))
+	{
+		/* past the double range: sum at 2^-64 (exact) and scale each channel's part back */
+		conv_exp = 64;
+		total_conv = 0;
+		for (k = 0; k < m->ntrans; k++)
+			if (MC_TO(m)[k] == conv)
+				total_conv += ldexp(MC_WEIGHT(m)[k], -conv_exp);
+	}
 
 	isabs = palloc(sizeof(bool) * mm.n);
 	for (i = 0; i < mm.n; i++)
@@ -1432,8 +1457,15 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 		nulls[2] = nulls[3] = re_null[i] || !(sum_re > 0);
 		if (!nulls[2])
 		{
+			double		c = ldexp(re[i] / sum_re * total_conv, conv_exp);
+
 			values[2] = Float8GetDatum(re[i] / sum_re);
-			values[3] = Float8GetDatum(re[i] / sum_re * total_conv);
+			if (!isfinite(c))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("conversions attributed to \"%s\" are out of range for type double precision",
+								chname[i])));
+			values[3] = Float8GetDatum(c);
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
