@@ -243,6 +243,30 @@ ecomai_markov_find(const MarkovChain *m, const char *name)
 	return -1;
 }
 
+/* Index of a state name in a chain; ERROR 22023 naming it, with a few known states, if absent. */
+int
+ecomai_markov_lookup(const MarkovChain *m, const char *name)
+{
+	int			i = ecomai_markov_find(m, name);
+	StringInfoData buf;
+
+	if (i >= 0)
+		return i;
+	initStringInfo(&buf);
+	for (i = 0; i < m->nstates && i < 5; i++)
+	{
+		appendStringInfoString(&buf, i ? ", " : "");
+		appendStringInfoString(&buf, quote_literal_cstr(MC_NAME(m, i)));
+	}
+	if (m->nstates > 5)
+		appendStringInfo(&buf, " and %d more", m->nstates - 5);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown state \"%s\"", name),
+			 errdetail("The chain's states are %s.", buf.data)));
+	return -1;					/* not reached */
+}
+
 /* Split "a > b > c" into trimmed channels, optionally collapsing repeats. */
 int
 ecomai_markov_split_path(const char *path, bool collapse, char ***out)

@@ -1489,18 +1489,57 @@ dot_quote(StringInfo buf, const char *s)
 	appendStringInfoChar(buf, '"');
 }
 
+/* markov_to_dot's edges by target state. */
+static int
+cmp_next_state(const void *a, const void *b)
+{
+	return ((const NextRow *) a)->state - ((const NextRow *) b)->state;
+}
+
+/* Colours of highlighted states, in the order given (then repeated). */
+static const char *const dot_colors[] = {"#b7e4c7", "#f4c7c3", "#c6dbef", "#fde2a7", "#d9c9e8"};
+
+/* Parse markov_to_dot's edge_width argument: 0 none, 1 probability, 2 flow. */
+static int
+dot_width_arg(const char *s)
+{
+	if (strcmp(s, "none") == 0)
+		return 0;
+	if (strcmp(s, "probability") == 0)
+		return 1;
+	if (strcmp(s, "flow") == 0)
+		return 2;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown edge_width \"%s\"", s),
+			 errhint("Use 'none', 'probability' or 'flow'.")));
+	return 0;					/* not reached */
+}
+
 /*
- * markov_to_dot(m, threshold): Graphviz digraph, edges labelled with their
- * probability (3 significant digits); edges below threshold are left out,
- * and so are the self-loops of absorbing states (drawn as double circles).
+ * markov_to_dot(m, threshold, k, edge_width, highlight): Graphviz digraph,
+ * edges labelled with their probability (3 significant digits).  Edges below
+ * threshold are left out, and so are the self-loops of absorbing states
+ * (drawn as double circles); k > 0 keeps the k most probable edges out of
+ * each state; edge_width 'probability' or 'flow' draws an edge's pen width in
+ * proportion to its probability or to its count (relative to the largest
+ * count); the highlight states are filled, each in its own colour, and so are
+ * the edges into them.  Called through the 0.2.0 declaration it has two
+ * arguments and the defaults for the rest.
  */
 Datum
 ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 {
 	MarkovChain *m = PG_GETARG_MARKOV(0);
 	double		threshold = PG_GETARG_FLOAT8(1);
+	int			topk = PG_NARGS() > 2 ? PG_GETARG_INT32(2) : 0;
+	int			width = PG_NARGS() > 3 ? dot_width_arg(text_to_cstring(PG_GETARG_TEXT_PP(3))) : 0;
 	MarkovModel mm;
 	StringInfoData buf;
+	int		   *color;			/* per state: index into dot_colors, or -1 */
+	NextRow    *rows;
+	double	   *count;
+	double		maxcount = 0;
 	int			i,
 				j,
 				k;
@@ -1508,19 +1547,51 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 	if (isnan(threshold))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("threshold must not be NaN")));
+	if (topk < 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("k must be non-negative, not %d", topk),
+						errhint("Pass 0 to keep every edge.")));
 	model_build(m, &mm);
+	color = palloc(sizeof(int) * Max(mm.n, 1));
+	for (i = 0; i < mm.n; i++)
+		color[i] = -1;
+	if (PG_NARGS() > 4)
+	{
+		char	  **names;
+		int			nh = state_array(PG_GETARG_ARRAYTYPE_P(4), "highlight", &names);
+
+		for (i = 0; i < nh; i++)
+		{
+			int			s = ecomai_markov_lookup(m, names[i]);
+
+			if (color[s] < 0)
+				color[s] = i % lengthof(dot_colors);
+		}
+	}
+	for (k = 0; k < m->ntrans; k++)
+		maxcount = Max(maxcount, MC_WEIGHT(m)[k]);
+	rows = palloc(sizeof(NextRow) * Max(mm.n, 1));
+	count = palloc0(sizeof(double) * Max(mm.n, 1));
+
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "digraph markov_chain {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
 	for (i = 0; i < mm.n; i++)
-		if (mm.absorbing[i])
+		if (mm.absorbing[i] || color[i] >= 0)
 		{
 			appendStringInfoString(&buf, "  ");
 			dot_quote(&buf, MC_NAME(m, i));
-			appendStringInfoString(&buf, " [shape=doublecircle];\n");
+			appendStringInfoString(&buf, " [");
+			if (mm.absorbing[i])
+				appendStringInfoString(&buf, "shape=doublecircle");
+			if (color[i] >= 0)
+				appendStringInfo(&buf, "%sstyle=\"rounded,filled\", fillcolor=\"%s\"",
+								 mm.absorbing[i] ? ", " : "", dot_colors[color[i]]);
+			appendStringInfoString(&buf, "];\n");
 		}
 	for (i = 0; i < mm.n; i++)
 	{
 		int			nj = mm.base[i] == 0 ? mm.rowptr[i + 1] - mm.rowptr[i] : mm.ntarget;
+		int			nrows = 0;
 
 		if (mm.absorbing[i])
 			continue;
@@ -1534,12 +1605,39 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 			p = model_prob(&mm, i, j);
 			if (p <= 0 || p < threshold)
 				continue;
+			rows[nrows].state = j;
+			rows[nrows++].p = p;
+		}
+		if (topk > 0 && nrows > topk)
+		{
+			/* the k most probable (ties to the first state), then back in state order */
+			qsort(rows, nrows, sizeof(NextRow), cmp_next);
+			nrows = topk;
+			qsort(rows, nrows, sizeof(NextRow), cmp_next_state);
+		}
+		/* this row's counts by target state (0 where only smoothing leads) */
+		for (k = mm.rowptr[i]; k < mm.rowptr[i + 1]; k++)
+			count[mm.col[k]] = MC_WEIGHT(m)[k];
+		for (k = 0; k < nrows; k++)
+		{
+			j = rows[k].state;
 			appendStringInfoString(&buf, "  ");
 			dot_quote(&buf, MC_NAME(m, i));
 			appendStringInfoString(&buf, " -> ");
 			dot_quote(&buf, MC_NAME(m, j));
-			appendStringInfo(&buf, " [label=\"%.3g\"];\n", p);
+			appendStringInfo(&buf, " [label=\"%.3g\"", rows[k].p);
+			if (width > 0)
+			{
+				double		x = width == 1 ? rows[k].p : count[j] / maxcount;
+
+				appendStringInfo(&buf, ", penwidth=%.2f", 0.5 + 7.5 * x);
+			}
+			if (color[j] >= 0)
+				appendStringInfo(&buf, ", color=\"%s\"", dot_colors[color[j]]);
+			appendStringInfoString(&buf, "];\n");
 		}
+		for (k = mm.rowptr[i]; k < mm.rowptr[i + 1]; k++)
+			count[mm.col[k]] = 0;
 	}
 	appendStringInfoString(&buf, "}\n");
 	PG_RETURN_TEXT_P(cstring_to_text(buf.data));

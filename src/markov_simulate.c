@@ -21,7 +21,6 @@
 #include "common/pg_prng.h"
 #include "fmgr.h"
 #include "funcapi.h"
-#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -30,9 +29,6 @@
 #include "markov.h"
 
 PG_FUNCTION_INFO_V1(ecomai_markov_simulate);
-
-/* How many state names an "unknown state" error lists. */
-#define KNOWN_STATES_SHOWN	5
 
 /*
  * Sampling tables of a chain: per row, the cumulative stored counts divided
@@ -133,27 +129,6 @@ sim_step(const SimTable *st, const int32 *to, int i, pg_prng_state *rng)
 	return to[lo];
 }
 
-/* ERROR 22023 for a start state the chain does not have, listing a few it has. */
-static void
-unknown_start(const MarkovChain *m, const char *name)
-{
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	for (i = 0; i < m->nstates && i < KNOWN_STATES_SHOWN; i++)
-	{
-		appendStringInfoString(&buf, i ? ", " : "");
-		appendStringInfoString(&buf, quote_literal_cstr(MC_NAME(m, i)));
-	}
-	if (m->nstates > KNOWN_STATES_SHOWN)
-		appendStringInfo(&buf, " and %d more", m->nstates - KNOWN_STATES_SHOWN);
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown state \"%s\"", name),
-			 errdetail("The chain's states are %s.", buf.data)));
-}
-
 /* The page a state stands for: the whole name, or for a higher order its last page. */
 static Datum
 state_page(const MarkovChain *m, int i)
@@ -181,7 +156,7 @@ ecomai_markov_simulate(PG_FUNCTION_ARGS)
 	int32		journeys = PG_GETARG_INT32(2);
 	int32		max_steps = PG_GETARG_INT32(3);
 	int64		seed = PG_GETARG_INT64(4);
-	int			start = ecomai_markov_find(m, start_name);
+	int			start;
 	pg_prng_state rng;
 	SimTable	st;
 	Datum	   *pages;
@@ -194,8 +169,7 @@ ecomai_markov_simulate(PG_FUNCTION_ARGS)
 	if (max_steps < 1)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("max_steps must be positive, not %d", max_steps)));
-	if (start < 0)
-		unknown_start(m, start_name);
+	start = ecomai_markov_lookup(m, start_name);
 	ecomai_check_memory((Size) max_steps * sizeof(Datum) + (Size) m->nstates * sizeof(Datum),
 						"markov simulation path");
 
@@ -215,6 +189,8 @@ ecomai_markov_simulate(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		while (len < max_steps && !st.absorbing[s])
 		{
+			if ((len & 0xFFFF) == 0xFFFF)
+				CHECK_FOR_INTERRUPTS();
 			s = sim_step(&st, MC_TO(m), s, &rng);
 			if (pages[s] == (Datum) 0)
 				pages[s] = state_page(m, s);
