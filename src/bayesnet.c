@@ -688,7 +688,10 @@ append_dot_string(StringInfo buf, const char *s)
 Datum
 ecomai_bn_to_dot(PG_FUNCTION_ARGS)
 {
-	static const char *const colors[] = {"#b7e4c7", "#f4c7c3", "#c6dbef", "#fde2a7", "#d9c9e8"};
+	static const char *const colors[][2] = {
+		{"#b7e4c7", "#2d6a4f"}, {"#f4c7c3", "#c0392b"}, {"#c6dbef", "#2171b5"},
+		{"#fde2a7", "#b8860b"}, {"#d9c9e8", "#6a3d9a"}
+	};
 	BayesNet   *bn = PG_GETARG_BAYESNET(0);
 	StringInfoData buf;
 	int		   *color = palloc(sizeof(int) * Max(bn->nvars, 1));
@@ -728,7 +731,7 @@ ecomai_bn_to_dot(PG_FUNCTION_ARGS)
 		appendStringInfoString(&buf, "  ");
 		append_dot_string(&buf, BN_VAR_NAME(bn, v));
 		if (color[v] >= 0)
-			appendStringInfo(&buf, " [style=filled, fillcolor=\"%s\"]", colors[color[v]]);
+			appendStringInfo(&buf, " [style=filled, fillcolor=\"%s\"]", colors[color[v]][0]);
 		appendStringInfoString(&buf, ";\n");
 	}
 	for (v = 0; v < bn->nvars; v++)
@@ -741,7 +744,7 @@ ecomai_bn_to_dot(PG_FUNCTION_ARGS)
 			appendStringInfoString(&buf, " -> ");
 			append_dot_string(&buf, BN_VAR_NAME(bn, v));
 			if (color[parent] >= 0)
-				appendStringInfo(&buf, " [color=\"%s\", penwidth=2]", colors[color[parent]]);
+				appendStringInfo(&buf, " [color=\"%s\", penwidth=2]", colors[color[parent]][1]);
 			appendStringInfoString(&buf, ";\n");
 		}
 	appendStringInfoString(&buf, "}\n");

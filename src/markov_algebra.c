@@ -1496,8 +1496,11 @@ cmp_next_state(const void *a, const void *b)
 	return ((const NextRow *) a)->state - ((const NextRow *) b)->state;
 }
 
-/* Colours of highlighted states, in the order given (then repeated). */
-static const char *const dot_colors[] = {"#b7e4c7", "#f4c7c3", "#c6dbef", "#fde2a7", "#d9c9e8"};
+/* Colours of highlighted states (fill, and a darker one for edges), in the order given. */
+static const char *const dot_colors[][2] = {
+	{"#b7e4c7", "#2d6a4f"}, {"#f4c7c3", "#c0392b"}, {"#c6dbef", "#2171b5"},
+	{"#fde2a7", "#b8860b"}, {"#d9c9e8", "#6a3d9a"}
+};
 
 /* Parse markov_to_dot's edge_width argument: 0 none, 1 probability, 2 flow. */
 static int
@@ -1585,7 +1588,7 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 				appendStringInfoString(&buf, "shape=doublecircle");
 			if (color[i] >= 0)
 				appendStringInfo(&buf, "%sstyle=\"rounded,filled\", fillcolor=\"%s\"",
-								 mm.absorbing[i] ? ", " : "", dot_colors[color[i]]);
+								 mm.absorbing[i] ? ", " : "", dot_colors[color[i]][0]);
 			appendStringInfoString(&buf, "];\n");
 		}
 	for (i = 0; i < mm.n; i++)
@@ -1633,7 +1636,7 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 				appendStringInfo(&buf, ", penwidth=%.2f", 0.5 + 7.5 * x);
 			}
 			if (color[j] >= 0)
-				appendStringInfo(&buf, ", color=\"%s\"", dot_colors[color[j]]);
+				appendStringInfo(&buf, ", color=\"%s\"", dot_colors[color[j]][1]);
 			appendStringInfoString(&buf, "];\n");
 		}
 		for (k = mm.rowptr[i]; k < mm.rowptr[i + 1]; k++)

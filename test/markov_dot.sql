@@ -4,10 +4,12 @@
 BEGIN;
 SELECT plan(14);
 
+-- page pairs of a few sessions (the five pages lead to each other unevenly), ending in (conversion)
 CREATE TEMP TABLE funnel AS
-SELECT ecomai.markov_fit_paths(path, conv, nulls) AS m
-FROM (VALUES ('search > email', 3, 7), ('search', 5, 11), ('email > display', 1, 9),
-             ('display > search', 4, 6), ('search > email > search', 2, 3), ('display', 0, 8)) v(path, conv, nulls);
+SELECT ecomai.markov_fit(split_part(pair, '/', 1), split_part(pair, '/', 2)) AS m
+FROM unnest(string_to_array('(start)/search (start)/search (start)/display (start)/email search/email search/email '
+    'search/display search/(null) email/(conversion) email/search email/(null) display/search display/(null) '
+    'display/(null) display/email (start)/email search/(conversion)', ' ')) pair;
 -- the edges of a dot text: (from, to, label, penwidth)
 CREATE FUNCTION pg_temp.edges(dot text) RETURNS TABLE (f text, t text, label float8, penwidth float8)
 LANGUAGE sql AS $$
@@ -41,7 +43,7 @@ SELECT ok((SELECT ecomai.markov_to_dot(m, highlight => ARRAY['(conversion)', 'em
           ~ '"\(conversion\)" \[shape=doublecircle, style="rounded,filled", fillcolor="#b7e4c7"\]',
     'highlight: an absorbing state is filled with the first colour');
 SELECT is((SELECT count(*) FROM funnel, regexp_matches(ecomai.markov_to_dot(m, highlight => ARRAY['(conversion)']),
-                                                        '-> "\(conversion\)" [^\n]*color="#b7e4c7"', 'g')),
+                                                        '-> "\(conversion\)" [^\n]*color="#2d6a4f"', 'g')),
           (SELECT count(*) FROM funnel, ecomai.markov_matrix(m) x WHERE to_state = '(conversion)' AND from_state <> to_state),
     'highlight: every edge into a highlighted state takes its colour');
 SELECT throws_ok($$SELECT ecomai.markov_to_dot(m, highlight => ARRAY['Purchase']) FROM funnel$$,
@@ -55,7 +57,7 @@ SELECT throws_ok($$SELECT ecomai.markov_to_dot(m, k => -1) FROM funnel$$,
 CREATE TEMP TABLE net AS
 SELECT ecomai.bn_from_bif('network n { } variable a { type discrete [ 2 ] { x, y }; } variable b { type discrete [ 2 ] { u, v }; }
     probability ( a ) { table 0.3, 0.7; } probability ( b | a ) { (x) 0.1, 0.9; (y) 0.5, 0.5; }') AS bn;
-SELECT ok((SELECT ecomai.bn_to_dot(bn, ARRAY['a']) FROM net) ~ '"a" \[style=filled, fillcolor="#b7e4c7"\];\n  "b";\n  "a" -> "b" \[color="#b7e4c7", penwidth=2\];',
+SELECT ok((SELECT ecomai.bn_to_dot(bn, ARRAY['a']) FROM net) ~ '"a" \[style=filled, fillcolor="#b7e4c7"\];\n  "b";\n  "a" -> "b" \[color="#2d6a4f", penwidth=2\];',
     'bn_to_dot: a highlighted variable and the edges out of it are coloured');
 SELECT is((SELECT ecomai.bn_to_dot(bn) FROM net), (SELECT ecomai.bn_to_dot(bn, '{}') FROM net),
     'bn_to_dot without highlight is the plain DAG');
