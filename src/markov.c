@@ -1223,6 +1223,10 @@ ecomai_markov_fit_paths_accum(PG_FUNCTION_ARGS)
 	conv = count_arg(fcinfo, 2, "conversions");
 	nulls = count_arg(fcinfo, 3, "nulls");
 	total = conv + nulls;
+	if (!isfinite(total))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("conversions plus nulls is out of range for type double precision")));
 	if (PG_ARGISNULL(0))
 		e = markov_expanded_new(aggctx, order, 0);
 	else

@@ -4,7 +4,7 @@
 -- the same chain with every count divided by a power of two (the probabilities are unchanged,
 -- and dividing by 2^k is exact).
 BEGIN;
-SELECT plan(15);
+SELECT plan(17);
 
 CREATE TEMP TABLE c AS
 SELECT '{"order":1,"smoothing":0,"transitions":[["a","b",1e308],["a","c",1e308]]}'::ecomai.markov_chain AS two,
@@ -63,6 +63,13 @@ SELECT results_eq(
         (SELECT ecomai.markov_fit_paths(p, 1e308, 0) FROM unnest(ARRAY['a','b']) p)) ORDER BY 1$$,
     $$VALUES ('a'::text, 1e308::float8), ('b', 1e308)$$,
     'markov_attribution: two channels with 1e308 conversions each get 1e308 each');
+
+SELECT throws_ok($$SELECT ecomai.markov_fit_paths('a > b', 1e308, 1e308)$$,
+    '22003', 'conversions plus nulls is out of range for type double precision',
+    'markov_fit_paths: a path whose conversions plus nulls overflow is 22003 (was an internal error)');
+SELECT throws_ok($$SELECT ecomai.markov_fit_paths(p, 1e308, 0) FROM (VALUES ('a'), ('a')) v(p)$$,
+    '22003', 'transition count is out of range for type double precision',
+    'markov_fit_paths: counts that add up past the double range are 22003');
 
 -- smoothing past the double range: alpha = 1e308 on two targets makes the row uniform
 SELECT results_eq($$SELECT state, probability FROM ecomai.markov_next(
