@@ -2,8 +2,9 @@
 -- Journeys: sessions cut from clickstream events, and journeys simulated from a Markov chain
 -- (src/sessionize.c, src/markov_simulate.c).  Reference: docs/markov.md, "Journeys".
 
+-- STABLE for timestamptz: a gap in days or months depends on the session's TimeZone
 CREATE FUNCTION @extschema@.sessionize(ts timestamptz, gap interval) RETURNS bigint
-    AS 'MODULE_PATHNAME', 'ecomai_sessionize' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'ecomai_sessionize' LANGUAGE C WINDOW STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.sessionize(timestamptz, interval) IS
     'window function: session number (from 1) of the row in its partition, a new session after more than gap without events; use OVER (PARTITION BY user ORDER BY ts, tie_break)';
 CREATE FUNCTION @extschema@.sessionize(ts timestamp, gap interval) RETURNS bigint
