@@ -64,7 +64,7 @@ SELECT pg_temp.cancels('item_neighbors', $$SELECT count(*) FROM ecomai.item_neig
 SELECT pg_temp.cancels('user_neighbors', $$SELECT count(*) FROM ecomai.user_neighbors('c_full', 'i', 'u', k => 50)$$);
 SELECT pg_temp.cancels('knn_predict', $$SELECT count(*) FROM ecomai.knn_predict('c_ratings', 'c_pairs', 'u', 'i', 'r')$$);
 SELECT pg_temp.cancels('baselines', $$SELECT count(*) FROM ecomai.baselines('c_small', 'u', 'i', 'r', n_epochs => 1000000)$$);
-SELECT pg_temp.cancels('recommend', $$SELECT count(*) FROM ecomai.recommend('c_own', 'c_nb', 1, 10)$$);
+SELECT pg_temp.cancels('recommend', $$SELECT count(*) FROM ecomai.recommend('c_own', 'c_nb', 1, 'user_id', 'item_id', k => 10)$$);
 SELECT pg_temp.cancels('svec_agg', $$SELECT ecomai.svec_nnz(ecomai.svec_agg(g, 1)) FROM generate_series(1, 10000000) g$$);
 SELECT pg_temp.cancels('markov_fit',
     $$SELECT ecomai.markov_fit('s' || (g % 1000), 's' || ((g * 7) % 1000)) IS NULL FROM generate_series(1, 5000000) g$$);

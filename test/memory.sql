@@ -8,6 +8,8 @@
 -- types and aggregates; operators through their functions).
 BEGIN;
 SELECT plan(3);
+-- the deprecated recommend spelling raises a notice per call
+SET LOCAL client_min_messages = warning;
 
 -- fixtures (small inputs so that 10,000 calls stay fast)
 CREATE TEMP TABLE m_r AS
@@ -83,6 +85,8 @@ INSERT INTO mem_calls VALUES
 ('ecomai.split_fold(bigint,bigint,int,int)', $$SELECT ecomai.split_fold(i, 7, 5)$$),
 ('ecomai.train_test_split(regclass,name,name,float8,int,name)', $$SELECT * FROM ecomai.train_test_split('m_r', 'u', 'i', seed => i)$$),
 ('ecomai.cf_score(float8,float8,bigint)', $$SELECT ecomai.cf_score(0.5, g, g + i) FROM generate_series(1, 3) g$$),
+('ecomai.recommend(regclass,regclass,bigint,name,name,name,int)',
+    $$SELECT * FROM ecomai.recommend('m_r', 'm_nb', 1 + i % 12, 'u', 'i', 'r', 5)$$),
 ('ecomai.recommend(regclass,regclass,bigint,int,name,name,name)',
     $$SELECT * FROM ecomai.recommend('m_r', 'm_nb', 1 + i % 12, 5, 'u', 'i', 'r')$$),
 ('ecomai.knn_predict(regclass,regclass,name,name,name,text,int,int,text,text,float8,text,boolean,int,boolean,name,boolean)',
@@ -148,7 +152,9 @@ WHERE NOT EXISTS (SELECT 1 FROM mem_calls c WHERE c.fn = f.oid)
   AND NOT EXISTS (SELECT 1 FROM pg_aggregate a
                   WHERE f.oid IN (a.aggtransfn, a.aggcombinefn, a.aggfinalfn, a.aggserialfn, a.aggdeserialfn))
   AND NOT EXISTS (SELECT 1 FROM pg_type t
-                  WHERE f.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout, t.typanalyze));
+                  WHERE f.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout, t.typanalyze))
+  -- planner support functions run while the calls above are planned
+  AND NOT EXISTS (SELECT 1 FROM pg_proc s WHERE s.prosupport = f.oid);
 
 -- sum(total_bytes) of this backend's memory contexts
 CREATE FUNCTION pg_temp.backend_bytes() RETURNS bigint LANGUAGE sql AS

@@ -191,9 +191,9 @@ SELECT throws_ok($$SELECT * FROM ecomai.item_neighbors('nb_src', 'u', 'i', k => 
 SELECT throws_ok($$SELECT * FROM ecomai.item_neighbors('nb_src', 'u', 'i', min_support => 0)$$,
     '22023', 'min_support must be at least 1, not 0', 'min_support = 0: 22023');
 SELECT throws_ok($$SELECT * FROM ecomai.item_neighbors('nb_src', 'u', 'i', shrinkage => -1)$$,
-    '22023', 'shrinkage must be a finite number >= 0', 'negative shrinkage: 22023');
+    '22023', 'shrinkage must be a finite number >= 0, not -1', 'negative shrinkage: 22023');
 SELECT throws_ok($$SELECT * FROM ecomai.item_neighbors('nb_src', 'u', 'i', shrinkage => 'NaN')$$,
-    '22023', 'shrinkage must be a finite number >= 0', 'NaN shrinkage: 22023');
+    '22023', 'shrinkage must be a finite number >= 0, not NaN', 'NaN shrinkage: 22023');
 SELECT throws_ok($$SELECT * FROM ecomai.item_neighbors('nb_src', 'u', 'i', measure => NULL)$$,
     '22004', 'measure must not be null', 'NULL measure: 22004');
 SELECT throws_ok($$SELECT * FROM ecomai.item_neighbors('nb_src', 'u', 'i', k => NULL)$$,
