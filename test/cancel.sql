@@ -7,6 +7,7 @@
 -- ecomai.max_memory when that set is over the bound.
 BEGIN;
 SELECT plan(66);
+\ir lib/helpers.sql
 
 CREATE TEMP TABLE cancel_log (name text, state text, elapsed float8);
 CREATE FUNCTION pg_temp.cancels(name text, query text) RETURNS void LANGUAGE plpgsql AS $$
@@ -135,13 +136,6 @@ SELECT cmp_ok((WITH pp AS (SELECT p.to_state AS state, sum(p.probability * pj.pr
 CREATE TEMP VIEW c_mem AS
     SELECT u, i, ((u * 7 + i * 13) % 5 + 1)::float8 AS r FROM generate_series(1, 400) u, generate_series(1, 200) i;
 CREATE TEMP VIEW c_mem_pairs AS SELECT u, i FROM generate_series(1, 400) u, generate_series(1, 200) i;
-CREATE FUNCTION pg_temp.error_text(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'finished';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
 SET LOCAL ecomai.max_memory = '1MB';
 CREATE TEMP TABLE mem_cases (name text, query text);
 INSERT INTO mem_cases VALUES

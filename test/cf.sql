@@ -3,11 +3,7 @@
 BEGIN;
 SELECT plan(96);
 
-CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP RETURN NEXT line; END LOOP;
-END $$;
+\ir lib/helpers.sql
 
 -- ---------------------------------------------------------------------------------------
 -- Reference data (skipped when the shared data directory is absent)
@@ -141,15 +137,6 @@ SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'use
     '22023', 'unknown kind "users"', 'unknown kind');
 SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating', measure => 'euclid')$$,
     '22023', 'unknown measure "euclid"', 'unknown measure');
-CREATE FUNCTION pg_temp.error_hint(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE h text;
-BEGIN
-    EXECUTE query;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS h = PG_EXCEPTION_HINT;
-    RETURN h;
-END $$;
 SELECT is(pg_temp.error_hint($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating',
                                                                 measure => 'euclid')$$),
           'Valid values of measure are cosine, adjusted_cosine, pearson, pearson_baseline, msd and jaccard.',
@@ -268,12 +255,6 @@ SELECT throws_ok(format($$SELECT * FROM ecomai.knn_predict('cf_train', %s, 'user
                  '42P01', format('relation with OID %s does not exist', (SELECT o FROM cf_gone_oid)),
                  'knn_predict on a dropped pairs relation: 42P01');
 -- row estimates: k rows per call, the pairs' rows for knn_predict
-CREATE FUNCTION pg_temp.plan_rows(query text) RETURNS float8 LANGUAGE plpgsql AS $$
-DECLARE j json;
-BEGIN
-    EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO j;
-    RETURN (j -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
-END $$;
 SELECT is(pg_temp.plan_rows($$SELECT * FROM ecomai.recommend('cf_train', 'cf_nb', 1, 'user_id', 'item_id', k => 7)$$),
           7::float8, 'recommend(..., k => 7) is estimated at 7 rows');
 SELECT is(pg_temp.plan_rows($$SELECT * FROM ecomai.recommend('cf_train', 'cf_nb', 1, 'user_id', 'item_id')$$),
@@ -334,11 +315,7 @@ SELECT is((SELECT ecomai.mae(est, act) FROM cf_err), (SELECT avg(abs(est - act))
 CREATE TEMP TABLE cf_serial AS
 SELECT grp, ecomai.rmse(est, act) r, ecomai.mae(est, act) m, ecomai.cf_score(est / 16, act, grp * 100 + act::int) s
 FROM cf_err GROUP BY grp;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL max_parallel_workers_per_gather = 2;
-SET LOCAL parallel_leader_participation = off;
+SELECT pg_temp.force_parallel();
 SELECT ok(bool_or(plan ~ 'Partial (Hash|Group)?Aggregate'), 'the plan aggregates partially in workers')
 FROM pg_temp.explain_lines('SELECT grp, ecomai.rmse(est, act), ecomai.cf_score(est, act, 1) FROM cf_err GROUP BY grp') plan;
 -- integer-valued errors and sixteenths make every sum exact: parallel must equal serial exactly
@@ -347,8 +324,7 @@ FROM cf_serial s
 FULL JOIN (SELECT grp, ecomai.rmse(est, act) r, ecomai.mae(est, act) m, ecomai.cf_score(est / 16, act, grp * 100 + act::int) s
            FROM cf_err GROUP BY grp) p USING (grp)
 WHERE s.r IS DISTINCT FROM p.r OR s.m IS DISTINCT FROM p.m OR s.s IS DISTINCT FROM p.s;
-RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather; RESET parallel_leader_participation;
+SELECT pg_temp.reset_parallel();
 
 CREATE AGGREGATE pg_temp.rmse_partial(float8, float8) (SFUNC = ecomai.rmse_accum, STYPE = float8[]);
 CREATE AGGREGATE pg_temp.rmse_merge(float8[]) (SFUNC = ecomai.error_combine, STYPE = float8[],
