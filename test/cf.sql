@@ -1,7 +1,7 @@
 -- Collaborative filtering: Surprise and LensKit reference values, errors, privileges,
 -- NULL and unknown ids, metrics against plain SQL, parallel = serial, Citus replay.
 BEGIN;
-SELECT plan(96);
+SELECT plan(98);
 
 \ir lib/helpers.sql
 
@@ -173,6 +173,10 @@ SELECT throws_ok($$SELECT ecomai.precision_at_k('{1}', '{1}', 0)$$, '22023', 'k 
 SELECT throws_ok($$SELECT ecomai.ndcg_at_k('{1,NULL}', '{1}', 3)$$, '22004', 'recommended must not contain nulls',
     'metric: NULL element');
 SELECT throws_ok($$SELECT ecomai.split_fold(1, 2, 0)$$, '22023', 'folds must be at least 1, not 0', 'split_fold: 0 folds');
+SELECT throws_ok($$SELECT * FROM ecomai.train_test_split('cf_train', 'user_id', 'item_id', seed => NULL)$$,
+    '22004', 'seed must not be null', 'train_test_split: a NULL argument is named');
+SELECT throws_ok($$SELECT * FROM ecomai.recommend('cf_train', 'cf_train', 1, 'user_id', NULL)$$,
+    '22004', 'item_col must not be null', 'recommend: a NULL argument is named');
 SELECT throws_ok($$SELECT * FROM ecomai.train_test_split('cf_train', 'user_id', 'item_id', 1.5)$$,
     '22023', 'test_fraction must be between 0 and 1, not 1.5', 'train_test_split: bad fraction');
 SELECT throws_ok($$SELECT ecomai.rmse(e, a) FROM (VALUES ('NaN'::float8, 1::float8)) t(e, a)$$,

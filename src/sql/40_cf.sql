@@ -91,8 +91,9 @@ CREATE FUNCTION @extschema@.train_test_split(source regclass, user_col name, ite
     SUPPORT @extschema@.rows_from_relation AS $fn$
 BEGIN
     IF source IS NULL OR user_col IS NULL OR item_col IS NULL OR test_fraction IS NULL OR seed IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22004',
-            MESSAGE = 'source, user_col, item_col, test_fraction and seed must not be null';
+        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = format('%s must not be null',
+            CASE WHEN source IS NULL THEN 'source' WHEN user_col IS NULL THEN 'user_col'
+                 WHEN item_col IS NULL THEN 'item_col' WHEN test_fraction IS NULL THEN 'test_fraction' ELSE 'seed' END);
     END IF;
     IF NOT (test_fraction >= 0 AND test_fraction <= 1) THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
@@ -163,8 +164,9 @@ CREATE FUNCTION @extschema@.recommend(source regclass, neighbors regclass, user_
     SUPPORT @extschema@.rows_from_k AS $fn$
 BEGIN
     IF source IS NULL OR neighbors IS NULL OR user_col IS NULL OR item_col IS NULL OR k IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22004',
-            MESSAGE = 'source, neighbors, user_col, item_col and k must not be null';
+        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = format('%s must not be null',
+            CASE WHEN source IS NULL THEN 'source' WHEN neighbors IS NULL THEN 'neighbors'
+                 WHEN user_col IS NULL THEN 'user_col' WHEN item_col IS NULL THEN 'item_col' ELSE 'k' END);
     END IF;
     IF k < 1 THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('k must be at least 1, not %s', k);
