@@ -1,7 +1,7 @@
 -- Collaborative filtering: Surprise and LensKit reference values, errors, privileges,
 -- NULL and unknown ids, metrics against plain SQL, parallel = serial, Citus replay.
 BEGIN;
-SELECT plan(98);
+SELECT plan(102);
 
 \ir lib/helpers.sql
 
@@ -173,6 +173,15 @@ SELECT throws_ok($$SELECT ecomai.precision_at_k('{1}', '{1}', 0)$$, '22023', 'k 
 SELECT throws_ok($$SELECT ecomai.ndcg_at_k('{1,NULL}', '{1}', 3)$$, '22004', 'recommended must not contain nulls',
     'metric: NULL element');
 SELECT throws_ok($$SELECT ecomai.split_fold(1, 2, 0)$$, '22023', 'folds must be at least 1, not 0', 'split_fold: 0 folds');
+SELECT throws_ok($$SELECT * FROM ecomai.train_test_split('cf_train', 'user_id', 'nope')$$,
+    '42703', 'column "nope" of relation "cf_train" does not exist', 'train_test_split: a missing column, as the C functions say');
+SELECT throws_ok($$SELECT * FROM ecomai.recommend('cf_train', 'cf_train', 1, 'user_id', 'item_id')$$,
+    '42703', 'column "item" of relation "cf_train" does not exist', 'recommend: a neighbour table without item');
+SELECT is(pg_temp.error_hint($$SELECT * FROM ecomai.recommend('cf_train', 'cf_train', 1, 'user_id', 'item_id')$$),
+    'The neighbour table has the columns item, neighbor and similarity, as item_neighbors returns them.',
+    'recommend: the hint names the neighbour table''s columns');
+SELECT is(pg_temp.error_text($$SELECT * FROM ecomai.recommend('cf_train', 'cf_train', 1, 'user_id', 'item_id', 'stars')$$),
+    '42703: column "stars" of relation "cf_train" does not exist', 'recommend: a missing value column');
 SELECT throws_ok($$SELECT * FROM ecomai.train_test_split('cf_train', 'user_id', 'item_id', seed => NULL)$$,
     '22004', 'seed must not be null', 'train_test_split: a NULL argument is named');
 SELECT throws_ok($$SELECT * FROM ecomai.recommend('cf_train', 'cf_train', 1, 'user_id', NULL)$$,

@@ -25,6 +25,8 @@ CREATE FUNCTION @extschema@.train_test_split(source regclass, user_col name, ite
     RETURNS TABLE (user_id bigint, item bigint, is_test boolean)
     LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp
     SUPPORT @extschema@.rows_from_relation AS $fn$
+DECLARE
+    missing text;
 BEGIN
     IF source IS NULL OR user_col IS NULL OR item_col IS NULL OR test_fraction IS NULL OR seed IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = format('%s must not be null',
@@ -38,6 +40,16 @@ BEGIN
     -- a dropped relation: the same error as the C functions give, not a syntax error on its OID
     IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = source) THEN
         RAISE EXCEPTION USING ERRCODE = '42P01', MESSAGE = format('relation with OID %s does not exist', source::oid);
+    END IF;
+    -- missing columns: the C functions' error, not one from inside the query below
+    SELECT format('column "%s" of relation "%s" does not exist', c.name, r.relname) INTO missing
+      FROM (VALUES (user_col, 1), (item_col, 2), (time_col, 3)) c(name, pos) JOIN pg_class r ON r.oid = source
+     WHERE c.name IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = source AND a.attname = c.name
+                                                     AND a.attnum > 0 AND NOT a.attisdropped)
+     ORDER BY c.pos LIMIT 1;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '42703', MESSAGE = missing;
     END IF;
     IF time_col IS NULL THEN
         -- a seeded hash of (user, item): reproducible, independent of row order
@@ -69,6 +81,9 @@ CREATE FUNCTION @extschema@.recommend(source regclass, neighbors regclass, user_
     RETURNS TABLE (item bigint, score float8, because bigint)
     LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp
     SUPPORT @extschema@.rows_from_k AS $fn$
+DECLARE
+    missing text;
+    hint text;
 BEGIN
     IF source IS NULL OR neighbors IS NULL OR user_col IS NULL OR item_col IS NULL OR k IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = format('%s must not be null',
@@ -84,6 +99,23 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = neighbors) THEN
         RAISE EXCEPTION USING ERRCODE = '42P01', MESSAGE = format('relation with OID %s does not exist', neighbors::oid);
+    END IF;
+    -- missing columns: the C functions' error, not one from inside the query below
+    SELECT format('column "%s" of relation "%s" does not exist', c.name, r.relname),
+           CASE WHEN r.oid = neighbors THEN
+               'The neighbour table has the columns item, neighbor and similarity, as item_neighbors returns them.' END
+      INTO missing, hint
+      FROM (VALUES (source, user_col, 1), (source, item_col, 2), (source, value_col, 3),
+                   (neighbors, 'item'::name, 4), (neighbors, 'neighbor', 5), (neighbors, 'similarity', 6)) c(rel, name, pos)
+      JOIN pg_class r ON r.oid = c.rel
+     WHERE c.name IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.rel AND a.attname = c.name
+                                                     AND a.attnum > 0 AND NOT a.attisdropped)
+     ORDER BY c.pos LIMIT 1;
+    IF hint IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '42703', MESSAGE = missing, HINT = hint;
+    ELSIF missing IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '42703', MESSAGE = missing;
     END IF;
     IF recommend.user_id IS NULL THEN
         RETURN;                 -- an anonymous visitor has no history: nothing to recommend
