@@ -189,7 +189,7 @@ SELECT throws_ok($$SELECT * FROM ecomai.recommend('cf_train', 'cf_train', 1, 'us
 SELECT throws_ok($$SELECT * FROM ecomai.train_test_split('cf_train', 'user_id', 'item_id', 1.5)$$,
     '22023', 'test_fraction must be between 0 and 1, not 1.5', 'train_test_split: bad fraction');
 SELECT throws_ok($$SELECT ecomai.rmse(e, a) FROM (VALUES ('NaN'::float8, 1::float8)) t(e, a)$$,
-    '22000', 'estimate and actual must be finite', 'rmse of NaN');
+    '22000', 'estimate must be finite, not NaN', 'rmse of NaN');
 
 -- the memory bound: a train set larger than ecomai.max_memory fails cleanly, naming the setting
 CREATE TABLE cf_big AS SELECT g % 5000 AS user_id, g % 3001 AS item_id, (g % 5 + 1)::float8 AS rating

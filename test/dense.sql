@@ -18,9 +18,9 @@ SELECT throws_ok($$SELECT ecomai.l2_norm('{}'::float8[])$$,
 SELECT throws_ok($$SELECT ecomai.cosine_distance(ARRAY[[1,2],[3,4]]::float8[], ARRAY[[1,2],[3,4]]::float8[])$$,
     '22000', 'vector must be a one-dimensional array, not 2-dimensional', 'a 2-d array');
 SELECT throws_ok($$SELECT ecomai.cosine_similarity(ARRAY[1,'NaN']::float8[], ARRAY[1,2]::float8[])$$,
-    '22000', 'vector must not contain NaN or infinite values', 'NaN');
+    '22000', 'vector elements must be finite, not NaN', 'NaN');
 SELECT throws_ok($$SELECT ecomai.l2_distance(ARRAY[1,2]::float4[], ARRAY['-Infinity',2]::float4[])$$,
-    '22000', 'vector must not contain NaN or infinite values', 'infinity, float4');
+    '22000', 'vector elements must be finite, not -Infinity', 'infinity, float4');
 SELECT throws_ok($$SELECT ecomai.dot_product(ARRAY[1e300,1e300]::float8[], ARRAY[1e300,1e300]::float8[])$$,
     '22003', 'dot product is out of range for type double precision', 'overflowing dot product');
 SELECT throws_ok($$SELECT ecomai.vector_sum(v) FROM (VALUES (ARRAY[1,2]::float8[]), (ARRAY[1]::float8[])) t(v)$$,
@@ -28,7 +28,7 @@ SELECT throws_ok($$SELECT ecomai.vector_sum(v) FROM (VALUES (ARRAY[1,2]::float8[
 SELECT throws_ok($$SELECT ecomai.vector_avg(v) FROM (VALUES (ARRAY[1,NULL]::float8[])) t(v)$$,
     '22004', 'vector must not contain nulls', 'aggregate over a NULL element');
 SELECT throws_ok($$SELECT ecomai.vector_avg(v) FROM (VALUES (ARRAY['NaN']::float8[])) t(v)$$,
-    '22000', 'vector must not contain NaN or infinite values', 'aggregate over NaN');
+    '22000', 'vector elements must be finite, not NaN', 'aggregate over NaN');
 SELECT throws_ok($$SELECT ecomai.vector_sum(v) FROM (VALUES (ARRAY[1e308]::float8[]), (ARRAY[1e308]::float8[])) t(v)$$,
     '22003', 'vector sum is out of range for type double precision', 'aggregate overflow');
 SELECT throws_ok($$SELECT ecomai.vector_accum(NULL, ARRAY[1]::float8[])$$,

@@ -36,9 +36,9 @@ SELECT throws_ok($$SELECT '{1.5:2}'::svec$$, '22P02', 'invalid input syntax for 
 SELECT throws_ok($$SELECT ''::svec$$, '22P02', 'invalid input syntax for type svec', 'empty string');
 SELECT throws_ok($$SELECT '{1:2,1:3}'::svec$$, '22P02', 'duplicate key in svec input', 'duplicate key, ascending input');
 SELECT throws_ok($$SELECT '{5:1,1:2,5:3}'::svec$$, '22P02', 'duplicate key in svec input', 'duplicate key, unsorted input');
-SELECT throws_ok($$SELECT '{1:NaN}'::svec$$, '22P02', 'svec values must be finite', 'NaN');
-SELECT throws_ok($$SELECT '{1:Infinity}'::svec$$, '22P02', 'svec values must be finite', 'Infinity');
-SELECT throws_ok($$SELECT '{1:-inf}'::svec$$, '22P02', 'svec values must be finite', '-inf');
+SELECT throws_ok($$SELECT '{1:NaN}'::svec$$, '22P02', 'svec values must be finite, not NaN', 'NaN');
+SELECT throws_ok($$SELECT '{1:Infinity}'::svec$$, '22P02', 'svec values must be finite, not Infinity', 'Infinity');
+SELECT throws_ok($$SELECT '{1:-inf}'::svec$$, '22P02', 'svec values must be finite, not -Infinity', '-inf');
 SELECT throws_ok($$SELECT '{1:1e309}'::svec$$, '22003', 'svec value is out of range for type double precision', 'value overflow');
 SELECT throws_ok($$SELECT '{1:1e-400}'::svec$$, '22003', 'svec value is out of range for type double precision', 'value underflow');
 SELECT throws_ok($$SELECT '{-9223372036854775809:1}'::svec$$, '22003', 'svec key is out of range for type bigint', 'key overflow');
@@ -72,13 +72,13 @@ SELECT throws_ok($$SELECT svec(ARRAY[1,NULL], ARRAY[1.0,2])$$, '22004', 'keys mu
 SELECT throws_ok($$SELECT svec(ARRAY[1,2], ARRAY[1.0,NULL])$$, '22004', 'values must not contain nulls', 'NULL value');
 SELECT throws_ok($$SELECT svec(ARRAY[[1,2],[3,4]], ARRAY[1.0,2,3,4])$$, '22023',
     'keys must be a one-dimensional array, not 2-dimensional', '2-d keys');
-SELECT throws_ok($$SELECT svec(ARRAY[1], ARRAY['NaN']::float8[])$$, '22000', 'svec values must be finite', 'NaN value');
-SELECT throws_ok($$SELECT svec(ARRAY[1], ARRAY['-Infinity']::float8[])$$, '22000', 'svec values must be finite', 'infinite value');
+SELECT throws_ok($$SELECT svec(ARRAY[1], ARRAY['NaN']::float8[])$$, '22000', 'svec values must be finite, not NaN', 'NaN value');
+SELECT throws_ok($$SELECT svec(ARRAY[1], ARRAY['-Infinity']::float8[])$$, '22000', 'svec values must be finite, not -Infinity', 'infinite value');
 SELECT throws_ok($$SELECT svec(ARRAY[7,7], ARRAY[1e308,1e308])$$, '22003',
     'sparse vector value is out of range for type double precision', 'duplicates overflow');
 
 -- svec_agg errors.
-SELECT throws_ok($$SELECT svec_agg(1, 'NaN')$$, '22000', 'svec values must be finite', 'svec_agg NaN');
+SELECT throws_ok($$SELECT svec_agg(1, 'NaN')$$, '22000', 'svec values must be finite, not NaN', 'svec_agg NaN');
 SELECT throws_ok($$SELECT svec_agg(k, 1e308) FROM generate_series(1, 3) k, generate_series(1, 2)$$, '22003',
     'sparse vector value is out of range for type double precision', 'svec_agg sum overflows');
 SELECT throws_ok($$SELECT svec_agg_transfn(NULL, 1, 1)$$, '0A000', 'svec_agg_transfn called in non-aggregate context',
