@@ -77,25 +77,35 @@ const_argument(FuncExpr *fexpr, const char *const *names)
 	return result;
 }
 
+/*
+ * The constant argument named by names of the function a support request is
+ * about, or NULL when the request is not SupportRequestRows on a function
+ * call or the argument is not a non-null constant of the given type.
+ */
+static Const *
+rows_request_argument(Node *rawreq, const char *const *names, Oid type)
+{
+	SupportRequestRows *req = (SupportRequestRows *) rawreq;
+	Const	   *c;
+
+	if (!IsA(rawreq, SupportRequestRows) || !IsA(req->node, FuncExpr))
+		return NULL;
+	c = const_argument((FuncExpr *) req->node, names);
+	return c != NULL && c->consttype == type ? c : NULL;
+}
+
 /* rows_from_k(internal): the constant k of a top-k function (see the file header). */
 Datum
 ecomai_rows_from_k(PG_FUNCTION_ARGS)
 {
 	static const char *const names[] = {"k", "n", NULL};
 	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
-	SupportRequestRows *req;
-	Const	   *k;
+	Const	   *k = rows_request_argument(rawreq, names, INT4OID);
 
-	if (!IsA(rawreq, SupportRequestRows))
+	if (k == NULL || DatumGetInt32(k->constvalue) < 1)
 		PG_RETURN_POINTER(NULL);
-	req = (SupportRequestRows *) rawreq;
-	if (!IsA(req->node, FuncExpr))
-		PG_RETURN_POINTER(NULL);
-	k = const_argument((FuncExpr *) req->node, names);
-	if (k == NULL || k->consttype != INT4OID || DatumGetInt32(k->constvalue) < 1)
-		PG_RETURN_POINTER(NULL);
-	req->rows = DatumGetInt32(k->constvalue);
-	PG_RETURN_POINTER(req);
+	((SupportRequestRows *) rawreq)->rows = DatumGetInt32(k->constvalue);
+	PG_RETURN_POINTER(rawreq);
 }
 
 /* rows_from_relation(internal): the row count of the input relation (see the file header). */
@@ -104,18 +114,11 @@ ecomai_rows_from_relation(PG_FUNCTION_ARGS)
 {
 	static const char *const names[] = {"pairs", "source", NULL};
 	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
-	SupportRequestRows *req;
-	Const	   *rel;
+	Const	   *rel = rows_request_argument(rawreq, names, REGCLASSOID);
 	HeapTuple	tup;
 	double		rows = -1;
 
-	if (!IsA(rawreq, SupportRequestRows))
-		PG_RETURN_POINTER(NULL);
-	req = (SupportRequestRows *) rawreq;
-	if (!IsA(req->node, FuncExpr))
-		PG_RETURN_POINTER(NULL);
-	rel = const_argument((FuncExpr *) req->node, names);
-	if (rel == NULL || rel->consttype != REGCLASSOID)
+	if (rel == NULL)
 		PG_RETURN_POINTER(NULL);
 	tup = SearchSysCache1(RELOID, rel->constvalue);
 	if (!HeapTupleIsValid(tup))
@@ -126,6 +129,6 @@ ecomai_rows_from_relation(PG_FUNCTION_ARGS)
 	ReleaseSysCache(tup);
 	if (rows <= 0)
 		PG_RETURN_POINTER(NULL);
-	req->rows = rows;
-	PG_RETURN_POINTER(req);
+	((SupportRequestRows *) rawreq)->rows = rows;
+	PG_RETURN_POINTER(rawreq);
 }
