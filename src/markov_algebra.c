@@ -16,6 +16,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include <cblas.h>
@@ -176,14 +177,28 @@ model_build(const MarkovChain *m, MarkovModel *mm)
 	mm->smoothed = m->smoothing > 0 && mm->ntarget > 0;
 	for (i = 0; i < n; i++)
 	{
-		double		denom;
+		double		denom,
+					scale = 1;
 
 		if (mm->absorbing[i])
 			continue;
 		denom = mm->rowcount[i] + m->smoothing * mm->ntarget;
-		mm->base[i] = m->smoothing / denom;
+		if (unlikely(!isfinite(denom) || denom < DBL_MIN))
+		{
+			/*
+			 * The row total overflows (or is subnormal): divide the row by its
+			 * largest entry first, which leaves the probabilities unchanged.
+			 */
+			scale = m->smoothing;
+			for (k = mm->rowptr[i]; k < mm->rowptr[i + 1]; k++)
+				scale = Max(scale, w[k]);
+			denom = m->smoothing / scale * mm->ntarget;
+			for (k = mm->rowptr[i]; k < mm->rowptr[i + 1]; k++)
+				denom += w[k] / scale;
+		}
+		mm->base[i] = m->smoothing / scale / denom;
 		for (k = mm->rowptr[i]; k < mm->rowptr[i + 1]; k++)
-			mm->p[k] = w[k] / denom;
+			mm->p[k] = w[k] / scale / denom;
 	}
 }
 
@@ -1377,6 +1392,7 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 	const char **chname;
 	double	   *re;
 	bool	   *re_null;
+	int			conv_exp = 0;	/* total_conv is scaled by 2^-conv_exp */
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (conv < 0 || start < 0 || conv == start)
@@ -1386,6 +1402,15 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 	for (k = 0; k < m->ntrans; k++)
 		if (MC_TO(m)[k] == conv)
 			total_conv += MC_WEIGHT(m)[k];
+	if (!isfinite(total_conv))
+	{
+		/* past the double range: sum at 2^-64 (exact) and scale each channel's part back */
+		conv_exp = 64;
+		total_conv = 0;
+		for (k = 0; k < m->ntrans; k++)
+			if (MC_TO(m)[k] == conv)
+				total_conv += ldexp(MC_WEIGHT(m)[k], -conv_exp);
+	}
 
 	isabs = palloc(sizeof(bool) * mm.n);
 	for (i = 0; i < mm.n; i++)
@@ -1494,8 +1519,15 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 		nulls[2] = nulls[3] = re_null[i] || !(sum_re > 0);
 		if (!nulls[2])
 		{
+			double		c = ldexp(re[i] / sum_re * total_conv, conv_exp);
+
 			values[2] = Float8GetDatum(re[i] / sum_re);
-			values[3] = Float8GetDatum(re[i] / sum_re * total_conv);
+			if (!isfinite(c))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("conversions attributed to \"%s\" are out of range for type double precision",
+								chname[i])));
+			values[3] = Float8GetDatum(c);
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -1519,18 +1551,60 @@ dot_quote(StringInfo buf, const char *s)
 	appendStringInfoChar(buf, '"');
 }
 
+/* markov_to_dot's edges by target state. */
+static int
+cmp_next_state(const void *a, const void *b)
+{
+	return ((const NextRow *) a)->state - ((const NextRow *) b)->state;
+}
+
+/* Colours of highlighted states (fill, and a darker one for edges), in the order given. */
+static const char *const dot_colors[][2] = {
+	{"#b7e4c7", "#2d6a4f"}, {"#f4c7c3", "#c0392b"}, {"#c6dbef", "#2171b5"},
+	{"#fde2a7", "#b8860b"}, {"#d9c9e8", "#6a3d9a"}
+};
+
+/* Parse markov_to_dot's edge_width argument: 0 none, 1 probability, 2 flow. */
+static int
+dot_width_arg(const char *s)
+{
+	if (strcmp(s, "none") == 0)
+		return 0;
+	if (strcmp(s, "probability") == 0)
+		return 1;
+	if (strcmp(s, "flow") == 0)
+		return 2;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown edge_width \"%s\"", s),
+			 errhint("Use 'none', 'probability' or 'flow'.")));
+	return 0;					/* not reached */
+}
+
 /*
- * markov_to_dot(m, threshold): Graphviz digraph, edges labelled with their
- * probability (3 significant digits); edges below threshold are left out,
- * and so are the self-loops of absorbing states (drawn as double circles).
+ * markov_to_dot(m, threshold, k, edge_width, highlight): Graphviz digraph,
+ * edges labelled with their probability (3 significant digits).  Edges below
+ * threshold are left out, and so are the self-loops of absorbing states
+ * (drawn as double circles); k > 0 keeps the k most probable edges out of
+ * each state; edge_width 'probability' or 'flow' draws an edge's pen width in
+ * proportion to its probability or to its count (relative to the largest
+ * count); the highlight states are filled, each in its own colour, and so are
+ * the edges into them.  Called through the 0.2.0 declaration it has two
+ * arguments and the defaults for the rest.
  */
 Datum
 ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 {
 	MarkovChain *m = PG_GETARG_MARKOV(0);
 	double		threshold = PG_GETARG_FLOAT8(1);
+	int			topk = PG_NARGS() > 2 ? PG_GETARG_INT32(2) : 0;
+	int			width = PG_NARGS() > 3 ? dot_width_arg(text_to_cstring(PG_GETARG_TEXT_PP(3))) : 0;
 	MarkovModel mm;
 	StringInfoData buf;
+	int		   *color;			/* per state: index into dot_colors, or -1 */
+	NextRow    *rows;
+	double	   *count;
+	double		maxcount = 0;
 	int			i,
 				j,
 				k;
@@ -1538,19 +1612,51 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 	if (isnan(threshold))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("threshold must not be NaN")));
+	if (topk < 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("k must be non-negative, not %d", topk),
+						errhint("Pass 0 to keep every edge.")));
 	model_build(m, &mm);
+	color = palloc(sizeof(int) * Max(mm.n, 1));
+	for (i = 0; i < mm.n; i++)
+		color[i] = -1;
+	if (PG_NARGS() > 4)
+	{
+		char	  **names;
+		int			nh = state_array(PG_GETARG_ARRAYTYPE_P(4), "highlight", &names);
+
+		for (i = 0; i < nh; i++)
+		{
+			int			s = ecomai_markov_lookup(m, names[i]);
+
+			if (color[s] < 0)
+				color[s] = i % lengthof(dot_colors);
+		}
+	}
+	for (k = 0; k < m->ntrans; k++)
+		maxcount = Max(maxcount, MC_WEIGHT(m)[k]);
+	rows = palloc(sizeof(NextRow) * Max(mm.n, 1));
+	count = palloc0(sizeof(double) * Max(mm.n, 1));
+
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "digraph markov_chain {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
 	for (i = 0; i < mm.n; i++)
-		if (mm.absorbing[i])
+		if (mm.absorbing[i] || color[i] >= 0)
 		{
 			appendStringInfoString(&buf, "  ");
 			dot_quote(&buf, MC_NAME(m, i));
-			appendStringInfoString(&buf, " [shape=doublecircle];\n");
+			appendStringInfoString(&buf, " [");
+			if (mm.absorbing[i])
+				appendStringInfoString(&buf, "shape=doublecircle");
+			if (color[i] >= 0)
+				appendStringInfo(&buf, "%sstyle=\"rounded,filled\", fillcolor=\"%s\"",
+								 mm.absorbing[i] ? ", " : "", dot_colors[color[i]][0]);
+			appendStringInfoString(&buf, "];\n");
 		}
 	for (i = 0; i < mm.n; i++)
 	{
 		int			nj = mm.base[i] == 0 ? mm.rowptr[i + 1] - mm.rowptr[i] : mm.ntarget;
+		int			nrows = 0;
 
 		if (mm.absorbing[i])
 			continue;
@@ -1564,12 +1670,39 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 			p = model_prob(&mm, i, j);
 			if (p <= 0 || p < threshold)
 				continue;
+			rows[nrows].state = j;
+			rows[nrows++].p = p;
+		}
+		if (topk > 0 && nrows > topk)
+		{
+			/* the k most probable (ties to the first state), then back in state order */
+			qsort(rows, nrows, sizeof(NextRow), cmp_next);
+			nrows = topk;
+			qsort(rows, nrows, sizeof(NextRow), cmp_next_state);
+		}
+		/* this row's counts by target state (0 where only smoothing leads) */
+		for (k = mm.rowptr[i]; k < mm.rowptr[i + 1]; k++)
+			count[mm.col[k]] = MC_WEIGHT(m)[k];
+		for (k = 0; k < nrows; k++)
+		{
+			j = rows[k].state;
 			appendStringInfoString(&buf, "  ");
 			dot_quote(&buf, MC_NAME(m, i));
 			appendStringInfoString(&buf, " -> ");
 			dot_quote(&buf, MC_NAME(m, j));
-			appendStringInfo(&buf, " [label=\"%.3g\"];\n", p);
+			appendStringInfo(&buf, " [label=\"%.3g\"", rows[k].p);
+			if (width > 0)
+			{
+				double		x = width == 1 ? rows[k].p : count[j] / maxcount;
+
+				appendStringInfo(&buf, ", penwidth=%.2f", 0.5 + 7.5 * x);
+			}
+			if (color[j] >= 0)
+				appendStringInfo(&buf, ", color=\"%s\"", dot_colors[color[j]][1]);
+			appendStringInfoString(&buf, "];\n");
 		}
+		for (k = mm.rowptr[i]; k < mm.rowptr[i + 1]; k++)
+			count[mm.col[k]] = 0;
 	}
 	appendStringInfoString(&buf, "}\n");
 	PG_RETURN_TEXT_P(cstring_to_text(buf.data));

@@ -7,6 +7,7 @@
 -- ecomai.max_memory when that set is over the bound.
 BEGIN;
 SELECT plan(80);
+\ir lib/helpers.sql
 
 CREATE TEMP TABLE cancel_log (name text, state text, elapsed float8);
 CREATE FUNCTION pg_temp.cancels(name text, query text) RETURNS void LANGUAGE plpgsql AS $$
@@ -85,7 +86,7 @@ SELECT pg_temp.cancels('item_neighbors', $$SELECT count(*) FROM ecomai.item_neig
 SELECT pg_temp.cancels('user_neighbors', $$SELECT count(*) FROM ecomai.user_neighbors('c_full', 'i', 'u', k => 50)$$);
 SELECT pg_temp.cancels('knn_predict', $$SELECT count(*) FROM ecomai.knn_predict('c_ratings', 'c_pairs', 'u', 'i', 'r')$$);
 SELECT pg_temp.cancels('baselines', $$SELECT count(*) FROM ecomai.baselines('c_small', 'u', 'i', 'r', n_epochs => 1000000)$$);
-SELECT pg_temp.cancels('recommend', $$SELECT count(*) FROM ecomai.recommend('c_own', 'c_nb', 1, 10)$$);
+SELECT pg_temp.cancels('recommend', $$SELECT count(*) FROM ecomai.recommend('c_own', 'c_nb', 1, 'user_id', 'item_id', k => 10)$$);
 SELECT pg_temp.cancels('svec_agg', $$SELECT ecomai.svec_nnz(ecomai.svec_agg(g, 1)) FROM generate_series(1, 10000000) g$$);
 SELECT pg_temp.cancels('markov_fit',
     $$SELECT ecomai.markov_fit('s' || (g % 1000), 's' || ((g * 7) % 1000)) IS NULL FROM generate_series(1, 5000000) g$$);
@@ -166,13 +167,6 @@ SELECT cmp_ok((WITH pp AS (SELECT p.to_state AS state, sum(p.probability * pj.pr
 CREATE TEMP VIEW c_mem AS
     SELECT u, i, ((u * 7 + i * 13) % 5 + 1)::float8 AS r FROM generate_series(1, 400) u, generate_series(1, 200) i;
 CREATE TEMP VIEW c_mem_pairs AS SELECT u, i FROM generate_series(1, 400) u, generate_series(1, 200) i;
-CREATE FUNCTION pg_temp.error_text(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'finished';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
 SET LOCAL ecomai.max_memory = '1MB';
 CREATE TEMP TABLE mem_cases (name text, query text);
 INSERT INTO mem_cases VALUES
