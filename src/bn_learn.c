@@ -1004,6 +1004,8 @@ learn(const CountsState *st, BnLearnOpts *o)
 		parents[v] = palloc(sizeof(int) * d->nvars);
 	if (o->start)
 		ecomai_bn_parse_model(o->start, d, &nparents, &parents, o);
+	else if (o->empty_start)
+		o->start = "";			/* no tree start in the search */
 	if (o->algorithm != BNA_NONE)
 		ecomai_bn_search(d, o, nparents, parents);
 	if (o->order != NIL)
@@ -1413,7 +1415,16 @@ ecomai_bn_parse_options(Jsonb *jb, BnLearnOpts *o)
 		else if (strcmp(key, "root") == 0)
 			o->root = opt_string(key, &v);
 		else if (strcmp(key, "start") == 0)
+		{
 			o->start = opt_string(key, &v);
+			if (strcmp(o->start, "empty") == 0)
+			{
+				o->start = NULL;
+				o->empty_start = true;
+			}
+			else if (strcmp(o->start, "chow_liu") == 0)
+				o->start = NULL;
+		}
 		else if (strcmp(key, "whitelist") == 0)
 			o->nwhite = opt_arcs(key, &v, &o->white);
 		else if (strcmp(key, "blacklist") == 0)

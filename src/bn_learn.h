@@ -65,6 +65,7 @@ typedef struct BnLearnOpts
 	char	   *target;			/* TAN and naive Bayes */
 	char	   *root;			/* Chow-Liu and TAN tree root */
 	char	   *start;			/* model string */
+	bool		empty_start;	/* start from the empty graph, not the Chow-Liu tree */
 	int			nwhite;
 	char	  **white;			/* pairs from, to */
 	int			nblack;

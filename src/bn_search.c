@@ -660,6 +660,55 @@ mark_arcs(const BnData *d, char **names, int narcs, bool *m, const char *what)
 	}
 }
 
+static void tree_search(const BnData *d, const BnLearnOpts *o, int *nparents, int **parents);
+
+/*
+ * The default start of the score search: the Chow-Liu tree (rooted at the
+ * first variable), without blacklisted arcs, added to the whitelist unless
+ * that makes a cycle.  Greedy search from a tree that already links the
+ * strongest pairs escapes many of the local optima of the empty start.
+ */
+static void
+tree_start(Search *s)
+{
+	int			n = s->n,
+				v,
+				j,
+				a;
+	int		   *np = palloc0(sizeof(int) * n);
+	int		  **par = palloc(sizeof(int *) * n);
+	BnLearnOpts cl = *s->o;
+
+	cl.algorithm = BNA_CHOW_LIU;
+	cl.root = NULL;
+	for (v = 0; v < n; v++)
+		par[v] = palloc(sizeof(int) * n);
+	tree_search(s->d, &cl, np, par);
+	for (v = 0; v < n; v++)
+		for (j = 0; j < np[v]; j++)
+		{
+			int			u = par[v][j];
+
+			if (!s->black[u * n + v] && !s->adj[u * n + v] && !s->adj[v * n + u])
+				toggle_arc(s, u, v);
+		}
+	compute_reach(s);
+	for (a = 0; a < n; a++)
+		if (s->reach[a * n + a])
+		{
+			/* a cycle with the whitelist: back to the whitelist alone */
+			for (v = 0; v < n; v++)
+				for (j = 0; j < np[v]; j++)
+				{
+					int			u = par[v][j];
+
+					if (s->adj[u * n + v] && !s->white[u * n + v])
+						toggle_arc(s, u, v);
+				}
+			break;
+		}
+}
+
 /* Hill climbing or tabu search from the given parents (updated in place). */
 static void
 score_search(const BnData *d, const BnLearnOpts *o, int *nparents, int **parents)
@@ -717,6 +766,8 @@ score_search(const BnData *d, const BnLearnOpts *o, int *nparents, int **parents
 		for (v = 0; v < n; v++)
 			if (s.white[u * n + v] && !s.adj[u * n + v])
 				toggle_arc(&s, u, v);
+	if (o->start == NULL && n > 1)
+		tree_start(&s);
 	for (v = 0; v < n; v++)
 	{
 		wnp[v] = s.np[v];
