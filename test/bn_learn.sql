@@ -1,7 +1,7 @@
 -- bn_learn, bn_counts, bn_score, bn_shd, bn_predict, named bn_fit: properties against independent
 -- computations in plain SQL, parallel = serial, binning, and every error path.
 BEGIN;
-SELECT plan(40);
+SELECT plan(42);
 
 -- A small shop network (our own numbers) and 5000 rows drawn from it.
 CREATE TEMP TABLE net AS SELECT ecomai.bn_from_bif($$network shop { }
@@ -236,6 +236,13 @@ SET LOCAL ecomai.max_memory = '1MB';
 SELECT matches(pg_temp.error_state($$SELECT ecomai.bn_learn(c) FROM wide$$), '^54000: .*ecomai\.max_memory',
                'over ecomai.max_memory is 54000 naming the setting');
 RESET ecomai.max_memory;
+SET LOCAL statement_timeout = '200ms';
+CREATE TEMP TABLE cancel_log AS
+SELECT pg_temp.error_state($$SELECT ecomai.bn_learn(c, '{"algorithm": "tabu", "restarts": 100000, "perturb": 10}') FROM wide$$) AS state,
+       extract(epoch FROM clock_timestamp() - statement_timestamp())::float8 AS elapsed;
+RESET statement_timeout;
+SELECT is(state, '57014', 'statement_timeout cancels a long search (57014)') FROM cancel_log;
+SELECT cmp_ok(elapsed, '<', 1.2::float8, 'the search stops within a second of the 0.2 s timeout') FROM cancel_log;
 
 SELECT * FROM finish();
 ROLLBACK;
