@@ -123,10 +123,12 @@ BEGIN
   INSERT INTO models VALUES (name, b, extract(epoch FROM clock_timestamp() - t0) * 1000);
 END $$;
 SET client_min_messages = warning;
+\o /dev/null
 SELECT pg_temp.train('hand-written [revenue|pagevalues:month:visitortype]', '{"algorithm": "none", "start": "[pagevalues][month][visitortype][revenue|pagevalues:month:visitortype]", "bins": {"pagevalues": [0, 10, 30]}, "pseudo_count": 1}');
 SELECT pg_temp.train('naive Bayes', '{"algorithm": "naive_bayes", "target": "revenue", "params": "bayes"}');
 SELECT pg_temp.train('TAN', '{"algorithm": "tan", "target": "revenue", "params": "bayes"}');
 SELECT pg_temp.train('hill climbing (BIC)', '{"params": "bayes"}');
+\o
 CREATE TEMP TABLE preds AS
 SELECT m.name, s.revenue, CASE WHEN p.value = 'true' THEN p.probability ELSE 1 - p.probability END AS p_true
 FROM models m, shop s, LATERAL ecomai.bn_predict(m.bn, 'revenue', to_jsonb(s) - 'id' - 'revenue') p WHERE s.id % 5 = 0;

@@ -185,7 +185,7 @@ ecomai_bn_predict(PG_FUNCTION_ARGS)
 	else
 	{
 		values[0] = CStringGetTextDatum(BN_STATE_NAME(bn, t, best));
-		values[1] = Float8GetDatum(bestp);
+		values[1] = Float8GetDatum(Min(bestp, 1.0));	/* a ratio of sums may round above 1 */
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -60,6 +60,25 @@ config_term(const double *njk, int r, double nj, BnScoreKind kind, double aj, do
 	return s;
 }
 
+/* The configuration index of parents par in row i (last parent fastest); false when one is missing. */
+static inline bool
+row_config(const BnData *d, const int *par, int npar, int i, int64 *cfg)
+{
+	int64		c = 0;
+	int			j;
+
+	for (j = 0; j < npar; j++)
+	{
+		int32		x = d->col[par[j]][i];
+
+		if (x < 0)
+			return false;
+		c = c * d->card[par[j]] + x;
+	}
+	*cfg = c;
+	return true;
+}
+
 /* Order row indexes by their key (sort path). */
 static int
 cmp_keys(const void *a, const void *b, void *arg)
@@ -131,19 +150,9 @@ family_score(Scratch *sc, const BnData *d, int v, const int *par, int npar,
 		}
 		for (i = 0; i < d->nrows; i++)
 		{
-			int64		cfg = 0;
+			int64		cfg;
 
-			if (xv[i] < 0)
-				continue;
-			for (j = 0; j < npar; j++)
-			{
-				int32		x = d->col[par[j]][i];
-
-				if (x < 0)
-					break;
-				cfg = cfg * d->card[par[j]] + x;
-			}
-			if (j < npar)
+			if (xv[i] < 0 || !row_config(d, par, npar, i, &cfg))
 				continue;
 			if (sc->nj[cfg] == 0)
 				sc->touched[ntouched++] = cfg;
@@ -179,20 +188,10 @@ family_score(Scratch *sc, const BnData *d, int v, const int *par, int npar,
 		}
 		for (i = 0; i < d->nrows; i++)
 		{
-			int64		cfg = 0;
+			int64		cfg;
 
 			sc->keys[i] = -1;
-			if (xv[i] < 0)
-				continue;
-			for (j = 0; j < npar; j++)
-			{
-				int32		x = d->col[par[j]][i];
-
-				if (x < 0)
-					break;
-				cfg = cfg * d->card[par[j]] + x;
-			}
-			if (j < npar)
+			if (xv[i] < 0 || !row_config(d, par, npar, i, &cfg))
 				continue;
 			sc->keys[i] = cfg * r + xv[i];
 			sc->idx[m++] = i;
@@ -1037,19 +1036,9 @@ ecomai_bn_fit_params(const BnData *d, const BnLearnOpts *o, const int *nparents,
 		cpt = palloc0(sizeof(double) * q * r);
 		for (i = 0; i < d->nrows; i++)
 		{
-			int64		cfg = 0;
+			int64		cfg;
 
-			if (d->col[v][i] < 0)
-				continue;
-			for (j = 0; j < sv->nparents; j++)
-			{
-				int32		x = d->col[sv->parents[j]][i];
-
-				if (x < 0)
-					break;
-				cfg = cfg * d->card[sv->parents[j]] + x;
-			}
-			if (j == sv->nparents)
+			if (d->col[v][i] >= 0 && row_config(d, sv->parents, sv->nparents, i, &cfg))
 				cpt[cfg * r + d->col[v][i]] += d->w[i];
 		}
 		ajk = o->bayes ? o->iss / ((double) q * r) : o->pseudo_count;
