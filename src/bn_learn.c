@@ -1031,6 +1031,8 @@ ecomai_bn_learn_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = state_of(PG_GETARG_DATUM(0));
+	if (st->nrows == 0)
+		PG_RETURN_NULL();		/* only NULL rows */
 	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(st->options[0] ? st->options : "{}")));
 	ecomai_bn_parse_options(jb, &o);
 	PG_RETURN_POINTER(learn(st, &o));

@@ -1,7 +1,7 @@
 -- bn_learn, bn_counts, bn_score, bn_shd, bn_predict, named bn_fit: properties against independent
 -- computations in plain SQL, parallel = serial, binning, and every error path.
 BEGIN;
-SELECT plan(42);
+SELECT plan(44);
 
 -- A small shop network (our own numbers) and 5000 rows drawn from it.
 CREATE TEMP TABLE net AS SELECT ecomai.bn_from_bif($$network shop { }
@@ -82,6 +82,9 @@ SELECT cmp_ok(ecomai.bn_score(l.bn, c.c), '>=', ecomai.bn_score(n.bn, c.c) * 1.0
 FROM learned l, net n, cnt c;
 SELECT is((SELECT ecomai.bn_learn(x, '{}') FROM rows)::text, (SELECT bn::text FROM learned),
           'the bn_learn aggregate equals bn_learn over bn_counts');
+SELECT is((SELECT ecomai.bn_learn(x) FROM rows)::text, (SELECT bn::text FROM learned),
+          'the one-argument bn_learn aggregate uses the default options');
+SELECT ok((SELECT ecomai.bn_learn(NULL::jsonb) FROM generate_series(1, 3)) IS NULL, 'bn_learn over only NULL rows is NULL');
 SELECT is((SELECT count(*) FROM ecomai.bn_arcs((SELECT bn FROM learned))),
           (SELECT sum(cardinality(parents)) FROM ecomai.bn_variables((SELECT bn FROM learned))),
           'bn_arcs lists every parent of every variable');

@@ -124,6 +124,7 @@ INSERT INTO samples VALUES
  'structure, device, channel, big, converted', 'combined::text = single::text'),
 ('ecomai.bn_counts(jsonb)', 'SELECT * FROM bn_json_sessions', 'r',
  'ecomai.bn_learn(combined) OPERATOR(ecomai.=) ecomai.bn_learn(single)'),
+('ecomai.bn_learn(jsonb)', 'SELECT * FROM bn_json_sessions', 'r', 'combined::text = single::text'),
 ('ecomai.bn_learn(jsonb,jsonb)',
  $$SELECT *, '{"algorithm": "tabu", "score": "bdeu", "iss": 5, "params": "bayes"}'::jsonb AS o FROM bn_json_sessions$$,
  'r, o', 'combined::text = single::text'),

@@ -55,6 +55,15 @@ CREATE AGGREGATE @extschema@.bn_learn(row_values jsonb, options jsonb) (
 COMMENT ON AGGREGATE @extschema@.bn_learn(jsonb, jsonb) IS
     'learn a Bayesian network (structure and CPTs) from rows given as jsonb objects; options as jsonb';
 
+CREATE AGGREGATE @extschema@.bn_learn(row_values jsonb) (
+    SFUNC = @extschema@.bn_counts_accum,
+    STYPE = @extschema@.bn_counts,
+    COMBINEFUNC = @extschema@.bn_counts_combine,
+    FINALFUNC = @extschema@.bn_learn_final,
+    PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.bn_learn(jsonb) IS
+    'learn a Bayesian network (hill climbing, BIC) from rows given as jsonb objects, default options';
+
 CREATE FUNCTION @extschema@.bn_learn(counts @extschema@.bn_counts, options jsonb DEFAULT '{}')
     RETURNS @extschema@.bayesnet
     AS 'MODULE_PATHNAME', 'ecomai_bn_learn_counts' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
