@@ -869,6 +869,37 @@ cmp_rows(const void *a, const void *b, void *arg)
 	return 0;
 }
 
+/* Does a model string '[a][b|a:c] ...' name the variable? */
+static bool
+model_mentions(const char *model, const char *name)
+{
+	const char *end = strrchr(model, ']');
+	const char *p = model;
+	int			len = strlen(name);
+
+	if (end == NULL)
+		return false;
+	while (p < end)
+	{
+		const char *a,
+				   *b;
+
+		while (p < end && strchr("[]|:", *p))
+			p++;
+		a = p;
+		while (p < end && !strchr("[]|:", *p))
+			p++;
+		b = p;
+		while (a < b && (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\n' || b[-1] == '\r'))
+			b--;
+		if (b - a == len && strncmp(a, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
 /*
  * The data set of a state under options: values mapped to states (numbers
  * binned), variables ordered by name, rows in canonical order with equal
@@ -898,6 +929,20 @@ make_data(const CountsState *st, BnLearnOpts *o)
 	}
 	qsort_arg(order, st->nvars, sizeof(int), cmp_names_idx, names);
 	d->nvars = st->nvars;
+	if (o->algorithm == BNA_NONE && o->start)
+	{
+		/* a given structure: the other columns are not read (nor checked) */
+		int			k = 0;
+
+		for (m = 0; m < st->nvars; m++)
+			if (model_mentions(o->start, st->vars[order[m]].name))
+				order[k++] = order[m];
+		d->nvars = k;
+		if (k == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("no column of the rows is a variable of the structure \"%s\"", o->start)));
+	}
 	d->names = palloc(sizeof(char *) * d->nvars);
 	d->card = palloc(sizeof(int) * d->nvars);
 	d->states = palloc(sizeof(char **) * d->nvars);

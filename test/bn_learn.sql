@@ -1,7 +1,7 @@
 -- bn_learn, bn_counts, bn_score, bn_shd, bn_predict, named bn_fit: properties against independent
 -- computations in plain SQL, parallel = serial, binning, and every error path.
 BEGIN;
-SELECT plan(44);
+SELECT plan(45);
 
 -- A small shop network (our own numbers) and 5000 rows drawn from it.
 CREATE TEMP TABLE net AS SELECT ecomai.bn_from_bif($$network shop { }
@@ -137,6 +137,9 @@ SELECT ok((SELECT ecomai.bn_fit('[device][channel|device][buy|channel:device] ps
           OPERATOR(ecomai.=)
           (SELECT ecomai.bn_fit('[device][channel|device][buy|channel:device] pseudo_count=0.5', x->>'device', x->>'channel', x->>'buy') FROM rows),
           'bn_fit over named columns equals the positional bn_fit');
+SELECT ok((SELECT ecomai.bn_fit('[device][channel|device]', x || jsonb_build_object('session', 's' || id, 'basket', '[1]'::jsonb->0)) FROM rows)
+          OPERATOR(ecomai.=) (SELECT ecomai.bn_fit('[device][channel|device]', x) FROM rows),
+          'bn_fit over named columns ignores the columns that are not in the structure (here a 5000-value key)');
 SELECT cmp_ok(abs((SELECT probability FROM cnt,
                    ecomai.bn_cpt(ecomai.bn_learn(c, '{"algorithm": "none", "start": "[device][channel|device]", "params": "bayes", "iss": 6}'), 'channel')
                    WHERE parents->>'device' = 'mobile' AND state = 'email')
