@@ -26,6 +26,10 @@ SELECT (SELECT ecomai.markov_fit(a, b) FROM (VALUES ('home', 'cart'), ('home', '
        (SELECT ecomai.bn_fit('[weather][umbrella|weather][early|weather:umbrella] pseudo_count=1', w, u, e)
           FROM (VALUES ('rain', 'yes', 'no'), ('sun', 'no', 'yes'), ('rain', 'no', 'no'), ('sun', 'no', 'no'),
                        ('sun', 'yes', 'yes')) v(w, u, e)) AS bn;
+ALTER TABLE m_fix ADD COLUMN counts ecomai.bn_counts;
+UPDATE m_fix SET counts = (SELECT ecomai.bn_counts(jsonb_build_object('weather', w, 'umbrella', u, 'early', e))
+    FROM (VALUES ('rain', 'yes', 'no'), ('sun', 'no', 'yes'), ('rain', 'no', 'no'), ('sun', 'no', 'no'),
+                 ('sun', 'yes', 'yes')) v(w, u, e));
 ALTER TABLE m_fix ADD COLUMN bif text;
 UPDATE m_fix SET bif = ecomai.bn_to_bif(bn);
 CREATE FUNCTION pg_temp.sv(i int) RETURNS ecomai.svec LANGUAGE sql AS
@@ -164,7 +168,24 @@ INSERT INTO mem_calls VALUES
 ('ecomai.bn_map(ecomai.bayesnet,jsonb)', $$SELECT ecomai.bn_map(bn, jsonb_build_object('early', CASE WHEN i % 2 = 0 THEN 'yes' ELSE 'no' END)) FROM m_fix$$),
 ('ecomai.bn_sample(ecomai.bayesnet,int,int)', $$SELECT x.* FROM m_fix, ecomai.bn_sample(bn, 3, i) x$$),
 ('ecomai.bn_fit(text,text[])',
-    $$SELECT ecomai.bn_fit('[a][b|a]', a, b) FROM (VALUES ('x', 'u'), ('y', 'v'), ('x', 'w' || i % 3)) v(a, b)$$);
+    $$SELECT ecomai.bn_fit('[a][b|a]', a, b) FROM (VALUES ('x', 'u'), ('y', 'v'), ('x', 'w' || i % 3)) v(a, b)$$),
+-- structure learning (bn_counts_in/out through text casts)
+('ecomai.bn_counts(jsonb)',
+    $$SELECT ecomai.bn_counts(r)::text::ecomai.bn_counts IS NULL FROM (VALUES ('{"a": "x", "b": 1}'::jsonb), (jsonb_build_object('a', 'y', 'b', i % 3))) v(r)$$),
+('ecomai.bn_learn(jsonb)',
+    $$SELECT ecomai.bn_learn(r) FROM (VALUES ('{"a": "x", "b": 1}'::jsonb), ('{"a": "x", "b": 2}'), (jsonb_build_object('a', 'y', 'b', i % 3))) v(r)$$),
+('ecomai.bn_learn(jsonb,jsonb)',
+    $$SELECT ecomai.bn_learn(r, '{"algorithm": "tabu", "score": "bdeu", "restarts": 2}') FROM (VALUES ('{"a": "x", "b": 1}'::jsonb), ('{"a": "x", "b": 2.5}'), (jsonb_build_object('a', 'y', 'b', i % 3))) v(r)$$),
+('ecomai.bn_fit(text,jsonb)',
+    $$SELECT ecomai.bn_fit('[a][b|a]', r) FROM (VALUES ('{"a": "x", "b": true}'::jsonb), (jsonb_build_object('a', 'y', 'b', i % 2 = 0))) v(r)$$),
+('ecomai.bn_learn(ecomai.bn_counts,jsonb)',
+    $$SELECT ecomai.bn_learn(counts, CASE WHEN i % 2 = 0 THEN '{"algorithm": "chow_liu"}' ELSE '{"algorithm": "tan", "target": "early"}' END::jsonb) FROM m_fix$$),
+('ecomai.bn_score(ecomai.bayesnet,ecomai.bn_counts,text,float8)',
+    $$SELECT ecomai.bn_score(bn, counts, CASE WHEN i % 2 = 0 THEN 'bic' ELSE 'bdeu' END, i % 5 + 1) FROM m_fix$$),
+('ecomai.bn_arcs(ecomai.bayesnet)', $$SELECT x.* FROM m_fix, ecomai.bn_arcs(bn) x$$),
+('ecomai.bn_shd(ecomai.bayesnet,ecomai.bayesnet)', $$SELECT ecomai.bn_shd(bn, bn) FROM m_fix$$),
+('ecomai.bn_predict(ecomai.bayesnet,text,jsonb)',
+    $$SELECT x.* FROM m_fix, ecomai.bn_predict(bn, 'early', jsonb_build_object('weather', CASE WHEN i % 2 = 0 THEN 'sun' ELSE 'rain' END, 'umbrella', i % 3)) x$$);
 
 SELECT is(array_agg(f.oid::regprocedure::text ORDER BY f.oid::regprocedure::text), NULL,
     'every function and aggregate of the extension has a memory test call')
