@@ -146,15 +146,7 @@ DEFINE_DIFF_SCALED(f8, float8)
 DEFINE_DIFF_SCALED(f4, float4)
 
 /* The quantities every two-vector function needs, computed once, exactly scaled. */
-typedef struct PairSums
-{
-	double		dot;			/* sum(a*b), infinite when beyond the range */
-	double		ab;				/* sum(a*b) / 2^(exp_a + exp_b) */
-	double		aa;				/* sum(a*a) / 2^(2 exp_a) */
-	double		bb;				/* sum(b*b) / 2^(2 exp_b) */
-	int			exp_a;			/* 0, or the exponent of max|a| when rescaled */
-	int			exp_b;
-} PairSums;
+typedef EcomaiPairSums PairSums;
 
 /*
  * Rounding-error bound of the fast pass, relative to sum|a*b| (or to the sums
@@ -174,7 +166,7 @@ fast_pass_gamma(int n)
 static PairSums
 pair_sums(DenseVec a, DenseVec b, bool is_f8)
 {
-	PairSums	s = {0, 0, 0, 0, 0, 0};
+	PairSums	s = {0};
 	double		abs_ab;
 	long double ab;
 

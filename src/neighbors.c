@@ -198,29 +198,19 @@ needs_centring(const NbrParams *p)
 #define NBR_SAFE_EXPONENT 400
 
 /*
- * The binary exponent e by which to divide the values (max|value| = f * 2^e,
- * f in [0.5, 1)), or 0 when their magnitudes are safe as they are.  Every
- * measure but msd is unchanged by scaling (exactly: powers of two); msd
+ * The binary exponent e by which to divide the values (max_abs = max|value|
+ * = f * 2^e, f in [0.5, 1)), or 0 when their magnitudes are safe as they are.
+ * Every measure but msd is unchanged by scaling (exactly: powers of two); msd
  * scales its result back (see msd_similarity).
  */
 static int
-value_exponent(const NbrView *v, const NbrParams *p)
+value_exponent(double max_abs, const NbrParams *p)
 {
-	int64		nnz = v->rows.ptr[v->rows.n];
-	double		m = 0;
 	int			e;
 
-	if (p->measure == NBR_JACCARD)
+	if (p->measure == NBR_JACCARD || max_abs == 0)
 		return 0;
-	for (int64 q = 0; q < nnz; q++)
-	{
-		if ((q & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-		m = Max(m, fabs(v->rows.val[q]));
-	}
-	if (m == 0)
-		return 0;
-	(void) frexp(m, &e);
+	(void) frexp(max_abs, &e);
 	return (e > NBR_SAFE_EXPONENT || e < -NBR_SAFE_EXPONENT) ? e : 0;
 }
 
@@ -344,10 +334,13 @@ layout_of(NbrSums sums)
 	return l;
 }
 
-/* Compute every row's top-k neighbours and append them to the tuplestore. */
+/*
+ * Compute every row's top-k neighbours and append them to the tuplestore;
+ * max_abs is the largest |value| (for the scaling of extreme magnitudes).
+ */
 static void
 compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
-				  Size loaded_bytes, Tuplestorestate *ts, TupleDesc desc)
+				  Size loaded_bytes, double max_abs, Tuplestorestate *ts, TupleDesc desc)
 {
 	NbrSums		sums = sums_needed(p);
 	NbrLayout	lay = layout_of(sums);
@@ -365,7 +358,7 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 		return;
 
 	/* accumulators, touched list, heap, and maybe centred or scaled copies */
-	e = value_exponent(v, p);
+	e = value_exponent(max_abs, p);
 	extra = (Size) nrows * (sizeof(double) * lay.width + sizeof(int32)) +
 		sizeof(EcomaiTopKItem) * (Size) Min(p->k, nrows);
 	if (needs_centring(p) || e != 0)
@@ -581,7 +574,8 @@ neighbors_srf(FunctionCallInfo fcinfo, bool by_item)
 	r = ecomai_ratings_load(relid, user_col, item_col, value_col, what);
 	v.rows = ecomai_ratings_axis(r, !by_item);
 	v.cols = ecomai_ratings_axis(r, by_item);
-	compute_neighbors(&v, &p, what, r->bytes, rsinfo->setResult, rsinfo->setDesc);
+	compute_neighbors(&v, &p, what, r->bytes, Max(fabs(r->min_value), fabs(r->max_value)),
+					  rsinfo->setResult, rsinfo->setDesc);
 
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work);

@@ -760,8 +760,9 @@ lower_bound(const int64 *keys, int32 lo, int32 n, int64 k)
 }
 
 /*
- * Over the keys two vectors share: sum(a*b) and how many there are.  A linear merge, or a binary search of the longer vector when one is
- * much shorter (a basket against a catalogue-wide vector).
+ * Over the keys two vectors share: sum(a*b) and how many there are.  A
+ * linear merge, or a binary search of the longer vector when one is much
+ * shorter (a basket against a catalogue-wide vector).
  */
 static double
 shared_dot(const SVec *a, const SVec *b, int32 *nshared)
@@ -849,17 +850,8 @@ max_exp_of(const SVec *v)
 	return e;
 }
 
-/* The sums every two-vector function needs, exactly scaled (see dense.c's PairSums). */
-typedef struct SparseSums
-{
-	double		dot;			/* sum(a*b), infinite when beyond the range */
-	double		ab;				/* sum(a*b) / 2^(exp_a + exp_b) */
-	double		aa;				/* sum(a*a) / 2^(2 exp_a) */
-	double		bb;				/* sum(b*b) / 2^(2 exp_b) */
-	int			exp_a;			/* 0, or the exponent of max|a| when rescaled */
-	int			exp_b;
-	int32		nshared;		/* keys present in both */
-} SparseSums;
+/* The sums every two-vector function needs, exactly scaled (as dense.c's). */
+typedef EcomaiPairSums SparseSums;
 
 /*
  * The slow path, for extreme magnitudes: the three sums in long double over
@@ -919,7 +911,7 @@ scaled_sums(const SVec *a, const SVec *b, SparseSums *s)
 static SparseSums
 sparse_sums(const SVec *a, const SVec *b)
 {
-	SparseSums	s = {0, 0, 0, 0, 0, 0, 0};
+	SparseSums	s = {0};
 
 	s.ab = shared_dot(a, b, &s.nshared);
 	s.aa = sum_squares(SVEC_VALS(a), a->nnz);
@@ -1054,7 +1046,7 @@ pair_sums(FunctionCallInfo fcinfo)
 		if (VARSIZE(v) == VARSIZE(c->vec) && memcmp(v, c->vec, VARSIZE(v)) == 0)
 		{
 			SVec	   *o = c->argno == 1 ? a : b;
-			SparseSums	s = {0, 0, 0, 0, 0, 0, 0};
+			SparseSums	s = {0};
 			double		so;
 
 			if (!c->hit)
