@@ -171,9 +171,9 @@ SELECT is((SELECT array_agg(DISTINCT similarity) FROM ecomai.item_neighbors('lim
 -- ---------------------------------------------------------------------------------------------
 -- Item 5: knn_predict's k is bounded by the data, not allocated as asked.
 -- ---------------------------------------------------------------------------------------------
-SELECT is((SELECT array_agg(ROW(user_id, item_id, estimate, k_used)::text ORDER BY user_id, item_id)
+SELECT is((SELECT array_agg(ROW(user_id, item, estimate, k_used)::text ORDER BY user_id, item)
            FROM ecomai.knn_predict('lim_r', 'lim_r', 'u', 'i', 'v', k => 1000000000)),
-          (SELECT array_agg(ROW(user_id, item_id, estimate, k_used)::text ORDER BY user_id, item_id)
+          (SELECT array_agg(ROW(user_id, item, estimate, k_used)::text ORDER BY user_id, item)
            FROM ecomai.knn_predict('lim_r', 'lim_r', 'u', 'i', 'v', k => 12)),
     'knn_predict k => 1e9 (no allocation of 1e9 entries) = k => the number of users');
 SELECT lives_ok($$SELECT count(*) FROM ecomai.knn_predict('lim_r', 'lim_r', 'u', 'i', 'v', k => 2147483647, kind => 'item')$$,
