@@ -508,7 +508,9 @@ simrow_new(int nx)
 	SimRow		s;
 	Size		n = Max(nx, 1);
 
-	ecomai_check_memory(n * (7 * sizeof(double) + 2 * sizeof(int32)), "knn_predict similarity row");
+	/* and the neighbour heap of at most nx entries */
+	ecomai_check_memory(n * (7 * sizeof(double) + 2 * sizeof(int32) + sizeof(EcomaiTopKItem)),
+						"knn_predict similarity row");
 	s.cnt = palloc0(sizeof(int32) * n);
 	s.sxy = palloc0(sizeof(double) * n);
 	s.sxx = palloc0(sizeof(double) * n);
@@ -731,16 +733,15 @@ estimate_unknown(const Orient *o, const KnnParams *p, int xi, int yi)
 	return est;
 }
 
-/* Order pair indexes by their x index (unknown x last). */
-static int32 *knn_sort_keys;
-
+/* Order pair indexes by their x index (unknown x last); arg is the x indexes. */
 static int
-cmp_pair_x(const void *a, const void *b)
+cmp_pair_x(const void *a, const void *b, void *arg)
 {
+	const int32 *keys = (const int32 *) arg;
 	int64		i = *(const int64 *) a;
 	int64		j = *(const int64 *) b;
-	uint32		xi = (uint32) knn_sort_keys[i];
-	uint32		xj = (uint32) knn_sort_keys[j];
+	uint32		xi = (uint32) keys[i];
+	uint32		xj = (uint32) keys[j];
 
 	if (xi != xj)
 		return xi < xj ? -1 : 1;
@@ -819,12 +820,15 @@ ecomai_knn_predict(PG_FUNCTION_ARGS)
 		ys[i] = p.user_based ? ii : ui;
 		order[i] = i;
 	}
-	knn_sort_keys = xs;
-	qsort(order, pr.n, sizeof(int64), cmp_pair_x);
-	knn_sort_keys = NULL;
+	qsort_arg(order, pr.n, sizeof(int64), cmp_pair_x, xs);
 
+	/*
+	 * The heap holds neighbours of one x among those who rated a y: never
+	 * more than there are x, so a larger k (1e9 for "all") costs nothing
+	 * more; simrow_new counted it.
+	 */
 	srow = simrow_new(o.x.n);
-	ecomai_topk_init(&top, p.k);
+	ecomai_topk_init(&top, Min(p.k, Max(o.x.n, 1)));
 	for (int64 t = 0; t < pr.n; t++)
 	{
 		int64		i = order[t];

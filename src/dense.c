@@ -111,45 +111,44 @@ check_finite_##SUFFIX(const T *x, int n, const char *which) \
 }
 
 /*
- * A power of two near the largest absolute element (0 for a zero vector):
- * dividing by it rescales exactly, so sums neither over- nor underflow.
+ * The binary exponent e of the largest absolute element, max|x| = f * 2^e
+ * with f in [0.5, 1) (0 for a zero vector): multiplying by 2^-e rescales
+ * exactly, so that sums neither over- nor underflow.  The exponent, not the
+ * power itself, because 2^e need not be a double (2^1024 for 1e308).
  */
-#define DEFINE_MAX_ABS(SUFFIX, T) \
-static double \
-max_abs_##SUFFIX(const T *x, int n) \
+#define DEFINE_MAX_EXP(SUFFIX, T) \
+static int \
+max_exp_##SUFFIX(const T *x, int n) \
 { \
 	double		m = 0.0; \
 	int			e; \
 	for (int i = 0; i < n; i++) \
 		m = Max(m, fabs((double) x[i])); \
 	if (m == 0.0) \
-		return 0.0; \
+		return 0; \
 	(void) frexp(m, &e); \
-	return ldexp(1.0, e); \
+	return e; \
 }
 
 DEFINE_CHECK_FINITE(f8, float8)
 DEFINE_CHECK_FINITE(f4, float4)
-DEFINE_MAX_ABS(f8, float8)
-DEFINE_MAX_ABS(f4, float4)
+DEFINE_MAX_EXP(f8, float8)
+DEFINE_MAX_EXP(f4, float4)
 DEFINE_FUSED_FAST(f8, float8)
 DEFINE_FUSED_FAST(f4, float4)
 DEFINE_FUSED_CAREFUL(f8, float8)
 DEFINE_FUSED_CAREFUL(f4, float4)
+DEFINE_FUSED_SCALED(f8, float8)
+DEFINE_FUSED_SCALED(f4, float4)
 DEFINE_DOT_CAREFUL(f8, float8)
 DEFINE_DOT_CAREFUL(f4, float4)
 DEFINE_DIFF(f8, float8)
 DEFINE_DIFF(f4, float4)
+DEFINE_DIFF_SCALED(f8, float8)
+DEFINE_DIFF_SCALED(f4, float4)
 
 /* The quantities every two-vector function needs, computed once, exactly scaled. */
-typedef struct PairSums
-{
-	double		ab;				/* sum(a*b) / (scale_a * scale_b) */
-	double		aa;				/* sum(a*a) / scale_a^2 */
-	double		bb;				/* sum(b*b) / scale_b^2 */
-	double		scale_a;		/* 1, or max|a| when rescaled */
-	double		scale_b;
-} PairSums;
+typedef EcomaiPairSums PairSums;
 
 /*
  * Rounding-error bound of the fast pass, relative to sum|a*b| (or to the sums
@@ -169,8 +168,9 @@ fast_pass_gamma(int n)
 static PairSums
 pair_sums(DenseVec a, DenseVec b, bool is_f8)
 {
-	PairSums	s = {0, 0, 0, 1.0, 1.0};
+	PairSums	s = {0};
 	double		abs_ab;
+	long double ab;
 
 	check_same_length(a, b);
 	if (is_f8)
@@ -192,15 +192,20 @@ pair_sums(DenseVec a, DenseVec b, bool is_f8)
 			 * which with the norms' error keeps the cosine within 1e-12.
 			 */
 			if (likely(gamma * abs_ab <= 5e-13 * fabs(s.ab)) || abs_ab == 0)
+			{
+				s.dot = s.ab;
 				return s;
+			}
 			s.ab = is_f8 ? dot_careful_f8(a.data, b.data, a.n) : dot_careful_f4(a.data, b.data, a.n);
+			s.dot = s.ab;
 			return s;
 		}
 		/* a very long vector: everything in long double */
 		if (is_f8)
-			fused_careful_f8(a.data, b.data, a.n, 1.0, 1.0, &s.ab, &s.aa, &s.bb);
+			fused_careful_f8(a.data, b.data, a.n, &s.ab, &s.aa, &s.bb);
 		else
-			fused_careful_f4(a.data, b.data, a.n, 1.0, 1.0, &s.ab, &s.aa, &s.bb);
+			fused_careful_f4(a.data, b.data, a.n, &s.ab, &s.aa, &s.bb);
+		s.dot = s.ab;
 		return s;
 	}
 
@@ -209,24 +214,22 @@ pair_sums(DenseVec a, DenseVec b, bool is_f8)
 	{
 		check_finite_f8(a.data, a.n, "first");
 		check_finite_f8(b.data, b.n, "second");
-		s.scale_a = max_abs_f8(a.data, a.n);
-		s.scale_b = max_abs_f8(b.data, b.n);
+		s.exp_a = max_exp_f8(a.data, a.n);
+		s.exp_b = max_exp_f8(b.data, b.n);
+		fused_scaled_f8(a.data, b.data, a.n, ldexpl(1.0L, -s.exp_a), ldexpl(1.0L, -s.exp_b),
+						&ab, &s.aa, &s.bb);
 	}
 	else
 	{
 		check_finite_f4(a.data, a.n, "first");
 		check_finite_f4(b.data, b.n, "second");
-		s.scale_a = max_abs_f4(a.data, a.n);
-		s.scale_b = max_abs_f4(b.data, b.n);
+		s.exp_a = max_exp_f4(a.data, a.n);
+		s.exp_b = max_exp_f4(b.data, b.n);
+		fused_scaled_f4(a.data, b.data, a.n, ldexpl(1.0L, -s.exp_a), ldexpl(1.0L, -s.exp_b),
+						&ab, &s.aa, &s.bb);
 	}
-	if (s.scale_a == 0)
-		s.scale_a = 1.0;
-	if (s.scale_b == 0)
-		s.scale_b = 1.0;
-	if (is_f8)
-		fused_careful_f8(a.data, b.data, a.n, 1.0 / s.scale_a, 1.0 / s.scale_b, &s.ab, &s.aa, &s.bb);
-	else
-		fused_careful_f4(a.data, b.data, a.n, 1.0 / s.scale_a, 1.0 / s.scale_b, &s.ab, &s.aa, &s.bb);
+	s.ab = (double) ab;
+	s.dot = (double) ldexpl(ab, s.exp_a + s.exp_b);
 	return s;
 }
 
@@ -291,8 +294,7 @@ DEFINE_COSINE_FN(ecomai_cosine_distance_f4, ARG_F4, false, true)
 static double
 dot_common(DenseVec a, DenseVec b, bool is_f8)
 {
-	PairSums	s = pair_sums(a, b, is_f8);
-	double		r = s.ab * s.scale_a * s.scale_b;
+	double		r = pair_sums(a, b, is_f8).dot;
 
 	if (!isfinite(r))
 		ecomai_double_out_of_range("dot product");
@@ -316,33 +318,30 @@ static double
 l2_distance_common(DenseVec a, DenseVec b, bool is_f8)
 {
 	double		ss;
-	double		scale;
+	int			e;
 	double		r;
 
 	check_same_length(a, b);
-	ss = is_f8 ? diff_sq_f8(a.data, b.data, a.n, 1.0) : diff_sq_f4(a.data, b.data, a.n, 1.0);
+	ss = is_f8 ? diff_sq_f8(a.data, b.data, a.n) : diff_sq_f4(a.data, b.data, a.n);
 	if (likely(isfinite(ss) && ss > TINY_SUM_OF_SQUARES))
 		return sqrt(ss);
 
+	/* overflow, underflow or equal vectors: recompute scaled by the largest element */
 	if (is_f8)
 	{
 		check_finite_f8(a.data, a.n, "first");
 		check_finite_f8(b.data, b.n, "second");
-		scale = Max(max_abs_f8(a.data, a.n), max_abs_f8(b.data, b.n));
-		if (scale == 0)
-			return 0.0;
-		ss = diff_sq_f8(a.data, b.data, a.n, 1.0 / scale);
+		e = Max(max_exp_f8(a.data, a.n), max_exp_f8(b.data, b.n));
+		ss = diff_sq_scaled_f8(a.data, b.data, a.n, ldexpl(1.0L, -e));
 	}
 	else
 	{
 		check_finite_f4(a.data, a.n, "first");
 		check_finite_f4(b.data, b.n, "second");
-		scale = Max(max_abs_f4(a.data, a.n), max_abs_f4(b.data, b.n));
-		if (scale == 0)
-			return 0.0;
-		ss = diff_sq_f4(a.data, b.data, a.n, 1.0 / scale);
+		e = Max(max_exp_f4(a.data, a.n), max_exp_f4(b.data, b.n));
+		ss = diff_sq_scaled_f4(a.data, b.data, a.n, ldexpl(1.0L, -e));
 	}
-	r = sqrt(ss) * scale;
+	r = ldexp(sqrt(ss), e);
 	if (!isfinite(r))
 		ecomai_double_out_of_range("distance");
 	return r;
@@ -365,7 +364,7 @@ static double
 l2_norm_common(DenseVec a, bool is_f8)
 {
 	PairSums	s = pair_sums(a, a, is_f8);
-	double		r = sqrt(s.aa) * s.scale_a;
+	double		r = ldexp(sqrt(s.aa), s.exp_a);
 
 	if (!isfinite(r))
 		ecomai_double_out_of_range("norm");

@@ -79,27 +79,54 @@ fused_fast_##SUFFIX(const T *a, const T *b, int n, \
 }
 
 /*
- * The careful pass: the same sums accumulated in long double, elements scaled
- * by sa and sb (powers of two, so exactly).  Used when the fast pass cannot
- * guarantee its result (cancellation, long vectors, extreme magnitudes).  One
+ * The careful pass: the same sums accumulated in long double.  Used when the
+ * fast pass cannot guarantee its result (cancellation, long vectors).  One
  * accumulator each: more would spill the x87 eight-register stack (measured
  * several times slower).
  */
 #define DEFINE_FUSED_CAREFUL(SUFFIX, T) \
 static void \
-fused_careful_##SUFFIX(const T *a, const T *b, int n, double sa, double sb, \
+fused_careful_##SUFFIX(const T *a, const T *b, int n, \
 					   double *ab, double *aa, double *bb) \
 { \
 	long double d = 0, x = 0, y = 0; \
 	for (int i = 0; i < n; i++) \
 	{ \
-		long double ai = (double) a[i] * sa; \
-		long double bi = (double) b[i] * sb; \
+		long double ai = (double) a[i]; \
+		long double bi = (double) b[i]; \
 		d += ai * bi; \
 		x += ai * ai; \
 		y += bi * bi; \
 	} \
 	*ab = (double) d; \
+	*aa = (double) x; \
+	*bb = (double) y; \
+}
+
+/*
+ * The scaled pass, for extreme magnitudes (a sum that overflowed, or squares
+ * that underflowed): the careful pass with the elements multiplied by sa and
+ * sb, powers of two that bring the largest element of each vector into
+ * [0.5, 1).  The factors are long double because they need not fit a double
+ * (2^1029 for a vector of subnormals), and scaling by them is exact.  The
+ * dot product stays long double: scaled, it may be far below the range of a
+ * double (1e-300 * 1e300 next to 1e308 * 0) and only scaling back tells.
+ */
+#define DEFINE_FUSED_SCALED(SUFFIX, T) \
+static void \
+fused_scaled_##SUFFIX(const T *a, const T *b, int n, long double sa, long double sb, \
+					  long double *ab, double *aa, double *bb) \
+{ \
+	long double d = 0, x = 0, y = 0; \
+	for (int i = 0; i < n; i++) \
+	{ \
+		long double ai = (long double) a[i] * sa; \
+		long double bi = (long double) b[i] * sb; \
+		d += ai * bi; \
+		x += ai * ai; \
+		y += bi * bi; \
+	} \
+	*ab = d; \
 	*aa = (double) x; \
 	*bb = (double) y; \
 }
@@ -124,25 +151,39 @@ dot_careful_##SUFFIX(const T *a, const T *b, int n) \
 	return (double) (d0 + d1); \
 }
 
-/* sum((a-b)^2) with scaling, four accumulators. */
+/* sum((a-b)^2), four accumulators. */
 #define DEFINE_DIFF(SUFFIX, T) \
 static double \
-diff_sq_##SUFFIX(const T *a, const T *b, int n, double s) \
+diff_sq_##SUFFIX(const T *a, const T *b, int n) \
 { \
 	double		s0 = 0, s1 = 0, s2 = 0, s3 = 0; \
 	int			i = 0; \
 	for (; i + 4 <= n; i += 4) \
 	{ \
-		double		e0 = (a[i] * s) - (b[i] * s), e1 = (a[i + 1] * s) - (b[i + 1] * s); \
-		double		e2 = (a[i + 2] * s) - (b[i + 2] * s), e3 = (a[i + 3] * s) - (b[i + 3] * s); \
+		double		e0 = (double) a[i] - b[i], e1 = (double) a[i + 1] - b[i + 1]; \
+		double		e2 = (double) a[i + 2] - b[i + 2], e3 = (double) a[i + 3] - b[i + 3]; \
 		s0 += e0 * e0; s1 += e1 * e1; s2 += e2 * e2; s3 += e3 * e3; \
 	} \
 	for (; i < n; i++) \
 	{ \
-		double		e = (a[i] * s) - (b[i] * s); \
+		double		e = (double) a[i] - b[i]; \
 		s0 += e * e; \
 	} \
 	return (s0 + s1) + (s2 + s3); \
+}
+
+/* sum((a*s - b*s)^2) in long double, s a power of two (see the scaled pass). */
+#define DEFINE_DIFF_SCALED(SUFFIX, T) \
+static double \
+diff_sq_scaled_##SUFFIX(const T *a, const T *b, int n, long double s) \
+{ \
+	long double sum = 0; \
+	for (int i = 0; i < n; i++) \
+	{ \
+		long double e = (long double) a[i] * s - (long double) b[i] * s; \
+		sum += e * e; \
+	} \
+	return (double) sum; \
 }
 
 #endif							/* DENSE_KERNELS_H */

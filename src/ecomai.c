@@ -9,8 +9,11 @@
 
 #include <cblas.h>
 
+#include "access/parallel.h"
+#include "access/xact.h"
 #include "common/shortest_dec.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "ecomai.h"
@@ -18,9 +21,64 @@
 PG_MODULE_MAGIC;
 
 /* 1 GB by default: large enough for MovieLens-size models, small enough to protect a server. */
-int			ecomai_max_memory_kb = 1024 * 1024;
+#define MAX_MEMORY_DEFAULT_KB		(1024 * 1024)
+
+/*
+ * 4 GB by default: room for a user to raise the bound of one session for one
+ * big job, while no call can take more than a DBA would expect of a backend.
+ */
+#define MAX_MEMORY_LIMIT_DEFAULT_KB	(4 * 1024 * 1024)
+
+/*
+ * The effective bound, min(ecomai.max_memory, ecomai.max_memory_limit): kept
+ * up to date by the assign hooks of both settings, so that code reading it
+ * (and ecomai_check_memory) always sees the smaller of the two.
+ */
+int			ecomai_max_memory_kb = MAX_MEMORY_DEFAULT_KB;
+
+/* The two settings themselves. */
+static int	max_memory_setting_kb = MAX_MEMORY_DEFAULT_KB;
+static int	max_memory_limit_kb = MAX_MEMORY_LIMIT_DEFAULT_KB;
 
 void		_PG_init(void);
+
+/*
+ * Check hook of ecomai.max_memory: a role that is not a superuser may not set
+ * it above ecomai.max_memory_limit (ERROR 42501 for SET, SET clauses of
+ * functions, ALTER ROLE/DATABASE SET and connection options).  Values that
+ * come from the server's configuration, from ALTER ROLE/DATABASE settings
+ * made by a superuser, or from the leader of a parallel query are not
+ * checked here: the assign hooks cap the effective bound in every case, so
+ * this check only turns a silent cap into a clear error for the user.
+ */
+static bool
+check_max_memory(int *newval, void **extra, GucSource source)
+{
+	if (*newval <= max_memory_limit_kb)
+		return true;
+	if (source != PGC_S_CLIENT && source < PGC_S_INTERACTIVE)
+		return true;
+	if (InitializingParallelWorker || !IsTransactionState() || superuser())
+		return true;
+	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+	GUC_check_errmsg("permission denied to set ecomai.max_memory above ecomai.max_memory_limit (%d kB)",
+					 max_memory_limit_kb);
+	GUC_check_errdetail("Only a superuser can raise ecomai.max_memory_limit, the ceiling of ecomai.max_memory.");
+	return false;
+}
+
+/* Assign hooks: the effective bound is the smaller of the setting and its ceiling. */
+static void
+assign_max_memory(int newval, void *extra)
+{
+	ecomai_max_memory_kb = Min(newval, max_memory_limit_kb);
+}
+
+static void
+assign_max_memory_limit(int newval, void *extra)
+{
+	ecomai_max_memory_kb = Min(max_memory_setting_kb, newval);
+}
 
 /* Register settings and pin OpenBLAS to the calling thread. */
 void
@@ -34,17 +92,31 @@ _PG_init(void)
 	 */
 	openblas_set_num_threads(1);
 
+	/* the ceiling first, so that the setting's check hook sees its value */
+	DefineCustomIntVariable("ecomai.max_memory_limit",
+							"Ceiling of ecomai.max_memory, set by a superuser.",
+							"The bound on one ecomai call's working set is the smaller of "
+							"ecomai.max_memory and this setting; only a superuser can set "
+							"ecomai.max_memory above it.",
+							&max_memory_limit_kb,
+							MAX_MEMORY_LIMIT_DEFAULT_KB,
+							1024,
+							MAX_KILOBYTES,
+							PGC_SUSET,
+							GUC_UNIT_KB,
+							NULL, assign_max_memory_limit, NULL);
 	DefineCustomIntVariable("ecomai.max_memory",
 							"Largest working set one ecomai call may build.",
 							"Neighbourhood, Markov and Bayesian-network computations fail with an "
-							"error instead of exceeding it.",
-							&ecomai_max_memory_kb,
-							1024 * 1024,
+							"error instead of exceeding it.  It cannot exceed "
+							"ecomai.max_memory_limit.",
+							&max_memory_setting_kb,
+							MAX_MEMORY_DEFAULT_KB,
 							1024,
 							MAX_KILOBYTES,
 							PGC_USERSET,
 							GUC_UNIT_KB,
-							NULL, NULL, NULL);
+							check_max_memory, assign_max_memory, NULL);
 
 	MarkGUCPrefixReserved("ecomai");
 }
@@ -53,13 +125,22 @@ _PG_init(void)
 void
 ecomai_check_memory(Size bytes, const char *what)
 {
-	if (bytes / 1024 > (Size) ecomai_max_memory_kb)
+	if (bytes / 1024 <= (Size) ecomai_max_memory_kb)
+		return;
+	if (max_memory_setting_kb > max_memory_limit_kb)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s needs %zu kB, more than ecomai.max_memory (%d kB)",
-						what, (bytes + 1023) / 1024, ecomai_max_memory_kb),
-				 errhint("Raise ecomai.max_memory, for example SET ecomai.max_memory = '4GB', "
-						 "or reduce the input.")));
+				 errmsg("%s needs %zu kB, more than ecomai.max_memory_limit (%d kB)",
+						what, (bytes + 1023) / 1024, max_memory_limit_kb),
+				 errdetail("ecomai.max_memory (%d kB) is capped by ecomai.max_memory_limit.",
+						   max_memory_setting_kb),
+				 errhint("A superuser can raise ecomai.max_memory_limit; otherwise reduce the input.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("%s needs %zu kB, more than ecomai.max_memory (%d kB)",
+					what, (bytes + 1023) / 1024, ecomai_max_memory_kb),
+			 errhint("Raise ecomai.max_memory (up to ecomai.max_memory_limit, %d kB) "
+					 "or reduce the input.", max_memory_limit_kb)));
 }
 
 /* Append the shortest text that reads back as exactly this double. */

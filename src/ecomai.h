@@ -28,6 +28,22 @@ extern void ecomai_check_memory(Size bytes, const char *what);
 extern void ecomai_append_double(StringInfo buf, double value);
 
 /*
+ * What every two-vector function of dense.c and svec.c needs, computed once:
+ * the sums over values scaled by 2^-exp (exactly; exp is 0 unless a plain sum
+ * over- or underflowed), and the dot product itself, scaled back.
+ */
+typedef struct EcomaiPairSums
+{
+	double		dot;			/* sum(a*b), infinite when beyond the range */
+	double		ab;				/* sum(a*b) / 2^(exp_a + exp_b) */
+	double		aa;				/* sum(a*a) / 2^(2 exp_a) */
+	double		bb;				/* sum(b*b) / 2^(2 exp_b) */
+	int			exp_a;			/* 0, or the exponent of max|a| when rescaled */
+	int			exp_b;
+	int32		nshared;		/* sparse vectors: keys present in both */
+} EcomaiPairSums;
+
+/*
  * Cosine similarity from sum(a*b), sum(a*a), sum(b*b), clamped to [-1, 1];
  * false when a vector is zero (dense.c; the sparse vectors use it too).
  */

@@ -6,9 +6,14 @@
  *	  item ids, and the seeded hash that makes train/test splits
  *	  reproducible.
  *
- * The error aggregates keep a float8[] state {row count, sum of errors}: an
- * ordinary array, so that Citus can ship partial states as text (float8
- * output is shortest-exact) and parallel workers can combine them.  The
+ * The error aggregates keep a float8[] state: mae {row count, sum of absolute
+ * errors}, rmse {row count, scaled sum of squared errors, binary exponent e}
+ * with sum of squares = scaled sum * 2^(2e), so that squares of errors below
+ * 1e-154 or above 1e154 neither underflow to 0 nor overflow (the scaling is
+ * by powers of two, hence exact: for ordinary errors the result is bit for
+ * bit the plain sum's).  A two-element rmse state (ecomai 0.2.0) reads as
+ * e = 0.  Ordinary arrays, so that Citus can ship partial states as text
+ * (float8 output is shortest-exact) and parallel workers can combine them.  The
  * ranking metrics are plain functions, averaged over users with avg().
  */
 #include "postgres.h"
@@ -44,18 +49,21 @@ PG_FUNCTION_INFO_V1(ecomai_split_uniform);
  * rmse and mae
  * --------------------------------------------------------------------- */
 
+/* Largest |e| of an rmse state: errors are doubles, or differences of two. */
+#define MAX_ERROR_EXPONENT 1100
+
 /* Validate an error-aggregate state, which may have come through text. */
 static double *
 error_state_values(ArrayType *state)
 {
 	double	   *s;
 
-	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] != 2 || ARR_ELEMTYPE(state) != FLOAT8OID ||
-		ARR_HASNULL(state))
+	if (ARR_NDIM(state) != 1 || (ARR_DIMS(state)[0] != 2 && ARR_DIMS(state)[0] != 3) ||
+		ARR_ELEMTYPE(state) != FLOAT8OID || ARR_HASNULL(state))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("invalid error aggregate state"),
-				 errdetail("The state must be a float8[] of two elements: a row count and a sum of errors.")));
+				 errdetail("The state must be a float8[] of a row count, a sum of errors and, for rmse, a scale exponent.")));
 	s = (double *) ARR_DATA_PTR(state);
 	if (!(s[0] >= 1 && s[0] == floor(s[0]) && s[0] <= MAX_EXACT_COUNT))
 		ereport(ERROR,
@@ -67,28 +75,93 @@ error_state_values(ArrayType *state)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("invalid error aggregate state"),
 				 errdetail("The sum of errors %g is not a finite non-negative number.", s[1])));
+	if (ARR_DIMS(state)[0] == 3 &&
+		!(s[2] == floor(s[2]) && fabs(s[2]) <= MAX_ERROR_EXPONENT))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("invalid error aggregate state"),
+				 errdetail("The scale exponent %g is not a whole number between -%d and %d.",
+						   s[2], MAX_ERROR_EXPONENT, MAX_ERROR_EXPONENT)));
 	return s;
 }
 
-/* A zeroed two-element state in the aggregate's memory context. */
+/* The scale exponent of a state: 0 for a two-element one. */
+static int
+error_state_exponent(ArrayType *state)
+{
+	return ARR_DIMS(state)[0] == 3 ? (int) ((double *) ARR_DATA_PTR(state))[2] : 0;
+}
+
+/* A zeroed state of "len" elements in the aggregate's memory context. */
 static ArrayType *
-error_state_new(MemoryContext aggcontext)
+error_state_new(MemoryContext aggcontext, int len)
 {
 	MemoryContext old = MemoryContextSwitchTo(aggcontext);
-	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + 2 * sizeof(float8);
+	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + len * sizeof(float8);
 	ArrayType  *st = (ArrayType *) palloc0(nbytes);
 
 	SET_VARSIZE(st, nbytes);
 	st->ndim = 1;
 	st->dataoffset = 0;
 	st->elemtype = FLOAT8OID;
-	ARR_DIMS(st)[0] = 2;
+	ARR_DIMS(st)[0] = len;
 	ARR_LBOUND(st)[0] = 1;
 	MemoryContextSwitchTo(old);
 	return st;
 }
 
-/* Shared transition: add |estimate - actual| (squared when "square"). */
+static void
+sum_of_errors_out_of_range(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("sum of errors is out of range for type double precision")));
+}
+
+/*
+ * Add the scaled sum "b" (exponent eb) to s = {count, scaled sum, e}: both
+ * are brought to the larger exponent (exactly, by powers of two; a sum that
+ * becomes too small to matter rounds away).
+ */
+static void
+scaled_add(double *s, double b, int eb)
+{
+	int			ea = (int) s[2];
+	int			e = s[1] == 0 ? eb : b == 0 ? ea : Max(ea, eb);
+
+	s[1] = ldexp(s[1], 2 * (ea - e)) + ldexp(b, 2 * (eb - e));
+	s[2] = e;
+	if (!isfinite(s[1]))
+		sum_of_errors_out_of_range();
+}
+
+/* Add one squared error |est - act|^2 to an rmse state, scaled. */
+static void
+rmse_add(double *s, double est, double act)
+{
+	double		d = fabs(est - act);
+	int			ed;
+
+	if (d == 0)
+		return;
+	if (isinf(d))
+	{
+		/* the difference exceeds the range: halve first (exact for such values) */
+		d = fabs(est * 0.5 - act * 0.5);
+		(void) frexp(d, &ed);
+		d = ldexp(d, -ed);
+		ed++;
+	}
+	else
+	{
+		(void) frexp(d, &ed);
+		d = ldexp(d, -ed);
+	}
+	/* d in [0.5, 1): its square is d^2 * 2^(2 ed) */
+	scaled_add(s, d * d, ed);
+}
+
+/* Shared transition: add |estimate - actual| (squared, scaled, for rmse). */
 static Datum
 error_accum(FunctionCallInfo fcinfo, bool square, const char *name)
 {
@@ -97,7 +170,6 @@ error_accum(FunctionCallInfo fcinfo, bool square, const char *name)
 	double	   *s;
 	double		est;
 	double		act;
-	double		err;
 
 	aggcontext = ecomai_aggregate_context(fcinfo, name);
 
@@ -117,20 +189,35 @@ error_accum(FunctionCallInfo fcinfo, bool square, const char *name)
 						float8out_internal(isfinite(est) ? act : est))));
 
 	if (PG_ARGISNULL(0))
-		state = error_state_new(aggcontext);
+		state = error_state_new(aggcontext, square ? 3 : 2);
 	else
 	{
 		state = PG_GETARG_ARRAYTYPE_P(0);
-		(void) error_state_values(state);
+		s = error_state_values(state);
+		if (square && ARR_DIMS(state)[0] == 2)
+		{
+			/* an old two-element rmse state: widen it (exponent 0) */
+			ArrayType  *wide = error_state_new(aggcontext, 3);
+
+			memcpy(ARR_DATA_PTR(wide), s, 2 * sizeof(float8));
+			state = wide;
+		}
+		else if (!square && ARR_DIMS(state)[0] != 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("invalid error aggregate state"),
+					 errdetail("A mae state has two elements.")));
 	}
 	s = (double *) ARR_DATA_PTR(state);
-	err = fabs(est - act);
 	s[0] += 1;
-	s[1] += square ? err * err : err;
-	if (!isfinite(s[1]))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("sum of errors is out of range for type double precision")));
+	if (square)
+		rmse_add(s, est, act);
+	else
+	{
+		s[1] += fabs(est - act);
+		if (!isfinite(s[1]))
+			sum_of_errors_out_of_range();
+	}
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
@@ -154,8 +241,10 @@ ecomai_error_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
 	ArrayType  *s1;
+	ArrayType  *s2;
 	double	   *a;
 	const double *b;
+	int			len;
 
 	aggcontext = ecomai_aggregate_context(fcinfo, "error_combine");
 	if (PG_ARGISNULL(1))
@@ -164,24 +253,43 @@ ecomai_error_combine(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	b = error_state_values(PG_GETARG_ARRAYTYPE_P(1));
+	s2 = PG_GETARG_ARRAYTYPE_P(1);
+	b = error_state_values(s2);
+	len = ARR_DIMS(s2)[0];
 	if (PG_ARGISNULL(0))
 	{
 		/* copy: the second state belongs to someone else */
-		s1 = error_state_new(aggcontext);
-		a = (double *) ARR_DATA_PTR(s1);
-		a[0] = b[0];
-		a[1] = b[1];
+		s1 = error_state_new(aggcontext, len);
+		memcpy(ARR_DATA_PTR(s1), b, len * sizeof(float8));
 		PG_RETURN_ARRAYTYPE_P(s1);
 	}
 	s1 = PG_GETARG_ARRAYTYPE_P(0);
 	a = error_state_values(s1);
-	a[0] += b[0];
-	a[1] += b[1];
-	if (a[0] > MAX_EXACT_COUNT || !isfinite(a[1]))
+	if (ARR_DIMS(s1)[0] == 2 && len == 2)
+	{
+		a[0] += b[0];
+		a[1] += b[1];
+		if (!isfinite(a[1]))
+			sum_of_errors_out_of_range();
+	}
+	else
+	{
+		/* rmse states, one of them maybe an old two-element one */
+		if (ARR_DIMS(s1)[0] == 2)
+		{
+			ArrayType  *wide = error_state_new(aggcontext, 3);
+
+			memcpy(ARR_DATA_PTR(wide), a, 2 * sizeof(float8));
+			s1 = wide;
+			a = (double *) ARR_DATA_PTR(s1);
+		}
+		a[0] += b[0];
+		scaled_add(a, b[1], error_state_exponent(s2));
+	}
+	if (a[0] > MAX_EXACT_COUNT)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("sum of errors is out of range for type double precision")));
+				 errmsg("row count of the error aggregate is out of range")));
 	PG_RETURN_ARRAYTYPE_P(s1);
 }
 
@@ -189,12 +297,18 @@ ecomai_error_combine(PG_FUNCTION_ARGS)
 Datum
 ecomai_rmse_final(PG_FUNCTION_ARGS)
 {
+	ArrayType  *state;
 	const double *s;
+	double		r;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = error_state_values(PG_GETARG_ARRAYTYPE_P(0));
-	PG_RETURN_FLOAT8(sqrt(s[1] / s[0]));
+	state = PG_GETARG_ARRAYTYPE_P(0);
+	s = error_state_values(state);
+	r = ldexp(sqrt(s[1] / s[0]), error_state_exponent(state));
+	if (!isfinite(r))
+		ecomai_double_out_of_range("root mean squared error");
+	PG_RETURN_FLOAT8(r);
 }
 
 /* Mean absolute error; NULL when no pair was seen. */
@@ -290,35 +404,62 @@ k_arg(FunctionCallInfo fcinfo, int argno)
 	return k;
 }
 
+/* A recommended id with its position, for finding first occurrences. */
+typedef struct IdPos
+{
+	int64		id;
+	int			pos;
+} IdPos;
+
+/* By id, then by position: each id's first occurrence leads its group. */
+static int
+cmp_id_pos(const void *a, const void *b)
+{
+	const IdPos *x = (const IdPos *) a;
+	const IdPos *y = (const IdPos *) b;
+
+	if (x->id != y->id)
+		return (x->id > y->id) - (x->id < y->id);
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
 /*
  * Walk the first k recommendations and mark, per position, whether it is a
  * hit: relevant and not already recommended higher up (a repeated id counts
  * once, as in the usual definitions).  Returns the number of hits; "hit"
- * receives k flags (positions past the end of the list are misses).
+ * receives k flags (positions past the end of the list are misses).  The
+ * relevant positions are sorted by (id, position), so that finding each id's
+ * first occurrence is O(k log k), not a scan of the positions before it.
  */
 static int
 mark_hits(const IdList *rec, const IdList *rel, int k, bool *hit)
 {
 	int			hits = 0;
 	int			top = Min(k, rec->n);
+	int			m = 0;
+	IdPos	   *cand = palloc(sizeof(IdPos) * Max(top, 1));
 
 	for (int i = 0; i < k; i++)
 		hit[i] = false;
 	for (int i = 0; i < top; i++)
 	{
-		bool		seen = false;
-
-		CHECK_FOR_INTERRUPTS();
-		if (!id_in(rel, rec->ids[i]))
-			continue;
-		for (int j = 0; j < i && !seen; j++)
-			seen = rec->ids[j] == rec->ids[i];
-		if (!seen)
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (id_in(rel, rec->ids[i]))
 		{
-			hit[i] = true;
-			hits++;
+			cand[m].id = rec->ids[i];
+			cand[m].pos = i;
+			m++;
 		}
 	}
+	qsort(cand, m, sizeof(IdPos), cmp_id_pos);
+	for (int j = 0; j < m; j++)
+		if (j == 0 || cand[j].id != cand[j - 1].id)
+		{
+			hit[cand[j].pos] = true;
+			hits++;
+		}
+	pfree(cand);
 	return hits;
 }
 

@@ -184,41 +184,109 @@ sums_needed(const NbrParams *p)
 	return SUMS_COUNT;			/* keep compiler quiet */
 }
 
+/* Whether the measure multiplies centred values (copies of the stored ones). */
+static bool
+needs_centring(const NbrParams *p)
+{
+	return p->measure == NBR_ADJUSTED_COSINE || (p->measure == NBR_PEARSON && !p->common);
+}
+
+/*
+ * Magnitudes beyond 2^400 (or below 2^-400) would overflow (underflow) the
+ * per-pair sums of products: such values are multiplied by a power of two
+ * first.  Inside the range nothing is scaled, so ordinary data pays nothing.
+ */
+#define NBR_SAFE_EXPONENT 400
+
+/*
+ * The binary exponent e by which to divide the values (max_abs = max|value|
+ * = f * 2^e, f in [0.5, 1)), or 0 when their magnitudes are safe as they are.
+ * Every measure but msd is unchanged by scaling (exactly: powers of two); msd
+ * scales its result back (see msd_similarity).
+ */
+static int
+value_exponent(double max_abs, const NbrParams *p)
+{
+	int			e;
+
+	if (p->measure == NBR_JACCARD || max_abs == 0)
+		return 0;
+	(void) frexp(max_abs, &e);
+	return (e > NBR_SAFE_EXPONENT || e < -NBR_SAFE_EXPONENT) ? e : 0;
+}
+
 /*
  * The values the product multiplies, in both orientations: the stored
  * values, or centred on the column's mean (adjusted_cosine) or on the row's
- * own mean (pearson over all).
+ * own mean (pearson over all); all multiplied by 2^-e (e from
+ * value_exponent, before centring, so that the difference cannot overflow).
  */
 static void
-centre_values(const NbrView *v, const NbrParams *p, double **rv, double **cv)
+centre_values(const NbrView *v, const NbrParams *p, int e, double **rv, double **cv)
 {
 	int64		nnz = v->rows.ptr[v->rows.n];
+	bool		centre = needs_centring(p);
+	double		s = ldexp(1.0, -e);
 	int			a,
 				u;
 	int64		q;
 
-	if (!(p->measure == NBR_ADJUSTED_COSINE || (p->measure == NBR_PEARSON && !p->common)))
+	if (!centre && e == 0)
 	{
 		*rv = (double *) v->rows.val;
 		*cv = (double *) v->cols.val;
 		return;
 	}
+	/* 2^-e itself must be a double: scale in two exact steps when it is not */
+	if (e < -1000)
+		s = ldexp(1.0, 1000);
 	*rv = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * (Size) Max(nnz, 1));
 	*cv = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * (Size) Max(nnz, 1));
 	for (a = 0; a < v->rows.n; a++)
 	{
 		CHECK_FOR_INTERRUPTS();
 		for (q = v->rows.ptr[a]; q < v->rows.ptr[a + 1]; q++)
-			(*rv)[q] = v->rows.val[q] - (p->measure == NBR_ADJUSTED_COSINE
-									     ? v->cols.means[v->rows.idx[q]] : v->rows.means[a]);
+		{
+			double		mean = !centre ? 0 : p->measure == NBR_ADJUSTED_COSINE
+			? v->cols.means[v->rows.idx[q]] : v->rows.means[a];
+
+			(*rv)[q] = v->rows.val[q] * s - mean * s;
+			if (e < -1000)
+				(*rv)[q] = ldexp((*rv)[q], -e - 1000);
+		}
 	}
 	for (u = 0; u < v->cols.n; u++)
 	{
 		CHECK_FOR_INTERRUPTS();
 		for (q = v->cols.ptr[u]; q < v->cols.ptr[u + 1]; q++)
-			(*cv)[q] = v->cols.val[q] - (p->measure == NBR_ADJUSTED_COSINE
-									     ? v->cols.means[u] : v->rows.means[v->cols.idx[q]]);
+		{
+			double		mean = !centre ? 0 : p->measure == NBR_ADJUSTED_COSINE
+			? v->cols.means[u] : v->rows.means[v->cols.idx[q]];
+
+			(*cv)[q] = v->cols.val[q] * s - mean * s;
+			if (e < -1000)
+				(*cv)[q] = ldexp((*cv)[q], -e - 1000);
+		}
 	}
+}
+
+/*
+ * msd's similarity 1 / (mean squared difference + 1) from the mean of the
+ * scaled squared differences (values divided by 2^e): the true mean is
+ * msd_scaled * 2^(2e), and when that overflows the result is its reciprocal
+ * (the + 1 is then far below rounding).
+ */
+static double
+msd_similarity(double msd_scaled, int e)
+{
+	double		msd;
+
+	if (e == 0)
+		return 1.0 / (msd_scaled + 1.0);
+	msd = ldexp(msd_scaled, 2 * e);
+	if (isinf(msd))
+		return ldexp(1.0 / msd_scaled, -2 * e);
+	return 1.0 / (msd + 1.0);
 }
 
 /*
@@ -267,10 +335,13 @@ layout_of(NbrSums sums)
 	return l;
 }
 
-/* Compute every row's top-k neighbours and append them to the tuplestore. */
+/*
+ * Compute every row's top-k neighbours and append them to the tuplestore;
+ * max_abs is the largest |value| (for the scaling of extreme magnitudes).
+ */
 static void
 compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
-				  Size loaded_bytes, Tuplestorestate *ts, TupleDesc desc)
+				  Size loaded_bytes, double max_abs, Tuplestorestate *ts, TupleDesc desc)
 {
 	NbrSums		sums = sums_needed(p);
 	NbrLayout	lay = layout_of(sums);
@@ -282,19 +353,21 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 	int32	   *touched;
 	EcomaiTopK	top;
 	int			a;
+	int			e;
 
 	if (nrows == 0)
 		return;
 
-	/* accumulators, touched list, heap, and maybe centred copies */
+	/* accumulators, touched list, heap, and maybe centred or scaled copies */
+	e = value_exponent(max_abs, p);
 	extra = (Size) nrows * (sizeof(double) * lay.width + sizeof(int32)) +
 		sizeof(EcomaiTopKItem) * (Size) Min(p->k, nrows);
-	if (p->measure == NBR_ADJUSTED_COSINE || (p->measure == NBR_PEARSON && !p->common))
+	if (needs_centring(p) || e != 0)
 		extra += 2 * sizeof(double) * (Size) v->rows.ptr[nrows];
 	ecomai_check_memory(loaded_bytes + extra, what);
 	elog(DEBUG1, "%s: working set %zu kB", what, (loaded_bytes + extra) / 1024);
 
-	centre_values(v, p, &rv, &cv);
+	centre_values(v, p, e, &rv, &cv);
 	acc = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * lay.width * (Size) nrows);
 	memset(acc, 0, sizeof(double) * lay.width * (Size) nrows);
 	touched = palloc(sizeof(int32) * nrows);
@@ -399,7 +472,7 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 
 						if (sd < 0)
 							sd = 0;
-						sim = 1.0 / (sd / (aa[3] + ab[3] - n) + 1.0);
+						sim = msd_similarity(sd / (aa[3] + ab[3] - n), e);
 					}
 					else
 					{
@@ -434,7 +507,7 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 					}
 					break;
 				case SUMS_SQDIFF:
-					sim = 1.0 / (ab[1] / n + 1.0);
+					sim = msd_similarity(ab[1] / n, e);
 					break;
 				case SUMS_COUNT:
 					sim = n / (aa[1] + ab[1] - n);
@@ -502,7 +575,8 @@ neighbors_srf(FunctionCallInfo fcinfo, bool by_item)
 	r = ecomai_ratings_load(relid, user_col, item_col, value_col, what);
 	v.rows = ecomai_ratings_axis(r, !by_item);
 	v.cols = ecomai_ratings_axis(r, by_item);
-	compute_neighbors(&v, &p, what, r->bytes, rsinfo->setResult, rsinfo->setDesc);
+	compute_neighbors(&v, &p, what, r->bytes, Max(fabs(r->min_value), fabs(r->max_value)),
+					  rsinfo->setResult, rsinfo->setDesc);
 
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work);

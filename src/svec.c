@@ -18,7 +18,8 @@
  *
  * The similarity kernels follow src/dense.c: a fast pass with plain sums,
  * and, only when a sum overflowed or may have underflowed, a second pass with
- * every value scaled by a power of two near the largest, which is exact.
+ * every value scaled by a power of two near the largest (exactly, in long
+ * double, so that subnormals and values near the top of the range work too).
  * When one argument stays the same from call to call (ORDER BY v <=> $1),
  * a lookup table over its keys replaces the merge; the results are the same
  * bit for bit.
@@ -713,9 +714,9 @@ ecomai_svec_hash_extended(PG_FUNCTION_ARGS)
  * Similarity
  * ---------------------------------------------------------------- */
 
-/* sum((x[i]*s)^2) with four accumulators, as dense.c does. */
+/* sum(x[i]^2) with four accumulators, as dense.c does. */
 static double
-sum_squares(const float8 *x, int32 n, double s)
+sum_squares(const float8 *x, int32 n)
 {
 	double		s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 	int32		i = 0;
@@ -727,7 +728,7 @@ sum_squares(const float8 *x, int32 n, double s)
 		CHECK_FOR_INTERRUPTS();
 		for (; i + 4 <= stop; i += 4)
 		{
-			double		a0 = x[i] * s, a1 = x[i + 1] * s, a2 = x[i + 2] * s, a3 = x[i + 3] * s;
+			double		a0 = x[i], a1 = x[i + 1], a2 = x[i + 2], a3 = x[i + 3];
 
 			s0 += a0 * a0;
 			s1 += a1 * a1;
@@ -735,7 +736,7 @@ sum_squares(const float8 *x, int32 n, double s)
 			s3 += a3 * a3;
 		}
 		for (; i < stop; i++)
-			s0 += (x[i] * s) * (x[i] * s);
+			s0 += x[i] * x[i];
 	}
 	return (s0 + s1) + (s2 + s3);
 }
@@ -759,12 +760,12 @@ lower_bound(const int64 *keys, int32 lo, int32 n, int64 k)
 }
 
 /*
- * Over the keys two vectors share: sum((a*sa)*(b*sb)) and how many there
- * are.  A linear merge, or a binary search of the longer vector when one is
- * much shorter (a basket against a catalogue-wide vector).
+ * Over the keys two vectors share: sum(a*b) and how many there are.  A
+ * linear merge, or a binary search of the longer vector when one is much
+ * shorter (a basket against a catalogue-wide vector).
  */
 static double
-shared_dot(const SVec *a, const SVec *b, double sa, double sb, int32 *nshared)
+shared_dot(const SVec *a, const SVec *b, int32 *nshared)
 {
 	const int64 *ka = SVEC_KEYS(a);
 	const int64 *kb = SVEC_KEYS(b);
@@ -784,8 +785,6 @@ shared_dot(const SVec *a, const SVec *b, double sa, double sb, int32 *nshared)
 		const int64 *kl = a_short ? kb : ka;
 		const float8 *vs = a_short ? va : vb;
 		const float8 *vl = a_short ? vb : va;
-		double		ss = a_short ? sa : sb;
-		double		sl = a_short ? sb : sa;
 		int32		ns = a_short ? na : nb;
 		int32		nl = a_short ? nb : na;
 
@@ -795,7 +794,7 @@ shared_dot(const SVec *a, const SVec *b, double sa, double sb, int32 *nshared)
 			j = lower_bound(kl, j, nl, ks[i]);
 			if (j < nl && kl[j] == ks[i])
 			{
-				d0 += (vs[i] * ss) * (vl[j] * sl);
+				d0 += vs[i] * vl[j];
 				count++;
 				j++;
 			}
@@ -821,7 +820,7 @@ shared_dot(const SVec *a, const SVec *b, double sa, double sb, int32 *nshared)
 				int64		y = kb[j];
 				bool		eq = (x == y);
 
-				d0 += eq ? (va[i] * sa) * (vb[j] * sb) : 0.0;
+				d0 += eq ? va[i] * vb[j] : 0.0;
 				count += eq;
 				i += (x <= y);
 				j += (y <= x);
@@ -832,9 +831,12 @@ shared_dot(const SVec *a, const SVec *b, double sa, double sb, int32 *nshared)
 	return d0;
 }
 
-/* A power of two near max|x| (1 for an empty vector): scaling by it is exact. */
-static double
-scale_of(const SVec *v)
+/*
+ * The binary exponent e of max|x|, max|x| = f * 2^e with f in [0.5, 1) (0
+ * for an empty vector): scaling by 2^-e is exact (see dense.c's max_exp).
+ */
+static int
+max_exp_of(const SVec *v)
 {
 	const float8 *x = SVEC_VALS(v);
 	double		m = 0.0;
@@ -843,40 +845,84 @@ scale_of(const SVec *v)
 	for (int32 i = 0; i < v->nnz; i++)
 		m = Max(m, fabs(x[i]));
 	if (m == 0.0)
-		return 1.0;
+		return 0;
 	(void) frexp(m, &e);
-	return ldexp(1.0, e);
+	return e;
 }
 
-/* The sums every two-vector function needs, exactly scaled (see dense.c's PairSums). */
-typedef struct SparseSums
+/* The sums every two-vector function needs, exactly scaled (as dense.c's). */
+typedef EcomaiPairSums SparseSums;
+
+/*
+ * The slow path, for extreme magnitudes: the three sums in long double over
+ * one merge of the keys, every value scaled by 2^-exponent of its vector's
+ * largest (the factors need not fit a double: 2^1029 for subnormals).
+ */
+static void
+scaled_sums(const SVec *a, const SVec *b, SparseSums *s)
 {
-	double		ab;				/* sum(a*b) / (scale_a * scale_b) */
-	double		aa;				/* sum(a*a) / scale_a^2 */
-	double		bb;				/* sum(b*b) / scale_b^2 */
-	double		scale_a;
-	double		scale_b;
-	int32		nshared;		/* keys present in both */
-} SparseSums;
+	const int64 *ka = SVEC_KEYS(a);
+	const int64 *kb = SVEC_KEYS(b);
+	const float8 *va = SVEC_VALS(a);
+	const float8 *vb = SVEC_VALS(b);
+	long double sa,
+				sb;
+	long double d = 0,
+				x = 0,
+				y = 0;
+	int32		i = 0,
+				j = 0,
+				count = 0;
+	uint32		steps = 0;
+
+	s->exp_a = max_exp_of(a);
+	s->exp_b = max_exp_of(b);
+	sa = ldexpl(1.0L, -s->exp_a);
+	sb = ldexpl(1.0L, -s->exp_b);
+	while (i < a->nnz || j < b->nnz)
+	{
+		long double ai = 0,
+					bj = 0;
+
+		if ((steps++ & INTERRUPT_MASK) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (j >= b->nnz || (i < a->nnz && ka[i] < kb[j]))
+			ai = va[i++] * sa;
+		else if (i >= a->nnz || kb[j] < ka[i])
+			bj = vb[j++] * sb;
+		else
+		{
+			ai = va[i++] * sa;
+			bj = vb[j++] * sb;
+			d += ai * bj;
+			count++;
+		}
+		x += ai * ai;
+		y += bj * bj;
+	}
+	/* d stays long double until scaled back: it may be far below a double's range */
+	s->ab = (double) d;
+	s->dot = (double) ldexpl(d, s->exp_a + s->exp_b);
+	s->aa = (double) x;
+	s->bb = (double) y;
+	s->nshared = count;
+}
 
 static SparseSums
 sparse_sums(const SVec *a, const SVec *b)
 {
-	SparseSums	s = {0, 0, 0, 1.0, 1.0, 0};
+	SparseSums	s = {0};
 
-	s.ab = shared_dot(a, b, 1.0, 1.0, &s.nshared);
-	s.aa = sum_squares(SVEC_VALS(a), a->nnz, 1.0);
-	s.bb = sum_squares(SVEC_VALS(b), b->nnz, 1.0);
+	s.ab = shared_dot(a, b, &s.nshared);
+	s.aa = sum_squares(SVEC_VALS(a), a->nnz);
+	s.bb = sum_squares(SVEC_VALS(b), b->nnz);
+	s.dot = s.ab;
 	if (likely(isfinite(s.ab) && isfinite(s.aa) && isfinite(s.bb) &&
 			   s.aa > TINY_SUM_OF_SQUARES && s.bb > TINY_SUM_OF_SQUARES))
 		return s;
 
 	/* values are finite by construction: only over- or underflow brings us here */
-	s.scale_a = scale_of(a);
-	s.scale_b = scale_of(b);
-	s.ab = shared_dot(a, b, 1.0 / s.scale_a, 1.0 / s.scale_b, &s.nshared);
-	s.aa = sum_squares(SVEC_VALS(a), a->nnz, 1.0 / s.scale_a);
-	s.bb = sum_squares(SVEC_VALS(b), b->nnz, 1.0 / s.scale_b);
+	scaled_sums(a, b, &s);
 	return s;
 }
 
@@ -922,7 +968,7 @@ fixed_remember(FixedArgCache *c, MemoryContext mcxt, const SVec *v, int argno)
 	c->vec = MemoryContextAlloc(mcxt, VARSIZE(v));
 	memcpy(c->vec, v, VARSIZE(v));
 	c->argno = argno;
-	c->sumsq = sum_squares(SVEC_VALS(v), v->nnz, 1.0);
+	c->sumsq = sum_squares(SVEC_VALS(v), v->nnz);
 	c->hit = false;
 	c->range = 0;
 	c->dense = NULL;
@@ -1000,7 +1046,7 @@ pair_sums(FunctionCallInfo fcinfo)
 		if (VARSIZE(v) == VARSIZE(c->vec) && memcmp(v, c->vec, VARSIZE(v)) == 0)
 		{
 			SVec	   *o = c->argno == 1 ? a : b;
-			SparseSums	s = {0, 0, 0, 1.0, 1.0, 0};
+			SparseSums	s = {0};
 			double		so;
 
 			if (!c->hit)
@@ -1008,9 +1054,10 @@ pair_sums(FunctionCallInfo fcinfo)
 			if (c->range > 0)
 			{
 				s.ab = fixed_dot(c, o);
-				so = sum_squares(SVEC_VALS(o), o->nnz, 1.0);
+				so = sum_squares(SVEC_VALS(o), o->nnz);
 				s.aa = c->argno == 1 ? so : c->sumsq;
 				s.bb = c->argno == 1 ? c->sumsq : so;
+				s.dot = s.ab;
 				if (likely(isfinite(s.ab) && isfinite(s.aa) && isfinite(s.bb) &&
 						   s.aa > TINY_SUM_OF_SQUARES && s.bb > TINY_SUM_OF_SQUARES))
 					return s;
@@ -1064,8 +1111,7 @@ ecomai_svec_cosine_distance(PG_FUNCTION_ARGS)
 Datum
 ecomai_svec_dot_product(PG_FUNCTION_ARGS)
 {
-	SparseSums	s = pair_sums(fcinfo);
-	double		r = s.ab * s.scale_a * s.scale_b;
+	double		r = pair_sums(fcinfo).dot;
 
 	if (!isfinite(r))
 		ecomai_double_out_of_range("dot product");
@@ -1077,16 +1123,16 @@ Datum
 ecomai_svec_l2_norm(PG_FUNCTION_ARGS)
 {
 	SVec	   *a = PG_GETARG_SVEC_P(0);
-	double		ss = sum_squares(SVEC_VALS(a), a->nnz, 1.0);
-	double		scale;
+	double		ss = sum_squares(SVEC_VALS(a), a->nnz);
+	SparseSums	s;
 	double		r;
 
 	if (likely(isfinite(ss) && ss > TINY_SUM_OF_SQUARES))
 		PG_RETURN_FLOAT8(sqrt(ss));
 	if (a->nnz == 0)
 		PG_RETURN_FLOAT8(0.0);
-	scale = scale_of(a);
-	r = sqrt(sum_squares(SVEC_VALS(a), a->nnz, 1.0 / scale)) * scale;
+	scaled_sums(a, a, &s);
+	r = ldexp(sqrt(s.aa), s.exp_a);
 	if (!isfinite(r))
 		ecomai_double_out_of_range("norm");
 	PG_RETURN_FLOAT8(r);
@@ -1103,7 +1149,7 @@ ecomai_svec_jaccard_similarity(PG_FUNCTION_ARGS)
 	if (a->nnz == 0 && b->nnz == 0)
 		PG_RETURN_NULL();
 	/* the products may overflow to infinity: only the count is used */
-	(void) shared_dot(a, b, 1.0, 1.0, &shared);
+	(void) shared_dot(a, b, &shared);
 	PG_RETURN_FLOAT8((double) shared / ((double) a->nnz + (double) b->nnz - shared));
 }
 
