@@ -15,7 +15,8 @@ COMMENT ON FUNCTION @extschema@.rows_from_relation(internal) IS
     'planner support: one result row per row of the relation argument pairs, or else source';
 
 -- ---------------------------------------------------------------------------------------
--- Evaluation: error aggregates.  State: float8[] = {pairs, sum of (squared) errors}.
+-- Evaluation: error aggregates.  State: float8[] = {pairs, sum of errors} for mae;
+-- {pairs, scaled sum of squared errors, binary exponent} for rmse (see src/metrics.c).
 -- ---------------------------------------------------------------------------------------
 CREATE FUNCTION @extschema@.rmse_accum(state float8[], estimate float8, actual float8) RETURNS float8[]
     AS 'MODULE_PATHNAME', 'ecomai_rmse_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
