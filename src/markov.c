@@ -1153,8 +1153,8 @@ ecomai_markov_path_final(PG_FUNCTION_ARGS)
 }
 
 /* Read a non-negative count argument; NULL counts as 0. */
-static double
-count_arg(FunctionCallInfo fcinfo, int argno, const char *what)
+double
+ecomai_markov_count_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 {
 	double		v;
 
@@ -1196,8 +1196,8 @@ ecomai_markov_fit_paths_accum(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	conv = count_arg(fcinfo, 2, "conversions");
-	nulls = count_arg(fcinfo, 3, "nulls");
+	conv = ecomai_markov_count_arg(fcinfo, 2, "conversions");
+	nulls = ecomai_markov_count_arg(fcinfo, 3, "nulls");
 	total = conv + nulls;
 	if (PG_ARGISNULL(0))
 		e = markov_expanded_new(aggctx, order, 0);
@@ -1344,7 +1344,7 @@ ecomai_touch_attribution(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *path = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	double		conv = count_arg(fcinfo, 1, "conversions");
+	double		conv = ecomai_markov_count_arg(fcinfo, 1, "conversions");
 	char	  **ch;
 	int			n = ecomai_markov_split_path(path, false, &ch);
 	int			i,

@@ -79,4 +79,11 @@ extern int	ecomai_markov_find(const MarkovChain *m, const char *name);
  */
 extern int	ecomai_markov_split_path(const char *path, bool collapse, char ***out);
 
+/*
+ * A non-negative count argument (conversions, nulls, a value): NULL counts
+ * as 0; negative, NaN or infinite is ERROR 22023 "WHAT must be finite and
+ * non-negative".
+ */
+extern double ecomai_markov_count_arg(FunctionCallInfo fcinfo, int argno, const char *what);
+
 #endif							/* ECOMAI_MARKOV_H */

@@ -1,7 +1,7 @@
 -- Markov chains on the shared reference data (PEER_CHECKS.md): Alofi rain (R markovchain) and
 -- ChannelAttribution's PathData.  Skips when ../shared/data is absent.
 BEGIN;
-SELECT plan(9);
+SELECT plan(15);
 SELECT coalesce(current_setting('ecomai_test.data_dir', true), '') AS data_dir,
        coalesce(current_setting('ecomai_test.data_dir', true), '') <> '' AS have_data \gset
 \if :have_data
@@ -71,16 +71,114 @@ LANGUAGE sql AS $$
     FROM channels
 $$;
 SELECT is(count(*), 12::bigint, 'order 1: removal effects of the 12 channels equal brute-force re-solves to 1e-12')
-FROM path_chain, ecomai.markov_attribution(m1) a JOIN pg_temp.brute_removal(m1) b ON b.channel = a.state
+FROM path_chain, ecomai.markov_attribution(m1) a JOIN pg_temp.brute_removal(m1) b ON b.channel = a.channel
 WHERE abs(a.removal_effect - b.removal_effect) < 1e-12;
 SELECT is(count(*), 12::bigint, 'order 2: removal effects equal brute-force re-solves to 1e-12')
-FROM path_chain, ecomai.markov_attribution(m2) a JOIN pg_temp.brute_removal(m2) b ON b.channel = a.state
+FROM path_chain, ecomai.markov_attribution(m2) a JOIN pg_temp.brute_removal(m2) b ON b.channel = a.channel
 WHERE abs(a.removal_effect - b.removal_effect) < 1e-12;
 SELECT is(round(sum(a.share)::numeric, 12), 1::numeric, 'shares sum to 1')
 FROM path_chain, ecomai.markov_attribution(m2) a;
 
+-- Conversion value (issue 16).  -- Independent answer: the transition probabilities and conversion values counted in plain SQL
+-- from the path strings (ChannelAttribution's conventions), and a Gauss-Jordan solve of
+-- (I - Q) h = r in PL/pgSQL, once for the full chain and once per removed channel.
+CREATE TEMP TABLE pd AS SELECT row_number() OVER () AS id, * FROM path_data;
+CREATE TEMP TABLE touches AS
+SELECT id, row_number() OVER (PARTITION BY id ORDER BY o) AS pos,
+       count(*) OVER (PARTITION BY id) AS len, ch
+FROM (SELECT id, o, ch, lag(ch) OVER (PARTITION BY id ORDER BY o) AS prev
+      FROM pd, regexp_split_to_table(pd.path, '\s*>\s*') WITH ORDINALITY t(ch, o)) x
+WHERE prev IS DISTINCT FROM ch;
+CREATE TEMP TABLE edges AS
+SELECT f, t, sum(w) AS w FROM (
+  SELECT coalesce(lag(ch) OVER (PARTITION BY id ORDER BY pos), '(start)') AS f, ch AS t, conversions + nulls AS w
+  FROM touches JOIN pd USING (id)
+  UNION ALL SELECT ch, '(conversion)', conversions FROM touches JOIN pd USING (id) WHERE pos = len AND conversions > 0
+  UNION ALL SELECT ch, '(null)', nulls FROM touches JOIN pd USING (id) WHERE pos = len AND nulls > 0) e
+GROUP BY f, t;
+CREATE TEMP TABLE state_rhs AS
+SELECT e.f AS s, row_number() OVER (ORDER BY e.f) AS i,
+       coalesce(sum(e.w) FILTER (WHERE e.t = '(conversion)'), 0) / sum(e.w) AS rc,
+       coalesce((SELECT sum(value) FROM touches JOIN pd USING (id) WHERE pos = len AND ch = e.f), 0) / sum(e.w) AS rv
+FROM edges e GROUP BY e.f;
+CREATE FUNCTION pg_temp.removal_check() RETURNS TABLE (channel text, p float8, pv float8) LANGUAGE plpgsql AS $$
+DECLARE
+    n int := (SELECT count(*) FROM state_rhs);
+    s0 int := (SELECT i FROM state_rhs WHERE s = '(start)');
+    a float8[]; f float8; piv int; tmp float8; r record; c record; i int; j int; k int;
+BEGIN
+    FOR c IN SELECT '' AS ch UNION ALL SELECT s FROM state_rhs WHERE s <> '(start)' ORDER BY 1 LOOP
+        -- augmented [I - Q | rc | rv]; a removed channel's row is the identity with zero right-hand side
+        a := array_fill(0::float8, ARRAY[n, n + 2]);
+        FOR i IN 1..n LOOP a[i][i] := 1; END LOOP;
+        FOR r IN SELECT x.i AS fi, y.i AS ti, e.w / sum(e.w) OVER (PARTITION BY e.f) AS q, e.f
+                 FROM edges e JOIN state_rhs x ON x.s = e.f LEFT JOIN state_rhs y ON y.s = e.t LOOP
+            IF r.ti IS NOT NULL AND r.f <> c.ch THEN a[r.fi][r.ti] := a[r.fi][r.ti] - r.q; END IF;
+        END LOOP;
+        FOR r IN SELECT * FROM state_rhs LOOP
+            IF r.s <> c.ch THEN a[r.i][n + 1] := r.rc; a[r.i][n + 2] := r.rv; END IF;
+        END LOOP;
+        FOR k IN 1..n LOOP
+            piv := k;
+            FOR i IN k + 1..n LOOP IF abs(a[i][k]) > abs(a[piv][k]) THEN piv := i; END IF; END LOOP;
+            FOR j IN 1..n + 2 LOOP tmp := a[k][j]; a[k][j] := a[piv][j]; a[piv][j] := tmp; END LOOP;
+            FOR i IN 1..n LOOP
+                IF i <> k AND a[i][k] <> 0 THEN
+                    f := a[i][k] / a[k][k];
+                    FOR j IN k..n + 2 LOOP a[i][j] := a[i][j] - f * a[k][j]; END LOOP;
+                END IF;
+            END LOOP;
+        END LOOP;
+        channel := c.ch; p := a[s0][n + 1] / a[s0][s0]; pv := a[s0][n + 2] / a[s0][s0];
+        RETURN NEXT;
+    END LOOP;
+END $$;
+CREATE TEMP TABLE removal AS
+SELECT r.channel, 1 - r.p / fl.p AS re, 1 - r.pv / fl.pv AS rev
+FROM pg_temp.removal_check() r, pg_temp.removal_check() fl WHERE fl.channel = '' AND r.channel <> '';
+
+CREATE TEMP TABLE value_attr AS
+SELECT a.* FROM (SELECT ecomai.markov_fit_paths(path, conversions, nulls) AS m,
+                        ecomai.markov_fit_paths(path, value, 0) AS v FROM path_data) c,
+     ecomai.markov_attribution(c.m, conversion_value => c.v) a;
+SELECT is(count(*), 12::bigint, 'removal effects equal the plain-SQL Gauss-Jordan solve to 1e-12')
+FROM value_attr a JOIN removal r USING (channel) WHERE abs(a.removal_effect - r.re) < 1e-12;
+SELECT is(count(*), 12::bigint, 'value removal effects (paths weighted by their value per conversion) equal the solve to 1e-12')
+FROM value_attr a JOIN removal r USING (channel) WHERE abs(a.value_removal_effect - r.rev) < 1e-12;
+SELECT is(count(*), 12::bigint, 'conversion_value = total value x removal-effect share, equal to the solve to 1e-8')
+FROM value_attr a JOIN (SELECT channel, re / sum(re) OVER () * (SELECT sum(value) FROM path_data) AS v FROM removal) r
+  USING (channel) WHERE abs(a.conversion_value - r.v) < 1e-8;
+SELECT ok(abs(removal_effect - 0.558) < 0.00558 AND abs(conversion_value - 20208) < 202.08,
+    'alpha: removal effect 0.558 and value 20,208 (ChannelAttribution''s published figures) within 1%')
+FROM value_attr WHERE channel = 'alpha';
+SELECT is(round(sum(conversion_value)::numeric, 6), round(max(t.value)::numeric, 6),
+    'attributed value adds up to the 74,802.97 observed')
+FROM value_attr, (SELECT sum(value) AS value FROM path_data) t;
+
+-- Heuristic models against plain SQL over the touches as written (repeats kept).
+CREATE TEMP TABLE raw_touches AS
+SELECT pd.id, t.o AS pos, count(*) OVER (PARTITION BY pd.id) AS len, t.ch, pd.conversions, pd.value
+FROM pd, regexp_split_to_table(pd.path, '\s*>\s*') WITH ORDINALITY t(ch, o);
+CREATE TEMP TABLE sql_heuristic AS
+SELECT ch AS channel, model, sum(w * conversions) AS conversions, sum(w * value) AS conversion_value
+FROM (SELECT ch, conversions, value, 'first_touch' AS model, CASE WHEN pos = 1 THEN 1 ELSE 0 END::float8 AS w FROM raw_touches
+      UNION ALL SELECT ch, conversions, value, 'last_touch', CASE WHEN pos = len THEN 1 ELSE 0 END FROM raw_touches
+      UNION ALL SELECT ch, conversions, value, 'linear_touch', 1.0 / len FROM raw_touches
+      UNION ALL SELECT ch, conversions, value, 'time_decay',
+                       power(2, pos - len) / sum(power(2, pos - len)) OVER (PARTITION BY id) FROM raw_touches
+      UNION ALL SELECT ch, conversions, value, 'position_based',
+                       CASE WHEN len = 1 THEN 1 WHEN len = 2 THEN 0.5 WHEN pos IN (1, len) THEN 0.4
+                            ELSE 0.2 / (len - 2) END FROM raw_touches) x
+GROUP BY ch, model;
+SELECT is(count(*), 0::bigint, 'heuristic_attribution (5 models, conversions and value) equals plain SQL to 1e-8')
+FROM sql_heuristic s
+FULL JOIN (SELECT h.channel, h.model, sum(h.conversions) AS conversions, sum(h.conversion_value) AS conversion_value
+           FROM path_data p, ecomai.heuristic_attribution(p.path, p.conversions, p.value) h GROUP BY 1, 2) h
+  USING (channel, model)
+WHERE NOT (abs(s.conversions - h.conversions) < 1e-8 AND abs(s.conversion_value - h.conversion_value) < 1e-8);
+
 \else
-SELECT skip('shared data directory not configured (ecomai_test.data_dir): Alofi rain and PathData checks', 9);
+SELECT skip('shared data directory not configured (ecomai_test.data_dir): Alofi rain and PathData checks', 15);
 \endif
 
 SELECT * FROM finish();

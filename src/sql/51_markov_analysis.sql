@@ -1,0 +1,25 @@
+-- since 1.0.0
+-- Markov analysis for attribution analysts (src/markov_heuristic.c, src/markov_algebra.c,
+-- src/markov_order.c): heuristic models with value, queries by page history on higher-order
+-- chains, order selection, confidence intervals.  Reference: docs/markov.md.
+
+CREATE FUNCTION @extschema@.heuristic_attribution(path text, conversions float8 DEFAULT 1,
+                                                  conversion_value float8 DEFAULT 0,
+                                                  half_life float8 DEFAULT 1)
+    RETURNS TABLE (channel text, model text, conversions float8, conversion_value float8)
+    AS 'MODULE_PATHNAME', 'ecomai_heuristic_attribution' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 25;
+COMMENT ON FUNCTION @extschema@.heuristic_attribution(text, float8, float8, float8) IS
+    'first_touch, last_touch, linear_touch, time_decay and position_based credit of one path string, conversions and value; sum over paths';
+
+CREATE FUNCTION @extschema@.markov_next(m @extschema@.markov_chain, history text[])
+    RETURNS TABLE (state text, probability float8)
+    AS 'MODULE_PATHNAME', 'ecomai_markov_next' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION @extschema@.markov_next(@extschema@.markov_chain, text[]) IS
+    'next-page distribution after a history of pages (its last k pages for order k; lumped when shorter; anchored with (start))';
+
+CREATE FUNCTION @extschema@.markov_probability(m @extschema@.markov_chain, history text[], to_state text,
+                                               steps int DEFAULT 1)
+    RETURNS float8
+    AS 'MODULE_PATHNAME', 'ecomai_markov_probability' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.markov_probability(@extschema@.markov_chain, text[], text, int) IS
+    'probability of being on page to_state steps transitions after a history of pages';
