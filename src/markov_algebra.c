@@ -703,7 +703,9 @@ split_state_pages(const char *name, char ***out)
  * for (x, summing to 1).  Order 1: the state of the last page.  Order k: the
  * last k pages name one state exactly; a shorter history stands for every
  * state whose window ends with it (the lumped first-order answer for one
- * page), each weighted by how often it was visited.  A history starting
+ * page), each weighted by how often it was left (then the lumped answer for
+ * one page is the first-order row of that page; states never left count by
+ * their visits when nothing else matches).  A history starting
  * with "(start)" is anchored at the session start: its pages are the
  * session's first pages, one exact state.  ERROR 22023 when nothing matches.
  */
@@ -744,8 +746,11 @@ history_distribution(const MarkovChain *m, const MarkovModel *mm, char **h, int 
 		size_t		tlen = strlen(tail);
 		double	   *visits = palloc0(sizeof(double) * Max(mm->n, 1));
 
+		double		left = 0;
+
 		for (i = 0; i < m->ntrans; i++)
 			visits[MC_TO(m)[i]] += MC_WEIGHT(m)[i];
+		/* weight: how often each matching state was left (so that the lumped answer equals the order-1 row) */
 		for (i = 0; i < mm->n; i++)
 		{
 			const char *name = MC_NAME(m, i);
@@ -755,13 +760,21 @@ history_distribution(const MarkovChain *m, const MarkovModel *mm, char **h, int 
 			if (strcmp(name, suffix) == 0 ||
 				(len > tlen && strcmp(name + len - tlen, tail) == 0))
 			{
-				x[i] = Max(visits[i], mm->rowcount[i]);
-				total += x[i];
+				x[i] = mm->rowcount[i];
+				visits[i] = -visits[i] - 1;	/* mark as matching */
+				left += x[i];
 				nmatch++;
 			}
 		}
 		if (nmatch == 0)
 			unknown_state_error(m, suffix, "state");
+		/* only never-left (absorbing) states match: weigh them by their visits */
+		for (i = 0; i < mm->n; i++)
+		{
+			if (left == 0 && visits[i] < 0)
+				x[i] = -visits[i] - 1;
+			total += x[i];
+		}
 		for (i = 0; i < mm->n; i++)
 			x[i] /= total;
 	}

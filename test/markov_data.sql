@@ -1,7 +1,7 @@
 -- Markov chains on the shared reference data (PEER_CHECKS.md): Alofi rain (R markovchain) and
 -- ChannelAttribution's PathData.  Skips when ../shared/data is absent.
 BEGIN;
-SELECT plan(15);
+SELECT plan(21);
 SELECT coalesce(current_setting('ecomai_test.data_dir', true), '') AS data_dir,
        coalesce(current_setting('ecomai_test.data_dir', true), '') <> '' AS have_data \gset
 \if :have_data
@@ -177,8 +177,77 @@ FULL JOIN (SELECT h.channel, h.model, sum(h.conversions) AS conversions, sum(h.c
   USING (channel, model)
 WHERE NOT (abs(s.conversions - h.conversions) < 1e-8 AND abs(s.conversion_value - h.conversion_value) < 1e-8);
 
+-- Order selection (issue 16): log-likelihood per order equals the plain-SQL k-gram count.
+-- Plain SQL: the k-gram transitions of every path, for k = 1..4 (ChannelAttribution's
+-- conventions: consecutive repeats collapse; start and channel edges weigh conversions + nulls).
+CREATE TEMP TABLE pd_o AS SELECT row_number() OVER () AS id, * FROM path_data;
+CREATE TEMP TABLE kgram AS
+WITH t AS (
+  SELECT id, row_number() OVER (PARTITION BY id ORDER BY o) AS pos, ch
+  FROM (SELECT id, o, ch, lag(ch) OVER (PARTITION BY id ORDER BY o) AS prev
+        FROM pd_o, regexp_split_to_table(pd_o.path, '\s*>\s*') WITH ORDINALITY s(ch, o)) x
+  WHERE prev IS DISTINCT FROM ch),
+st AS (
+  SELECT k, id, pos, count(*) OVER (PARTITION BY k, id) AS len,
+         array_to_string((array_agg(ch) OVER (PARTITION BY k, id ORDER BY pos))[greatest(1, pos - k + 1):pos], ' > ') AS s
+  FROM t, generate_series(1, 4) k),
+tr AS (
+  SELECT k, coalesce(lag(s) OVER (PARTITION BY k, id ORDER BY pos), '(start)') AS f, s AS t, conversions + nulls AS w
+  FROM st JOIN pd_o USING (id)
+  UNION ALL SELECT k, s, '(conversion)', conversions FROM st JOIN pd_o USING (id) WHERE pos = len AND conversions > 0
+  UNION ALL SELECT k, s, '(null)', nulls FROM st JOIN pd_o USING (id) WHERE pos = len AND nulls > 0)
+SELECT k, f, t, sum(w) AS c FROM tr GROUP BY k, f, t;
+CREATE TEMP TABLE sql_ll AS
+SELECT k, sum(c * ln(c / rowtot)) AS ll, count(*) AS transitions
+FROM (SELECT k, c, sum(c) OVER (PARTITION BY k, f) AS rowtot FROM kgram) x GROUP BY k;
+
+SELECT is(count(*), 4::bigint, 'PathData: markov_choose_order log-likelihood of orders 1-4 equals plain-SQL k-gram counts (1e-9 relative)')
+FROM ecomai.markov_choose_order((SELECT ecomai.markov_fit_paths(path, conversions, nulls, 4) FROM path_data)) o
+JOIN sql_ll s ON s.k = o.chain_order
+WHERE abs(o.log_likelihood - s.ll) <= 1e-9 * abs(s.ll) AND o.transitions = s.transitions;
+SELECT is(count(*), 12::bigint, 'order 3: removal effects equal brute-force re-solves to 1e-12')
+FROM ecomai.markov_attribution((SELECT ecomai.markov_fit_paths(path, conversions, nulls, 3) FROM path_data)) a
+JOIN pg_temp.brute_removal((SELECT ecomai.markov_fit_paths(path, conversions, nulls, 3) FROM path_data)) b ON b.channel = a.channel
+WHERE abs(a.removal_effect - b.removal_effect) < 1e-12;
+
+-- The retentioneering clickstream: sessions as markov_path (no collapsing, no outcome), ties in
+-- timestamps broken by the file's line order.
+CREATE TEMP TABLE ecom (line serial, user_id text, session_id text, event text, ts timestamp, platform text,
+                        channel text, cohort text, lifecycle text);
+SELECT format('COPY ecom (user_id, session_id, event, ts, platform, channel, cohort, lifecycle) FROM %L (FORMAT csv, HEADER)',
+    :'data_dir' || '/retentioneering-ecom/ecom.csv') AS copy_ecom \gset
+:copy_ecom;
+CREATE TEMP TABLE ecom_chains AS
+SELECT k, ecomai.markov_merge(p) AS m
+FROM (SELECT k, ecomai.markov_path(event, NULL, k ORDER BY ts, line) AS p
+      FROM ecom, generate_series(1, 4) k GROUP BY k, session_id) s GROUP BY k;
+CREATE TEMP TABLE ecom_ll AS
+WITH st AS (
+  SELECT k, session_id, row_number() OVER w AS pos,
+         array_to_string((array_agg(event) OVER w)[greatest(1, row_number() OVER w - k + 1):row_number() OVER w], ' > ') AS s
+  FROM ecom, generate_series(1, 4) k WINDOW w AS (PARTITION BY k, session_id ORDER BY ts, line)),
+tr AS (SELECT k, coalesce(lag(s) OVER (PARTITION BY k, session_id ORDER BY pos), '(start)') AS f, s AS t FROM st),
+c AS (SELECT k, f, t, count(*)::float8 AS c FROM tr GROUP BY k, f, t)
+SELECT k, sum(c * ln(c / rowtot)) AS ll, count(*) AS transitions
+FROM (SELECT k, c, sum(c) OVER (PARTITION BY k, f) AS rowtot FROM c) x GROUP BY k;
+SELECT is(count(*), 4::bigint, 'ecom.csv: log-likelihood of orders 1-4 equals plain-SQL k-gram counts (1e-9 relative)')
+FROM ecom_chains e, ecomai.markov_choose_order(e.m) o JOIN ecom_ll s ON s.k = o.chain_order
+WHERE e.k = 4 AND abs(o.log_likelihood - s.ll) <= 1e-9 * abs(s.ll) AND o.transitions = s.transitions;
+SELECT is(count(*), 0::bigint, 'lower orders by truncation equal chains fitted with that order (same log-likelihood)')
+FROM ecom_chains e4, ecomai.markov_choose_order(e4.m) o, ecom_chains ek, ecomai.markov_choose_order(ek.m) ok
+WHERE e4.k = 4 AND ek.k = o.chain_order AND ok.chain_order = ek.k AND abs(ok.log_likelihood - o.log_likelihood) > 1e-9 * abs(o.log_likelihood);
+-- Asked with one page, a higher-order chain gives the lumped first-order answer.
+SELECT is(count(*), 0::bigint, 'markov_next(order k, ''cart'') equals the order-1 row of cart for k = 2, 3, 4 (1e-12)')
+FROM ecom_chains ek, ecom_chains e1, ecomai.markov_next(e1.m, 'cart') n1
+FULL JOIN LATERAL (SELECT * FROM ecomai.markov_next(ek.m, 'cart')) nk ON nk.state = n1.state
+WHERE e1.k = 1 AND ek.k > 1 AND (nk.probability IS NULL OR abs(nk.probability - n1.probability) > 1e-12);
+SELECT is(count(*), 0::bigint, 'markov_probability(order k, ARRAY[''cart''], page, 3) equals the order-1 answer (1e-12)')
+FROM ecom_chains ek, ecom_chains e1, (SELECT DISTINCT event FROM ecom) ev
+WHERE e1.k = 1 AND ek.k > 1 AND abs(ecomai.markov_probability(ek.m, ARRAY['cart'], ev.event, 1)
+                                    - ecomai.markov_probability(e1.m, 'cart', ev.event, 1)) > 1e-12;
+
 \else
-SELECT skip('shared data directory not configured (ecomai_test.data_dir): Alofi rain and PathData checks', 15);
+SELECT skip('shared data directory not configured (ecomai_test.data_dir): Alofi rain and PathData checks', 21);
 \endif
 
 SELECT * FROM finish();

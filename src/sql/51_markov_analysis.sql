@@ -23,3 +23,10 @@ CREATE FUNCTION @extschema@.markov_probability(m @extschema@.markov_chain, histo
     AS 'MODULE_PATHNAME', 'ecomai_markov_probability' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.markov_probability(@extschema@.markov_chain, text[], text, int) IS
     'probability of being on page to_state steps transitions after a history of pages';
+
+CREATE FUNCTION @extschema@.markov_choose_order(m @extschema@.markov_chain)
+    RETURNS TABLE (chain_order int, states int, transitions int, parameters float8,
+                   log_likelihood float8, aic float8, bic float8)
+    AS 'MODULE_PATHNAME', 'ecomai_markov_choose_order' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+COMMENT ON FUNCTION @extschema@.markov_choose_order(@extschema@.markov_chain) IS
+    'log-likelihood, AIC and BIC of every order 1..k of a chain fitted with order k (lower orders by truncating its states)';
