@@ -61,6 +61,10 @@ CREATE TEMP TABLE mle AS
 SELECT ecomai.markov_fit(x, nx) AS m
 FROM (SELECT x, lead(x) OVER (PARTITION BY seq ORDER BY pos) AS nx FROM seqs) q;
 SELECT t.from_state, t.to_state, t.count, t.probability FROM mle, ecomai.markov_matrix(m) t;
+-- markovchain's MLE 95% confidence intervals: p +- z p / sqrt(count), clamped to [0, 1].
+SELECT c.from_state, c.to_state, round(c.probability::numeric, 9) AS p, round(c.standard_error::numeric, 9) AS se,
+       round(c.lower_bound::numeric, 9) AS lower_bound, round(c.upper_bound::numeric, 9) AS upper_bound
+FROM mle, ecomai.markov_confidence(m) c;
 
 -- ChannelAttribution's toy example: paths c1 > c2 > c3 (converted), c1 (null), c2 > c3 (null).
 -- Removal effects c1 0.5, c2 1, c3 1; attributed conversions 0.2, 0.4, 0.4; P(conversion) 1/3.

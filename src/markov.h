@@ -86,4 +86,7 @@ extern int	ecomai_markov_split_path(const char *path, bool collapse, char ***out
  */
 extern double ecomai_markov_count_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 
+/* The standard normal quantile of p in (0, 1) (markov_confidence.c). */
+extern double ecomai_normal_quantile(double p);
+
 #endif							/* ECOMAI_MARKOV_H */

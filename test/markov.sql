@@ -1,7 +1,7 @@
 -- Markov chains: every documented error, parallel = serial, the Citus replay, text and binary
 -- round trips (dump/restore), and corrupt input that must fail cleanly.
 BEGIN;
-SELECT plan(86);
+SELECT plan(88);
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE line text;
@@ -362,5 +362,9 @@ SELECT is((SELECT array_agg(state || '=' || probability ORDER BY state) FROM o2,
 SELECT ok((SELECT abs(ecomai.markov_probability(m, 'b', '(conversion)', 2) - 5.0 / 12) < 1e-15 FROM o2),
     'lumped two-step probability from b to (conversion): (4 * 3/4 + 0 + 4 * 1/2) / 12');
 
+SELECT throws_ok($$SELECT * FROM ecomai.markov_confidence('{"transitions":[["a","b",1]]}', 1)$$,
+    '22023', 'confidence level must be between 0 and 1, not 1', 'confidence level 1');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_confidence('{"transitions":[["a","b",1]]}', 'NaN')$$,
+    '22023', 'confidence level must be between 0 and 1, not NaN', 'confidence level NaN');
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,7 +1,7 @@
 -- Markov chains on the shared reference data (PEER_CHECKS.md): Alofi rain (R markovchain) and
 -- ChannelAttribution's PathData.  Skips when ../shared/data is absent.
 BEGIN;
-SELECT plan(21);
+SELECT plan(23);
 SELECT coalesce(current_setting('ecomai_test.data_dir', true), '') AS data_dir,
        coalesce(current_setting('ecomai_test.data_dir', true), '') <> '' AS have_data \gset
 \if :have_data
@@ -246,8 +246,26 @@ FROM ecom_chains ek, ecom_chains e1, (SELECT DISTINCT event FROM ecom) ev
 WHERE e1.k = 1 AND ek.k > 1 AND abs(ecomai.markov_probability(ek.m, ARRAY['cart'], ev.event, 1)
                                     - ecomai.markov_probability(e1.m, 'cart', ev.event, 1)) > 1e-12;
 
+-- markovchain's MLE confidence intervals (issue 16 item 4): p +- z p / sqrt(n_ij), clamped to [0, 1],
+-- z = qnorm(1 - (1 - level) / 2) with that level in single precision as markovchain computes it.
+-- z values from Python's statistics.NormalDist().inv_cdf (an independent implementation):
+-- float32(0.975) = 0.9750000238418579 -> 1.9599643924763865; float32(0.95) -> 1.6448535113665228.
+SELECT is(count(*), 0::bigint, 'Alofi rain: 95% intervals equal markovchain''s formula to 1e-9 (9 transitions)')
+FROM rain_chain, ecomai.markov_confidence(m) c
+FULL JOIN (SELECT rain AS f, next_rain AS t, n / sum(n) OVER (PARTITION BY rain) AS p, n
+           FROM (SELECT rain, next_rain, count(*)::float8 AS n
+                 FROM (SELECT rain, lead(rain) OVER (ORDER BY day) AS next_rain FROM rain) q
+                 WHERE next_rain IS NOT NULL GROUP BY 1, 2) x) r ON r.f = c.from_state AND r.t = c.to_state
+WHERE NOT (abs(c.standard_error - r.p / sqrt(r.n)) < 1e-9
+           AND abs(c.lower_bound - greatest(0, r.p - 1.9599643924763865 * r.p / sqrt(r.n))) < 1e-9
+           AND abs(c.upper_bound - least(1, r.p + 1.9599643924763865 * r.p / sqrt(r.n))) < 1e-9) OR c.from_state IS NULL OR r.f IS NULL;
+SELECT is(count(*), 9::bigint, 'Alofi rain: 90% intervals equal the formula to 1e-9')
+FROM rain_chain, ecomai.markov_confidence(m, 0.9) c
+WHERE abs(c.lower_bound - greatest(0, c.probability - 1.6448535113665228 * c.standard_error)) < 1e-9
+  AND abs(c.upper_bound - least(1, c.probability + 1.6448535113665228 * c.standard_error)) < 1e-9;
+
 \else
-SELECT skip('shared data directory not configured (ecomai_test.data_dir): Alofi rain and PathData checks', 21);
+SELECT skip('shared data directory not configured (ecomai_test.data_dir): Alofi rain and PathData checks', 23);
 \endif
 
 SELECT * FROM finish();

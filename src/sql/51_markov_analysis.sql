@@ -30,3 +30,10 @@ CREATE FUNCTION @extschema@.markov_choose_order(m @extschema@.markov_chain)
     AS 'MODULE_PATHNAME', 'ecomai_markov_choose_order' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
 COMMENT ON FUNCTION @extschema@.markov_choose_order(@extschema@.markov_chain) IS
     'log-likelihood, AIC and BIC of every order 1..k of a chain fitted with order k (lower orders by truncating its states)';
+
+CREATE FUNCTION @extschema@.markov_confidence(m @extschema@.markov_chain, level float8 DEFAULT 0.95)
+    RETURNS TABLE (from_state text, to_state text, probability float8, standard_error float8,
+                   lower_bound float8, upper_bound float8)
+    AS 'MODULE_PATHNAME', 'ecomai_markov_confidence' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.markov_confidence(@extschema@.markov_chain, float8) IS
+    'R markovchain''s MLE confidence intervals of the observed transition probabilities: p +- z p / sqrt(count), clamped to [0, 1]';
