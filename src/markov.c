@@ -997,8 +997,8 @@ markov_order_arg(FunctionCallInfo fcinfo, int argno)
  * becomes the last min(t, order) pages joined by " > ".  names[0] is
  * "(start)"; the result has npages + 1 names.
  */
-static char **
-markov_path_states(char **pages, int npages, int order)
+char	  **
+ecomai_markov_path_states(char **pages, int npages, int order)
 {
 	char	  **names = palloc(sizeof(char *) * (npages + 2));
 	int			t;
@@ -1135,7 +1135,7 @@ ecomai_markov_path_final(PG_FUNCTION_ARGS)
 	for (i = 2; i < n; i++)
 		if (!(nulls && nulls[i]))
 			pages[npages++] = TextDatumGetCString(values[i]);
-	names = markov_path_states(pages, npages, order);
+	names = ecomai_markov_path_states(pages, npages, order);
 	nnames = npages + 1;
 	if (!(nulls && nulls[1]))
 		names[nnames++] = TextDatumGetCString(values[1]);
@@ -1216,7 +1216,7 @@ ecomai_markov_fit_paths_accum(PG_FUNCTION_ARGS)
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "markov path", ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(tmp);
 	n = ecomai_markov_split_path(text_to_cstring(PG_GETARG_TEXT_PP(1)), true, &channels);
-	names = markov_path_states(channels, n, order);
+	names = ecomai_markov_path_states(channels, n, order);
 	for (i = 0; i < n; i++)
 		markov_expanded_add_names(e, names[i], names[i + 1], total);
 	if (conv > 0)

@@ -86,6 +86,35 @@ extern int	ecomai_markov_split_path(const char *path, bool collapse, char ***out
  */
 extern double ecomai_markov_count_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 
+/*
+ * The state names of a path of pages for a chain of the given order: names[0]
+ * is "(start)", names[t] the last min(t, order) pages joined by " > ".
+ */
+extern char **ecomai_markov_path_states(char **pages, int npages, int order);
+
+/*
+ * Markov removal effects of every channel of a chain (markov_algebra.c): the
+ * channels sorted by name, their removal effects and value removal effects
+ * (0 when the conversion probability is 0), P and Pv, the observed
+ * conversions and value.  v (a value chain) may be NULL.
+ */
+typedef struct MarkovAttribution
+{
+	int			nch;
+	const char **channel;
+	double	   *re;
+	double	   *rev;
+	double		P;
+	double		Pv;
+	double		sum_re;
+	double		total_conv;
+	double		total_value;
+} MarkovAttribution;
+
+extern void ecomai_markov_attribution_compute(const MarkovChain *m, const char *convname,
+											  const char *nullname, const MarkovChain *v,
+											  MarkovAttribution *res);
+
 /* The standard normal quantile of p in (0, 1) (markov_confidence.c). */
 extern double ecomai_normal_quantile(double p);
 

@@ -1562,16 +1562,14 @@ attribution_values(const MarkovChain *m, const MarkovModel *mm, int conv,
  * attribution_values): value_removal_effect = 1 - Pv_S / Pv, the removal
  * effect on the conversion value rather than on the conversion count.
  */
-Datum
-ecomai_markov_attribution(PG_FUNCTION_ARGS)
+void
+ecomai_markov_attribution_compute(const MarkovChain *m, const char *convname,
+								  const char *nullname, const MarkovChain *v,
+								  MarkovAttribution *res)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MarkovChain *m;
-	MarkovChain *v = NULL;
 	int			conv,
 				nullst,
 				start;
-	char	   *convname;
 	MarkovModel mm;
 	MarkovGraph g;
 	bool	   *isabs;
@@ -1598,19 +1596,12 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 	const char **chname;
 	double	   *re,
 			   *rev;
-	bool		with_value;
+	bool		with_value = v != NULL;
 
-	InitMaterializedSRF(fcinfo, 0);
-	/* NULL chain, conversion or null state: no rows (documented NULL behaviour) */
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		return (Datum) 0;
-	m = PG_GETARG_MARKOV(0);
-	with_value = PG_NARGS() > 3 && !PG_ARGISNULL(3);
-	if (with_value)
-		v = PG_GETARG_MARKOV(3);
-	convname = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	conv = state_arg_required(m, fcinfo, 1, "conversion state");
-	nullst = ecomai_markov_find(m, text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	conv = ecomai_markov_find(m, convname);
+	if (conv < 0)
+		unknown_state_error(m, convname, "conversion state");
+	nullst = ecomai_markov_find(m, nullname);
 	start = ecomai_markov_find(m, MARKOV_START);
 	if (start < 0)
 		unknown_state_error(m, MARKOV_START, "start state");
@@ -1736,30 +1727,58 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 		pfree(S);
 		i = j;
 	}
-	for (i = 0; i < nch; i++)
+	res->nch = nch;
+	res->channel = chname;
+	res->re = re;
+	res->rev = rev;
+	res->P = P;
+	res->Pv = Pv;
+	res->sum_re = sum_re;
+	res->total_conv = total_conv;
+	res->total_value = total_value;
+}
+
+/* markov_attribution(m, conversion, null_state [, conversion_value]): the rows of the above. */
+Datum
+ecomai_markov_attribution(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MarkovAttribution r;
+	bool		with_value;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	/* NULL chain, conversion or null state: no rows (documented NULL behaviour) */
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		return (Datum) 0;
+	with_value = PG_NARGS() > 3 && !PG_ARGISNULL(3);
+	ecomai_markov_attribution_compute(PG_GETARG_MARKOV(0), text_to_cstring(PG_GETARG_TEXT_PP(1)),
+									  text_to_cstring(PG_GETARG_TEXT_PP(2)),
+									  with_value ? PG_GETARG_MARKOV(3) : NULL, &r);
+	for (i = 0; i < r.nch; i++)
 	{
 		Datum		values[6];
 		bool		nulls[6] = {false, false, false, false, false, false};
 		int			natts = rsinfo->setDesc->natts;
 
-		values[0] = CStringGetTextDatum(chname[i]);
-		values[1] = Float8GetDatum(re[i]);
-		nulls[1] = !(P > 0);
-		nulls[2] = nulls[3] = !(P > 0) || !(sum_re > 0);
+		values[0] = CStringGetTextDatum(r.channel[i]);
+		values[1] = Float8GetDatum(r.re[i]);
+		nulls[1] = !(r.P > 0);
+		nulls[2] = nulls[3] = !(r.P > 0) || !(r.sum_re > 0);
 		if (!nulls[2])
 		{
-			values[2] = Float8GetDatum(re[i] / sum_re);
-			values[3] = Float8GetDatum(re[i] / sum_re * total_conv);
+			values[2] = Float8GetDatum(r.re[i] / r.sum_re);
+			values[3] = Float8GetDatum(r.re[i] / r.sum_re * r.total_conv);
 		}
 		/* the 1.0 result adds the value columns (0.2.0's has four columns) */
 		if (natts >= 6)
 		{
 			nulls[4] = !with_value || nulls[2];
 			if (!nulls[4])
-				values[4] = Float8GetDatum(re[i] / sum_re * total_value);
-			nulls[5] = !with_value || !(Pv > 0);
+				values[4] = Float8GetDatum(r.re[i] / r.sum_re * r.total_value);
+			nulls[5] = !with_value || !(r.Pv > 0);
 			if (!nulls[5])
-				values[5] = Float8GetDatum(rev[i]);
+				values[5] = Float8GetDatum(r.rev[i]);
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}

@@ -1,7 +1,7 @@
 -- Markov chains: every documented error, parallel = serial, the Citus replay, text and binary
 -- round trips (dump/restore), and corrupt input that must fail cleanly.
 BEGIN;
-SELECT plan(88);
+SELECT plan(95);
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE line text;
@@ -366,5 +366,19 @@ SELECT throws_ok($$SELECT * FROM ecomai.markov_confidence('{"transitions":[["a",
     '22023', 'confidence level must be between 0 and 1, not 1', 'confidence level 1');
 SELECT throws_ok($$SELECT * FROM ecomai.markov_confidence('{"transitions":[["a","b",1]]}', 'NaN')$$,
     '22023', 'confidence level must be between 0 and 1, not NaN', 'confidence level NaN');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution_bootstrap(ARRAY['a'], ARRAY[1], ARRAY[1], 1)$$,
+    '22023', 'n_boot must be between 2 and 100000, not 1', 'bootstrap: n_boot 1');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution_bootstrap(ARRAY['a'], ARRAY[1, 2], ARRAY[1])$$,
+    '22023', 'conversions has 2 elements, the paths 1', 'bootstrap: arrays of different lengths');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution_bootstrap(ARRAY['a'], ARRAY[1.5], ARRAY[1])$$,
+    '22023', 'conversions must be whole non-negative numbers of journeys, not 1.5', 'bootstrap: a fractional count');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution_bootstrap(ARRAY['a'], ARRAY[-1], ARRAY[1])$$,
+    '22023', 'conversions must be whole non-negative numbers of journeys, not -1', 'bootstrap: a negative count');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution_bootstrap(ARRAY['a'], ARRAY[1], ARRAY[1], 10, 1, 0.95, 17)$$,
+    '22023', 'markov chain order must be between 1 and 16, not 17', 'bootstrap: order 17');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution_bootstrap(ARRAY['a'], ARRAY[1], ARRAY[1], NULL)$$,
+    '22004', 'arguments of markov_attribution_bootstrap must not be null', 'bootstrap: NULL n_boot');
+SELECT is((SELECT count(*) FROM ecomai.markov_attribution_bootstrap(ARRAY['a > b', NULL], ARRAY[1, 5], ARRAY[1, 5], 10)),
+    2::bigint, 'bootstrap: a NULL path is skipped');
 SELECT * FROM finish();
 ROLLBACK;

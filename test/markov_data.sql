@@ -1,7 +1,7 @@
 -- Markov chains on the shared reference data (PEER_CHECKS.md): Alofi rain (R markovchain) and
 -- ChannelAttribution's PathData.  Skips when ../shared/data is absent.
 BEGIN;
-SELECT plan(23);
+SELECT plan(27);
 SELECT coalesce(current_setting('ecomai_test.data_dir', true), '') AS data_dir,
        coalesce(current_setting('ecomai_test.data_dir', true), '') <> '' AS have_data \gset
 \if :have_data
@@ -264,8 +264,27 @@ FROM rain_chain, ecomai.markov_confidence(m, 0.9) c
 WHERE abs(c.lower_bound - greatest(0, c.probability - 1.6448535113665228 * c.standard_error)) < 1e-9
   AND abs(c.upper_bound - least(1, c.probability + 1.6448535113665228 * c.standard_error)) < 1e-9;
 
+-- Bootstrap intervals of removal effects (resampling journeys, seeded): reproducible.
+CREATE TEMP TABLE path_arrays AS
+SELECT array_agg(path) AS p, array_agg(conversions) AS c, array_agg(nulls) AS n FROM path_data;
+CREATE TEMP TABLE boot AS
+SELECT b.* FROM path_arrays d, ecomai.markov_attribution_bootstrap(d.p, d.c, d.n, 30, 42) b;
+SELECT is((SELECT array_agg(b ORDER BY channel)::text FROM path_arrays d, ecomai.markov_attribution_bootstrap(d.p, d.c, d.n, 30, 42) b),
+          (SELECT array_agg(b ORDER BY channel)::text FROM boot b), 'the same seed gives the same intervals');
+SELECT isnt((SELECT array_agg(b ORDER BY channel)::text FROM path_arrays d, ecomai.markov_attribution_bootstrap(d.p, d.c, d.n, 30, 43) b),
+          (SELECT array_agg(b ORDER BY channel)::text FROM boot b), 'another seed gives other intervals');
+SELECT is(count(*), 12::bigint, 'point estimates equal markov_attribution (1e-12); every interval is ordered and within [0, 1]')
+FROM boot b JOIN value_attr a USING (channel)
+WHERE abs(b.removal_effect - a.removal_effect) < 1e-12 AND abs(b.share - a.share) < 1e-12
+  AND 0 <= b.removal_effect_lower AND b.removal_effect_lower <= b.removal_effect_upper AND b.removal_effect_upper <= 1
+  AND b.share_lower <= b.share_upper;
+SELECT ok(removal_effect_lower < removal_effect AND removal_effect < removal_effect_upper
+          AND removal_effect_upper - removal_effect_lower < 0.05,
+    'alpha: the 95% interval holds the estimate and is narrow (88,387 journeys)')
+FROM boot WHERE channel = 'alpha';
+
 \else
-SELECT skip('shared data directory not configured (ecomai_test.data_dir): Alofi rain and PathData checks', 23);
+SELECT skip('shared data directory not configured (ecomai_test.data_dir): Alofi rain and PathData checks', 27);
 \endif
 
 SELECT * FROM finish();

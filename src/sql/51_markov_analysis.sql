@@ -37,3 +37,12 @@ CREATE FUNCTION @extschema@.markov_confidence(m @extschema@.markov_chain, level 
     AS 'MODULE_PATHNAME', 'ecomai_markov_confidence' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.markov_confidence(@extschema@.markov_chain, float8) IS
     'R markovchain''s MLE confidence intervals of the observed transition probabilities: p +- z p / sqrt(count), clamped to [0, 1]';
+
+CREATE FUNCTION @extschema@.markov_attribution_bootstrap(paths text[], conversions float8[], nulls float8[],
+                                                         n_boot int DEFAULT 200, seed bigint DEFAULT 0,
+                                                         level float8 DEFAULT 0.95, chain_order int DEFAULT 1)
+    RETURNS TABLE (channel text, removal_effect float8, removal_effect_lower float8, removal_effect_upper float8,
+                   share float8, share_lower float8, share_upper float8)
+    AS 'MODULE_PATHNAME', 'ecomai_markov_attribution_bootstrap' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.markov_attribution_bootstrap(text[], float8[], float8[], int, bigint, float8, int) IS
+    'percentile bootstrap intervals of Markov removal effects and shares, resampling journeys of ChannelAttribution-style path data (seeded)';
