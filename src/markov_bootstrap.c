@@ -146,6 +146,130 @@ boot_chain(const BootRow *rows, int nrows, const double *cconv, const double *cn
 	return ecomai_markov_build(order, 0, nnames, names, nt, t, true, ERRCODE_INVALID_PARAMETER_VALUE);
 }
 
+/*
+ * The distinct transitions of all paths, numbered once, so that a replicate
+ * adds its journey counts into a short weight vector instead of building
+ * the chain from every path again.  Slot s of the per-row lists: path edges
+ * first (rowptr), then one conversion and one null edge per row.
+ */
+typedef struct BootEdges
+{
+	int			nedges;
+	MarkovTriple *edge;			/* from, to of each edge (weight unused) */
+	int		   *rowptr;			/* path edges of row r: eid[rowptr[r] .. rowptr[r + 1] - 1] */
+	int		   *eid;
+	int		   *conv_eid;
+	int		   *null_eid;
+} BootEdges;
+
+/* qsort comparator: (from, to) of triples whose weight holds the slot. */
+static int
+cmp_slot_triple(const void *a, const void *b)
+{
+	const MarkovTriple *x = a;
+	const MarkovTriple *y = b;
+
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	if (x->to != y->to)
+		return x->to < y->to ? -1 : 1;
+	return 0;
+}
+
+/* Number the distinct transitions of the rows (see BootEdges). */
+static void
+boot_edges(const BootRow *rows, int nrows, int conv_id, int null_id, BootEdges *be)
+{
+	Size		npath = 0,
+				nslots,
+				k = 0,
+				i;
+	int			r,
+				j;
+	MarkovTriple *t;
+
+	be->rowptr = palloc(sizeof(int) * (nrows + 1));
+	for (r = 0; r < nrows; r++)
+	{
+		be->rowptr[r] = npath;
+		if (rows[r].state)
+			npath += rows[r].nstates - 1;
+	}
+	be->rowptr[nrows] = npath;
+	nslots = npath + 2 * (Size) nrows;
+	t = palloc(sizeof(MarkovTriple) * Max(nslots, 1));
+	be->eid = palloc(sizeof(int) * Max(npath, 1));
+	be->conv_eid = palloc(sizeof(int) * Max(nrows, 1));
+	be->null_eid = palloc(sizeof(int) * Max(nrows, 1));
+	for (r = 0; r < nrows; r++)
+	{
+		be->conv_eid[r] = be->null_eid[r] = -1;
+		if (!rows[r].state)
+			continue;
+		for (j = 0; j + 1 < rows[r].nstates; j++)
+		{
+			t[k].from = rows[r].state[j];
+			t[k].to = rows[r].state[j + 1];
+			t[k++].weight = be->rowptr[r] + j;
+		}
+		t[k].from = rows[r].state[rows[r].nstates - 1];
+		t[k].to = conv_id;
+		t[k++].weight = npath + r;
+		t[k].from = rows[r].state[rows[r].nstates - 1];
+		t[k].to = null_id;
+		t[k++].weight = npath + nrows + r;
+	}
+	qsort(t, k, sizeof(MarkovTriple), cmp_slot_triple);
+	be->edge = palloc(sizeof(MarkovTriple) * Max(k, 1));
+	be->nedges = 0;
+	for (i = 0; i < k; i++)
+	{
+		Size		slot = (Size) t[i].weight;
+
+		if (i == 0 || cmp_slot_triple(&t[i], &t[i - 1]) != 0)
+			be->edge[be->nedges++] = t[i];
+		if (slot < npath)
+			be->eid[slot] = be->nedges - 1;
+		else if (slot < npath + nrows)
+			be->conv_eid[slot - npath] = be->nedges - 1;
+		else
+			be->null_eid[slot - npath - nrows] = be->nedges - 1;
+	}
+	pfree(t);
+}
+
+/* The chain of a replicate from per-row journey counts, through the edge table. */
+static MarkovChain *
+boot_chain_edges(const BootEdges *be, int nrows, const double *cconv, const double *cnull,
+				 double *w, int order, int nnames, char **names, MarkovTriple *t)
+{
+	int			r,
+				j,
+				nt = 0;
+
+	memset(w, 0, sizeof(double) * Max(be->nedges, 1));
+	for (r = 0; r < nrows; r++)
+	{
+		double		total = cconv[r] + cnull[r];
+
+		if (total == 0)
+			continue;
+		for (j = be->rowptr[r]; j < be->rowptr[r + 1]; j++)
+			w[be->eid[j]] += total;
+		if (cconv[r] > 0)
+			w[be->conv_eid[r]] += cconv[r];
+		if (cnull[r] > 0)
+			w[be->null_eid[r]] += cnull[r];
+	}
+	for (j = 0; j < be->nedges; j++)
+		if (w[j] > 0)
+		{
+			t[nt] = be->edge[j];
+			t[nt++].weight = w[j];
+		}
+	return ecomai_markov_build(order, 0, nnames, names, nt, t, false, ERRCODE_INVALID_PARAMETER_VALUE);
+}
+
 /* Index of a channel name in the sorted list, or -1. */
 static int
 find_channel(const char **channel, int n, const char *name)
@@ -191,7 +315,7 @@ ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 	double		level;
 	double	   *conv,
 			   *nulls,
-			   *cum,
+			   *aprob,
 			   *cconv,
 			   *cnull;
 	double		journeys = 0;
@@ -208,6 +332,10 @@ ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 			   *share_boot,
 			   *col;
 	pg_prng_state prng;
+	BootEdges	be;
+	int		   *alias;
+	int			ncells;
+	double	   *ew;
 	MemoryContext loopctx,
 				old;
 
@@ -318,21 +446,53 @@ ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 	re_boot = palloc0(sizeof(double) * n_boot * full.nch);
 	share_boot = palloc0(sizeof(double) * n_boot * full.nch);
 
-	/* cumulative journey counts over the cells (row r: 2r conversions, 2r + 1 nulls) */
-	cum = palloc(sizeof(double) * 2 * Max(nrows, 1));
+	/*
+	 * Vose's alias table over the cells (row r: 2r conversions, 2r + 1 nulls),
+	 * each cell weighted by its journeys: a draw is O(1).
+	 */
+	ncells = 2 * Max(nrows, 1);
+	aprob = palloc(sizeof(double) * ncells);
+	alias = palloc(sizeof(int) * ncells);
 	{
-		double		s = 0;
+		int		   *small = palloc(sizeof(int) * ncells);
+		int		   *large = palloc(sizeof(int) * ncells);
+		int			ns = 0,
+					nl = 0;
 
-		for (r = 0; r < nrows; r++)
+		for (i = 0; i < ncells; i++)
 		{
-			s += rows[r].state ? rows[r].conv : 0;
-			cum[2 * r] = s;
-			s += rows[r].state ? rows[r].nulls : 0;
-			cum[2 * r + 1] = s;
+			double		wgt = i / 2 < nrows ? (i % 2 == 0 ? conv[i / 2] : nulls[i / 2]) : 0;
+
+			aprob[i] = wgt * ncells / journeys;
+			alias[i] = i;
+			if (aprob[i] < 1)
+				small[ns++] = i;
+			else
+				large[nl++] = i;
 		}
+		while (ns > 0 && nl > 0)
+		{
+			int			sm = small[--ns];
+			int			lg = large[nl - 1];
+
+			alias[sm] = lg;
+			aprob[lg] -= 1 - aprob[sm];
+			if (aprob[lg] < 1)
+			{
+				nl--;
+				small[ns++] = lg;
+			}
+		}
+		/* what is left is 1 up to rounding */
+		while (nl > 0)
+			aprob[large[--nl]] = 1;
+		while (ns > 0)
+			aprob[small[--ns]] = 1;
 	}
 	cconv = palloc(sizeof(double) * Max(nrows, 1));
 	cnull = palloc(sizeof(double) * Max(nrows, 1));
+	boot_edges(rows, nrows, conv_id, null_id, &be);
+	ew = palloc(sizeof(double) * Max(be.nedges, 1));
 	pg_prng_seed(&prng, (uint64) seed);
 	loopctx = AllocSetContextCreate(CurrentMemoryContext, "markov bootstrap replicate", ALLOCSET_DEFAULT_SIZES);
 	for (b = 0; b < n_boot; b++)
@@ -345,29 +505,23 @@ ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 		memset(cnull, 0, sizeof(double) * Max(nrows, 1));
 		for (d = 0; d < journeys; d++)
 		{
-			/* a journey uniformly: the first cell whose cumulative count exceeds u */
-			double		u = floor(pg_prng_double(&prng) * journeys);
-			int			lo = 0,
-						hi = 2 * nrows - 1;
+			/* a journey uniformly: a cell by the alias table (one uniform draw) */
+			double		x = pg_prng_double(&prng) * ncells;
+			int			cell = (int) x;
 
 			if (((int64) d & 4095) == 0)
 				CHECK_FOR_INTERRUPTS();
-			while (lo < hi)
-			{
-				int			mid = lo + (hi - lo) / 2;
-
-				if (cum[mid] > u)
-					hi = mid;
-				else
-					lo = mid + 1;
-			}
-			if (lo % 2 == 0)
-				cconv[lo / 2] += 1;
+			if (cell >= ncells)
+				cell = ncells - 1;
+			if (x - cell >= aprob[cell])
+				cell = alias[cell];
+			if (cell % 2 == 0)
+				cconv[cell / 2] += 1;
 			else
-				cnull[lo / 2] += 1;
+				cnull[cell / 2] += 1;
 		}
 		old = MemoryContextSwitchTo(loopctx);
-		m = boot_chain(rows, nrows, cconv, cnull, order, nnames, names, conv_id, null_id, t);
+		m = boot_chain_edges(&be, nrows, cconv, cnull, ew, order, nnames, names, t);
 		/* a replicate without a conversion has removal effects 0 (and no shares) */
 		if (ecomai_markov_find(m, CONVERSION_NAME) >= 0 && ecomai_markov_find(m, MARKOV_START) >= 0)
 		{
