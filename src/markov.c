@@ -59,8 +59,8 @@ PG_FUNCTION_INFO_V1(ecomai_touch_attribution);
  * --------------------------------------------------------------------- */
 
 /* qsort_arg comparator: state indexes by the bytes of their names. */
-static int
-cmp_name_index(const void *a, const void *b, void *arg)
+int
+ecomai_markov_cmp_name_index(const void *a, const void *b, void *arg)
 {
 	char	  **names = (char **) arg;
 
@@ -68,8 +68,8 @@ cmp_name_index(const void *a, const void *b, void *arg)
 }
 
 /* qsort comparator: transitions by (from, to). */
-static int
-cmp_triple(const void *a, const void *b)
+int
+ecomai_markov_cmp_triple(const void *a, const void *b)
 {
 	const MarkovTriple *x = a;
 	const MarkovTriple *y = b;
@@ -116,7 +116,7 @@ ecomai_markov_build(int order, double smoothing, int nstates, char **names,
 	uname = palloc(sizeof(char *) * Max(nstates, 1));
 	for (i = 0; i < nstates; i++)
 		perm[i] = i;
-	qsort_arg(perm, nstates, sizeof(int), cmp_name_index, names);
+	qsort_arg(perm, nstates, sizeof(int), ecomai_markov_cmp_name_index, names);
 	for (i = 0; i < nstates; i++)
 	{
 		if (i > 0 && strcmp(names[perm[i]], names[perm[i - 1]]) == 0)
@@ -149,7 +149,7 @@ ecomai_markov_build(int order, double smoothing, int nstates, char **names,
 		t[i].to = uniq[triples[i].to];
 		t[i].weight = triples[i].weight;
 	}
-	qsort(t, ntrans, sizeof(MarkovTriple), cmp_triple);
+	qsort(t, ntrans, sizeof(MarkovTriple), ecomai_markov_cmp_triple);
 	for (i = 0; i < ntrans; i++)
 	{
 		if (nt > 0 && t[nt - 1].from == t[i].from && t[nt - 1].to == t[i].to)
@@ -528,7 +528,7 @@ ecomai_markov_recv(PG_FUNCTION_ARGS)
 			markov_binary_error("A transition refers to a state out of range.");
 		if (!isfinite(triples[i].weight) || triples[i].weight <= 0)
 			markov_binary_error("A transition weight is not finite and positive.");
-		if (i > 0 && cmp_triple(&triples[i - 1], &triples[i]) >= 0)
+		if (i > 0 && ecomai_markov_cmp_triple(&triples[i - 1], &triples[i]) >= 0)
 			markov_binary_error("The transitions are not sorted and unique.");
 	}
 	if (buf->cursor != buf->len)

@@ -69,6 +69,12 @@ extern MarkovChain *ecomai_markov_build(int order, double smoothing,
 										int ntrans, MarkovTriple *triples,
 										bool merge, int sqlstate);
 
+/* qsort_arg comparator: int indexes into the char ** arg, by the names' bytes. */
+extern int	ecomai_markov_cmp_name_index(const void *a, const void *b, void *arg);
+
+/* qsort comparator: MarkovTriples by (from, to). */
+extern int	ecomai_markov_cmp_triple(const void *a, const void *b);
+
 /* Index of a state name in a chain (binary search), or -1. */
 extern int	ecomai_markov_find(const MarkovChain *m, const char *name);
 

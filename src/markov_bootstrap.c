@@ -77,15 +77,6 @@ float_array_arg(ArrayType *a, int n, const char *what)
 	return out;
 }
 
-/* qsort_arg comparator: indexes by the names they point to. */
-static int
-cmp_name_ptr(const void *a, const void *b, void *arg)
-{
-	char	  **names = (char **) arg;
-
-	return strcmp(names[*(const int *) a], names[*(const int *) b]);
-}
-
 /* R's type-7 quantile of sorted x[0..n-1]. */
 static double
 quantile7(const double *x, int n, double q)
@@ -108,44 +99,6 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : (x > y ? 1 : 0);
 }
 
-/* Build the chain of a replicate from per-row journey counts. */
-static MarkovChain *
-boot_chain(const BootRow *rows, int nrows, const double *cconv, const double *cnull,
-		   int order, int nnames, char **names, int conv_id, int null_id, MarkovTriple *t)
-{
-	int			nt = 0,
-				r,
-				i;
-
-	for (r = 0; r < nrows; r++)
-	{
-		double		total = cconv[r] + cnull[r];
-		const BootRow *row = &rows[r];
-
-		if (total == 0)
-			continue;
-		for (i = 0; i + 1 < row->nstates; i++)
-		{
-			t[nt].from = row->state[i];
-			t[nt].to = row->state[i + 1];
-			t[nt++].weight = total;
-		}
-		if (cconv[r] > 0)
-		{
-			t[nt].from = row->state[row->nstates - 1];
-			t[nt].to = conv_id;
-			t[nt++].weight = cconv[r];
-		}
-		if (cnull[r] > 0)
-		{
-			t[nt].from = row->state[row->nstates - 1];
-			t[nt].to = null_id;
-			t[nt++].weight = cnull[r];
-		}
-	}
-	return ecomai_markov_build(order, 0, nnames, names, nt, t, true, ERRCODE_INVALID_PARAMETER_VALUE);
-}
-
 /*
  * The distinct transitions of all paths, numbered once, so that a replicate
  * adds its journey counts into a short weight vector instead of building
@@ -161,20 +114,6 @@ typedef struct BootEdges
 	int		   *conv_eid;
 	int		   *null_eid;
 } BootEdges;
-
-/* qsort comparator: (from, to) of triples whose weight holds the slot. */
-static int
-cmp_slot_triple(const void *a, const void *b)
-{
-	const MarkovTriple *x = a;
-	const MarkovTriple *y = b;
-
-	if (x->from != y->from)
-		return x->from < y->from ? -1 : 1;
-	if (x->to != y->to)
-		return x->to < y->to ? -1 : 1;
-	return 0;
-}
 
 /* Number the distinct transitions of the rows (see BootEdges). */
 static void
@@ -219,14 +158,14 @@ boot_edges(const BootRow *rows, int nrows, int conv_id, int null_id, BootEdges *
 		t[k].to = null_id;
 		t[k++].weight = npath + nrows + r;
 	}
-	qsort(t, k, sizeof(MarkovTriple), cmp_slot_triple);
+	qsort(t, k, sizeof(MarkovTriple), ecomai_markov_cmp_triple);
 	be->edge = palloc(sizeof(MarkovTriple) * Max(k, 1));
 	be->nedges = 0;
 	for (i = 0; i < k; i++)
 	{
 		Size		slot = (Size) t[i].weight;
 
-		if (i == 0 || cmp_slot_triple(&t[i], &t[i - 1]) != 0)
+		if (i == 0 || ecomai_markov_cmp_triple(&t[i], &t[i - 1]) != 0)
 			be->edge[be->nedges++] = t[i];
 		if (slot < npath)
 			be->eid[slot] = be->nedges - 1;
@@ -270,26 +209,11 @@ boot_chain_edges(const BootEdges *be, int nrows, const double *cconv, const doub
 	return ecomai_markov_build(order, 0, nnames, names, nt, t, false, ERRCODE_INVALID_PARAMETER_VALUE);
 }
 
-/* Index of a channel name in the sorted list, or -1. */
+/* bsearch comparator: a name against an element of a sorted array of names. */
 static int
-find_channel(const char **channel, int n, const char *name)
+cmp_name_key(const void *key, const void *elem)
 {
-	int			lo = 0,
-				hi = n - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-		int			c = strcmp(channel[mid], name);
-
-		if (c == 0)
-			return mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
+	return strcmp(*(const char *const *) key, *(const char *const *) elem);
 }
 
 /*
@@ -413,7 +337,7 @@ ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 
 		for (i = 0; i < nnames; i++)
 			perm[i] = i;
-		qsort_arg(perm, nnames, sizeof(int), cmp_name_ptr, names);
+		qsort_arg(perm, nnames, sizeof(int), ecomai_markov_cmp_name_index, names);
 		for (i = 0; i < nnames; i++)
 		{
 			if (i == 0 || strcmp(names[perm[i]], names[perm[i - 1]]) != 0)
@@ -435,8 +359,11 @@ ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 
 	/* the point estimate on the data */
 	{
-		MarkovChain *m = boot_chain(rows, nrows, conv, nulls, order, nnames, names,
-									conv_id, null_id, t);
+		MarkovChain *m;
+
+		boot_edges(rows, nrows, conv_id, null_id, &be);
+		ew = palloc(sizeof(double) * Max(be.nedges, 1));
+		m = boot_chain_edges(&be, nrows, conv, nulls, ew, order, nnames, names, t);
 
 		ecomai_markov_attribution_compute(m, CONVERSION_NAME, NULL_NAME, NULL, &full);
 	}
@@ -491,8 +418,7 @@ ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 	}
 	cconv = palloc(sizeof(double) * Max(nrows, 1));
 	cnull = palloc(sizeof(double) * Max(nrows, 1));
-	boot_edges(rows, nrows, conv_id, null_id, &be);
-	ew = palloc(sizeof(double) * Max(be.nedges, 1));
+
 	pg_prng_seed(&prng, (uint64) seed);
 	loopctx = AllocSetContextCreate(CurrentMemoryContext, "markov bootstrap replicate", ALLOCSET_DEFAULT_SIZES);
 	for (b = 0; b < n_boot; b++)
@@ -528,10 +454,13 @@ ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 			ecomai_markov_attribution_compute(m, CONVERSION_NAME, NULL_NAME, NULL, &rep);
 			for (c = 0; c < rep.nch; c++)
 			{
-				int			k = find_channel(full.channel, full.nch, rep.channel[c]);
+				const char **hit = bsearch(&rep.channel[c], full.channel, full.nch,
+										   sizeof(char *), cmp_name_key);
+				int			k;
 
-				if (k < 0)
+				if (hit == NULL)
 					continue;
+				k = hit - full.channel;
 				re_boot[(Size) k * n_boot + b] = rep.re[c];
 				if (rep.sum_re > 0)
 					share_boot[(Size) k * n_boot + b] = rep.re[c] / rep.sum_re;

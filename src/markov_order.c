@@ -28,27 +28,6 @@
 
 PG_FUNCTION_INFO_V1(ecomai_markov_choose_order);
 
-typedef struct OrderEdge
-{
-	int32		from;
-	int32		to;
-	double		w;
-} OrderEdge;
-
-/* By (from, to). */
-static int
-cmp_order_edge(const void *a, const void *b)
-{
-	const OrderEdge *x = a;
-	const OrderEdge *y = b;
-
-	if (x->from != y->from)
-		return x->from < y->from ? -1 : 1;
-	if (x->to != y->to)
-		return x->to < y->to ? -1 : 1;
-	return 0;
-}
-
 /* The last k " > "-separated pages of a state name (the name itself when it has at most k). */
 static const char *
 last_pages(const char *name, int k)
@@ -69,15 +48,6 @@ last_pages(const char *name, int k)
 	return name;
 }
 
-/* qsort_arg: state indexes by their truncated names. */
-static int
-cmp_trunc(const void *a, const void *b, void *arg)
-{
-	const char **names = (const char **) arg;
-
-	return strcmp(names[*(const int *) a], names[*(const int *) b]);
-}
-
 /*
  * markov_choose_order(m): one row per order 1..order(m) with the number of
  * states, transitions and free parameters, the log-likelihood (natural log)
@@ -93,12 +63,12 @@ ecomai_markov_choose_order(PG_FUNCTION_ARGS)
 	const char **trunc = palloc(sizeof(char *) * Max(n, 1));
 	int		   *perm = palloc(sizeof(int) * Max(n, 1));
 	int		   *id = palloc(sizeof(int) * Max(n, 1));
-	OrderEdge  *e = palloc(sizeof(OrderEdge) * Max(m->ntrans, 1));
+	MarkovTriple *e = palloc(sizeof(MarkovTriple) * Max(m->ntrans, 1));
 	int			k,
 				i;
 
 	InitMaterializedSRF(fcinfo, 0);
-	ecomai_check_memory((Size) n * 24 + (Size) m->ntrans * sizeof(OrderEdge), "markov order selection");
+	ecomai_check_memory((Size) n * 24 + (Size) m->ntrans * sizeof(MarkovTriple), "markov order selection");
 	for (k = 1; k <= m->order; k++)
 	{
 		int			nids = 0,
@@ -117,7 +87,7 @@ ecomai_markov_choose_order(PG_FUNCTION_ARGS)
 			trunc[i] = last_pages(MC_NAME(m, i), k);
 			perm[i] = i;
 		}
-		qsort_arg(perm, n, sizeof(int), cmp_trunc, trunc);
+		qsort_arg(perm, n, sizeof(int), ecomai_markov_cmp_name_index, trunc);
 		for (i = 0; i < n; i++)
 		{
 			if (i == 0 || strcmp(trunc[perm[i]], trunc[perm[i - 1]]) != 0)
@@ -129,13 +99,13 @@ ecomai_markov_choose_order(PG_FUNCTION_ARGS)
 		{
 			e[i].from = id[MC_FROM(m)[i]];
 			e[i].to = id[MC_TO(m)[i]];
-			e[i].w = MC_WEIGHT(m)[i];
+			e[i].weight = MC_WEIGHT(m)[i];
 		}
-		qsort(e, m->ntrans, sizeof(OrderEdge), cmp_order_edge);
+		qsort(e, m->ntrans, sizeof(MarkovTriple), ecomai_markov_cmp_triple);
 		for (i = 0; i < m->ntrans; i++)
 		{
 			if (ne > 0 && e[ne - 1].from == e[i].from && e[ne - 1].to == e[i].to)
-				e[ne - 1].w += e[i].w;
+				e[ne - 1].weight += e[i].weight;
 			else
 				e[ne++] = e[i];
 		}
@@ -146,10 +116,10 @@ ecomai_markov_choose_order(PG_FUNCTION_ARGS)
 
 			CHECK_FOR_INTERRUPTS();
 			while (j < ne && e[j].from == e[i].from)
-				row += e[j++].w;
+				row += e[j++].weight;
 			params += j - i;
 			for (; i < j; i++)
-				ll += e[i].w * log(e[i].w / row);
+				ll += e[i].weight * log(e[i].weight / row);
 			total += row;
 			nstates++;
 		}
