@@ -113,9 +113,9 @@ SELECT bench.median_ms('SELECT count(*) FROM pd_chains, ecomai.markov_attributio
        bench.median_ms('SELECT count(*) FROM pd_chains, ecomai.markov_attribution_bootstrap(p, c, n, 20, 42, 0.95, 3)', 1) AS boot3_ms
 \\gset
 SELECT round(removal_effect::numeric, 6) AS alpha_re, round(conversion_value::numeric, 2) AS alpha_value
-FROM pd_chains, ecomai.markov_attribution(m1, conversion_value => v) WHERE channel = 'alpha' \\gset
+FROM pd_chains, ecomai.markov_attribution(m1, conversion_value => v) WHERE state = 'alpha' \\gset
 SELECT round(removal_effect_lower::numeric, 4) AS alpha_lo, round(removal_effect_upper::numeric, 4) AS alpha_hi
-FROM pd_chains, ecomai.markov_attribution_bootstrap(p, c, n, 200, 42) WHERE channel = 'alpha' \\gset
+FROM pd_chains, ecomai.markov_attribution_bootstrap(p, c, n, 200, 42) WHERE state = 'alpha' \\gset
 \\echo 'PathData (10,000 paths, 88,387 journeys); milliseconds (median of 3; bootstrap one run after a warm-up)'
 \\echo '  markov_attribution order 1 with conversion value:  ' :pd_attr1_ms
 \\echo '  markov_attribution order 3:                        ' :pd_attr3_ms

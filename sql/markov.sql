@@ -81,11 +81,11 @@ SELECT a.* FROM (SELECT ecomai.markov_fit_paths(path, conv, nul) AS m, ecomai.ma
                  FROM (VALUES ('c1 > c2 > c3', 1::float8, 0::float8, 30::float8), ('c1', 0, 1, 0),
                               ('c2 > c3', 0, 1, 0)) v(path, conv, nul, val)) c,
      ecomai.markov_attribution(c.m, conversion_value => c.v) a;
--- Heuristic models with value, in the same shape (channel, conversions, conversion_value).
-SELECT h.model, h.channel, sum(h.conversions) AS conversions, sum(h.conversion_value) AS conversion_value
+-- Heuristic models with value, in the same shape (state, conversions, conversion_value).
+SELECT h.model, h.state, sum(h.conversions) AS conversions, sum(h.conversion_value) AS conversion_value
 FROM (VALUES ('c1 > c2 > c3', 1, 30), ('c1', 0, 0), ('c2 > c3', 0, 0)) v(path, conv, val),
      ecomai.heuristic_attribution(path, conv, val) h
-GROUP BY h.model, h.channel ORDER BY h.model, h.channel;
+GROUP BY h.model, h.state ORDER BY h.model, h.state;
 -- Time decay halves the credit per touch back (half_life 1); position based is 40/20/40.
 SELECT h.* FROM ecomai.heuristic_attribution('a > b > c > d', 1, 100) h WHERE h.model IN ('time_decay', 'position_based');
 -- The same paths credited by first touch, last touch and linear (touch_attribution, deprecated).
@@ -134,7 +134,7 @@ SELECT n.* FROM funnel, ecomai.markov_next(m, 'cart') n;
 SELECT a.state, round(a.probability::numeric, 12) AS p_conversion, round(a.expected_steps::numeric, 12) AS expected_steps
 FROM funnel, ecomai.markov_absorption(m, ARRAY['(conversion)']) a;
 -- The same funnel attributes conversions to pages with the defaults.
-SELECT a.channel, round(a.removal_effect::numeric, 12) AS removal_effect, round(a.share::numeric, 12) AS share
+SELECT a.state, round(a.removal_effect::numeric, 12) AS removal_effect, round(a.share::numeric, 12) AS share
 FROM funnel, ecomai.markov_attribution(m) a;
 -- Log-likelihood of a path: ln(1/4 * 1 * 3/5).
 SELECT ecomai.markov_path_probability(m, ARRAY['(start)', 'search', 'product', 'cart']) AS ll,

@@ -78,6 +78,12 @@ extern int	ecomai_markov_cmp_triple(const void *a, const void *b);
 /* Index of a state name in a chain (binary search), or -1. */
 extern int	ecomai_markov_find(const MarkovChain *m, const char *name);
 
+/* Index of a state name in a chain; ERROR 22023 naming it (and a few known states) if absent. */
+extern int	ecomai_markov_lookup(const MarkovChain *m, const char *name);
+
+/* ERROR 22023 "unknown WHAT "name"", detail listing a few of the chain's states. */
+extern void ecomai_markov_unknown_state(const MarkovChain *m, const char *name, const char *what) pg_attribute_noreturn();
+
 /*
  * Split a path string "a > b > c" into channels (trimmed; an empty channel is
  * an error), collapsing consecutive repeats when collapse is set.  Returns the
@@ -113,7 +119,8 @@ typedef struct MarkovAttribution
 	double		P;
 	double		Pv;
 	double		sum_re;
-	double		total_conv;
+	double		total_conv;		/* scaled by 2^-conv_exp when the sum overflows */
+	int			conv_exp;
 	double		total_value;
 } MarkovAttribution;
 

@@ -71,10 +71,10 @@ LANGUAGE sql AS $$
     FROM channels
 $$;
 SELECT is(count(*), 12::bigint, 'order 1: removal effects of the 12 channels equal brute-force re-solves to 1e-12')
-FROM path_chain, ecomai.markov_attribution(m1) a JOIN pg_temp.brute_removal(m1) b ON b.channel = a.channel
+FROM path_chain, ecomai.markov_attribution(m1) a JOIN pg_temp.brute_removal(m1) b ON b.channel = a.state
 WHERE abs(a.removal_effect - b.removal_effect) < 1e-12;
 SELECT is(count(*), 12::bigint, 'order 2: removal effects equal brute-force re-solves to 1e-12')
-FROM path_chain, ecomai.markov_attribution(m2) a JOIN pg_temp.brute_removal(m2) b ON b.channel = a.channel
+FROM path_chain, ecomai.markov_attribution(m2) a JOIN pg_temp.brute_removal(m2) b ON b.channel = a.state
 WHERE abs(a.removal_effect - b.removal_effect) < 1e-12;
 SELECT is(round(sum(a.share)::numeric, 12), 1::numeric, 'shares sum to 1')
 FROM path_chain, ecomai.markov_attribution(m2) a;
@@ -101,7 +101,7 @@ SELECT e.f AS s, row_number() OVER (ORDER BY e.f) AS i,
        coalesce(sum(e.w) FILTER (WHERE e.t = '(conversion)'), 0) / sum(e.w) AS rc,
        coalesce((SELECT sum(value) FROM touches JOIN pd USING (id) WHERE pos = len AND ch = e.f), 0) / sum(e.w) AS rv
 FROM edges e GROUP BY e.f;
-CREATE FUNCTION pg_temp.removal_check() RETURNS TABLE (channel text, p float8, pv float8) LANGUAGE plpgsql AS $$
+CREATE FUNCTION pg_temp.removal_check() RETURNS TABLE (state text, p float8, pv float8) LANGUAGE plpgsql AS $$
 DECLARE
     n int := (SELECT count(*) FROM state_rhs);
     s0 int := (SELECT i FROM state_rhs WHERE s = '(start)');
@@ -129,28 +129,28 @@ BEGIN
                 END IF;
             END LOOP;
         END LOOP;
-        channel := c.ch; p := a[s0][n + 1] / a[s0][s0]; pv := a[s0][n + 2] / a[s0][s0];
+        state := c.ch; p := a[s0][n + 1] / a[s0][s0]; pv := a[s0][n + 2] / a[s0][s0];
         RETURN NEXT;
     END LOOP;
 END $$;
 CREATE TEMP TABLE removal AS
-SELECT r.channel, 1 - r.p / fl.p AS re, 1 - r.pv / fl.pv AS rev
-FROM pg_temp.removal_check() r, pg_temp.removal_check() fl WHERE fl.channel = '' AND r.channel <> '';
+SELECT r.state, 1 - r.p / fl.p AS re, 1 - r.pv / fl.pv AS rev
+FROM pg_temp.removal_check() r, pg_temp.removal_check() fl WHERE fl.state = '' AND r.state <> '';
 
 CREATE TEMP TABLE value_attr AS
 SELECT a.* FROM (SELECT ecomai.markov_fit_paths(path, conversions, nulls) AS m,
                         ecomai.markov_fit_paths(path, value, 0) AS v FROM path_data) c,
      ecomai.markov_attribution(c.m, conversion_value => c.v) a;
 SELECT is(count(*), 12::bigint, 'removal effects equal the plain-SQL Gauss-Jordan solve to 1e-12')
-FROM value_attr a JOIN removal r USING (channel) WHERE abs(a.removal_effect - r.re) < 1e-12;
+FROM value_attr a JOIN removal r USING (state) WHERE abs(a.removal_effect - r.re) < 1e-12;
 SELECT is(count(*), 12::bigint, 'value removal effects (paths weighted by their value per conversion) equal the solve to 1e-12')
-FROM value_attr a JOIN removal r USING (channel) WHERE abs(a.value_removal_effect - r.rev) < 1e-12;
+FROM value_attr a JOIN removal r USING (state) WHERE abs(a.value_removal_effect - r.rev) < 1e-12;
 SELECT is(count(*), 12::bigint, 'conversion_value = total value x removal-effect share, equal to the solve to 1e-8')
-FROM value_attr a JOIN (SELECT channel, re / sum(re) OVER () * (SELECT sum(value) FROM path_data) AS v FROM removal) r
-  USING (channel) WHERE abs(a.conversion_value - r.v) < 1e-8;
+FROM value_attr a JOIN (SELECT state, re / sum(re) OVER () * (SELECT sum(value) FROM path_data) AS v FROM removal) r
+  USING (state) WHERE abs(a.conversion_value - r.v) < 1e-8;
 SELECT ok(abs(removal_effect - 0.558) < 0.00558 AND abs(conversion_value - 20208) < 202.08,
     'alpha: removal effect 0.558 and value 20,208 (ChannelAttribution''s published figures) within 1%')
-FROM value_attr WHERE channel = 'alpha';
+FROM value_attr WHERE state = 'alpha';
 SELECT is(round(sum(conversion_value)::numeric, 6), round(max(t.value)::numeric, 6),
     'attributed value adds up to the 74,802.97 observed')
 FROM value_attr, (SELECT sum(value) AS value FROM path_data) t;
@@ -160,7 +160,7 @@ CREATE TEMP TABLE raw_touches AS
 SELECT pd.id, t.o AS pos, count(*) OVER (PARTITION BY pd.id) AS len, t.ch, pd.conversions, pd.value
 FROM pd, regexp_split_to_table(pd.path, '\s*>\s*') WITH ORDINALITY t(ch, o);
 CREATE TEMP TABLE sql_heuristic AS
-SELECT ch AS channel, model, sum(w * conversions) AS conversions, sum(w * value) AS conversion_value
+SELECT ch AS state, model, sum(w * conversions) AS conversions, sum(w * value) AS conversion_value
 FROM (SELECT ch, conversions, value, 'first_touch' AS model, CASE WHEN pos = 1 THEN 1 ELSE 0 END::float8 AS w FROM raw_touches
       UNION ALL SELECT ch, conversions, value, 'last_touch', CASE WHEN pos = len THEN 1 ELSE 0 END FROM raw_touches
       UNION ALL SELECT ch, conversions, value, 'linear_touch', 1.0 / len FROM raw_touches
@@ -172,9 +172,9 @@ FROM (SELECT ch, conversions, value, 'first_touch' AS model, CASE WHEN pos = 1 T
 GROUP BY ch, model;
 SELECT is(count(*), 0::bigint, 'heuristic_attribution (5 models, conversions and value) equals plain SQL to 1e-8')
 FROM sql_heuristic s
-FULL JOIN (SELECT h.channel, h.model, sum(h.conversions) AS conversions, sum(h.conversion_value) AS conversion_value
+FULL JOIN (SELECT h.state, h.model, sum(h.conversions) AS conversions, sum(h.conversion_value) AS conversion_value
            FROM path_data p, ecomai.heuristic_attribution(p.path, p.conversions, p.value) h GROUP BY 1, 2) h
-  USING (channel, model)
+  USING (state, model)
 WHERE NOT (abs(s.conversions - h.conversions) < 1e-8 AND abs(s.conversion_value - h.conversion_value) < 1e-8);
 
 -- Order selection (issue 16): log-likelihood per order equals the plain-SQL k-gram count.
@@ -207,7 +207,7 @@ JOIN sql_ll s ON s.k = o.chain_order
 WHERE abs(o.log_likelihood - s.ll) <= 1e-9 * abs(s.ll) AND o.transitions = s.transitions;
 SELECT is(count(*), 12::bigint, 'order 3: removal effects equal brute-force re-solves to 1e-12')
 FROM ecomai.markov_attribution((SELECT ecomai.markov_fit_paths(path, conversions, nulls, 3) FROM path_data)) a
-JOIN pg_temp.brute_removal((SELECT ecomai.markov_fit_paths(path, conversions, nulls, 3) FROM path_data)) b ON b.channel = a.channel
+JOIN pg_temp.brute_removal((SELECT ecomai.markov_fit_paths(path, conversions, nulls, 3) FROM path_data)) b ON b.channel = a.state
 WHERE abs(a.removal_effect - b.removal_effect) < 1e-12;
 
 -- The retentioneering clickstream: sessions as markov_path (no collapsing, no outcome), ties in
@@ -269,19 +269,19 @@ CREATE TEMP TABLE path_arrays AS
 SELECT array_agg(path) AS p, array_agg(conversions) AS c, array_agg(nulls) AS n FROM path_data;
 CREATE TEMP TABLE boot AS
 SELECT b.* FROM path_arrays d, ecomai.markov_attribution_bootstrap(d.p, d.c, d.n, 30, 42) b;
-SELECT is((SELECT array_agg(b ORDER BY channel)::text FROM path_arrays d, ecomai.markov_attribution_bootstrap(d.p, d.c, d.n, 30, 42) b),
-          (SELECT array_agg(b ORDER BY channel)::text FROM boot b), 'the same seed gives the same intervals');
-SELECT isnt((SELECT array_agg(b ORDER BY channel)::text FROM path_arrays d, ecomai.markov_attribution_bootstrap(d.p, d.c, d.n, 30, 43) b),
-          (SELECT array_agg(b ORDER BY channel)::text FROM boot b), 'another seed gives other intervals');
+SELECT is((SELECT array_agg(b ORDER BY state)::text FROM path_arrays d, ecomai.markov_attribution_bootstrap(d.p, d.c, d.n, 30, 42) b),
+          (SELECT array_agg(b ORDER BY state)::text FROM boot b), 'the same seed gives the same intervals');
+SELECT isnt((SELECT array_agg(b ORDER BY state)::text FROM path_arrays d, ecomai.markov_attribution_bootstrap(d.p, d.c, d.n, 30, 43) b),
+          (SELECT array_agg(b ORDER BY state)::text FROM boot b), 'another seed gives other intervals');
 SELECT is(count(*), 12::bigint, 'point estimates equal markov_attribution (1e-12); every interval is ordered and within [0, 1]')
-FROM boot b JOIN value_attr a USING (channel)
+FROM boot b JOIN value_attr a USING (state)
 WHERE abs(b.removal_effect - a.removal_effect) < 1e-12 AND abs(b.share - a.share) < 1e-12
   AND 0 <= b.removal_effect_lower AND b.removal_effect_lower <= b.removal_effect_upper AND b.removal_effect_upper <= 1
   AND b.share_lower <= b.share_upper;
 SELECT ok(removal_effect_lower < removal_effect AND removal_effect < removal_effect_upper
           AND removal_effect_upper - removal_effect_lower < 0.05,
     'alpha: the 95% interval holds the estimate and is narrow (88,387 journeys)')
-FROM boot WHERE channel = 'alpha';
+FROM boot WHERE state = 'alpha';
 
 \else
 SELECT skip('shared data directory not configured (ecomai_test.data_dir): Alofi rain and PathData checks', 27);

@@ -8,6 +8,8 @@
 -- types and aggregates; operators through their functions).
 BEGIN;
 SELECT plan(3);
+-- the deprecated recommend spelling raises a notice per call
+SET LOCAL client_min_messages = warning;
 
 -- fixtures (small inputs so that 10,000 calls stay fast)
 CREATE TEMP TABLE m_r AS
@@ -83,6 +85,8 @@ INSERT INTO mem_calls VALUES
 ('ecomai.split_fold(bigint,bigint,int,int)', $$SELECT ecomai.split_fold(i, 7, 5)$$),
 ('ecomai.train_test_split(regclass,name,name,float8,int,name)', $$SELECT * FROM ecomai.train_test_split('m_r', 'u', 'i', seed => i)$$),
 ('ecomai.cf_score(float8,float8,bigint)', $$SELECT ecomai.cf_score(0.5, g, g + i) FROM generate_series(1, 3) g$$),
+('ecomai.recommend(regclass,regclass,bigint,name,name,name,int)',
+    $$SELECT * FROM ecomai.recommend('m_r', 'm_nb', 1 + i % 12, 'u', 'i', 'r', 5)$$),
 ('ecomai.recommend(regclass,regclass,bigint,int,name,name,name)',
     $$SELECT * FROM ecomai.recommend('m_r', 'm_nb', 1 + i % 12, 5, 'u', 'i', 'r')$$),
 ('ecomai.knn_predict(regclass,regclass,name,name,name,text,int,int,text,text,float8,text,boolean,int,boolean,name,boolean)',
@@ -124,7 +128,13 @@ INSERT INTO mem_calls VALUES
 ('ecomai.markov_attribution_bootstrap(text[],float8[],float8[],int,bigint,float8,int)',
     $$SELECT * FROM ecomai.markov_attribution_bootstrap(ARRAY['email > social', 'direct'], ARRAY[2, i % 3], ARRAY[1, 3], 5, i)$$),
 ('ecomai.touch_attribution(text,float8)', $$SELECT * FROM ecomai.touch_attribution('email > social > direct', i)$$),
-('ecomai.markov_to_dot(ecomai.markov_chain,float8)', $$SELECT ecomai.markov_to_dot(m, 0.001 * (i % 3)) FROM m_fix$$),
+('ecomai.markov_to_dot(ecomai.markov_chain,float8,int,text,text[])',
+    $$SELECT ecomai.markov_to_dot(m, 0.001 * (i % 3), i % 3, 'flow', ARRAY['buy']) FROM m_fix$$),
+('ecomai.markov_simulate(ecomai.markov_chain,text,int,int,bigint)', $$SELECT x.* FROM m_fix, ecomai.markov_simulate(m, 'home', 3, 20, i) x$$),
+('ecomai.sessionize(timestamptz,interval)',
+    $$SELECT ecomai.sessionize(t, '1 minute') OVER (ORDER BY t) FROM (VALUES (now()), (now() + make_interval(secs => i))) v(t)$$),
+('ecomai.sessionize(timestamp,interval)',
+    $$SELECT ecomai.sessionize(t, '1 minute') OVER (ORDER BY t) FROM (VALUES (localtimestamp), (localtimestamp + make_interval(secs => i))) v(t)$$),
 -- Bayesian networks (bayesnet_in/out and bn_fit_state_in/out through text casts)
 ('ecomai.bayesnet_in(cstring)', $$SELECT bn::text::ecomai.bayesnet FROM m_fix$$),
 ('ecomai.bayesnet_out(ecomai.bayesnet)', $$SELECT bn::text FROM m_fix$$),
@@ -132,9 +142,26 @@ INSERT INTO mem_calls VALUES
     $$SELECT ecomai.bn_fit_accum(NULL, '[a][b|a]', VARIADIC ARRAY['x', 'u' || i % 3])::text::ecomai.bn_fit_state IS NULL$$),
 ('ecomai.bayesnet_eq(ecomai.bayesnet,ecomai.bayesnet)', $$SELECT ecomai.bayesnet_eq(bn, bn) FROM m_fix$$),
 ('ecomai.bayesnet_ne(ecomai.bayesnet,ecomai.bayesnet)', $$SELECT ecomai.bayesnet_ne(bn, bn) FROM m_fix$$),
+-- equality, order and hashing of the model types (src/model_equality.c)
+('ecomai.markov_chain_eq(ecomai.markov_chain,ecomai.markov_chain)', $$SELECT ecomai.markov_chain_eq(m, m) FROM m_fix$$),
+('ecomai.markov_chain_ne(ecomai.markov_chain,ecomai.markov_chain)', $$SELECT ecomai.markov_chain_ne(m, m) FROM m_fix$$),
+('ecomai.markov_chain_lt(ecomai.markov_chain,ecomai.markov_chain)', $$SELECT ecomai.markov_chain_lt(m, m) FROM m_fix$$),
+('ecomai.markov_chain_le(ecomai.markov_chain,ecomai.markov_chain)', $$SELECT ecomai.markov_chain_le(m, m) FROM m_fix$$),
+('ecomai.markov_chain_gt(ecomai.markov_chain,ecomai.markov_chain)', $$SELECT ecomai.markov_chain_gt(m, m) FROM m_fix$$),
+('ecomai.markov_chain_ge(ecomai.markov_chain,ecomai.markov_chain)', $$SELECT ecomai.markov_chain_ge(m, m) FROM m_fix$$),
+('ecomai.markov_chain_cmp(ecomai.markov_chain,ecomai.markov_chain)', $$SELECT ecomai.markov_chain_cmp(m, m) FROM m_fix$$),
+('ecomai.markov_chain_hash(ecomai.markov_chain)', $$SELECT ecomai.markov_chain_hash(m) FROM m_fix$$),
+('ecomai.markov_chain_hash_extended(ecomai.markov_chain,bigint)', $$SELECT ecomai.markov_chain_hash_extended(m, i) FROM m_fix$$),
+('ecomai.bayesnet_lt(ecomai.bayesnet,ecomai.bayesnet)', $$SELECT ecomai.bayesnet_lt(bn, bn) FROM m_fix$$),
+('ecomai.bayesnet_le(ecomai.bayesnet,ecomai.bayesnet)', $$SELECT ecomai.bayesnet_le(bn, bn) FROM m_fix$$),
+('ecomai.bayesnet_gt(ecomai.bayesnet,ecomai.bayesnet)', $$SELECT ecomai.bayesnet_gt(bn, bn) FROM m_fix$$),
+('ecomai.bayesnet_ge(ecomai.bayesnet,ecomai.bayesnet)', $$SELECT ecomai.bayesnet_ge(bn, bn) FROM m_fix$$),
+('ecomai.bayesnet_cmp(ecomai.bayesnet,ecomai.bayesnet)', $$SELECT ecomai.bayesnet_cmp(bn, bn) FROM m_fix$$),
+('ecomai.bayesnet_hash(ecomai.bayesnet)', $$SELECT ecomai.bayesnet_hash(bn) FROM m_fix$$),
+('ecomai.bayesnet_hash_extended(ecomai.bayesnet,bigint)', $$SELECT ecomai.bayesnet_hash_extended(bn, i) FROM m_fix$$),
 ('ecomai.bn_from_bif(text)', $$SELECT ecomai.bn_from_bif(bif) FROM m_fix$$),
 ('ecomai.bn_to_bif(ecomai.bayesnet)', $$SELECT ecomai.bn_to_bif(bn) FROM m_fix$$),
-('ecomai.bn_to_dot(ecomai.bayesnet)', $$SELECT ecomai.bn_to_dot(bn) FROM m_fix$$),
+('ecomai.bn_to_dot(ecomai.bayesnet,text[])', $$SELECT ecomai.bn_to_dot(bn, ARRAY['weather']) FROM m_fix$$),
 ('ecomai.bn_cpt(ecomai.bayesnet,text)', $$SELECT x.* FROM m_fix, ecomai.bn_cpt(bn, CASE WHEN i % 2 = 0 THEN 'early' ELSE 'weather' END) x$$),
 ('ecomai.bn_variables(ecomai.bayesnet)', $$SELECT x.* FROM m_fix, ecomai.bn_variables(bn) x$$),
 ('ecomai.bn_query(ecomai.bayesnet,text,jsonb)',
@@ -155,7 +182,9 @@ WHERE NOT EXISTS (SELECT 1 FROM mem_calls c WHERE c.fn = f.oid)
   AND NOT EXISTS (SELECT 1 FROM pg_aggregate a
                   WHERE f.oid IN (a.aggtransfn, a.aggcombinefn, a.aggfinalfn, a.aggserialfn, a.aggdeserialfn))
   AND NOT EXISTS (SELECT 1 FROM pg_type t
-                  WHERE f.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout, t.typanalyze));
+                  WHERE f.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout, t.typanalyze))
+  -- planner support functions run while the calls above are planned
+  AND NOT EXISTS (SELECT 1 FROM pg_proc s WHERE s.prosupport = f.oid);
 
 -- sum(total_bytes) of this backend's memory contexts
 CREATE FUNCTION pg_temp.backend_bytes() RETURNS bigint LANGUAGE sql AS

@@ -192,7 +192,7 @@ CREATE FUNCTION @extschema@.markov_attribution(m @extschema@.markov_chain,
                                                conversion text DEFAULT '(conversion)',
                                                null_state text DEFAULT '(null)',
                                                conversion_value @extschema@.markov_chain DEFAULT NULL)
-    RETURNS TABLE (channel text, removal_effect float8, share float8, conversions float8,
+    RETURNS TABLE (state text, removal_effect float8, share float8, conversions float8,
                    conversion_value float8, value_removal_effect float8)
     AS 'MODULE_PATHNAME', 'ecomai_markov_attribution' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.markov_attribution(@extschema@.markov_chain, text, text, @extschema@.markov_chain) IS
@@ -204,8 +204,9 @@ CREATE FUNCTION @extschema@.touch_attribution(path text, conversions float8 DEFA
 COMMENT ON FUNCTION @extschema@.touch_attribution(text, float8) IS
     'deprecated: use heuristic_attribution; first-touch, last-touch and linear credit of one path string';
 
-CREATE FUNCTION @extschema@.markov_to_dot(m @extschema@.markov_chain, threshold float8 DEFAULT 0)
+CREATE FUNCTION @extschema@.markov_to_dot(m @extschema@.markov_chain, threshold float8 DEFAULT 0, k int DEFAULT 0,
+                                          edge_width text DEFAULT 'none', highlight text[] DEFAULT '{}')
     RETURNS text
     AS 'MODULE_PATHNAME', 'ecomai_markov_to_dot' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.markov_to_dot(@extschema@.markov_chain, float8) IS
-    'Graphviz digraph of the chain, edges labelled with probabilities at least threshold';
+COMMENT ON FUNCTION @extschema@.markov_to_dot(@extschema@.markov_chain, float8, int, text, text[]) IS
+    'Graphviz digraph of the chain: edges with probability at least threshold, the k most probable per state (0: all), pen width by none | probability | flow, highlight states filled';

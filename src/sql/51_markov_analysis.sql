@@ -6,7 +6,7 @@
 CREATE FUNCTION @extschema@.heuristic_attribution(path text, conversions float8 DEFAULT 1,
                                                   conversion_value float8 DEFAULT 0,
                                                   half_life float8 DEFAULT 1)
-    RETURNS TABLE (channel text, model text, conversions float8, conversion_value float8)
+    RETURNS TABLE (state text, model text, conversions float8, conversion_value float8)
     AS 'MODULE_PATHNAME', 'ecomai_heuristic_attribution' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 25;
 COMMENT ON FUNCTION @extschema@.heuristic_attribution(text, float8, float8, float8) IS
     'first_touch, last_touch, linear_touch, time_decay and position_based credit of one path string, conversions and value; sum over paths';
@@ -41,7 +41,7 @@ COMMENT ON FUNCTION @extschema@.markov_confidence(@extschema@.markov_chain, floa
 CREATE FUNCTION @extschema@.markov_attribution_bootstrap(paths text[], conversions float8[], nulls float8[],
                                                          n_boot int DEFAULT 200, seed bigint DEFAULT 0,
                                                          level float8 DEFAULT 0.95, chain_order int DEFAULT 1)
-    RETURNS TABLE (channel text, removal_effect float8, removal_effect_lower float8, removal_effect_upper float8,
+    RETURNS TABLE (state text, removal_effect float8, removal_effect_lower float8, removal_effect_upper float8,
                    share float8, share_lower float8, share_upper float8)
     AS 'MODULE_PATHNAME', 'ecomai_markov_attribution_bootstrap' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.markov_attribution_bootstrap(text[], float8[], float8[], int, bigint, float8, int) IS

@@ -1,12 +1,11 @@
 -- Markov family, 0.2.0 -> 1.0.0 (issue 16).
--- markov_attribution: result column state renamed channel, value columns added, an optional
--- value chain argument; no longer STRICT (NULL conversion_value means no value columns).
+-- markov_attribution: value columns added, an optional value chain argument; no longer STRICT (NULL conversion_value means no value columns).
 DROP FUNCTION @extschema@.markov_attribution(@extschema@.markov_chain, text, text);
 CREATE FUNCTION @extschema@.markov_attribution(m @extschema@.markov_chain,
                                                conversion text DEFAULT '(conversion)',
                                                null_state text DEFAULT '(null)',
                                                conversion_value @extschema@.markov_chain DEFAULT NULL)
-    RETURNS TABLE (channel text, removal_effect float8, share float8, conversions float8,
+    RETURNS TABLE (state text, removal_effect float8, share float8, conversions float8,
                    conversion_value float8, value_removal_effect float8)
     AS 'MODULE_PATHNAME', 'ecomai_markov_attribution' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.markov_attribution(@extschema@.markov_chain, text, text, @extschema@.markov_chain) IS
