@@ -122,3 +122,35 @@ CREATE FUNCTION @extschema@.ease(key_type anyelement, m @extschema@.cooccurrence
     AS 'MODULE_PATHNAME', 'ecomai_ease_typed' LANGUAGE C STABLE PARALLEL SAFE ROWS 1000;
 COMMENT ON FUNCTION @extschema@.ease(anyelement, @extschema@.cooccurrence, float8, integer) IS
     'ease with items of the type of key_type (a typed NULL such as NULL::text)';
+
+-- ---------------------------------------------------------------------------------------
+-- Serving: recommend from a history array (any key type), with filters and a fallback.
+-- ---------------------------------------------------------------------------------------
+-- The type of a column of a relation the caller names; 42703 naming it when it is missing
+-- (so that no internal query text reaches the caller).
+CREATE FUNCTION @extschema@.relation_column_type(rel regclass, col name) RETURNS regtype
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE t regtype;
+BEGIN
+    SELECT a.atttypid INTO t FROM pg_attribute a
+     WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    IF t IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '42703',
+            MESSAGE = format('column "%s" of relation %s does not exist', col, rel);
+    END IF;
+    RETURN t;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.relation_column_type(regclass, name) IS
+    'the type of a column of a relation; 42703 when the relation has no such column';
+
+-- exclude, allowed and fallback are arrays of the history's type, declared "any" (checked in C,
+-- 42804) because a polymorphic array parameter cannot default to an untyped NULL.  k is bigint so
+-- that calls of recommend(ratings, neighbors, user_id, ...) keep resolving to that function.
+CREATE FUNCTION @extschema@.recommend(neighbors regclass, history anyarray, k bigint,
+    exclude "any" DEFAULT NULL, allowed "any" DEFAULT NULL, fallback "any" DEFAULT NULL,
+    item_col name DEFAULT 'item', neighbor_col name DEFAULT 'neighbor', similarity_col name DEFAULT 'similarity')
+    RETURNS TABLE (item anyelement, score float8, because anyelement, is_fallback boolean)
+    AS 'MODULE_PATHNAME', 'ecomai_recommend_history' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10;
+COMMENT ON FUNCTION @extschema@.recommend(regclass, anyarray, bigint, "any", "any", "any", name, name, name) IS
+    'top-k items for a history of items of any type (a customer, a cart, a session): sum of neighbour weights, positive scores only, filtered, filled from fallback';
