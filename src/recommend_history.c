@@ -196,19 +196,20 @@ ecomai_recommend_history(PG_FUNCTION_ARGS)
 		/* operators and functions schema-qualified: the caller's search_path must not matter */
 		initStringInfo(&q);
 		appendStringInfo(&q,
-						 "SELECT n.%s, pg_catalog.float8(pg_catalog.sum(n.%s)), "
-						 "(pg_catalog.array_agg(n.%s ORDER BY n.%s DESC, n.%s))[1] "
+						 "SELECT c, s, b FROM ("
+						 "SELECT DISTINCT ON (n.%s) n.%s AS c, "
+						 "pg_catalog.float8(pg_catalog.sum(n.%s) OVER (PARTITION BY n.%s)) AS s, n.%s AS b "
 						 "FROM %s n "
 						 "WHERE n.%s OPERATOR(pg_catalog.=) ANY ($1) AND n.%s IS NOT NULL "
 						 "AND NOT (n.%s OPERATOR(pg_catalog.=) ANY ($1)) "
 						 "AND ($2 IS NULL OR NOT (n.%s OPERATOR(pg_catalog.=) ANY ($2))) "
 						 "AND ($3 IS NULL OR n.%s OPERATOR(pg_catalog.=) ANY ($3)) "
-						 "GROUP BY n.%s "
-						 "HAVING pg_catalog.sum(n.%s) OPERATOR(pg_catalog.>) 0 "
-						 "ORDER BY 2 DESC, 1 LIMIT $4",
-						 nb, sim, it, sim, it,
+						 "ORDER BY n.%s, n.%s DESC, n.%s) q "
+						 "WHERE s OPERATOR(pg_catalog.>) 0 "
+						 "ORDER BY s DESC, c LIMIT $4",
+						 nb, nb, sim, nb, it,
 						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid)),
-						 it, nb, nb, nb, nb, nb, sim);
+						 it, nb, nb, nb, nb, nb, sim, it);
 		values[0] = PointerGetDatum(history);
 		values[1] = exclude ? PointerGetDatum(exclude) : (Datum) 0;
 		values[2] = allowed ? PointerGetDatum(allowed) : (Datum) 0;

@@ -21,7 +21,7 @@ CREATE TYPE @extschema@.cooccurrence (
     SEND = @extschema@.cooccurrence_send,
     INTERNALLENGTH = VARIABLE,
     ALIGNMENT = double,
-    STORAGE = extended
+    STORAGE = external
 );
 COMMENT ON TYPE @extschema@.cooccurrence IS
     'co-occurrence model of baskets: item counts, the sparse item-item Gram matrix, the number of baskets';
@@ -154,3 +154,133 @@ CREATE FUNCTION @extschema@.recommend(neighbors regclass, history anyarray, k bi
     AS 'MODULE_PATHNAME', 'ecomai_recommend_history' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10;
 COMMENT ON FUNCTION @extschema@.recommend(regclass, anyarray, bigint, "any", "any", "any", name, name, name) IS
     'top-k items for a history of items of any type (a customer, a cart, a session): sum of neighbour weights, positive scores only, filtered, filled from fallback';
+
+-- ---------------------------------------------------------------------------------------
+-- Evaluation in one call, and splits, on any key type.
+-- ---------------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.evaluate_recommendations(test regclass, recommendations regclass, k integer DEFAULT 10,
+    user_col name DEFAULT 'user_id', item_col name DEFAULT 'item', score_col name DEFAULT 'score',
+    catalog_size bigint DEFAULT NULL)
+    RETURNS TABLE (users bigint, precision_at_k float8, recall_at_k float8, ndcg_at_k float8, map float8,
+                   hit_rate float8, coverage float8)
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF test IS NULL OR recommendations IS NULL OR k IS NULL OR user_col IS NULL OR item_col IS NULL OR score_col IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004',
+            MESSAGE = 'test, recommendations, k, user_col, item_col and score_col must not be null';
+    END IF;
+    IF k < 1 THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('k must be at least 1, not %s', k);
+    END IF;
+    IF catalog_size IS NOT NULL AND catalog_size < 1 THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('catalog_size must be at least 1, not %s', catalog_size);
+    END IF;
+    IF @extschema@.relation_column_type(test, user_col) <> @extschema@.relation_column_type(recommendations, user_col)
+       OR @extschema@.relation_column_type(test, item_col) <> @extschema@.relation_column_type(recommendations, item_col) THEN
+        RAISE EXCEPTION USING ERRCODE = '42804',
+            MESSAGE = format('columns %I and %I must have the same types in %s and %s', user_col, item_col, test, recommendations);
+    END IF;
+    PERFORM @extschema@.relation_column_type(recommendations, score_col);
+    RETURN QUERY EXECUTE format($q$
+        WITH rel AS (
+            SELECT DISTINCT t.%3$I AS u, t.%4$I AS i FROM %1$s t WHERE t.%3$I IS NOT NULL AND t.%4$I IS NOT NULL),
+        nrel AS (SELECT u, count(*) AS n FROM rel GROUP BY u),
+        ranked AS (
+            SELECT u, i, row_number() OVER (PARTITION BY u ORDER BY s DESC NULLS LAST, i) AS rnk
+              FROM (SELECT r.%3$I AS u, r.%4$I AS i, max(r.%5$I) AS s FROM %2$s r
+                     WHERE r.%3$I IS NOT NULL AND r.%4$I IS NOT NULL GROUP BY 1, 2) d),
+        top AS (SELECT u, i, rnk FROM ranked WHERE rnk <= $1),
+        common AS (SELECT u, n FROM nrel WHERE u IN (SELECT u FROM top)),
+        hits AS (
+            SELECT top.u, top.rnk, row_number() OVER (PARTITION BY top.u ORDER BY top.rnk) AS nth
+              FROM top JOIN rel ON rel.u = top.u AND rel.i = top.i),
+        per_user AS (
+            SELECT c.u, c.n, count(h.rnk) AS nhit,
+                   coalesce(sum(1 / log(2, h.rnk + 1)), 0) AS dcg,
+                   (SELECT sum(1 / log(2, j + 1)) FROM generate_series(1, least(c.n, $1)) j) AS idcg,
+                   coalesce(sum(h.nth::float8 / h.rnk), 0) AS ap
+              FROM common c LEFT JOIN hits h ON h.u = c.u GROUP BY c.u, c.n)
+        SELECT count(*), avg(nhit::float8 / $1), avg(nhit::float8 / n), avg((dcg / idcg)::float8),
+               avg(ap / n), avg((nhit > 0)::int::float8),
+               (SELECT count(DISTINCT i) FROM top)::float8 / coalesce($2, (SELECT count(DISTINCT i) FROM rel))
+          FROM per_user $q$, test, recommendations, user_col, item_col, score_col)
+        USING k, catalog_size;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.evaluate_recommendations(regclass, regclass, integer, name, name, name, bigint) IS
+    'precision, recall, NDCG, MAP and hit rate at k over the users of both relations, and catalogue coverage (Microsoft Recommenders definitions)';
+
+CREATE FUNCTION @extschema@.split_interactions(source regclass, user_col name, item_col name,
+    user_type anyelement, item_type anycompatible, method text DEFAULT 'random', test_fraction float8 DEFAULT 0.25,
+    seed integer DEFAULT 0, time_col name DEFAULT NULL, basket_col name DEFAULT NULL)
+    RETURNS TABLE (user_id anyelement, item anycompatible, is_test boolean)
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    src text;
+BEGIN
+    IF source IS NULL OR user_col IS NULL OR item_col IS NULL OR method IS NULL OR test_fraction IS NULL OR seed IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004',
+            MESSAGE = 'source, user_col, item_col, method, test_fraction and seed must not be null';
+    END IF;
+    IF NOT (test_fraction >= 0 AND test_fraction <= 1) THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('test_fraction must be between 0 and 1, not %s', test_fraction);
+    END IF;
+    IF @extschema@.relation_column_type(source, user_col) <> pg_typeof(user_type)
+       OR @extschema@.relation_column_type(source, item_col) <> pg_typeof(item_type) THEN
+        RAISE EXCEPTION USING ERRCODE = '42804',
+            MESSAGE = format('columns %I and %I of %s are of types %s and %s, not %s and %s', user_col, item_col, source,
+                             @extschema@.relation_column_type(source, user_col), @extschema@.relation_column_type(source, item_col),
+                             pg_typeof(user_type), pg_typeof(item_type));
+    END IF;
+    src := format('SELECT s.%2$I AS u, s.%3$I AS i FROM %1$s s WHERE s.%2$I IS NOT NULL AND s.%3$I IS NOT NULL',
+                  source, user_col, item_col);
+    IF method = 'random' THEN
+        -- per user, a seeded shuffle of the user's distinct items; the last round(n * fraction) are test
+        RETURN QUERY EXECUTE format($q$
+            SELECT u, i, rn > n - round(n * $1) FROM (
+                SELECT u, i, count(*) OVER (PARTITION BY u) AS n,
+                       row_number() OVER (PARTITION BY u ORDER BY hashtextextended(u::text || chr(31) || i::text, $2), i) AS rn
+                  FROM (SELECT DISTINCT u, i FROM (%s) x) d) q $q$, src)
+            USING test_fraction, seed;
+    ELSIF method = 'time' THEN
+        IF time_col IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'method time needs time_col';
+        END IF;
+        PERFORM @extschema@.relation_column_type(source, time_col);
+        -- per user, the items last bought most recently are test
+        RETURN QUERY EXECUTE format($q$
+            SELECT u, i, rn > n - round(n * $1) FROM (
+                SELECT u, i, count(*) OVER (PARTITION BY u) AS n,
+                       row_number() OVER (PARTITION BY u ORDER BY t, i) AS rn
+                  FROM (SELECT s.%2$I AS u, s.%3$I AS i, max(s.%4$I) AS t FROM %1$s s
+                         WHERE s.%2$I IS NOT NULL AND s.%3$I IS NOT NULL AND s.%4$I IS NOT NULL GROUP BY 1, 2) d) q $q$,
+            source, user_col, item_col, time_col)
+            USING test_fraction;
+    ELSIF method = 'last_basket' THEN
+        IF basket_col IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'method last_basket needs basket_col';
+        END IF;
+        PERFORM @extschema@.relation_column_type(source, basket_col);
+        IF time_col IS NOT NULL THEN
+            PERFORM @extschema@.relation_column_type(source, time_col);
+        END IF;
+        -- per user with two baskets or more, the items of the last basket (latest time_col, else
+        -- largest basket key) are test
+        RETURN QUERY EXECUTE format($q$
+            WITH l AS (SELECT s.%2$I AS u, s.%3$I AS i, s.%4$I AS b, %5$s AS t FROM %1$s s
+                        WHERE s.%2$I IS NOT NULL AND s.%3$I IS NOT NULL AND s.%4$I IS NOT NULL),
+            lastb AS (SELECT DISTINCT ON (u) u, b FROM (SELECT u, b, max(t) AS t FROM l GROUP BY u, b) x
+                      ORDER BY u, t DESC NULLS LAST, b DESC),
+            nb AS (SELECT u, count(DISTINCT b) AS n FROM l GROUP BY u)
+            SELECT l.u, l.i, bool_or(l.b = lastb.b AND nb.n > 1)
+              FROM l JOIN lastb ON lastb.u = l.u JOIN nb ON nb.u = l.u GROUP BY l.u, l.i $q$,
+            source, user_col, item_col, basket_col, CASE WHEN time_col IS NULL THEN 'NULL::int' ELSE format('s.%I', time_col) END);
+    ELSE
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('unknown method "%s"', method), HINT = 'Use random, time or last_basket.';
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.split_interactions(regclass, name, name, anyelement, anycompatible, text, float8, integer, name, name) IS
+    'train/test split of the distinct (user, item) pairs of source, keys of any type: per-user seeded random, by time, or leave-last-basket-out';
