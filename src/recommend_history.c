@@ -23,13 +23,51 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 #include "utils/typcache.h"
+#include "utils/datum.h"
 
 #include "ecomai.h"
+#include "topk.h"
 
 PG_FUNCTION_INFO_V1(ecomai_recommend_history);
+
+/* Hashing and equality of keys of the history's type (private data of the tables). */
+typedef struct KeyOps
+{
+	FmgrInfo   *hash;
+	FmgrInfo   *eq;
+	Oid			collation;
+} KeyOps;
+
+/* A candidate: its summed weight and the history item that gave the most. */
+typedef struct Candidate
+{
+	Datum		key;
+	uint32		hash;
+	char		status;
+	bool		excluded;		/* in the history or excluded: never returned */
+	double		score;
+	double		best;
+	Datum		because;
+} Candidate;
+
+#define SH_PREFIX cand
+#define SH_ELEMENT_TYPE Candidate
+#define SH_KEY_TYPE Datum
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) DatumGetUInt32(FunctionCall1Coll(((KeyOps *) (tb)->private_data)->hash, \
+							((KeyOps *) (tb)->private_data)->collation, (k)))
+#define SH_EQUAL(tb, a, b) DatumGetBool(FunctionCall2Coll(((KeyOps *) (tb)->private_data)->eq, \
+							((KeyOps *) (tb)->private_data)->collation, (a), (b)))
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
 
 /* The type of a column of rel; 42703 naming it when there is none. */
 static Oid
@@ -168,11 +206,11 @@ ecomai_recommend_history(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("column \"%s\" of %s must be numeric", sim_col, get_rel_name(relid))));
 
-	tc = lookup_type_cache(elemtype, TYPECACHE_EQ_OPR_FINFO);
-	if (!OidIsValid(tc->eq_opr_finfo.fn_oid))
+	tc = lookup_type_cache(elemtype, TYPECACHE_EQ_OPR_FINFO | TYPECACHE_HASH_PROC_FINFO);
+	if (!OidIsValid(tc->eq_opr_finfo.fn_oid) || !OidIsValid(tc->hash_proc_finfo.fn_oid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
-				 errmsg("could not identify an equality operator for type %s", format_type_be(elemtype))));
+				 errmsg("could not identify hash and equality functions for type %s", format_type_be(elemtype))));
 	collation = get_typcollation(elemtype);
 	if (OidIsValid(collation))
 		collation = DEFAULT_COLLATION_OID;
@@ -185,57 +223,112 @@ ecomai_recommend_history(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	if (hist.n > 0)
 	{
-		Oid			argtypes[4] = {arraytype, arraytype, arraytype, INT8OID};
-		Datum		values[4];
-		char		nulls[4] = {' ', ' ', ' ', ' '};
+		Oid			argtypes[1] = {arraytype};
+		Datum		values[1];
 		const char *it = quote_identifier(item_col);
 		const char *nb = quote_identifier(neighbor_col);
 		const char *sim = quote_identifier(sim_col);
+		KeyOps		ops = {&tc->hash_proc_finfo, &tc->eq_opr_finfo, collation};
+		cand_hash  *cands = cand_create(CurrentMemoryContext, 1024, &ops);
+		cand_iterator iter;
+		Candidate  *c;
+		EcomaiTopK	top;
+		Candidate **byid;
+		int64		ncand = 0;
 		int			rc;
+		int			n;
 
-		/* operators and functions schema-qualified: the caller's search_path must not matter */
+		cand_hash  *allowed_set = NULL;
+
+		if (allowed != NULL)
+		{
+			allowed_set = cand_create(CurrentMemoryContext, Max(allw.n, 16), &ops);
+			for (int i = 0; i < allw.n; i++)
+			{
+				bool		found;
+
+				(void) cand_insert(allowed_set, allw.d[i], &found);
+			}
+		}
+		/* the history and the excluded items: never candidates */
+		for (int i = 0; i < hist.n + excl.n; i++)
+		{
+			bool		found;
+
+			c = cand_insert(cands, i < hist.n ? hist.d[i] : excl.d[i - hist.n], &found);
+			c->excluded = true;
+		}
+
+		/* the neighbour rows of the history items; operators schema-qualified */
 		initStringInfo(&q);
 		appendStringInfo(&q,
-						 "SELECT c, s, b FROM ("
-						 "SELECT DISTINCT ON (n.%s) n.%s AS c, "
-						 "pg_catalog.float8(pg_catalog.sum(n.%s) OVER (PARTITION BY n.%s)) AS s, n.%s AS b "
-						 "FROM %s n "
-						 "WHERE n.%s OPERATOR(pg_catalog.=) ANY ($1) AND n.%s IS NOT NULL "
-						 "AND NOT (n.%s OPERATOR(pg_catalog.=) ANY ($1)) "
-						 "AND ($2 IS NULL OR NOT (n.%s OPERATOR(pg_catalog.=) ANY ($2))) "
-						 "AND ($3 IS NULL OR n.%s OPERATOR(pg_catalog.=) ANY ($3)) "
-						 "ORDER BY n.%s, n.%s DESC, n.%s) q "
-						 "WHERE s OPERATOR(pg_catalog.>) 0 "
-						 "ORDER BY s DESC, c LIMIT $4",
-						 nb, nb, sim, nb, it,
+						 "SELECT n.%s, n.%s, pg_catalog.float8(n.%s) FROM %s n "
+						 "WHERE n.%s OPERATOR(pg_catalog.=) ANY ($1) AND n.%s IS NOT NULL AND n.%s IS NOT NULL",
+						 it, nb, sim,
 						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid)),
-						 it, nb, nb, nb, nb, nb, sim, it);
+						 it, nb, sim);
 		values[0] = PointerGetDatum(history);
-		values[1] = exclude ? PointerGetDatum(exclude) : (Datum) 0;
-		values[2] = allowed ? PointerGetDatum(allowed) : (Datum) 0;
-		values[3] = Int64GetDatum(k);
-		if (!exclude)
-			nulls[1] = 'n';
-		if (!allowed)
-			nulls[2] = 'n';
-		rc = SPI_execute_with_args(q.data, 4, argtypes, values, nulls, true, 0);
+		rc = SPI_execute_with_args(q.data, 1, argtypes, values, NULL, true, 0);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "recommend query failed: %s", SPI_result_code_string(rc));
-		recs.d = palloc(Max(SPI_processed, 1) * sizeof(Datum));
 		for (uint64 r = 0; r < SPI_processed; r++)
 		{
 			HeapTuple	tup = SPI_tuptable->vals[r];
+			bool		isnull;
+			Datum		from = SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull);
+			Datum		to = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull);
+			double		w = DatumGetFloat8(SPI_getbinval(tup, SPI_tuptable->tupdesc, 3, &isnull));
+			bool		found;
+
+			if ((r & 0xFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			c = cand_insert(cands, to, &found);
+			if (!found)
+			{
+				c->excluded = allowed_set != NULL && cand_lookup(allowed_set, to) == NULL;
+				c->score = 0;
+				c->best = -get_float8_infinity();
+				c->because = from;
+			}
+			if (c->excluded)
+				continue;
+			c->score += w;
+			/* the largest weight gives the reason; ties: the first in the history's order */
+			if (w > c->best)
+			{
+				c->best = w;
+				c->because = from;
+			}
+		}
+
+		/* the k best positive scores; ties by the candidates' order of arrival, then resolved by key below */
+		byid = palloc(Max(cands->members, 1) * sizeof(Candidate *));
+		ecomai_topk_init(&top, (int) Min(k, Max(cands->members, 1)));
+		cand_start_iterate(cands, &iter);
+		while ((c = cand_iterate(cands, &iter)) != NULL)
+		{
+			if (c->excluded || !(c->score > 0) || isnan(c->score))
+				continue;
+			byid[ncand] = c;
+			ecomai_topk_offer(&top, ncand, c->score);
+			ncand++;
+		}
+		n = ecomai_topk_sort(&top);
+		recs.d = palloc(Max(n, 1) * sizeof(Datum));
+		for (int r = 0; r < n; r++)
+		{
 			Datum		out[4];
 			bool		onull[4] = {false, false, false, false};
 
-			out[0] = SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &onull[0]);
-			out[1] = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &onull[1]);
-			out[2] = SPI_getbinval(tup, SPI_tuptable->tupdesc, 3, &onull[2]);
+			c = byid[top.items[r].id];
+			out[0] = c->key;
+			out[1] = Float8GetDatum(c->score);
+			out[2] = c->because;
 			out[3] = BoolGetDatum(false);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, onull);
-			recs.d[recs.n++] = out[0];
+			recs.d[recs.n++] = c->key;
 		}
-		got = (int64) SPI_processed;
+		got = n;
 	}
 
 	/* fill from the fallback list, in its order */
