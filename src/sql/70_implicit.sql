@@ -128,7 +128,7 @@ COMMENT ON FUNCTION @extschema@.ease(anyelement, @extschema@.cooccurrence, float
 -- ---------------------------------------------------------------------------------------
 -- The type of a column of a relation the caller names; 42703 naming it when it is missing
 -- (so that no internal query text reaches the caller).
-CREATE FUNCTION @extschema@.relation_column_type(rel regclass, col name) RETURNS regtype
+CREATE FUNCTION @extschema@.relation_column_type(rel oid, col name) RETURNS regtype
     LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE t regtype;
 BEGIN
@@ -136,12 +136,12 @@ BEGIN
      WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
     IF t IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '42703',
-            MESSAGE = format('column "%s" of relation %s does not exist', col, rel);
+            MESSAGE = format('column "%s" of relation %s does not exist', col, rel::regclass);
     END IF;
     RETURN t;
 END
 $fn$;
-COMMENT ON FUNCTION @extschema@.relation_column_type(regclass, name) IS
+COMMENT ON FUNCTION @extschema@.relation_column_type(oid, name) IS
     'the type of a column of a relation; 42703 when the relation has no such column';
 
 -- exclude, allowed and fallback are arrays of the history's type, declared "any" (checked in C,
