@@ -100,25 +100,27 @@ typedef struct ItemStrEntry
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
-/* (i << 32 | j), i < j item indexes -> pair sums */
-typedef struct PairEntry
+/*
+ * Pair sums (items i < j by index, the count of baskets with both, the sum of
+ * the products of their weights).  The state keeps them as an array that may
+ * hold a pair several times (once per fold or merged model); compaction sorts
+ * it and adds duplicates up.
+ */
+typedef struct PairOut
 {
-	uint64		key;
+	int32		i;
+	int32		j;
 	int64		n;
 	double		g;
-	char		status;
-} PairEntry;
+} PairOut;
 
-#define SH_PREFIX pairs
-#define SH_ELEMENT_TYPE PairEntry
-#define SH_KEY_TYPE uint64
-#define SH_KEY key
-#define SH_HASH_KEY(tb, k) mix64(k)
-#define SH_EQUAL(tb, a, b) ((a) == (b))
-#define SH_SCOPE static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
+#define ST_SORT sort_pairs
+#define ST_ELEMENT_TYPE PairOut
+#define ST_COMPARE(a, b) (((a)->i != (b)->i) ? (((a)->i > (b)->i) - ((a)->i < (b)->i)) : \
+						  (((a)->j > (b)->j) - ((a)->j < (b)->j)))
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 /* ----------------------------------------------------------------
  * Flat form: one writer (with or without validation) and a reader
@@ -832,12 +834,26 @@ typedef struct ExpandedCooc
 	double	   *weight;
 	itemint_hash *ih;
 	itemstr_hash *sh;
-	pairs_hash *ph;
+	PairOut    *pa;				/* pair sums, possibly repeated */
+	int64		npa;
+	int64		pacap;
+	int64		npa_compact;	/* size after the last compaction */
 	/* scratch: the current basket's item indexes and weights */
 	int32		bcap;
 	int32	   *bidx;
 	double	   *bw;
+	/* baskets not yet folded into the pair sums: entries and where each basket starts */
+	int64		nbuf;
+	int64		bufcap;
+	int32	   *buf_item;
+	double	   *buf_w;
+	int64		nbufb;
+	int64		bufbcap;
+	int64	   *buf_start;
 } ExpandedCooc;
+
+/* Fold the buffered baskets into the pair sums when they hold this many entries. */
+#define COOC_FOLD_ENTRIES	(1 << 22)
 
 static Size cooc_get_flat_size(ExpandedObjectHeader *eohptr);
 static void cooc_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
@@ -861,10 +877,16 @@ expanded_new(MemoryContext aggcontext)
 	e->weight = MemoryContextAllocZero(cxt, e->cap * sizeof(double));
 	e->ih = itemint_create(cxt, 64, NULL);
 	e->sh = itemstr_create(cxt, 64, NULL);
-	e->ph = pairs_create(cxt, 256, NULL);
+	e->pacap = 256;
+	e->pa = MemoryContextAlloc(cxt, e->pacap * sizeof(PairOut));
 	e->bcap = 64;
 	e->bidx = MemoryContextAlloc(cxt, e->bcap * sizeof(int32));
 	e->bw = MemoryContextAlloc(cxt, e->bcap * sizeof(double));
+	e->bufcap = 1024;
+	e->buf_item = MemoryContextAlloc(cxt, e->bufcap * sizeof(int32));
+	e->buf_w = MemoryContextAlloc(cxt, e->bufcap * sizeof(double));
+	e->bufbcap = 256;
+	e->buf_start = MemoryContextAllocZero(cxt, e->bufbcap * sizeof(int64));
 	return e;
 }
 
@@ -891,10 +913,11 @@ static Size
 state_bytes(const ExpandedCooc *e, int64 new_pairs)
 {
 	double		bytes = (double) e->cap * 40.0 + (double) e->ih->size * sizeof(ItemIntEntry) +
-		(double) e->sh->size * sizeof(ItemStrEntry) + (double) e->ph->size * sizeof(PairEntry);
+		(double) e->sh->size * sizeof(ItemStrEntry) + (double) e->pacap * sizeof(PairOut) +
+		(double) e->bufcap * 12.0 + (double) e->bufbcap * 8.0;
 
-	if ((double) e->ph->members + new_pairs > (double) e->ph->grow_threshold)
-		bytes += (double) e->ph->size * 2 * sizeof(PairEntry);
+	if ((double) e->npa + new_pairs > (double) e->pacap)
+		bytes += (double) Max(e->pacap, e->npa + new_pairs) * sizeof(PairOut);
 	return bytes > (double) SIZE_MAX / 2 ? SIZE_MAX / 2 : (Size) bytes;
 }
 
@@ -952,29 +975,70 @@ item_index(ExpandedCooc *e, int64 ikey, const char *skey)
 	return e->nitems++;
 }
 
+/* n zeroed int64s, any size ecomai.max_memory allows. */
+static int64 *
+palloc0_array_huge(int64 n)
+{
+	return MemoryContextAllocExtended(CurrentMemoryContext, Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
 static void
 weight_out_of_range(void)
 {
 	ecomai_double_out_of_range("cooccurrence weight");
 }
 
-/* Add one pair's sums. */
+/* Sort the pair array and add up repeated pairs. */
+static void
+compact_pairs(ExpandedCooc *e)
+{
+	int64		m = 0;
+
+	if (e->npa == e->npa_compact)
+		return;
+	CHECK_FOR_INTERRUPTS();
+	sort_pairs(e->pa, e->npa);
+	for (int64 k = 0; k < e->npa; k++)
+	{
+		if (m > 0 && e->pa[m - 1].i == e->pa[k].i && e->pa[m - 1].j == e->pa[k].j)
+		{
+			e->pa[m - 1].n += e->pa[k].n;
+			e->pa[m - 1].g += e->pa[k].g;
+			if (unlikely(!isfinite(e->pa[m - 1].g)))
+				weight_out_of_range();
+		}
+		else
+			e->pa[m++] = e->pa[k];
+	}
+	e->npa = m;
+	e->npa_compact = m;
+}
+
+/* Add one pair's sums (compacting when repeats may have doubled the array). */
 static inline void
 add_pair(ExpandedCooc *e, int32 a, int32 b, int64 n, double g)
 {
-	uint64		key = a < b ? ((uint64) a << 32) | (uint32) b : ((uint64) b << 32) | (uint32) a;
-	bool		found;
-	PairEntry  *ent = pairs_insert(e->ph, key, &found);
+	PairOut    *p;
 
-	if (!found)
+	if (unlikely(e->npa == e->pacap))
 	{
-		ent->n = 0;
-		ent->g = 0;
+		int64		ncap;
+
+		if (e->npa >= 2 * e->npa_compact + (1 << 20))
+			compact_pairs(e);
+		ncap = Max(e->pacap, 2 * e->npa);
+		if (ncap > e->pacap)
+		{
+			ecomai_check_memory(state_bytes(e, ncap - e->npa), "cooccurrence state");
+			e->pa = repalloc_huge(e->pa, ncap * sizeof(PairOut));
+			e->pacap = ncap;
+		}
 	}
-	ent->n += n;
-	ent->g += g;
-	if (unlikely(!isfinite(ent->g)))
-		weight_out_of_range();
+	p = &e->pa[e->npa++];
+	p->i = Min(a, b);
+	p->j = Max(a, b);
+	p->n = n;
+	p->g = g;
 }
 
 static void
@@ -987,15 +1051,102 @@ basket_reserve(ExpandedCooc *e, int32 n)
 	e->bw = repalloc_huge(e->bw, e->bcap * sizeof(double));
 }
 
+/*
+ * Fold the buffered baskets into the pair sums, item by item: for item i, a
+ * dense accumulator over the items j > i of every buffered basket holding i
+ * (a sparse product XᵀX row by row), then one hash update per distinct pair.
+ * Work is the sum of the squared basket sizes, in cache-resident arrays.
+ */
+static void
+fold_baskets(ExpandedCooc *e)
+{
+	int64	   *off;
+	int64	   *fill;
+	int64	   *tb;				/* per item: the buffered baskets holding it */
+	double	   *tw;				/* and its weight there */
+	int64	   *acc_n;
+	double	   *acc_g;
+	int32	   *touched;
+	int32		n = e->nitems;
+
+	if (e->nbufb == 0)
+		return;
+	ecomai_check_memory(state_bytes(e, 0) + (Size) (n + 1) * 40 + (Size) e->nbuf * 16,
+						"cooccurrence state");
+	off = palloc0_array_huge(n + 1);
+	for (int64 a = 0; a < e->nbuf; a++)
+		off[e->buf_item[a] + 1]++;
+	for (int32 i = 0; i < n; i++)
+		off[i + 1] += off[i];
+	fill = MemoryContextAllocHuge(CurrentMemoryContext, (Size) (n + 1) * sizeof(int64));
+	memcpy(fill, off, (Size) (n + 1) * sizeof(int64));
+	tb = MemoryContextAllocHuge(CurrentMemoryContext, Max(e->nbuf, 1) * sizeof(int64));
+	tw = MemoryContextAllocHuge(CurrentMemoryContext, Max(e->nbuf, 1) * sizeof(double));
+	for (int64 b = 0; b < e->nbufb; b++)
+		for (int64 a = e->buf_start[b]; a < e->buf_start[b + 1]; a++)
+		{
+			int64		pos = fill[e->buf_item[a]]++;
+
+			tb[pos] = b;
+			tw[pos] = e->buf_w[a];
+		}
+	pfree(fill);
+	acc_n = palloc0_array_huge(n);
+	acc_g = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(double));
+	touched = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(int32));
+	for (int32 i = 0; i < n; i++)
+	{
+		int32		nt = 0;
+
+		if ((i & 0xFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (int64 p = off[i]; p < off[i + 1]; p++)
+		{
+			int64		b = tb[p];
+			double		wi = tw[p];
+
+			for (int64 a = e->buf_start[b]; a < e->buf_start[b + 1]; a++)
+			{
+				int32		j = e->buf_item[a];
+
+				if (j <= i)
+					continue;
+				if (acc_n[j] == 0)
+				{
+					touched[nt++] = j;
+					acc_g[j] = 0;
+				}
+				acc_n[j]++;
+				acc_g[j] += wi * e->buf_w[a];
+			}
+		}
+		if (nt > 0)
+			ecomai_check_memory(state_bytes(e, nt), "cooccurrence state");
+		for (int32 t = 0; t < nt; t++)
+		{
+			int32		j = touched[t];
+
+			add_pair(e, i, j, acc_n[j], acc_g[j]);
+			acc_n[j] = 0;
+		}
+	}
+	pfree(off);
+	pfree(tb);
+	pfree(tw);
+	pfree(acc_n);
+	pfree(acc_g);
+	pfree(touched);
+	e->nbuf = 0;
+	e->nbufb = 0;
+	e->buf_start[0] = 0;
+}
+
 /* Add the basket in e->bidx/bw[0..n) (distinct items, positive weights). */
 static void
 add_basket(ExpandedCooc *e, int32 n)
 {
-	int64		npairs = (int64) n * (n - 1) / 2;
-
 	if (n == 0)
 		return;
-	ecomai_check_memory(state_bytes(e, npairs), "cooccurrence state");
 	e->nbaskets++;
 	for (int32 a = 0; a < n; a++)
 	{
@@ -1006,12 +1157,32 @@ add_basket(ExpandedCooc *e, int32 n)
 		if (unlikely(!isfinite(e->weight[i])))
 			weight_out_of_range();
 	}
-	for (int32 a = 0; a < n; a++)
+	if (n < 2)
+		return;					/* no pair */
+	/* buffer it; pairs are summed when the buffer is folded */
+	if (e->nbuf + n > e->bufcap || e->nbufb + 2 > e->bufbcap)
 	{
-		CHECK_FOR_INTERRUPTS();
-		for (int32 b = a + 1; b < n; b++)
-			add_pair(e, e->bidx[a], e->bidx[b], 1, e->bw[a] * e->bw[b]);
+		int64		ncap = Max(e->bufcap, 1024);
+		int64		nbcap = Max(e->bufbcap, 256);
+
+		while (ncap < e->nbuf + n)
+			ncap *= 2;
+		while (nbcap < e->nbufb + 2)
+			nbcap *= 2;
+		ecomai_check_memory(state_bytes(e, 0) + (Size) ncap * 12 + (Size) nbcap * 8, "cooccurrence state");
+		e->buf_item = repalloc_huge(e->buf_item, ncap * sizeof(int32));
+		e->buf_w = repalloc_huge(e->buf_w, ncap * sizeof(double));
+		e->buf_start = repalloc_huge(e->buf_start, nbcap * sizeof(int64));
+		e->bufcap = ncap;
+		e->bufbcap = nbcap;
 	}
+	memcpy(e->buf_item + e->nbuf, e->bidx, n * sizeof(int32));
+	memcpy(e->buf_w + e->nbuf, e->bw, n * sizeof(double));
+	e->nbuf += n;
+	e->nbufb++;
+	e->buf_start[e->nbufb] = e->nbuf;
+	if (e->nbuf >= COOC_FOLD_ENTRIES)
+		fold_baskets(e);
 }
 
 /* Sort (index, weight) of a basket by index. */
@@ -1090,25 +1261,6 @@ cmp_item_keys(const void *a, const void *b, void *arg)
 	return strcmp(e->skeys[x], e->skeys[y]);
 }
 
-typedef struct PairOut
-{
-	int32		i;
-	int32		j;
-	int64		n;
-	double		g;
-} PairOut;
-
-static int
-cmp_pairs(const void *a, const void *b)
-{
-	const PairOut *x = (const PairOut *) a;
-	const PairOut *y = (const PairOut *) b;
-
-	if (x->i != y->i)
-		return (x->i > y->i) - (x->i < y->i);
-	return (x->j > y->j) - (x->j < y->j);
-}
-
 static int64
 expanded_keybytes(ExpandedCooc *e)
 {
@@ -1127,10 +1279,12 @@ cooc_get_flat_size(ExpandedObjectHeader *eohptr)
 	ExpandedCooc *e = (ExpandedCooc *) eohptr;
 	CoocParts	p;
 
+	fold_baskets(e);
+	compact_pairs(e);
 	memset(&p, 0, sizeof(p));
 	p.keytype = e->keytype;
 	p.nitems = e->nitems;
-	p.npairs = e->ph->members;
+	p.npairs = e->npa;
 	return flat_size(&p, expanded_keybytes(e));
 }
 
@@ -1142,11 +1296,14 @@ cooc_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_siz
 	int32	   *order;
 	int32	   *rank;
 	PairOut    *po;
-	pairs_iterator it;
-	PairEntry  *ent;
 	int64		k = 0;
-	int64		keybytes = expanded_keybytes(e);
-	int64		npairs = e->ph->members;
+	int64		keybytes;
+	int64		npairs;
+
+	fold_baskets(e);
+	compact_pairs(e);
+	keybytes = expanded_keybytes(e);
+	npairs = e->npa;
 
 	ecomai_check_memory((Size) e->nitems * 48 + (Size) npairs * 48, "cooccurrence flattening");
 	order = palloc_extended(Max(e->nitems, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
@@ -1158,21 +1315,18 @@ cooc_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_siz
 		rank[order[r]] = r;
 
 	po = palloc_extended(Max(npairs, 1) * sizeof(PairOut), MCXT_ALLOC_HUGE);
-	pairs_start_iterate(e->ph, &it);
-	while ((ent = pairs_iterate(e->ph, &it)) != NULL)
+	for (k = 0; k < npairs; k++)
 	{
-		int32		a = rank[(int32) (ent->key >> 32)];
-		int32		b = rank[(int32) (ent->key & 0xFFFFFFFF)];
+		int32		a = rank[e->pa[k].i];
+		int32		b = rank[e->pa[k].j];
 
-		if ((k & INTERRUPT_MASK) == 0)
-			CHECK_FOR_INTERRUPTS();
 		po[k].i = Min(a, b);
 		po[k].j = Max(a, b);
-		po[k].n = ent->n;
-		po[k].g = ent->g;
-		k++;
+		po[k].n = e->pa[k].n;
+		po[k].g = e->pa[k].g;
 	}
-	qsort(po, npairs, sizeof(PairOut), cmp_pairs);
+	CHECK_FOR_INTERRUPTS();
+	sort_pairs(po, npairs);
 
 	memset(&p, 0, sizeof(p));
 	p.keytype = e->keytype;
