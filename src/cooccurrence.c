@@ -8,10 +8,12 @@
  *
  * The state is the model itself (a concrete type, so parallel workers and
  * Citus shards ship partial models as text and combine them); while the
- * aggregate runs it is an expanded object in the aggregate context holding
- * hash tables from keys to item indexes and from item pairs to their sums.
- * It is sorted into the canonical flat form (cooccurrence.h) only when
- * flattened.  Only positive weights put an item in a basket: a line netted to
+ * aggregate runs it is an expanded object in the aggregate context: a hash
+ * table from keys to item indexes, the per-item sums, a buffer of baskets,
+ * and an array of pair sums.  The buffer is folded into the pair sums by a
+ * row-by-row sparse product (XᵀX with a dense accumulator per item), and the
+ * pair array is compacted (sorted, repeats added up) when it has grown; the
+ * canonical flat form (cooccurrence.h) is written only when flattened.  Only positive weights put an item in a basket: a line netted to
  * zero (or below) by returns counts as nothing.
  */
 #include "postgres.h"
@@ -47,18 +49,6 @@ PG_FUNCTION_INFO_V1(ecomai_cooc_summary);
 #define COOC_HDRSZ		MAXALIGN(sizeof(Cooc))
 #define INTERRUPT_MASK	0xFFFF
 
-/* 64-bit finaliser (splitmix64) for integer keys and pair keys. */
-static inline uint32
-mix64(uint64 x)
-{
-	x ^= x >> 30;
-	x *= UINT64CONST(0xbf58476d1ce4e5b9);
-	x ^= x >> 27;
-	x *= UINT64CONST(0x94d049bb133111eb);
-	x ^= x >> 31;
-	return (uint32) x;
-}
-
 /* integer key -> item index */
 typedef struct ItemIntEntry
 {
@@ -71,7 +61,7 @@ typedef struct ItemIntEntry
 #define SH_ELEMENT_TYPE ItemIntEntry
 #define SH_KEY_TYPE int64
 #define SH_KEY key
-#define SH_HASH_KEY(tb, k) mix64((uint64) (k))
+#define SH_HASH_KEY(tb, k) murmurhash32((uint32) ((uint64) (k) ^ ((uint64) (k) >> 32)))
 #define SH_EQUAL(tb, a, b) ((a) == (b))
 #define SH_SCOPE static inline
 #define SH_DECLARE
