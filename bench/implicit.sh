@@ -61,7 +61,8 @@ BEGIN
 END $$;
 SQL
 	for seed in 1 2 3; do
-		psql_q -o /dev/null -c "SET client_min_messages = warning" -v seed=$seed <<'SQL'
+		psql_q -o /dev/null -v seed=$seed <<'SQL'
+SET client_min_messages = warning;
 DROP TABLE IF EXISTS split, train, test, hist, model, nb_ease, nb_cosine, nb_jaccard, nb_lift, nb_cond, recs;
 CREATE TABLE split AS SELECT * FROM ecomai.split_interactions('ml', 'user_id', 'item_id', NULL::int, NULL::int,
                                                              'random', 0.25, :seed);

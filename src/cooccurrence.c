@@ -828,6 +828,7 @@ typedef struct ExpandedCooc
 	int64		npa;
 	int64		pacap;
 	int64		npa_compact;	/* size after the last compaction */
+	bool		pa_keysorted;	/* pa is unique and in the items' key order */
 	/* scratch: the current basket's item indexes and weights */
 	int32		bcap;
 	int32	   *bidx;
@@ -843,7 +844,7 @@ typedef struct ExpandedCooc
 } ExpandedCooc;
 
 /* Fold the buffered baskets into the pair sums when they hold this many entries. */
-#define COOC_FOLD_ENTRIES	(1 << 22)
+#define COOC_FOLD_ENTRIES	(1 << 24)
 
 static Size cooc_get_flat_size(ExpandedObjectHeader *eohptr);
 static void cooc_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
@@ -984,8 +985,11 @@ compact_pairs(ExpandedCooc *e)
 {
 	int64		m = 0;
 
-	if (e->npa == e->npa_compact)
+	if (e->npa == e->npa_compact || e->pa_keysorted)
+	{
+		e->npa_compact = e->npa;
 		return;
+	}
 	CHECK_FOR_INTERRUPTS();
 	sort_pairs(e->pa, e->npa);
 	for (int64 k = 0; k < e->npa; k++)
@@ -1014,7 +1018,7 @@ add_pair(ExpandedCooc *e, int32 a, int32 b, int64 n, double g)
 	{
 		int64		ncap;
 
-		if (e->npa >= 2 * e->npa_compact + (1 << 20))
+		if (!e->pa_keysorted && e->npa >= 2 * e->npa_compact + (1 << 20))
 			compact_pairs(e);
 		ncap = Max(e->pacap, 2 * e->npa);
 		if (ncap > e->pacap)
@@ -1047,9 +1051,15 @@ basket_reserve(ExpandedCooc *e, int32 n)
  * (a sparse product XᵀX row by row), then one hash update per distinct pair.
  * Work is the sum of the squared basket sizes, in cache-resident arrays.
  */
+static int	cmp_item_keys(const void *a, const void *b, void *arg);
+static int	cmp_int32(const void *a, const void *b);
+
 static void
 fold_baskets(ExpandedCooc *e)
 {
+	int32	   *order;
+	int32	   *rank;
+	bool		keysorted = (e->npa == 0);
 	int64	   *off;
 	int64	   *fill;
 	int64	   *tb;				/* per item: the buffered baskets holding it */
@@ -1081,14 +1091,26 @@ fold_baskets(ExpandedCooc *e)
 			tw[pos] = e->buf_w[a];
 		}
 	pfree(fill);
+	/* rows in the items' key order, each row's pairs in key order: into an empty pair array
+	 * this writes the pairs already sorted as the flat form wants them */
+	order = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(int32));
+	rank = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(int32));
+	for (int32 i = 0; i < n; i++)
+		order[i] = i;
+	qsort_arg(order, n, sizeof(int32), cmp_item_keys, e);
+	for (int32 r = 0; r < n; r++)
+		rank[order[r]] = r;
 	acc_n = palloc0_array_huge(n);
 	acc_g = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(double));
 	touched = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(int32));
-	for (int32 i = 0; i < n; i++)
+	/* while folding into an empty array, keysorted keeps add_pair from compacting it */
+	e->pa_keysorted = keysorted;
+	for (int32 r = 0; r < n; r++)
 	{
+		int32		i = order[r];
 		int32		nt = 0;
 
-		if ((i & 0xFF) == 0)
+		if ((r & 0xFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 		for (int64 p = off[i]; p < off[i + 1]; p++)
 		{
@@ -1099,11 +1121,11 @@ fold_baskets(ExpandedCooc *e)
 			{
 				int32		j = e->buf_item[a];
 
-				if (j <= i)
+				if (rank[j] <= r)
 					continue;
 				if (acc_n[j] == 0)
 				{
-					touched[nt++] = j;
+					touched[nt++] = rank[j];
 					acc_g[j] = 0;
 				}
 				acc_n[j]++;
@@ -1112,14 +1134,20 @@ fold_baskets(ExpandedCooc *e)
 		}
 		if (nt > 0)
 			ecomai_check_memory(state_bytes(e, nt), "cooccurrence state");
+		qsort(touched, nt, sizeof(int32), cmp_int32);
 		for (int32 t = 0; t < nt; t++)
 		{
-			int32		j = touched[t];
+			int32		j = order[touched[t]];
 
 			add_pair(e, i, j, acc_n[j], acc_g[j]);
 			acc_n[j] = 0;
 		}
 	}
+	e->pa_keysorted = keysorted;
+	if (keysorted)
+		e->npa_compact = e->npa;
+	pfree(order);
+	pfree(rank);
 	pfree(off);
 	pfree(tb);
 	pfree(tw);
@@ -1208,6 +1236,8 @@ merge_flat(ExpandedCooc *e, const CoocView *v)
 			weight_out_of_range();
 	}
 	ecomai_check_memory(state_bytes(e, v->npairs), "cooccurrence state");
+	if (v->npairs > 0)
+		e->pa_keysorted = false;
 	for (int64 k = 0; k < v->npairs; k++)
 	{
 		if ((k & INTERRUPT_MASK) == 0)
@@ -1316,7 +1346,8 @@ cooc_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_siz
 		po[k].g = e->pa[k].g;
 	}
 	CHECK_FOR_INTERRUPTS();
-	sort_pairs(po, npairs);
+	if (!e->pa_keysorted)
+		sort_pairs(po, npairs);
 
 	memset(&p, 0, sizeof(p));
 	p.keytype = e->keytype;
