@@ -145,6 +145,7 @@ ease(FunctionCallInfo fcinfo, int off)
 	Datum	   *keys;
 	EcomaiTopK	top;
 	int64	   *support;
+	double	   *dinv;
 	double		bytes;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -193,25 +194,40 @@ ease(FunctionCallInfo fcinfo, int off)
 	blocked_gram_of_inverse(a, n, tmp);
 	pfree(tmp);
 
-	/* B[i][j] = -P[i][j] / P[j][j]; the top k by |B| of each row i */
+	/*
+	 * B[i][j] = -P[i][j] / P[j][j]; the top k by |B| of each row i.  P is made
+	 * whole (upper triangle from the lower, in blocks) so that row i is read
+	 * as the contiguous column i.
+	 */
+	dinv = palloc_extended((Size) n * sizeof(double), MCXT_ALLOC_HUGE);
+	for (int j = 0; j < n; j++)
+		dinv[j] = 1.0 / AT(a, n, j, j);
+	for (int jb = 0; jb < n; jb += 64)
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (int ib = jb; ib < n; ib += 64)
+			for (int j = jb; j < Min(jb + 64, n); j++)
+				for (int i = Max(ib, j + 1); i < Min(ib + 64, n); i++)
+					AT(a, n, j, i) = AT(a, n, i, j);
+	}
 	ecomai_cooc_adjacency(&v, &adj);
 	support = palloc_extended((Size) n * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	ecomai_topk_init(&top, k < 0 ? n : Min(k, n));
 	for (int i = 0; i < n; i++)
 	{
+		const double *col = &AT(a, n, 0, i);
 		int			cnt;
 
 		CHECK_FOR_INTERRUPTS();
 		ecomai_topk_reset(&top);
 		for (int j = 0; j < n; j++)
 		{
-			double		w;
+			double		w = -col[j] * dinv[j];
 
-			if (j == i)
+			if (j == i || w == 0 || isnan(w))
 				continue;
-			w = -(i >= j ? AT(a, n, i, j) : AT(a, n, j, i)) / AT(a, n, j, j);
-			if (w == 0 || isnan(w))
-				continue;
+			if (top.n == top.k && fabs(w) < top.items[0].score)
+				continue;		/* cannot enter */
 			ecomai_topk_offer(&top, j, fabs(w));
 		}
 		for (int64 e = adj.off[i]; e < adj.off[i + 1]; e++)
@@ -225,7 +241,7 @@ ease(FunctionCallInfo fcinfo, int off)
 
 			values[0] = keys[i];
 			values[1] = keys[j];
-			values[2] = Float8GetDatum(-(i >= j ? AT(a, n, i, j) : AT(a, n, j, i)) / AT(a, n, j, j));
+			values[2] = Float8GetDatum(-col[j] * dinv[j]);
 			values[3] = Int64GetDatum(support[j]);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
