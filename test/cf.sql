@@ -237,7 +237,7 @@ SELECT is((SELECT array_agg(item) FROM ecomai.recommend('cf_train', 'cf_nb', 1, 
 SELECT is((SELECT array_agg(row(item, score, because)::text ORDER BY item)
            FROM ecomai.recommend('cf_train', 'cf_nb', 1, 10, value_col => 'rating')),
           ARRAY['(13,3.25,10)', '(14,3.6,12)', '(15,3.6,12)'], 'recommend weighted by the user''s ratings');
-SELECT is((SELECT count(*) FROM ecomai.recommend('cf_train', 'cf_nb', NULL)), 0::bigint, 'NULL user: no rows');
+SELECT is((SELECT count(*) FROM ecomai.recommend('cf_train', 'cf_nb', NULL::bigint)), 0::bigint, 'NULL user: no rows');
 -- recommend against plain SQL on a random history and neighbour table
 CREATE TABLE cf_hist AS SELECT (g % 50)::bigint AS cust, (g * 7 % 200)::bigint AS prod, 1 + g % 3 AS qty
 FROM generate_series(1, 3000) g;
