@@ -104,4 +104,15 @@ typedef struct CoocAdjacency
 
 extern void ecomai_cooc_adjacency(const CoocView *v, CoocAdjacency *adj);
 
+/*
+ * The two SQL entry points of a model function impl(fcinfo, off): "name",
+ * the model first and bigint items (off 0), and "name_typed", a typed NULL
+ * first naming the items' type (off 1, as jsonb_populate_record takes a row).
+ */
+#define ECOMAI_COOC_ENTRY_POINTS(name, impl) \
+	PG_FUNCTION_INFO_V1(name); \
+	PG_FUNCTION_INFO_V1(name##_typed); \
+	Datum name(PG_FUNCTION_ARGS) { return impl(fcinfo, 0); } \
+	Datum name##_typed(PG_FUNCTION_ARGS) { return impl(fcinfo, 1); }
+
 #endif							/* ECOMAI_COOCCURRENCE_H */

@@ -28,8 +28,6 @@
 #include "ecomai.h"
 #include "topk.h"
 
-PG_FUNCTION_INFO_V1(ecomai_ease);
-PG_FUNCTION_INFO_V1(ecomai_ease_typed);
 
 #define EASE_BLOCK 256
 
@@ -252,16 +250,4 @@ ease(FunctionCallInfo fcinfo, int off)
 	return (Datum) 0;
 }
 
-/* Plain form: model first, bigint items. */
-Datum
-ecomai_ease(PG_FUNCTION_ARGS)
-{
-	return ease(fcinfo, 0);
-}
-
-/* Typed form: a typed NULL first, items of that type. */
-Datum
-ecomai_ease_typed(PG_FUNCTION_ARGS)
-{
-	return ease(fcinfo, 1);
-}
+ECOMAI_COOC_ENTRY_POINTS(ecomai_ease, ease)

@@ -26,12 +26,6 @@
 #include "ecomai.h"
 #include "topk.h"
 
-PG_FUNCTION_INFO_V1(ecomai_item_similarities);
-PG_FUNCTION_INFO_V1(ecomai_association_rules);
-PG_FUNCTION_INFO_V1(ecomai_popular_items);
-PG_FUNCTION_INFO_V1(ecomai_item_similarities_typed);
-PG_FUNCTION_INFO_V1(ecomai_association_rules_typed);
-PG_FUNCTION_INFO_V1(ecomai_popular_items_typed);
 
 typedef enum SimMeasure
 {
@@ -294,40 +288,6 @@ popular_items(FunctionCallInfo fcinfo, int off)
 	return (Datum) 0;
 }
 
-/* The plain forms take the model first and return bigint items; the typed forms take a
- * typed NULL first (key_type, as jsonb_populate_record takes a row) and return that type. */
-Datum
-ecomai_item_similarities(PG_FUNCTION_ARGS)
-{
-	return item_similarities(fcinfo, 0);
-}
-
-Datum
-ecomai_item_similarities_typed(PG_FUNCTION_ARGS)
-{
-	return item_similarities(fcinfo, 1);
-}
-
-Datum
-ecomai_association_rules(PG_FUNCTION_ARGS)
-{
-	return association_rules(fcinfo, 0);
-}
-
-Datum
-ecomai_association_rules_typed(PG_FUNCTION_ARGS)
-{
-	return association_rules(fcinfo, 1);
-}
-
-Datum
-ecomai_popular_items(PG_FUNCTION_ARGS)
-{
-	return popular_items(fcinfo, 0);
-}
-
-Datum
-ecomai_popular_items_typed(PG_FUNCTION_ARGS)
-{
-	return popular_items(fcinfo, 1);
-}
+ECOMAI_COOC_ENTRY_POINTS(ecomai_item_similarities, item_similarities)
+ECOMAI_COOC_ENTRY_POINTS(ecomai_association_rules, association_rules)
+ECOMAI_COOC_ENTRY_POINTS(ecomai_popular_items, popular_items)
