@@ -5,7 +5,7 @@
 #                              items removed, 3 seeds: EASE, item similarities, popularity, with
 #                              the Microsoft Recommenders metrics (evaluate_recommendations),
 #                              beside the published rows; EASE time against NumPy/SciPy doing the
-#                              same (bench/implicit_numpy.py); recommend() latency on the demo shop
+#                              same (bench/implicit_numpy.py); recommend_from_history() latency on the demo shop
 #   bench/implicit.sh big      cooccurrence over the 10M-line synthetic orders of
 #                              bench/neighbors.sh big, against item_neighbors on the same table
 # Installs python3-numpy and python3-scipy (Debian) when missing.  Timings are wall-clock on
@@ -56,7 +56,7 @@ BEGIN
     EXECUTE 'ANALYZE ' || neighbors;
     DROP TABLE IF EXISTS recs;
     EXECUTE format('CREATE TABLE recs AS SELECT h.user_id, r.item, r.score
-                      FROM hist h, ecomai.recommend(%L, h.items, 10) r', neighbors);
+                      FROM hist h, ecomai.recommend_from_history(%L, h.items, 10) r', neighbors);
     INSERT INTO results SELECT seed, model, e.* FROM ecomai.evaluate_recommendations('test', 'recs', 10) e;
 END $$;
 SQL
@@ -86,7 +86,7 @@ DROP TABLE IF EXISTS recs;
 CREATE TABLE recs AS
 SELECT h.user_id, r.item, -row_number() OVER (PARTITION BY h.user_id) AS score
 FROM hist h, model,
-     ecomai.recommend('nb_ease', '{}'::int[], 10, exclude => h.items,
+     ecomai.recommend_from_history('nb_ease', '{}'::int[], 10, exclude => h.items,
                       fallback => ARRAY(SELECT item FROM ecomai.popular_items(NULL::int, m, 200))) r;
 INSERT INTO results SELECT :seed, 'popularity', e.* FROM ecomai.evaluate_recommendations('test', 'recs', 10) e;
 SQL
@@ -123,7 +123,7 @@ SQL
 	awk -v o="$ours" -v p="$pys" 'BEGIN { printf "ecomai / NumPy-SciPy          %8.2f x  (target <= 1.0)\n", o / p }'
 
 	echo
-	echo "== recommend() latency on the demo shop (EASE model, history = a customer's products)"
+	echo "== recommend_from_history() latency on the demo shop (EASE model, history = a customer's products)"
 	psql_q -v scale=1 -f "$root/demo/shop.sql" >/dev/null
 	psql_q -At <<'SQL'
 CREATE TABLE shop_model AS
@@ -140,10 +140,10 @@ DECLARE h record; t0 timestamptz; n int;
 BEGIN
     FOR h IN SELECT * FROM shop_hist LOOP
         t0 := clock_timestamp();
-        SELECT count(*) INTO n FROM ecomai.recommend('shop_ease', h.items, 10);
+        SELECT count(*) INTO n FROM ecomai.recommend_from_history('shop_ease', h.items, 10);
         INSERT INTO lat VALUES ('history', extract(epoch FROM clock_timestamp() - t0) * 1000);
         t0 := clock_timestamp();
-        SELECT count(*) INTO n FROM ecomai.recommend('shop_ease', h.items[1:3], 10);
+        SELECT count(*) INTO n FROM ecomai.recommend_from_history('shop_ease', h.items[1:3], 10);
         INSERT INTO lat VALUES ('cart', extract(epoch FROM clock_timestamp() - t0) * 1000);
     END LOOP;
 END $$;

@@ -32,8 +32,8 @@ FROM demo_model, ecomai.ease(NULL::text, m, 2) ORDER BY 1, 2;
 CREATE TABLE demo_ease AS SELECT e.* FROM demo_model, ecomai.ease(NULL::text, m, 2) e;
 -- a cart with cups: tea 0.4 and honey 0.0625, both because of cups; an anonymous visitor gets
 -- the popular items, marked as fallback
-SELECT item, round(score::numeric, 6) AS score, because, is_fallback FROM ecomai.recommend('demo_ease', ARRAY['cups'], 3);
-SELECT * FROM ecomai.recommend('demo_ease', '{}'::text[], 2,
+SELECT item, round(score::numeric, 6) AS score, because, is_fallback FROM ecomai.recommend_from_history('demo_ease', ARRAY['cups'], 3);
+SELECT * FROM ecomai.recommend_from_history('demo_ease', '{}'::text[], 2,
                                fallback => ARRAY(SELECT item FROM demo_model, ecomai.popular_items(NULL::text, m, 5)));
 -- text items need the typed NULL first
 SELECT * FROM ecomai.popular_items((SELECT m FROM demo_model));

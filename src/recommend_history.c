@@ -134,7 +134,7 @@ contains(const ElemList *l, Datum x, FmgrInfo *eq, Oid collation)
 }
 
 /*
- * recommend(neighbors regclass, history anyarray, k bigint, exclude "any",
+ * recommend_from_history(neighbors regclass, history anyarray, k bigint, exclude "any",
  * allowed "any", fallback "any", item_col name, neighbor_col name,
  * similarity_col name)
  *	RETURNS TABLE (item anyelement, score float8, because anyelement, is_fallback boolean)

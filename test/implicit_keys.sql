@@ -44,7 +44,7 @@ SELECT is((SELECT count(*) FROM (SELECT 'SKU-' || item AS item, 'SKU-' || neighb
 
 -- recommend for one customer, straight from their lines: no mapping table
 CREATE TEMP TABLE k_one AS
-SELECT r.* FROM ecomai.recommend('k_ease', (SELECT array_agg(sku) FROM k_lines WHERE n = 7), 5) r;
+SELECT r.* FROM ecomai.recommend_from_history('k_ease', (SELECT array_agg(sku) FROM k_lines WHERE n = 7), 5) r;
 SELECT is((SELECT pg_typeof(item)::text FROM k_one LIMIT 1), 'text', 'recommendations come back as text SKUs');
 SELECT ok((SELECT count(*) FROM k_one) BETWEEN 1 AND 5, 'up to k rows');
 SELECT is((SELECT count(*) FROM k_one WHERE item IN (SELECT sku FROM k_lines WHERE n = 7)), 0::bigint, 'owned items are not recommended');
@@ -58,30 +58,30 @@ SELECT is((SELECT array_agg(ARRAY[item, round(score::numeric, 10)::text] ORDER B
           'scores equal the plain-SQL sum of weights over the history');
 SELECT is((SELECT count(*) FROM k_one o WHERE because NOT IN (SELECT sku FROM k_lines WHERE n = 7)), 0::bigint,
           'because names an item of the history');
-SELECT is((SELECT count(*) FROM ecomai.recommend('k_ease', (SELECT array_agg(sku) FROM k_lines), 40) WHERE NOT (score > 0)),
+SELECT is((SELECT count(*) FROM ecomai.recommend_from_history('k_ease', (SELECT array_agg(sku) FROM k_lines), 40) WHERE NOT (score > 0)),
           0::bigint, 'no zero or negative scores even when asking for more than there are');
 
 -- business filters
-SELECT is((SELECT count(*) FROM ecomai.recommend('k_ease', ARRAY['SKU-1', 'SKU-2'], 30,
+SELECT is((SELECT count(*) FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1', 'SKU-2'], 30,
                                                  exclude => ARRAY(SELECT sku FROM k_products WHERE deleted)) r
            WHERE r.item IN (SELECT sku FROM k_products WHERE deleted)), 0::bigint, 'exclude: deleted products never come back');
-SELECT is((SELECT count(*) FROM ecomai.recommend('k_ease', ARRAY['SKU-1', 'SKU-2'], 30, allowed => ARRAY['SKU-3', 'SKU-4', 'SKU-5']) r
+SELECT is((SELECT count(*) FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1', 'SKU-2'], 30, allowed => ARRAY['SKU-3', 'SKU-4', 'SKU-5']) r
            WHERE r.item NOT IN ('SKU-3', 'SKU-4', 'SKU-5')), 0::bigint, 'allowed: only those items come back');
 
 -- cold start: an empty history (an anonymous visitor) gets the k most popular items
 CREATE TEMP TABLE k_popular AS SELECT p.item, p.support FROM k_model, popular_items(NULL::text, m, 10) p;
 SELECT is((SELECT array_agg(item ORDER BY o) FROM (SELECT item, row_number() OVER () o FROM
-              ecomai.recommend('k_ease', '{}'::text[], 5, fallback => ARRAY(SELECT item FROM k_popular))) r),
+              ecomai.recommend_from_history('k_ease', '{}'::text[], 5, fallback => ARRAY(SELECT item FROM k_popular))) r),
           (SELECT array_agg(sku ORDER BY n DESC, sku) FROM (SELECT sku, count(*) n FROM (SELECT customer, sku FROM k_lines GROUP BY 1, 2
                 HAVING sum(qty) > 0) x GROUP BY sku ORDER BY 2 DESC, 1 LIMIT 5) t),
           'empty history with fallback: the 5 most popular SKUs (plain-SQL counts)');
 SELECT is((SELECT bool_and(is_fallback AND score IS NULL AND because IS NULL) FROM
-              ecomai.recommend('k_ease', NULL::text[], 5, fallback => ARRAY(SELECT item FROM k_popular))), true,
+              ecomai.recommend_from_history('k_ease', NULL::text[], 5, fallback => ARRAY(SELECT item FROM k_popular))), true,
           'fallback rows say so, with no score');
-SELECT is((SELECT count(*) FROM ecomai.recommend('k_ease', '{}'::text[], 5)), 0::bigint, 'empty history without fallback: no rows');
-SELECT is((SELECT count(*) FROM ecomai.recommend('k_ease', ARRAY['no such sku'], 5, fallback => ARRAY(SELECT item FROM k_popular))),
+SELECT is((SELECT count(*) FROM ecomai.recommend_from_history('k_ease', '{}'::text[], 5)), 0::bigint, 'empty history without fallback: no rows');
+SELECT is((SELECT count(*) FROM ecomai.recommend_from_history('k_ease', ARRAY['no such sku'], 5, fallback => ARRAY(SELECT item FROM k_popular))),
           5::bigint, 'unknown history items: filled from the fallback');
-SELECT is((SELECT count(*) FROM ecomai.recommend('k_ease', ARRAY['SKU-1'], 8, exclude => ARRAY['SKU-2'],
+SELECT is((SELECT count(*) FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1'], 8, exclude => ARRAY['SKU-2'],
                                                  fallback => ARRAY(SELECT item FROM k_popular)) r
            WHERE r.item IN ('SKU-1', 'SKU-2')), 0::bigint, 'fallback rows honour the history and exclude');
 
@@ -104,7 +104,7 @@ SELECT is((SELECT count(*) FROM split_interactions('k_lines', 'customer', 'sku',
 CREATE TEMP TABLE k_test AS SELECT user_id, item FROM k_split WHERE is_test;
 CREATE TEMP TABLE k_recs AS
 SELECT h.user_id, r.item, r.score FROM (SELECT user_id, array_agg(item) AS items FROM k_split WHERE NOT is_test GROUP BY 1) h,
-       ecomai.recommend('k_ease', h.items, 5) r;
+       ecomai.recommend_from_history('k_ease', h.items, 5) r;
 CREATE TEMP TABLE k_eval AS SELECT * FROM evaluate_recommendations('k_test', 'k_recs', 5);
 -- precision@5 and hit rate recomputed in plain SQL
 SELECT is((SELECT round(precision_at_k::numeric, 12) FROM k_eval),
@@ -117,13 +117,13 @@ SELECT ok((SELECT ndcg_at_k BETWEEN 0 AND 1 AND map BETWEEN 0 AND 1 AND hit_rate
           'evaluate: metrics between 0 and 1');
 
 -- errors
-SELECT throws_ok($$SELECT * FROM ecomai.recommend('k_ease', ARRAY[1, 2], 5)$$, '42804',
+SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY[1, 2], 5)$$, '42804',
                  'columns "item" and "neighbor" of k_ease must be of the history''s item type integer', 'history of another type');
-SELECT throws_ok($$SELECT * FROM ecomai.recommend('k_ease', ARRAY['SKU-1'], 5, exclude => ARRAY[1])$$, '42804',
+SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1'], 5, exclude => ARRAY[1])$$, '42804',
                  'exclude must be an array of the history''s type text[], not integer[]', 'mismatched array types');
-SELECT throws_ok($$SELECT * FROM ecomai.recommend('k_ease', ARRAY['SKU-1'], 0)$$, '22023', 'k must be at least 1', 'k < 1');
-SELECT throws_ok($$SELECT * FROM ecomai.recommend('k_ease', ARRAY['SKU-1'], NULL)$$, '22004', NULL, 'NULL k');
-SELECT throws_ok($$SELECT * FROM ecomai.recommend('k_ease', ARRAY['SKU-1'], 5, similarity_col => 'nope')$$, '42703',
+SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1'], 0)$$, '22023', 'k must be at least 1', 'k < 1');
+SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1'], NULL)$$, '22004', NULL, 'NULL k');
+SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1'], 5, similarity_col => 'nope')$$, '42703',
                  'column "nope" of relation k_ease does not exist', 'unknown column, no internal query text');
 SELECT throws_ok($$SELECT * FROM split_interactions('k_lines', 'customer', 'sku', NULL::text, NULL::text)$$, '42804', NULL,
                  'split_interactions: witness of the wrong type');

@@ -32,8 +32,8 @@ INSERT INTO calls VALUES
 -- the deprecated 0.2 spelling (a wrapper over the one above; its notice is not what is tested here)
 ('ecomai.recommend(regclass,regclass,bigint,integer,name,name,name)', '{ratings,neighbors}',
  $$SELECT u, r.* FROM generate_series(1, 12) u, ecomai.recommend(%1$L, %2$L, u, 5, 'user_id', 'item_id', 'rating') r$$),
-('ecomai.recommend(regclass,anyarray,bigint,"any","any","any",name,name,name)', '{neighbors}',
- $$SELECT u, r.* FROM generate_series(1, 12) u, ecomai.recommend(%1$L, ARRAY[u, u + 1]::bigint[], 5) r$$),
+('ecomai.recommend_from_history(regclass,anyarray,bigint,"any","any","any",name,name,name)', '{neighbors}',
+ $$SELECT u, r.* FROM generate_series(1, 12) u, ecomai.recommend_from_history(%1$L, ARRAY[u, u + 1]::bigint[], 5) r$$),
 ('ecomai.evaluate_recommendations(regclass,regclass,integer,name,name,name,bigint)', '{pairs,ratings}',
  $$SELECT * FROM ecomai.evaluate_recommendations(%1$L, %2$L, 5, 'user_id', 'item_id', 'rating')$$),
 ('ecomai.split_interactions(regclass,name,name,anyelement,anycompatible,text,double precision,integer,name,name)', '{ratings}',

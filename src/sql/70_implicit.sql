@@ -145,14 +145,15 @@ COMMENT ON FUNCTION @extschema@.relation_column_type(oid, name) IS
     'the type of a column of a relation; 42703 when the relation has no such column';
 
 -- exclude, allowed and fallback are arrays of the history's type, declared "any" (checked in C,
--- 42804) because a polymorphic array parameter cannot default to an untyped NULL.  k is bigint so
--- that calls of recommend(ratings, neighbors, user_id, ...) keep resolving to that function.
-CREATE FUNCTION @extschema@.recommend(neighbors regclass, history anyarray, k bigint,
+-- 42804) because a polymorphic array parameter cannot default to an untyped NULL.  Not an overload
+-- of recommend(source, neighbors, user_id, user_col, item_col, ...): with untyped literals the two
+-- could not be told apart (a regclass or an anyarray second argument).
+CREATE FUNCTION @extschema@.recommend_from_history(neighbors regclass, history anyarray, k bigint,
     exclude "any" DEFAULT NULL, allowed "any" DEFAULT NULL, fallback "any" DEFAULT NULL,
     item_col name DEFAULT 'item', neighbor_col name DEFAULT 'neighbor', similarity_col name DEFAULT 'similarity')
     RETURNS TABLE (item anyelement, score float8, because anyelement, is_fallback boolean)
     AS 'MODULE_PATHNAME', 'ecomai_recommend_history' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10;
-COMMENT ON FUNCTION @extschema@.recommend(regclass, anyarray, bigint, "any", "any", "any", name, name, name) IS
+COMMENT ON FUNCTION @extschema@.recommend_from_history(regclass, anyarray, bigint, "any", "any", "any", name, name, name) IS
     'top-k items for a history of items of any type (a customer, a cart, a session): sum of neighbour weights, positive scores only, filtered, filled from fallback';
 
 -- ---------------------------------------------------------------------------------------
