@@ -147,39 +147,60 @@ ecomai_mf_key_datum(const char *key, Oid resulttype)
 	return OidInputFunctionCall(func, (char *) key, ioparam, -1);
 }
 
-/* A detoasted model kept for the calls of one query (see ecomai_mf_arg). */
+/* Models kept detoasted for the calls of one query (see ecomai_mf_arg). */
+#define MF_CACHE_SLOTS 8
+
 typedef struct MfCache
 {
-	varatt_external ptr;
-	MfModel    *model;
+	int			next;			/* slot to replace next (round robin) */
+	Size		bytes;			/* sum of the cached models' sizes */
+	varatt_external ptr[MF_CACHE_SLOTS];
+	MfModel    *model[MF_CACHE_SLOTS];
 } MfCache;
 
-/* The model of argument argno, detoasted once per query when stored out of line. */
+/*
+ * The model of argument argno, detoasted once per query when it is stored
+ * out of line: a query scoring many rows against a few models read from a
+ * table would otherwise decompress a model per row.  Up to MF_CACHE_SLOTS
+ * models are kept in fn_extra, keyed by their TOAST pointers, as long as
+ * they fit in ecomai.max_memory together.
+ */
 MfModel *
 ecomai_mf_arg(FunctionCallInfo fcinfo, int argno)
 {
 	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
 	MfCache    *cache = (MfCache *) fcinfo->flinfo->fn_extra;
 	varatt_external ptr;
+	MfModel    *m;
+	MemoryContext old;
+	int			s;
 
 	if (!VARATT_IS_EXTERNAL_ONDISK(raw))
 		return DatumGetMfModelP(PointerGetDatum(raw));
 	VARATT_EXTERNAL_GET_POINTER(ptr, raw);
-	if (cache && cache->ptr.va_valueid == ptr.va_valueid && cache->ptr.va_toastrelid == ptr.va_toastrelid)
-		return cache->model;
 	if (cache == NULL)
 		cache = fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(MfCache));
-	else if (cache->model)
-		pfree(cache->model);
-	cache->model = NULL;
+	for (s = 0; s < MF_CACHE_SLOTS; s++)
+		if (cache->model[s] && cache->ptr[s].va_valueid == ptr.va_valueid &&
+			cache->ptr[s].va_toastrelid == ptr.va_toastrelid)
+			return cache->model[s];
+	s = cache->next;
+	cache->next = (s + 1) % MF_CACHE_SLOTS;
+	if (cache->model[s])
 	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		cache->model = DatumGetMfModelP(PointerGetDatum(raw));
-		MemoryContextSwitchTo(old);
+		cache->bytes -= VARSIZE(cache->model[s]);
+		pfree(cache->model[s]);
+		cache->model[s] = NULL;
 	}
-	cache->ptr = ptr;
-	return cache->model;
+	if ((cache->bytes + VARATT_EXTERNAL_GET_EXTSIZE(ptr)) / 1024 > (Size) ecomai_max_memory_kb)
+		return DatumGetMfModelP(PointerGetDatum(raw));	/* too big to keep */
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	m = DatumGetMfModelP(PointerGetDatum(raw));
+	MemoryContextSwitchTo(old);
+	cache->model[s] = m;
+	cache->ptr[s] = ptr;
+	cache->bytes += VARSIZE(m);
+	return m;
 }
 
 /* Append a key double-quoted, escaping " and \. */
@@ -517,7 +538,8 @@ mf_model_from_text(const char *text)
 	const char *w;
 
 	expect_field(&ps, "version");
-	read_int(&ps, MF_VERSION, MF_VERSION, "version");
+	if (read_int(&ps, 0, PG_INT32_MAX, "version") != MF_VERSION)
+		mf_invalid("Version %s is not supported; this build reads version 1.", ps.token);
 	expect_field(&ps, "kind");
 	w = read_word(&ps, "implicit or explicit");
 	if (strcmp(w, "implicit") == 0)
