@@ -415,6 +415,41 @@ build_cells(MfReader *rd, int nu, int ni, bool implicit, MfCsr *byuser, MfCsr *b
 	pfree(ru);
 }
 
+/*
+ * Short dot products and axpy over one row of factors (f is small: the call
+ * overhead of BLAS level 1 would dominate; four partial sums let the compiler
+ * pipeline the loop).  The order of operations is fixed, so results are
+ * reproducible.
+ */
+static inline double
+mf_dot(int n, const double *a, const double *b)
+{
+	double		s0 = 0,
+				s1 = 0,
+				s2 = 0,
+				s3 = 0;
+	int			d = 0;
+
+	for (; d + 4 <= n; d += 4)
+	{
+		s0 += a[d] * b[d];
+		s1 += a[d + 1] * b[d + 1];
+		s2 += a[d + 2] * b[d + 2];
+		s3 += a[d + 3] * b[d + 3];
+	}
+	for (; d < n; d++)
+		s0 += a[d] * b[d];
+	return (s0 + s1) + (s2 + s3);
+}
+
+/* y += a * x */
+static inline void
+mf_axpy(int n, double a, const double *x, double *y)
+{
+	for (int d = 0; d < n; d++)
+		y[d] += a * x[d];
+}
+
 /* ---------------------------------------------------------------------------
  * ALS
  * ---------------------------------------------------------------------------
@@ -494,7 +529,7 @@ implicit_step(MfTrain *t, double *X, const double *Y, int m, const MfCsr *csr)
 				if (c1 != 0)
 					cblas_dsyr(CblasRowMajor, CblasUpper, f, c1, y, 1, t->A, f);
 				if (csr->val[q] > 0)
-					cblas_daxpy(f, 1.0 + c1, y, 1, x, 1);
+					mf_axpy(f, 1.0 + c1, y, x);
 			}
 			solve_spd(t->A, x, f);
 		}
@@ -511,10 +546,10 @@ implicit_step(MfTrain *t, double *X, const double *Y, int m, const MfCsr *csr)
 				double		c1 = t->alpha * csr->val[q];
 				double		pref = csr->val[q] > 0 ? 1.0 : 0.0;
 
-				cblas_daxpy(f, (1.0 + c1) * pref - c1 * cblas_ddot(f, y, 1, x, 1), y, 1, t->r, 1);
+				mf_axpy(f, (1.0 + c1) * pref - c1 * mf_dot(f, y, x), y, t->r);
 			}
 			memcpy(t->p, t->r, sizeof(double) * f);
-			rsold = cblas_ddot(f, t->r, 1, t->r, 1);
+			rsold = mf_dot(f, t->r, t->r);
 			if (rsold < 1e-20)
 				continue;
 			for (int s = 0; s < MF_CG_STEPS; s++)
@@ -529,19 +564,19 @@ implicit_step(MfTrain *t, double *X, const double *Y, int m, const MfCsr *csr)
 					double		c1 = t->alpha * csr->val[q];
 
 					if (c1 != 0)
-						cblas_daxpy(f, c1 * cblas_ddot(f, y, 1, t->p, 1), y, 1, t->Ap, 1);
+						mf_axpy(f, c1 * mf_dot(f, y, t->p), y, t->Ap);
 				}
-				pAp = cblas_ddot(f, t->p, 1, t->Ap, 1);
+				pAp = mf_dot(f, t->p, t->Ap);
 				if (!(pAp > 0))
 					break;
 				step = rsold / pAp;
-				cblas_daxpy(f, step, t->p, 1, x, 1);
-				cblas_daxpy(f, -step, t->Ap, 1, t->r, 1);
-				rsnew = cblas_ddot(f, t->r, 1, t->r, 1);
+				mf_axpy(f, step, t->p, x);
+				mf_axpy(f, -step, t->Ap, t->r);
+				rsnew = mf_dot(f, t->r, t->r);
 				if (rsnew < 1e-20)
 					break;
 				cblas_dscal(f, rsnew / rsold, t->p, 1);
-				cblas_daxpy(f, 1.0, t->r, 1, t->p, 1);
+				mf_axpy(f, 1.0, t->r, t->p);
 				rsold = rsnew;
 			}
 		}
@@ -647,20 +682,20 @@ training_loss(MfTrain *t, const double *X, const double *bu, const double *Y, co
 
 			CHECK_FOR_INTERRUPTS();
 			cblas_dsymv(CblasRowMajor, CblasUpper, f, 1.0, t->gram, f, x, 1, 0.0, t->r, 1);
-			loss += cblas_ddot(f, x, 1, t->r, 1);
+			loss += mf_dot(f, x, t->r);
 			for (int64 q = byuser->ptr[u]; q < byuser->ptr[u + 1]; q++)
 			{
-				double		s = cblas_ddot(f, x, 1, Y + (Size) byuser->idx[q] * f, 1);
+				double		s = mf_dot(f, x, Y + (Size) byuser->idx[q] * f);
 				double		c = 1.0 + t->alpha * byuser->val[q];
 				double		pref = byuser->val[q] > 0 ? 1.0 : 0.0;
 
 				loss += c * (pref - s) * (pref - s) - s * s;
 				total_conf += c;
 			}
-			norms += cblas_ddot(f, x, 1, x, 1);
+			norms += mf_dot(f, x, x);
 		}
 		for (int i = 0; i < ni; i++)
-			norms += cblas_ddot(f, Y + (Size) i * f, 1, Y + (Size) i * f, 1);
+			norms += mf_dot(f, Y + (Size) i * f, Y + (Size) i * f);
 		weight = total_conf + (double) byuser->n * ni - (double) byuser->ptr[byuser->n];
 		return (loss + t->reg * norms) / weight;
 	}
@@ -673,11 +708,11 @@ training_loss(MfTrain *t, const double *X, const double *bu, const double *Y, co
 		for (int64 q = byuser->ptr[u]; q < byuser->ptr[u + 1]; q++)
 		{
 			int			i = byuser->idx[q];
-			double		e = byuser->val[q] - t->mu - bu[u] - bi[i] - cblas_ddot(f, x, 1, Y + (Size) i * f, 1);
+			double		e = byuser->val[q] - t->mu - bu[u] - bi[i] - mf_dot(f, x, Y + (Size) i * f);
 
 			loss += e * e;
 		}
-		norms += n_u * (bu[u] * bu[u] + cblas_ddot(f, x, 1, x, 1));
+		norms += n_u * (bu[u] * bu[u] + mf_dot(f, x, x));
 	}
 	/* each item's norm weighted by its count: sum over cells of the item side */
 	for (int u = 0; u < byuser->n; u++)
@@ -685,7 +720,7 @@ training_loss(MfTrain *t, const double *X, const double *bu, const double *Y, co
 		{
 			int			i = byuser->idx[q];
 
-			norms += bi[i] * bi[i] + cblas_ddot(f, Y + (Size) i * f, 1, Y + (Size) i * f, 1);
+			norms += bi[i] * bi[i] + mf_dot(f, Y + (Size) i * f, Y + (Size) i * f);
 		}
 	weight = (double) byuser->ptr[byuser->n];
 	return (loss + t->reg * norms) / weight;
