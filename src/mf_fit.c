@@ -305,6 +305,23 @@ sort_dict(KeyDict *d)
 	return rank;
 }
 
+/* Copy a sorted dictionary's keys into a model's offsets and key bytes. */
+static void
+copy_keys(const KeyDict *d, int32 *off, char *keys)
+{
+	Size		pos = 0;
+
+	for (int k = 0; k < d->n; k++)
+	{
+		Size		len = strlen(d->keys[k]) + 1;
+
+		off[k] = (int32) pos;
+		memcpy(keys + pos, d->keys[k], len);
+		pos += len;
+	}
+	off[d->n] = (int32) pos;
+}
+
 /* Sparse rows: row r's cells are ptr[r] .. ptr[r+1]-1. */
 typedef struct MfCsr
 {
@@ -957,34 +974,8 @@ ecomai_mf_fit(PG_FUNCTION_ARGS)
 	logloss = palloc(sizeof(double) * iterations);
 	logvalid = palloc(sizeof(double) * iterations);
 
-	/* keys */
-	{
-		int32	   *off = mf_user_key_off(m);
-		char	   *keys = mf_user_keys(m);
-		Size		pos = 0;
-
-		for (int u = 0; u < nu; u++)
-		{
-			Size		len = strlen(users.keys[u]) + 1;
-
-			off[u] = (int32) pos;
-			memcpy(keys + pos, users.keys[u], len);
-			pos += len;
-		}
-		off[nu] = (int32) pos;
-		off = mf_item_key_off(m);
-		keys = mf_item_keys(m);
-		pos = 0;
-		for (int i = 0; i < ni; i++)
-		{
-			Size		len = strlen(items.keys[i]) + 1;
-
-			off[i] = (int32) pos;
-			memcpy(keys + pos, items.keys[i], len);
-			pos += len;
-		}
-		off[ni] = (int32) pos;
-	}
+	copy_keys(&users, mf_user_key_off(m), mf_user_keys(m));
+	copy_keys(&items, mf_item_key_off(m), mf_item_keys(m));
 
 	/* validation cells, by user, keys unknown to training skipped */
 	if (has_valid)

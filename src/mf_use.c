@@ -93,6 +93,23 @@ ecomai_mf_predict(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(score_of(m, u, i));
 }
 
+/* Return the selected items, best first, as (item, score) rows of type restype. */
+static void
+emit_items(ReturnSetInfo *rsinfo, const MfModel *m, EcomaiTopK *top, Oid restype)
+{
+	int			n = ecomai_topk_sort(top);
+
+	for (int r = 0; r < n; r++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = ecomai_mf_key_datum(mf_item_key(m, (int) top->items[r].id), restype);
+		values[1] = Float8GetDatum(top->items[r].score);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
 /*
  * Mark the items of an array argument (unknown ones ignored) in mask with
  * value; returns how many were known.  A NULL argument marks nothing.
@@ -149,7 +166,6 @@ recommend_rows(FunctionCallInfo fcinfo, const MfModel *m, const double *x, doubl
 	double	   *scores;
 	EcomaiTopK	top;
 	Oid			restype;
-	int			n;
 
 	InitMaterializedSRF(fcinfo, 0);
 	restype = TupleDescAttr(rsinfo->setDesc, 0)->atttypid;
@@ -177,16 +193,7 @@ recommend_rows(FunctionCallInfo fcinfo, const MfModel *m, const double *x, doubl
 			s += m->global_mean + bu + mf_item_bias(m)[i];
 		ecomai_topk_offer(&top, i, s);
 	}
-	n = ecomai_topk_sort(&top);
-	for (int r = 0; r < n; r++)
-	{
-		Datum		values[2];
-		bool		nulls[2] = {false, false};
-
-		values[0] = ecomai_mf_key_datum(mf_item_key(m, (int) top.items[r].id), restype);
-		values[1] = Float8GetDatum(top.items[r].score);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+	emit_items(rsinfo, m, &top, restype);
 }
 
 /*
@@ -311,8 +318,7 @@ ecomai_mf_similar_items(PG_FUNCTION_ARGS)
 	MfModel    *m;
 	int			k,
 				i,
-				f,
-				n;
+				f;
 	const double *Y;
 	double	   *dots;
 	double		norm_i;
@@ -347,16 +353,7 @@ ecomai_mf_similar_items(PG_FUNCTION_ARGS)
 			continue;
 		ecomai_topk_offer(&top, j, sim);
 	}
-	n = ecomai_topk_sort(&top);
-	for (int r = 0; r < n; r++)
-	{
-		Datum		values[2];
-		bool		nulls[2] = {false, false};
-
-		values[0] = ecomai_mf_key_datum(mf_item_key(m, (int) top.items[r].id), restype);
-		values[1] = Float8GetDatum(top.items[r].score);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+	emit_items(rsinfo, m, &top, restype);
 	return (Datum) 0;
 }
 
