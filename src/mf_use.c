@@ -213,6 +213,12 @@ ecomai_mf_recommend_user(PG_FUNCTION_ARGS)
 		InitMaterializedSRF(fcinfo, 0);
 		return (Datum) 0;
 	}
+	if (PG_NARGS() == 4 && type_is_array(get_fn_expr_argtype(fcinfo->flinfo, 3)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("item_type must be a single value, not an array"),
+				 errhint("Pass exclude and allowed together (NULL for the one not needed), "
+						 "or a typed NULL such as NULL::text as item_type.")));
 	m = ecomai_mf_arg(fcinfo, 0);
 	k = PG_GETARG_INT32(2);
 	check_k(k);

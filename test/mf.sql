@@ -5,7 +5,7 @@
 -- error, and statement_timeout cancelling a long fit.
 BEGIN;
 SET client_min_messages = warning;  -- mf_fit reports each iteration as a NOTICE
-SELECT plan(58);
+SELECT plan(59);
 
 -- Small purchases: uuid customers, text SKUs, integer quantities.
 CREATE TEMP TABLE buys AS
@@ -210,6 +210,8 @@ SELECT throws_ok($$SELECT ecomai.mf_fit('rates_train', 'user_id', 'item_id', 'ra
                  'least-squares system is singular', 'no regularization and too few ratings');
 SELECT throws_ok($$SELECT * FROM ecomai.mf_recommend(pg_temp.m('exp'), 1, 0, NULL::bigint)$$, '22023',
                  'k must be at least 1, not 0', 'k < 1');
+SELECT throws_ok($$SELECT * FROM ecomai.mf_recommend(pg_temp.m('exp'), 1, 5, ARRAY[1, 2])$$, '42804',
+                 'item_type must be a single value, not an array', 'an exclude array without allowed');
 SELECT throws_ok($$SELECT 'version=1 kind=implicit'::ecomai.mf_model$$, '22P02',
                  'invalid input syntax for type mf_model', 'truncated text input');
 SELECT throws_ok($$SELECT replace(pg_temp.m('chol')::text, 'factors=3', 'factors=2000')::ecomai.mf_model$$, '22P02',
