@@ -144,7 +144,7 @@ VACUUM ANALYZE big_orders;
 SQL
 	n=${MF_BENCH_BIG_ITERATIONS:-2}
 	ours=$(per_iteration big_orders customer_id product_id quantity "$n")
-	printf 'ecomai seconds per ALS iteration (cg, %s factors, median of %s)  %8.2f\n' $F "$n" "$ours"
+	printf 'ecomai seconds per ALS iteration (cg, %s factors, mean of %s)  %8.2f\n' $F "$n" "$ours"
 	if [ -n "${MF_BENCH_NUMPY_BIG:-}" ]; then
 		psql_q -c "\\copy big_orders TO '$work/big.tsv'"
 		np_out=$("$PY" "$root/bench/mf_numpy.py" "$work/big.tsv" - $F $REG $ALPHA 1)
