@@ -37,28 +37,35 @@ F=64 REG=50 ALPHA=5 ITER=10
 psql_q <<'SQL'
 CREATE EXTENSION ecomai;
 -- wall-clock seconds of one run of a statement
-CREATE FUNCTION bench_seconds(query text) RETURNS float8 LANGUAGE plpgsql AS $$
-DECLARE t0 timestamptz := clock_timestamp();
+-- CPU seconds (user + system) of this backend so far
+CREATE FUNCTION backend_cpu() RETURNS float8 LANGUAGE sql AS $$
+    SELECT (s[14]::float8 + s[15]::float8) / 100
+    FROM string_to_array(split_part(pg_read_file('/proc/self/stat'), ') ', 2), ' ') a(s0),
+         LATERAL (SELECT ARRAY['', ''] || s0 AS s) x $$;
+-- "wall cpu" seconds per iteration: fits of 1 and 1 + n iterations, difference / n
+CREATE FUNCTION per_iteration(src text, ucol text, icol text, vcol text, f int, reg float8, alpha float8, n int)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE c0 float8; c1 float8; c2 float8; w0 timestamptz; w1 timestamptz; w2 timestamptz;
 BEGIN
-    EXECUTE query;
-    RETURN extract(epoch FROM clock_timestamp() - t0);
+    c0 := backend_cpu(); w0 := clock_timestamp();
+    PERFORM ecomai.mf_fit(src::regclass, ucol, icol, vcol, factors => f, regularization => reg, alpha => alpha, iterations => 1);
+    c1 := backend_cpu(); w1 := clock_timestamp();
+    PERFORM ecomai.mf_fit(src::regclass, ucol, icol, vcol, factors => f, regularization => reg, alpha => alpha, iterations => 1 + n);
+    c2 := backend_cpu(); w2 := clock_timestamp();
+    RETURN format('%s %s', extract(epoch FROM (w2 - w1) - (w1 - w0)) / n, ((c2 - c1) - (c1 - c0)) / n);
 END $$;
 SQL
 
-# seconds per ALS iteration of mf_fit on table $1 (user col $2, item col $3, value col $4):
-# (time of 1 + n iterations - time of 1 iteration) / n, so reading the table is not counted
+# seconds per ALS iteration of mf_fit on table $1 (user col $2, item col $3, value col $4), wall
+# clock and CPU time of the backend: (time of 1 + n iterations - time of 1 iteration) / n, so
+# reading the table is not counted.  Prints "wall cpu".
 per_iteration() {
-	local n=$5
 	psql_q -At <<SQL
 SET client_min_messages = warning;
 SET ecomai.max_memory = '8GB';
-SELECT (bench_seconds(\$q\$SELECT ecomai.mf_fit('$1', '$2', '$3', '$4', factors => $F, regularization => $REG,
-                                               alpha => $ALPHA, iterations => 1 + $n)\$q\$)
-        - bench_seconds(\$q\$SELECT ecomai.mf_fit('$1', '$2', '$3', '$4', factors => $F, regularization => $REG,
-                                                 alpha => $ALPHA, iterations => 1)\$q\$)) / $n;
+SELECT per_iteration('$1', '$2', '$3', '$4', $F, $REG, $ALPHA, $5);
 SQL
 }
-
 if [ "$mode" = movielens ]; then
 	udata=$data/movielens-100k/u.data
 	[ -r "$udata" ] || { echo "no $udata: set ECOMAI_SHARED_DATA" >&2; exit 1; }
@@ -101,12 +108,14 @@ SELECT 'same seed, same factors: ' || (ecomai.mf_fit('train', 'user_id', 'item_i
                                                      alpha => $ALPHA, iterations => $ITER)::text = m::text)
 FROM models WHERE solver = 'cg';
 SQL
-	ours=$(per_iteration train user_id item_id v 5)
-	printf 'ecomai seconds per ALS iteration (cg)   %8.4f\n' "$ours"
-	np_out=$("$PY" "$root/bench/mf_numpy.py" "$work/train.tsv" "$work/test.tsv" $F $REG $ALPHA $ITER)
+	read -r ours ours_cpu <<<"$(per_iteration train user_id item_id v 10)"
+	printf 'ecomai seconds per ALS iteration (cg)   wall %8.4f  cpu %8.4f\n' "$ours" "$ours_cpu"
+	np_out=$(OPENBLAS_NUM_THREADS=1 "$PY" "$root/bench/mf_numpy.py" "$work/train.tsv" "$work/test.tsv" $F $REG $ALPHA $ITER)
 	echo "$np_out" | sed 's/^/NumPy: /'
 	np=$(echo "$np_out" | sed -n 's/^numpy_seconds_per_iteration \([0-9.]*\).*/\1/p')
-	awk -v o="$ours" -v n="$np" 'BEGIN { printf "NumPy / ecomai per iteration            %8.1f x  (> 1: ecomai faster)\n", n / o }'
+	np_cpu=$(echo "$np_out" | sed -n 's/^numpy_cpu_seconds_per_iteration \([0-9.]*\).*/\1/p')
+	awk -v o="$ours" -v n="$np" -v oc="$ours_cpu" -v nc="$np_cpu" 'BEGIN {
+		printf "NumPy / ecomai per iteration            wall %6.1f x  cpu %6.1f x  (> 1: ecomai faster)\n", n / o, nc / oc }'
 
 	echo
 	echo "== MovieLens 100k explicit biased MF, 5 folds u1..u5 (factors 50, regularization 0.12 per rating, 20 iterations)"
@@ -143,14 +152,16 @@ FROM generate_series(1, 10000000);
 VACUUM ANALYZE big_orders;
 SQL
 	n=${MF_BENCH_BIG_ITERATIONS:-2}
-	ours=$(per_iteration big_orders customer_id product_id quantity "$n")
-	printf 'ecomai seconds per ALS iteration (cg, %s factors, mean of %s)  %8.2f\n' $F "$n" "$ours"
+	read -r ours ours_cpu <<<"$(per_iteration big_orders customer_id product_id quantity "$n")"
+	printf 'ecomai seconds per ALS iteration (cg, %s factors, mean of %s)  wall %8.2f  cpu %8.2f\n' $F "$n" "$ours" "$ours_cpu"
 	if [ -n "${MF_BENCH_NUMPY_BIG:-}" ]; then
 		psql_q -c "\\copy big_orders TO '$work/big.tsv'"
-		np_out=$("$PY" "$root/bench/mf_numpy.py" "$work/big.tsv" - $F $REG $ALPHA 1)
+		np_out=$(OPENBLAS_NUM_THREADS=1 "$PY" "$root/bench/mf_numpy.py" "$work/big.tsv" - $F $REG $ALPHA 1)
 		echo "$np_out" | sed 's/^/NumPy: /'
 		np=$(echo "$np_out" | sed -n 's/^numpy_seconds_per_iteration \([0-9.]*\).*/\1/p')
-		awk -v o="$ours" -v n="$np" 'BEGIN { printf "NumPy / ecomai per iteration  %8.1f x\n", n / o }'
+		np_cpu=$(echo "$np_out" | sed -n 's/^numpy_cpu_seconds_per_iteration \([0-9.]*\).*/\1/p')
+		awk -v o="$ours" -v n="$np" -v oc="$ours_cpu" -v nc="$np_cpu" 'BEGIN {
+			printf "NumPy / ecomai per iteration  wall %6.1f x  cpu %6.1f x\n", n / o, nc / oc }'
 	fi
 else
 	echo "usage: bench/mf.sh [big]" >&2

@@ -514,9 +514,22 @@ solve_spd(double *A, double *b, int n)
 }
 
 /*
+ * On x86-64 the row loops are also compiled for AVX2 and the CPU picks the
+ * version at load time (GCC function multi-versioning): the build stays
+ * portable, and one machine always runs the same code, so results stay
+ * bit-identical there.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define MF_MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#else
+#define MF_MULTIVERSION
+#endif
+
+/*
  * One implicit half-step: every row of X (n rows, cells in csr) from the
  * other side's factors Y (m rows).
  */
+MF_MULTIVERSION
 static void
 implicit_step(MfTrain *t, double *X, const double *Y, int m, const MfCsr *csr)
 {
