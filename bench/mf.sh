@@ -66,6 +66,18 @@ SET ecomai.max_memory = '8GB';
 SELECT per_iteration('$1', '$2', '$3', '$4', $F, $REG, $ALPHA, $5);
 SQL
 }
+# run bench/mf_numpy.py on train file $1 (test file $2 or -, $3 iterations) and print its figures
+# and the ratios to ecomai's per-iteration seconds $ours (wall) and $ours_cpu
+numpy_vs_ours() {
+	local out np np_cpu
+	out=$(OPENBLAS_NUM_THREADS=1 "$PY" "$root/bench/mf_numpy.py" "$1" "$2" $F $REG $ALPHA "$3")
+	echo "$out" | sed 's/^/NumPy: /'
+	np=$(echo "$out" | sed -n 's/^numpy_seconds_per_iteration \([0-9.]*\).*/\1/p')
+	np_cpu=$(echo "$out" | sed -n 's/^numpy_cpu_seconds_per_iteration \([0-9.]*\).*/\1/p')
+	awk -v o="$ours" -v n="$np" -v oc="$ours_cpu" -v nc="$np_cpu" 'BEGIN {
+		printf "NumPy / ecomai per iteration            wall %6.1f x  cpu %6.1f x  (> 1: ecomai faster)\n", n / o, nc / oc }'
+}
+
 if [ "$mode" = movielens ]; then
 	udata=$data/movielens-100k/u.data
 	[ -r "$udata" ] || { echo "no $udata: set ECOMAI_SHARED_DATA" >&2; exit 1; }
@@ -110,12 +122,7 @@ FROM models WHERE solver = 'cg';
 SQL
 	read -r ours ours_cpu <<<"$(per_iteration train user_id item_id v 10)"
 	printf 'ecomai seconds per ALS iteration (cg)   wall %8.4f  cpu %8.4f\n' "$ours" "$ours_cpu"
-	np_out=$(OPENBLAS_NUM_THREADS=1 "$PY" "$root/bench/mf_numpy.py" "$work/train.tsv" "$work/test.tsv" $F $REG $ALPHA $ITER)
-	echo "$np_out" | sed 's/^/NumPy: /'
-	np=$(echo "$np_out" | sed -n 's/^numpy_seconds_per_iteration \([0-9.]*\).*/\1/p')
-	np_cpu=$(echo "$np_out" | sed -n 's/^numpy_cpu_seconds_per_iteration \([0-9.]*\).*/\1/p')
-	awk -v o="$ours" -v n="$np" -v oc="$ours_cpu" -v nc="$np_cpu" 'BEGIN {
-		printf "NumPy / ecomai per iteration            wall %6.1f x  cpu %6.1f x  (> 1: ecomai faster)\n", n / o, nc / oc }'
+	numpy_vs_ours "$work/train.tsv" "$work/test.tsv" $ITER
 
 	echo
 	echo "== MovieLens 100k explicit biased MF, 5 folds u1..u5 (factors 50, regularization 0.12 per rating, 20 iterations)"
@@ -156,12 +163,7 @@ SQL
 	printf 'ecomai seconds per ALS iteration (cg, %s factors, mean of %s)  wall %8.2f  cpu %8.2f\n' $F "$n" "$ours" "$ours_cpu"
 	if [ -n "${MF_BENCH_NUMPY_BIG:-}" ]; then
 		psql_q -c "\\copy big_orders TO '$work/big.tsv'"
-		np_out=$(OPENBLAS_NUM_THREADS=1 "$PY" "$root/bench/mf_numpy.py" "$work/big.tsv" - $F $REG $ALPHA 1)
-		echo "$np_out" | sed 's/^/NumPy: /'
-		np=$(echo "$np_out" | sed -n 's/^numpy_seconds_per_iteration \([0-9.]*\).*/\1/p')
-		np_cpu=$(echo "$np_out" | sed -n 's/^numpy_cpu_seconds_per_iteration \([0-9.]*\).*/\1/p')
-		awk -v o="$ours" -v n="$np" -v oc="$ours_cpu" -v nc="$np_cpu" 'BEGIN {
-			printf "NumPy / ecomai per iteration  wall %6.1f x  cpu %6.1f x\n", n / o, nc / oc }'
+		numpy_vs_ours "$work/big.tsv" - 1
 	fi
 else
 	echo "usage: bench/mf.sh [big]" >&2
