@@ -1,7 +1,10 @@
 # ecomai: PGXS build.
 #
 #   make && sudo make install          build and install into the PostgreSQL that pg_config names
-#   tools/test.sh                      every test on a throwaway cluster (see README)
+#   make installcheck                  the pg_regress tests (sql/, expected/) against a running server
+#   make prove_installcheck            the pgTAP tests (test/*.sql) through pg_prove, likewise
+#   tools/test.sh                      both, and the suite's own scripts, on a throwaway cluster
+#   tools/install-deps.sh              the Debian packages the build and the tests need
 #   tools/demo.sh                      the demo shop on a throwaway cluster
 #
 # The install script of the current version, ecomai--$(EXTVERSION).sql, is generated from the
@@ -26,6 +29,17 @@ REGRESS_OPTS = --inputdir=. --load-extension=ecomai
 EXTRA_CLEAN  = results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
+
+# make prove_installcheck [PROVE_TESTS="test/a.sql test/b.sql"]: the pgTAP tests through pg_prove,
+# against the server that PGHOST/PGPORT/PGUSER name (as installcheck), in a database
+# $(PROVE_DB) created afresh with pgtap and ecomai.  ECOMAI_TEST_DATA (the shared public data,
+# optional) becomes the setting ecomai_test.data_dir that data-driven tests read.  The exit
+# status is pg_prove's; its summary is printed as it gives it.
+PG_PROVE     ?= pg_prove
+PROVE_DB     ?= ecomai_tap
+PROVE_TESTS  ?= $(sort $(wildcard test/*.sql))
+PROVE_FLAGS  ?=
+ECOMAI_TEST_DATA ?=
 
 OPENBLAS_CFLAGS := $(shell pkg-config --cflags openblas)
 OPENBLAS_LIBS   := $(shell pkg-config --libs openblas)
@@ -62,3 +76,12 @@ ecomai--$(PREVVERSION)--$(EXTVERSION).sql: $(sort $(wildcard src/sql/update/*.sq
 	  echo "-- complain if script is sourced in psql, rather than via ALTER EXTENSION"; \
 	  printf '%s\n' '\echo Use "ALTER EXTENSION ecomai UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \quit'; \
 	  for f in $(sort $(wildcard src/sql/update/*.sql)) $(NEW_PIECES); do echo; echo "-- from $$f"; cat $$f; done ) > $@
+
+PSQL = $(shell $(PG_CONFIG) --bindir)/psql -X -q -v ON_ERROR_STOP=1
+
+.PHONY: prove_installcheck
+prove_installcheck:
+	$(PSQL) -d postgres -c 'SET client_min_messages = warning' -c 'DROP DATABASE IF EXISTS $(PROVE_DB)' -c 'CREATE DATABASE $(PROVE_DB)'
+	$(PSQL) -d $(PROVE_DB) -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION ecomai' \
+		-c "ALTER DATABASE $(PROVE_DB) SET ecomai_test.data_dir = '$(ECOMAI_TEST_DATA)'"
+	cd $(srcdir) && $(PG_PROVE) $(PROVE_FLAGS) -d $(PROVE_DB) $(PROVE_TESTS)

@@ -72,7 +72,7 @@ SELECT customer_id AS cust, n AS products_owned FROM (
            count(*) OVER () AS total
     FROM shop.order_items GROUP BY customer_id) q WHERE rn = total / 2 \gset
 \echo customer :cust owns :products_owned products
-SELECT * FROM ecomai.recommend('shop.order_items', 'shop.item_sim', :cust, 5, 'customer_id', 'product_id', 'quantity');
-SELECT round(bench.median_ms(format('SELECT count(*) FROM ecomai.recommend(''shop.order_items'', ''shop.item_sim'', %s, 10, ''customer_id'', ''product_id'', ''quantity'')', :cust), 100)::numeric, 3)
+SELECT * FROM ecomai.recommend('shop.order_items', 'shop.item_sim', :cust, 'customer_id', 'product_id', 'quantity', 5);
+SELECT round(bench.median_ms(format('SELECT count(*) FROM ecomai.recommend(''shop.order_items'', ''shop.item_sim'', %s, ''customer_id'', ''product_id'', ''quantity'', 10)', :cust), 100)::numeric, 3)
        AS recommend_median_ms;
 SQL

@@ -17,8 +17,8 @@ WHERE oi.customer_id = :cust GROUP BY 1, 2, 3 ORDER BY 1;
 \echo '-- What should we show this customer next, and why? (scores: sum of similarity x quantity)'
 SELECT r.item AS product_id, p.name, p.category, round(r.score::numeric, 4) AS score,
        'because you bought ' || b.name AS reason
-FROM ecomai.recommend('shop.order_items', 'shop.item_sim', :cust, 5,
-                      user_col => 'customer_id', item_col => 'product_id', value_col => 'quantity') r
+FROM ecomai.recommend('shop.order_items', 'shop.item_sim', :cust,
+                      user_col => 'customer_id', item_col => 'product_id', value_col => 'quantity', k => 5) r
 JOIN shop.products p ON p.product_id = r.item
 JOIN shop.products b ON b.product_id = r.because
 ORDER BY r.score DESC, r.item;
@@ -27,16 +27,16 @@ ORDER BY r.score DESC, r.item;
 \echo '-- of recommendations refreshed nightly):'
 SELECT c.customer_id, r.item AS product_id, round(r.score::numeric, 4) AS score, r.because
 FROM (SELECT customer_id FROM shop.customers ORDER BY customer_id LIMIT 3) c,
-     LATERAL ecomai.recommend('shop.order_items', 'shop.item_sim', c.customer_id, 2,
-                              'customer_id', 'product_id', 'quantity') r
+     LATERAL ecomai.recommend('shop.order_items', 'shop.item_sim', c.customer_id,
+                              'customer_id', 'product_id', 'quantity', k => 2) r
 ORDER BY c.customer_id, r.score DESC, r.item;
 
 \echo '-- How well can we predict star ratings? Hold out each customer''s newest 20% of reviews'
 \echo '-- (a reproducible split by time), fit on the rest, and compare methods by RMSE and MAE.'
 CREATE TEMP TABLE review_split AS
-SELECT s.user_id AS customer_id, s.item_id AS product_id, s.is_test, r.rating
+SELECT s.user_id AS customer_id, s.item AS product_id, s.is_test, r.rating
 FROM ecomai.train_test_split('shop.reviews', 'customer_id', 'product_id', 0.2, time_col => 'reviewed_at') s
-JOIN shop.reviews r ON r.customer_id = s.user_id AND r.product_id = s.item_id;
+JOIN shop.reviews r ON r.customer_id = s.user_id AND r.product_id = s.item;
 CREATE TEMP VIEW review_train AS SELECT customer_id, product_id, rating FROM review_split WHERE NOT is_test;
 CREATE TEMP VIEW review_test AS SELECT customer_id, product_id, rating FROM review_split WHERE is_test;
 SELECT count(*) FILTER (WHERE NOT is_test) AS train_reviews, count(*) FILTER (WHERE is_test) AS test_reviews

@@ -47,9 +47,11 @@ FROM bn_sessions WHERE device = 'mobile' AND channel = 'paid_search' AND cart = 
 \echo '-- What-if data: 5 synthetic sessions drawn from the model (seeded, reproducible)'
 SELECT * FROM ecomai.bn_sample((SELECT bn FROM bn_model), 5, 42);
 
-\echo '-- The network as Graphviz dot (written to demo-output/bayesnet.dot)'
-SELECT ecomai.bn_to_dot(bn) AS dot FROM bn_model \gset
+\echo '-- The network as a Graphviz picture, purchase highlighted (demo-output/bayesnet.svg and .png)'
+SELECT ecomai.bn_to_dot(bn, ARRAY['purchase']) AS dot FROM bn_model \gset
 \set dotfile :outdir '/bayesnet.dot'
 \o :dotfile
 \qecho :dot
 \o
+\setenv BN_DOT :dotfile
+\! if command -v dot >/dev/null; then dot -Tsvg -o "${BN_DOT%.dot}.svg" "$BN_DOT" && dot -Tpng -o "${BN_DOT%.dot}.png" "$BN_DOT" && echo "wrote ${BN_DOT%.dot}.svg and .png"; else echo "wrote $BN_DOT (install graphviz to render it)"; fi

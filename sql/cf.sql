@@ -16,13 +16,13 @@ INSERT INTO cf_todo VALUES (1, 13, 4), (4, 13, 5), (7, 10, 3), (1, 99, 2);
 SELECT * FROM ecomai.knn_predict('cf_ratings', 'cf_todo', 'user_id', 'item_id', 'rating');
 
 -- KNNWithMeans: 4 + (1/2 (5 - 11/3) + 1/11 (1 - 4/3)) / (1/2 + 1/11) = 4 + 14/13, clipped to 5 unless clip => false
-SELECT user_id, item_id, estimate FROM ecomai.knn_predict('cf_ratings', 'cf_todo', 'user_id', 'item_id', 'rating',
+SELECT user_id, item, estimate FROM ecomai.knn_predict('cf_ratings', 'cf_todo', 'user_id', 'item_id', 'rating',
                                                           centering => 'mean', clip => false)
-WHERE user_id = 1 AND item_id = 13;
+WHERE user_id = 1 AND item = 13;
 
 -- k => 1 keeps the most similar neighbour only (user 2)
-SELECT user_id, item_id, estimate, k_used FROM ecomai.knn_predict('cf_ratings', 'cf_todo', 'user_id', 'item_id', 'rating', k => 1)
-WHERE user_id = 1 AND item_id = 13;
+SELECT user_id, item, estimate, k_used FROM ecomai.knn_predict('cf_ratings', 'cf_todo', 'user_id', 'item_id', 'rating', k => 1)
+WHERE user_id = 1 AND item = 13;
 
 -- Evaluation of those predictions
 SELECT round(ecomai.rmse(estimate, actual)::numeric, 6) AS rmse, round(ecomai.mae(estimate, actual)::numeric, 6) AS mae
@@ -41,8 +41,10 @@ CREATE TABLE cf_neighbors (item bigint, neighbor bigint, similarity float8);
 INSERT INTO cf_neighbors VALUES (10, 13, 0.5), (11, 13, 0.25), (12, 14, 0.9), (10, 11, 0.7), (11, 15, 0.4), (10, 15, 0.1);
 SELECT nb.neighbor, (ecomai.cf_score(nb.similarity, 1, nb.item)).*
 FROM cf_neighbors nb WHERE nb.item IN (10, 11, 12) GROUP BY nb.neighbor ORDER BY 1;
-SELECT * FROM ecomai.recommend('cf_ratings', 'cf_neighbors', 1);
-SELECT * FROM ecomai.recommend('cf_ratings', 'cf_neighbors', 4, value_col => 'rating');
+SELECT * FROM ecomai.recommend('cf_ratings', 'cf_neighbors', 1, 'user_id', 'item_id');
+SELECT * FROM ecomai.recommend('cf_ratings', 'cf_neighbors', 4, 'user_id', 'item_id', value_col => 'rating');
+-- the 0.2 spelling still answers, with a deprecation notice
+SELECT * FROM ecomai.recommend('cf_ratings', 'cf_neighbors', 4, 2);
 
 -- Splits: the same seed gives the same assignment on every server
 SELECT ecomai.split_uniform(1, 10) AS u, ecomai.split_fold(1, 10, 5) AS fold, ecomai.split_fold(1, 10, 5, 42) AS fold_seed_42;

@@ -19,6 +19,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/tuplestore.h"
 
 #include "ecomai.h"
@@ -59,7 +60,7 @@ ecomai_baselines_als(const EcomaiRatings *r, double reg_u, double reg_i, int n_e
 }
 
 /*
- * baselines(train, user_col, item_col, rating_col, reg_u, reg_i, n_epochs)
+ * baselines(source, user_col, item_col, value_col, reg_u, reg_i, n_epochs)
  * RETURNS TABLE (kind text, id bigint, bias float8): one 'global' row (the
  * mean, id NULL), then a row per user and per item, in id order.
  */
@@ -70,7 +71,7 @@ ecomai_baselines(PG_FUNCTION_ARGS)
 	Oid			relid;
 	const char *user_col;
 	const char *item_col;
-	const char *rating_col;
+	const char *value_col;
 	double		reg_u;
 	double		reg_i;
 	int			n_epochs;
@@ -80,29 +81,36 @@ ecomai_baselines(PG_FUNCTION_ARGS)
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
 
-	for (int a = 0; a < 7; a++)
+	static const char *const names[] = {"source", "user_col", "item_col", "value_col",
+	"reg_u", "reg_i", "n_epochs"};
+
+	for (int a = 0; a < lengthof(names); a++)
 		if (PG_ARGISNULL(a))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("baselines arguments must not be null")));
+					 errmsg("%s must not be null", names[a])));
 	relid = PG_GETARG_OID(0);
 	user_col = NameStr(*PG_GETARG_NAME(1));
 	item_col = NameStr(*PG_GETARG_NAME(2));
-	rating_col = NameStr(*PG_GETARG_NAME(3));
+	value_col = NameStr(*PG_GETARG_NAME(3));
 	reg_u = PG_GETARG_FLOAT8(4);
 	reg_i = PG_GETARG_FLOAT8(5);
 	n_epochs = PG_GETARG_INT32(6);
-	if (!(reg_u >= 0) || !(reg_i >= 0) || isinf(reg_u) || isinf(reg_i))
+	if (!(reg_u >= 0) || isinf(reg_u))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("reg_u and reg_i must be finite numbers >= 0")));
+				 errmsg("reg_u must be a finite number >= 0, not %s", float8out_internal(reg_u))));
+	if (!(reg_i >= 0) || isinf(reg_i))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("reg_i must be a finite number >= 0, not %s", float8out_internal(reg_i))));
 	if (n_epochs < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("n_epochs must be at least 1, not %d", n_epochs)));
 
 	InitMaterializedSRF(fcinfo, 0);
-	r = ecomai_ratings_load(relid, user_col, item_col, rating_col, "baselines");
+	r = ecomai_ratings_load(relid, user_col, item_col, value_col, "baselines");
 	ecomai_check_memory(sizeof(double) * ((Size) r->nusers + r->nitems), "baselines");
 	bu = palloc(sizeof(double) * (Size) Max(r->nusers, 1));
 	bi = palloc(sizeof(double) * (Size) Max(r->nitems, 1));

@@ -679,14 +679,48 @@ append_dot_string(StringInfo buf, const char *s)
 	appendStringInfoChar(buf, '"');
 }
 
-/* bn_to_dot(bayesnet): the DAG in Graphviz dot. */
+/*
+ * bn_to_dot(bayesnet, highlight): the DAG in Graphviz dot; the highlight
+ * variables (a query's target and evidence, say) are filled, each in its own
+ * colour, and so are the edges out of them.  Called through the 0.2.0
+ * declaration it has one argument.
+ */
 Datum
 ecomai_bn_to_dot(PG_FUNCTION_ARGS)
 {
+	static const char *const colors[][2] = {
+		{"#b7e4c7", "#2d6a4f"}, {"#f4c7c3", "#c0392b"}, {"#c6dbef", "#2171b5"},
+		{"#fde2a7", "#b8860b"}, {"#d9c9e8", "#6a3d9a"}
+	};
 	BayesNet   *bn = PG_GETARG_BAYESNET(0);
 	StringInfoData buf;
+	int		   *color = palloc(sizeof(int) * Max(bn->nvars, 1));
 	int			v,
 				j;
+
+	for (v = 0; v < bn->nvars; v++)
+		color[v] = -1;
+	if (PG_NARGS() > 1)
+	{
+		ArrayType  *a = PG_GETARG_ARRAYTYPE_P(1);
+		Datum	   *names;
+		bool	   *nulls;
+		int			n;
+
+		if (ARR_NDIM(a) > 1)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							errmsg("highlight must be a one-dimensional array")));
+		deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &names, &nulls, &n);
+		for (j = 0; j < n; j++)
+		{
+			if (nulls[j])
+				ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+								errmsg("highlight must not contain nulls")));
+			v = ecomai_bn_lookup_var(bn, TextDatumGetCString(names[j]));
+			if (color[v] < 0)
+				color[v] = j % lengthof(colors);
+		}
+	}
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "digraph ");
@@ -696,15 +730,21 @@ ecomai_bn_to_dot(PG_FUNCTION_ARGS)
 	{
 		appendStringInfoString(&buf, "  ");
 		append_dot_string(&buf, BN_VAR_NAME(bn, v));
+		if (color[v] >= 0)
+			appendStringInfo(&buf, " [style=filled, fillcolor=\"%s\"]", colors[color[v]][0]);
 		appendStringInfoString(&buf, ";\n");
 	}
 	for (v = 0; v < bn->nvars; v++)
 		for (j = 0; j < BN_VARS(bn)[v].nparents; j++)
 		{
+			int			parent = BN_VAR_PARENTS(bn, v)[j];
+
 			appendStringInfoString(&buf, "  ");
-			append_dot_string(&buf, BN_VAR_NAME(bn, BN_VAR_PARENTS(bn, v)[j]));
+			append_dot_string(&buf, BN_VAR_NAME(bn, parent));
 			appendStringInfoString(&buf, " -> ");
 			append_dot_string(&buf, BN_VAR_NAME(bn, v));
+			if (color[parent] >= 0)
+				appendStringInfo(&buf, " [color=\"%s\", penwidth=2]", colors[color[parent]][1]);
 			appendStringInfoString(&buf, ";\n");
 		}
 	appendStringInfoString(&buf, "}\n");

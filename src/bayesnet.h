@@ -104,6 +104,12 @@ extern void ecomai_jsonb_push_string(struct JsonbParseState **st, const char *ke
 extern void ecomai_bn_check_acyclic(int nvars, const int *nparents, int *const *parents,
 									char *const *names, int errcode_sem);
 
+/* bif.c: a name -> index map (simplehash) for the parsers */
+typedef struct BnNameIndex BnNameIndex;
+extern BnNameIndex *ecomai_name_index_create(int expected);
+extern int	ecomai_name_index_add(BnNameIndex *ix, const char *name, int id);
+extern int	ecomai_name_index_find(BnNameIndex *ix, const char *name);
+
 /* bif.c: BIF text in and out, and the lexer */
 extern BnSpec *ecomai_bif_parse(const char *text);
 extern void ecomai_bif_print(StringInfo buf, const BayesNet *bn);

@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <math.h>
 
+#include "common/hashfn.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 
@@ -24,6 +25,70 @@
 
 /* Characters that are tokens by themselves ("=" and ":" are not: child.bif has state ">=7.5"). */
 #define PUNCT_CHARS "()[]{}|,;"
+
+/*
+ * A map from names to indexes, for the parsers (BIF here, the bn_fit
+ * structure in bn_fit.c): a linear search per name made parsing quadratic in
+ * the number of variables.  simplehash keyed by the NUL-terminated name,
+ * which the caller keeps alive.
+ */
+typedef struct NameEntry
+{
+	const char *name;
+	int			id;
+	uint32		hash;
+	char		status;
+} NameEntry;
+
+#define SH_PREFIX nameix
+#define SH_ELEMENT_TYPE NameEntry
+#define SH_KEY_TYPE const char *
+#define SH_KEY name
+#define SH_HASH_KEY(tb, key) hash_bytes((const unsigned char *) (key), strlen(key))
+#define SH_EQUAL(tb, a, b) (strcmp((a), (b)) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+struct BnNameIndex
+{
+	nameix_hash *tab;
+};
+
+/* An empty name index for about "expected" names, in the current memory context. */
+BnNameIndex *
+ecomai_name_index_create(int expected)
+{
+	BnNameIndex *ix = palloc(sizeof(BnNameIndex));
+
+	ix->tab = nameix_create(CurrentMemoryContext, Max(expected, 8), NULL);
+	return ix;
+}
+
+/* Add name with index id; returns the index it already had, or -1 when it is new. */
+int
+ecomai_name_index_add(BnNameIndex *ix, const char *name, int id)
+{
+	bool		found;
+	NameEntry  *e = nameix_insert(ix->tab, name, &found);
+
+	if (found)
+		return e->id;
+	e->id = id;
+	return -1;
+}
+
+/* The index of name, or -1. */
+int
+ecomai_name_index_find(BnNameIndex *ix, const char *name)
+{
+	NameEntry  *e = nameix_lookup(ix->tab, name);
+
+	return e ? e->id : -1;
+}
 
 /* Start lexing input; errors use errcode and name "what". */
 void
@@ -261,6 +326,7 @@ read_numbers(BnLexer *lx)
 	{
 		double	   *x = palloc(sizeof(double));
 
+		CHECK_FOR_INTERRUPTS();
 		if (lx->kind != BNT_WORD)
 			ecomai_lex_error(lx, "expected a probability, found %s", token_text(lx));
 		*x = ecomai_lex_number(lx, lx->word.data);
@@ -393,16 +459,93 @@ parse_probability(BnLexer *lx)
 	return pr;
 }
 
+/*
+ * The names of a parsed network, hashed: its variables, and the states of
+ * each variable used as a parent (built when first needed).
+ */
+typedef struct SpecIndex
+{
+	BnSpec	   *spec;
+	BnNameIndex *vars;
+	BnNameIndex **states;		/* per variable, NULL until needed */
+} SpecIndex;
+
 /* Index of a variable in the spec by name, or -1. */
 static int
-spec_var(BnSpec *spec, const char *name)
+spec_var(SpecIndex *si, const char *name)
 {
-	int			v;
+	return ecomai_name_index_find(si->vars, name);
+}
 
-	for (v = 0; v < spec->nvars; v++)
-		if (strcmp(spec->vars[v].name, name) == 0)
-			return v;
-	return -1;
+/* Index of a state of variable v by name, or -1. */
+static int
+spec_state(SpecIndex *si, int v, const char *name)
+{
+	BnSpecVar  *var = &si->spec->vars[v];
+
+	if (si->states[v] == NULL)
+	{
+		int			s;
+
+		si->states[v] = ecomai_name_index_create(var->nstates);
+		for (s = 0; s < var->nstates; s++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			/* a repeated state name: the first one, as a linear search found */
+			(void) ecomai_name_index_add(si->states[v], var->states[s], s);
+		}
+	}
+	return ecomai_name_index_find(si->states[v], name);
+}
+
+/*
+ * The CPT row of a labelled row "(s1, s2, ...) p, q, ...;" of variable var:
+ * its parents' states, the last varying fastest.  Checks the label and the
+ * number of probabilities, and that the row was not filled before.
+ */
+static int64
+labelled_row(SpecIndex *si, BnSpecVar *var, BifRow *row, const bool *filled)
+{
+	StringInfoData lab;
+	ListCell   *ll;
+	int64		r = 0;
+	int			j = 0;
+
+	if (list_length(row->labels) != var->nparents)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wrong CPT row label for variable \"%s\"", var->name),
+				 errdetail("Line %d names %d parent states; the variable has %d parents.",
+						   row->line, list_length(row->labels), var->nparents)));
+	initStringInfo(&lab);
+	foreach(ll, row->labels)
+	{
+		BnSpecVar  *p = &si->spec->vars[var->parents[j]];
+		int			s = spec_state(si, var->parents[j], lfirst(ll));
+
+		if (s < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown state \"%s\" of parent \"%s\" in CPT of variable \"%s\"",
+							(char *) lfirst(ll), p->name, var->name),
+					 errdetail("Line %d.", row->line)));
+		r = r * p->nstates + s;
+		appendStringInfo(&lab, "%s%s", j ? ", " : "", (char *) lfirst(ll));
+		j++;
+	}
+	if (filled[r])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("CPT of variable \"%s\" has row (%s) twice", var->name, lab.data),
+				 errdetail("Line %d.", row->line)));
+	if (list_length(row->values) != var->nstates)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("wrong CPT size for variable \"%s\"", var->name),
+				 errdetail("Row (%s) on line %d has %d probabilities; the variable has %d states.",
+						   lab.data, row->line, list_length(row->values), var->nstates)));
+	pfree(lab.data);
+	return r;
 }
 
 /*
@@ -412,9 +555,10 @@ spec_var(BnSpec *spec, const char *name)
  * they are allocated.
  */
 static void
-resolve_probability(BnSpec *spec, BifProb *pr, Size *held)
+resolve_probability(SpecIndex *si, BifProb *pr, Size *held)
 {
-	int			v = spec_var(spec, pr->child);
+	BnSpec	   *spec = si->spec;
+	int			v = spec_var(si, pr->child);
 	BnSpecVar  *var;
 	ListCell   *lc;
 	int			j;
@@ -437,7 +581,7 @@ resolve_probability(BnSpec *spec, BifProb *pr, Size *held)
 	j = 0;
 	foreach(lc, pr->parents)
 	{
-		int			p = spec_var(spec, lfirst(lc));
+		int			p = spec_var(si, lfirst(lc));
 
 		if (p < 0)
 			ereport(ERROR,
@@ -481,48 +625,7 @@ resolve_probability(BnSpec *spec, BifProb *pr, Size *held)
 			r = 0;
 		}
 		else
-		{
-			StringInfoData lab;
-			ListCell   *ll;
-
-			if (list_length(row->labels) != var->nparents)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("wrong CPT row label for variable \"%s\"", var->name),
-						 errdetail("Line %d names %d parent states; the variable has %d parents.",
-								   row->line, list_length(row->labels), var->nparents)));
-			j = 0;
-			initStringInfo(&lab);
-			foreach(ll, row->labels)
-			{
-				BnSpecVar  *p = &spec->vars[var->parents[j]];
-				int			s;
-
-				for (s = 0; s < p->nstates; s++)
-					if (strcmp(p->states[s], lfirst(ll)) == 0)
-						break;
-				if (s == p->nstates)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("unknown state \"%s\" of parent \"%s\" in CPT of variable \"%s\"",
-									(char *) lfirst(ll), p->name, var->name),
-							 errdetail("Line %d.", row->line)));
-				r = r * p->nstates + s;
-				appendStringInfo(&lab, "%s%s", j ? ", " : "", (char *) lfirst(ll));
-				j++;
-			}
-			if (filled[r])
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("CPT of variable \"%s\" has row (%s) twice", var->name, lab.data),
-						 errdetail("Line %d.", row->line)));
-			if (list_length(row->values) != var->nstates)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("wrong CPT size for variable \"%s\"", var->name),
-						 errdetail("Row (%s) on line %d has %d probabilities; the variable has %d states.",
-								   lab.data, row->line, list_length(row->values), var->nstates)));
-		}
+			r = labelled_row(si, var, row, filled);
 		filled[r] = true;
 		i = 0;
 		foreach(lv, row->values)
@@ -548,6 +651,7 @@ ecomai_bif_parse(const char *text)
 	ListCell   *lc;
 	int			v;
 	Size		held = 0;
+	SpecIndex	si;
 
 	ecomai_lex_init(&lx, text, "BIF", ERRCODE_INVALID_TEXT_REPRESENTATION);
 	spec->name = "unknown";
@@ -592,16 +696,25 @@ ecomai_bif_parse(const char *text)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("network has more than %d variables", BN_MAX_VARS)));
 	spec->vars = palloc(sizeof(BnSpecVar) * spec->nvars);
+	si.spec = spec;
+	si.vars = ecomai_name_index_create(spec->nvars);
+	si.states = palloc0(sizeof(BnNameIndex *) * spec->nvars);
 	v = 0;
 	foreach(lc, vars)
-		spec->vars[v++] = *(BnSpecVar *) lfirst(lc);
-	for (v = 0; v < spec->nvars; v++)
-		if (spec_var(spec, spec->vars[v].name) != v)
+	{
+		CHECK_FOR_INTERRUPTS();
+		spec->vars[v] = *(BnSpecVar *) lfirst(lc);
+		if (ecomai_name_index_add(si.vars, spec->vars[v].name, v) >= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("variable \"%s\" is declared twice", spec->vars[v].name)));
+		v++;
+	}
 	foreach(lc, probs)
-		resolve_probability(spec, lfirst(lc), &held);
+	{
+		CHECK_FOR_INTERRUPTS();
+		resolve_probability(&si, lfirst(lc), &held);
+	}
 	for (v = 0; v < spec->nvars; v++)
 		if (spec->vars[v].cpt == NULL)
 			ereport(ERROR,

@@ -6,8 +6,8 @@
  * The structure is bnlearn's model string, optionally with fixed states and
  * options: '[weather{rainy,sunny}][umbrella|weather][early|weather:umbrella]
  * pseudo_count=1'.  The state holds, per variable, the values seen (in first
- * seen order) and a count per (value, parent values) combination in a small
- * open-addressing hash table.  During aggregation it is an expanded object in
+ * seen order) and a count per (value, parent values) combination, both
+ * found through simplehash tables of ids.  During aggregation it is an expanded object in
  * the aggregate context, updated in place; its flat form is its text form
  * (one serializer, one validating parser), so partial states survive a trip
  * through text exactly, which is how Citus ships them between nodes.
@@ -47,21 +47,100 @@ typedef struct FitVar
 	int		   *parents;
 	int			nfixed;			/* > 0: states fixed by the structure */
 	char	  **fixed;
-	/* values seen: values[id], found through vslots (open addressing) */
+	/* values seen: values[id], found through vtab */
 	int			nvalues;
 	int			capvalues;
 	char	  **values;
-	int			nvslots;
-	int		   *vslots;
-	/* counts of (value, parent values...) keys of klen ids */
+	struct fitvals_hash *vtab;
+	const char *probe;			/* the value being looked up (id -1 in vtab) */
+	int			probelen;
+	/* counts of (value, parent values...) keys of klen ids, found through ctab */
 	int			klen;
 	int			nentries;
 	int			capentries;
-	int32	   *keys;
+	int32	   *keys;			/* one spare key at nentries: the key being looked up */
 	int64	   *counts;
-	int			ncslots;
-	int		   *cslots;
+	struct fitkeys_hash *ctab;
 } FitVar;
+
+/*
+ * The two hash tables hold ids only (a value's index in values[], an entry's
+ * in keys[]), so the arrays can grow without invalidating them; the probe
+ * being looked up is id -1 (values) or the spare entry nentries (keys).
+ */
+typedef struct FitSlot
+{
+	int32		id;
+	uint32		hash;
+	char		status;
+} FitSlot;
+
+/* The bytes of value id of var (the probe for -1), and their length. */
+static inline const char *
+fit_value(const FitVar *var, int32 id, int *len)
+{
+	if (id < 0)
+	{
+		*len = var->probelen;
+		return var->probe;
+	}
+	*len = strlen(var->values[id]);
+	return var->values[id];
+}
+
+/* Hash of value id of var. */
+static inline uint32
+fit_value_hash(const FitVar *var, int32 id)
+{
+	int			len;
+	const char *v = fit_value(var, id, &len);
+
+	return hash_bytes((const unsigned char *) v, len);
+}
+
+/* Whether values a and b of var are equal. */
+static inline bool
+fit_value_eq(const FitVar *var, int32 a, int32 b)
+{
+	int			la,
+				lb;
+	const char *va = fit_value(var, a, &la);
+	const char *vb = fit_value(var, b, &lb);
+
+	return la == lb && memcmp(va, vb, la) == 0;
+}
+
+#define SH_PREFIX fitvals
+#define SH_ELEMENT_TYPE FitSlot
+#define SH_KEY_TYPE int32
+#define SH_KEY id
+#define SH_HASH_KEY(tb, key) fit_value_hash((const FitVar *) (tb)->private_data, key)
+#define SH_EQUAL(tb, a, b) fit_value_eq((const FitVar *) (tb)->private_data, a, b)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+#define FIT_KEY(var, e) ((var)->keys + (Size) (e) * (var)->klen)
+
+#define SH_PREFIX fitkeys
+#define SH_ELEMENT_TYPE FitSlot
+#define SH_KEY_TYPE int32
+#define SH_KEY id
+#define SH_HASH_KEY(tb, key) \
+	hash_bytes((const unsigned char *) FIT_KEY((const FitVar *) (tb)->private_data, key), \
+			   sizeof(int32) * ((const FitVar *) (tb)->private_data)->klen)
+#define SH_EQUAL(tb, a, b) \
+	(memcmp(FIT_KEY((const FitVar *) (tb)->private_data, a), FIT_KEY((const FitVar *) (tb)->private_data, b), \
+			sizeof(int32) * ((const FitVar *) (tb)->private_data)->klen) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
 
 typedef struct FitState
 {
@@ -140,32 +219,38 @@ read_names(const char **pp, char sep, const char *structure, const char *what)
 	}
 }
 
-/* Parse a structure string into an empty state (allocating in the current context). */
-static void
-parse_structure(FitState *st, const char *s)
+/* The nodes of a structure string as read, before their names are resolved. */
+typedef struct StructNodes
 {
-	const char *p = s;
-	List	   *names = NIL;
-	List	   *fixed = NIL;
-	List	   *parents = NIL;
-	ListCell   *lc;
-	int			v,
-				j;
-	int		   *npar;
-	int		  **par;
-	char	  **vn;
-	StringInfoData buf;
+	List	   *names;			/* of char * */
+	List	   *fixed;			/* of List * of char *: the states listed, if any */
+	List	   *parents;		/* of List * of char * */
+} StructNodes;
 
-	st->pseudo_count = 0;
+/* Skip blanks. */
+static inline const char *
+skip_blanks(const char *p)
+{
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 		p++;
+	return p;
+}
+
+/* Read the "[name{states}|parents]" nodes of structure s from *pp. */
+static void
+read_nodes(const char **pp, const char *s, StructNodes *nodes)
+{
+	const char *p = skip_blanks(*pp);
+
+	nodes->names = nodes->fixed = nodes->parents = NIL;
 	while (*p == '[')
 	{
 		List	   *fx = NIL;
 		List	   *pa = NIL;
 
+		CHECK_FOR_INTERRUPTS();
 		p++;
-		names = lappend(names, read_name(&p, s, "variable name"));
+		nodes->names = lappend(nodes->names, read_name(&p, s, "variable name"));
 		if (*p == '{')
 		{
 			p++;
@@ -184,14 +269,20 @@ parse_structure(FitState *st, const char *s)
 		if (*p != ']')
 			structure_error(s, "A node lacks its \"]\".");
 		p++;
-		fixed = lappend(fixed, fx);
-		parents = lappend(parents, pa);
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
+		nodes->fixed = lappend(nodes->fixed, fx);
+		nodes->parents = lappend(nodes->parents, pa);
+		p = skip_blanks(p);
 	}
-	if (names == NIL)
+	if (nodes->names == NIL)
 		structure_error(s, "It has no nodes.");
-	/* options */
+	*pp = p;
+}
+
+/* Read the options after the nodes (only pseudo_count=x) into st. */
+static void
+read_options(const char *p, const char *s, FitState *st)
+{
+	st->pseudo_count = 0;
 	while (*p)
 	{
 		const char *start = p;
@@ -212,79 +303,67 @@ parse_structure(FitState *st, const char *s)
 		}
 		else
 			structure_error(s, psprintf("Unknown option \"%s\"; the only option is pseudo_count.", opt));
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
+		p = skip_blanks(p);
 	}
+}
 
-	st->nvars = list_length(names);
-	if (st->nvars > BN_MAX_VARS)
-		structure_error(s, "It has too many nodes.");
-	st->vars = palloc0(sizeof(FitVar) * st->nvars);
-	npar = palloc(sizeof(int) * st->nvars);
-	par = palloc(sizeof(int *) * st->nvars);
-	vn = palloc(sizeof(char *) * st->nvars);
-	v = 0;
-	foreach(lc, names)
+/* Resolve variable v's parent names (through the name index) and its fixed states. */
+static void
+resolve_node(FitState *st, int v, List *pa, List *fx, BnNameIndex *ix, const char *s)
+{
+	FitVar	   *var = &st->vars[v];
+	BnNameIndex *seen;
+	ListCell   *lp;
+	int			j = 0,
+				k;
+
+	var->nparents = list_length(pa);
+	var->parents = palloc(sizeof(int) * Max(var->nparents, 1));
+	foreach(lp, pa)
 	{
-		st->vars[v].name = lfirst(lc);
-		vn[v] = st->vars[v].name;
-		v++;
+		k = ecomai_name_index_find(ix, lfirst(lp));
+		if (k < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown parent \"%s\" of variable \"%s\"", (char *) lfirst(lp), var->name),
+					 errdetail("Every parent must be a node of the structure.")));
+		if (k == v)
+			structure_error(s, psprintf("Variable \"%s\" is its own parent.", var->name));
+		var->parents[j++] = k;
 	}
-	for (v = 0; v < st->nvars; v++)
-		for (j = 0; j < v; j++)
-			if (strcmp(vn[v], vn[j]) == 0)
-				structure_error(s, psprintf("Variable \"%s\" appears twice.", vn[v]));
-	for (v = 0; v < st->nvars; v++)
+	seen = ecomai_name_index_create(var->nparents);
+	for (j = 0; j < var->nparents; j++)
+		if (ecomai_name_index_add(seen, st->vars[var->parents[j]].name, j) >= 0)
+			structure_error(s, psprintf("Variable \"%s\" has a parent twice.", var->name));
+	var->klen = 1 + var->nparents;
+	var->nfixed = list_length(fx);
+	var->fixed = palloc(sizeof(char *) * Max(var->nfixed, 1));
+	seen = ecomai_name_index_create(var->nfixed);
+	j = 0;
+	foreach(lp, fx)
 	{
-		FitVar	   *var = &st->vars[v];
-		List	   *pa = list_nth(parents, v);
-		List	   *fx = list_nth(fixed, v);
-		ListCell   *lp;
-		int			k;
-
-		var->nparents = list_length(pa);
-		var->parents = palloc(sizeof(int) * Max(var->nparents, 1));
-		j = 0;
-		foreach(lp, pa)
-		{
-			for (k = 0; k < st->nvars; k++)
-				if (strcmp(vn[k], lfirst(lp)) == 0)
-					break;
-			if (k == st->nvars)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("unknown parent \"%s\" of variable \"%s\"", (char *) lfirst(lp), var->name),
-						 errdetail("Every parent must be a node of the structure.")));
-			if (k == v)
-				structure_error(s, psprintf("Variable \"%s\" is its own parent.", var->name));
-			var->parents[j++] = k;
-		}
-		for (j = 0; j < var->nparents; j++)
-			for (k = 0; k < j; k++)
-				if (var->parents[j] == var->parents[k])
-					structure_error(s, psprintf("Variable \"%s\" has a parent twice.", var->name));
-		npar[v] = var->nparents;
-		par[v] = var->parents;
-		var->klen = 1 + var->nparents;
-		var->nfixed = list_length(fx);
-		var->fixed = palloc(sizeof(char *) * Max(var->nfixed, 1));
-		j = 0;
-		foreach(lp, fx)
-			var->fixed[j++] = lfirst(lp);
-		for (j = 0; j < var->nfixed; j++)
-			for (k = 0; k < j; k++)
-				if (strcmp(var->fixed[j], var->fixed[k]) == 0)
-					structure_error(s, psprintf("Variable \"%s\" lists state \"%s\" twice.",
-												var->name, var->fixed[j]));
+		var->fixed[j] = lfirst(lp);
+		if (ecomai_name_index_add(seen, var->fixed[j], j) >= 0)
+			structure_error(s, psprintf("Variable \"%s\" lists state \"%s\" twice.",
+										var->name, var->fixed[j]));
+		j++;
 	}
-	ecomai_bn_check_acyclic(st->nvars, npar, par, vn, ERRCODE_INVALID_PARAMETER_VALUE);
+}
 
-	/* canonical form */
+/* The canonical text of a parsed structure: what two equal structures share. */
+static char *
+canonical_structure(const FitState *st)
+{
+	StringInfoData buf;
+	int			v,
+				j;
+
 	initStringInfo(&buf);
 	for (v = 0; v < st->nvars; v++)
 	{
 		FitVar	   *var = &st->vars[v];
 
+		CHECK_FOR_INTERRUPTS();
 		appendStringInfo(&buf, "[%s", var->name);
 		if (var->nfixed > 0)
 		{
@@ -299,59 +378,75 @@ parse_structure(FitState *st, const char *s)
 	}
 	appendStringInfoString(&buf, " pseudo_count=");
 	ecomai_append_double(&buf, st->pseudo_count);
-	st->structure = buf.data;
+	return buf.data;
 }
 
-/* Grow a table so that one more entry fits, rehashing its slots. */
+/*
+ * Parse a structure string into an empty state (allocating in the current
+ * context): read the nodes and options, hash the names, resolve each node's
+ * parents and states, check acyclicity, and keep the canonical text.  Linear
+ * in the size of the structure (names are hashed) and cancellable.
+ */
 static void
-grow_values(FitVar *var)
+parse_structure(FitState *st, const char *s)
 {
-	int			i;
+	const char *p = s;
+	StructNodes nodes;
+	BnNameIndex *ix;
+	ListCell   *lc;
+	int			v;
+	int		   *npar;
+	int		  **par;
+	char	  **vn;
 
-	if (var->nvalues >= BN_MAX_STATES)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("variable \"%s\" has more than %d distinct values", var->name, BN_MAX_STATES)));
-	if (var->nvalues < var->capvalues && var->nvalues * 2 < var->nvslots)
-		return;
-	var->capvalues = Max(8, var->capvalues * 2);
-	var->values = var->values ? repalloc(var->values, sizeof(char *) * var->capvalues)
-		: palloc(sizeof(char *) * var->capvalues);
-	var->nvslots = var->capvalues * 2;
-	var->vslots = var->vslots ? repalloc(var->vslots, sizeof(int) * var->nvslots)
-		: palloc(sizeof(int) * var->nvslots);
-	memset(var->vslots, -1, sizeof(int) * var->nvslots);
-	for (i = 0; i < var->nvalues; i++)
+	read_nodes(&p, s, &nodes);
+	read_options(p, s, st);
+	st->nvars = list_length(nodes.names);
+	if (st->nvars > BN_MAX_VARS)
+		structure_error(s, "It has too many nodes.");
+	st->vars = palloc0(sizeof(FitVar) * st->nvars);
+	npar = palloc(sizeof(int) * st->nvars);
+	par = palloc(sizeof(int *) * st->nvars);
+	vn = palloc(sizeof(char *) * st->nvars);
+	ix = ecomai_name_index_create(st->nvars);
+	v = 0;
+	foreach(lc, nodes.names)
 	{
-		uint32		h = hash_bytes((const unsigned char *) var->values[i], strlen(var->values[i]));
-		int			slot = h & (var->nvslots - 1);
-
-		while (var->vslots[slot] >= 0)
-			slot = (slot + 1) & (var->nvslots - 1);
-		var->vslots[slot] = i;
+		st->vars[v].name = lfirst(lc);
+		vn[v] = st->vars[v].name;
+		if (ecomai_name_index_add(ix, vn[v], v) >= 0)
+			structure_error(s, psprintf("Variable \"%s\" appears twice.", vn[v]));
+		v++;
 	}
+	for (v = 0; v < st->nvars; v++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		resolve_node(st, v, list_nth(nodes.parents, v), list_nth(nodes.fixed, v), ix, s);
+		npar[v] = st->vars[v].nparents;
+		par[v] = st->vars[v].parents;
+	}
+	ecomai_bn_check_acyclic(st->nvars, npar, par, vn, ERRCODE_INVALID_PARAMETER_VALUE);
+	st->structure = canonical_structure(st);
 }
 
 /*
  * Id of a value of a variable, adding it when new (len bytes at s).  With
- * fixed states, an unknown value is an error.
+ * fixed states, an unknown value is an error.  The tables are created in the
+ * current memory context (the state's) on first use.
  */
 static int
 value_id(FitVar *var, const char *s, int len, bool add)
 {
-	uint32		h = hash_bytes((const unsigned char *) s, len);
-	int			slot;
+	FitSlot    *slot;
+	bool		found;
 
-	if (var->nvslots > 0)
-	{
-		for (slot = h & (var->nvslots - 1); var->vslots[slot] >= 0; slot = (slot + 1) & (var->nvslots - 1))
-		{
-			const char *v = var->values[var->vslots[slot]];
-
-			if (strncmp(v, s, len) == 0 && v[len] == '\0')
-				return var->vslots[slot];
-		}
-	}
+	if (var->vtab == NULL)
+		var->vtab = fitvals_create(CurrentMemoryContext, 8, var);
+	var->probe = s;
+	var->probelen = len;
+	slot = fitvals_lookup(var->vtab, -1);
+	if (slot)
+		return slot->id;
 	if (!add)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -362,79 +457,60 @@ value_id(FitVar *var, const char *s, int len, bool add)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("value of variable \"%s\" is an empty string", var->name),
 				 errhint("Use NULL for a missing value.")));
-	grow_values(var);
+	if (var->nvalues >= BN_MAX_STATES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("variable \"%s\" has more than %d distinct values", var->name, BN_MAX_STATES)));
+	if (var->nvalues >= var->capvalues)
+	{
+		var->capvalues = Max(8, var->capvalues * 2);
+		var->values = var->values ? repalloc(var->values, sizeof(char *) * var->capvalues)
+			: palloc(sizeof(char *) * var->capvalues);
+	}
 	var->values[var->nvalues] = pnstrdup(s, len);
-	for (slot = h & (var->nvslots - 1); var->vslots[slot] >= 0; slot = (slot + 1) & (var->nvslots - 1))
-		;
-	var->vslots[slot] = var->nvalues;
+	slot = fitvals_insert(var->vtab, var->nvalues, &found);
+	Assert(!found);
 	return var->nvalues++;
-}
-
-/* Hash of a count key. */
-static inline uint32
-key_hash(const int32 *key, int klen)
-{
-	return hash_bytes((const unsigned char *) key, sizeof(int32) * klen);
 }
 
 /* Add n to the count of a key; fails on a duplicate when unique is set. */
 static void
 add_count(FitVar *var, const int32 *key, int64 n, bool unique)
 {
-	uint32		h = key_hash(key, var->klen);
-	int			slot,
-				i;
+	FitSlot    *slot;
+	bool		found;
 
-	if (var->ncslots > 0)
-	{
-		for (slot = h & (var->ncslots - 1); var->cslots[slot] >= 0; slot = (slot + 1) & (var->ncslots - 1))
-		{
-			int			e = var->cslots[slot];
-
-			if (memcmp(var->keys + (Size) e * var->klen, key, sizeof(int32) * var->klen) == 0)
-			{
-				if (unique)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-							 errmsg("invalid bn_fit state: variable \"%s\" has a count twice", var->name)));
-				if (var->counts[e] > PG_INT64_MAX - n)
-					ereport(ERROR,
-							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-							 errmsg("bn_fit count out of range")));
-				var->counts[e] += n;
-				return;
-			}
-		}
-	}
-	if (var->nentries >= var->capentries || var->nentries * 2 >= var->ncslots)
+	/* room for the entry, which is also where the probe goes */
+	if (var->nentries >= var->capentries)
 	{
 		Size		bytes;
 
 		var->capentries = Max(16, var->capentries * 2);
-		bytes = (Size) var->capentries * (sizeof(int32) * var->klen + sizeof(int64) + 2 * sizeof(int));
+		bytes = (Size) var->capentries * (sizeof(int32) * var->klen + sizeof(int64) + 2 * sizeof(FitSlot));
 		ecomai_check_memory(bytes, "bn_fit state");
 		var->keys = var->keys ? repalloc(var->keys, sizeof(int32) * var->klen * var->capentries)
 			: palloc(sizeof(int32) * var->klen * var->capentries);
 		var->counts = var->counts ? repalloc(var->counts, sizeof(int64) * var->capentries)
 			: palloc(sizeof(int64) * var->capentries);
-		var->ncslots = var->capentries * 2;
-		var->cslots = var->cslots ? repalloc(var->cslots, sizeof(int) * var->ncslots)
-			: palloc(sizeof(int) * var->ncslots);
-		memset(var->cslots, -1, sizeof(int) * var->ncslots);
-		for (i = 0; i < var->nentries; i++)
-		{
-			uint32		hh = key_hash(var->keys + (Size) i * var->klen, var->klen);
-
-			for (slot = hh & (var->ncslots - 1); var->cslots[slot] >= 0; slot = (slot + 1) & (var->ncslots - 1))
-				;
-			var->cslots[slot] = i;
-		}
 	}
-	memcpy(var->keys + (Size) var->nentries * var->klen, key, sizeof(int32) * var->klen);
-	var->counts[var->nentries] = n;
-	for (slot = h & (var->ncslots - 1); var->cslots[slot] >= 0; slot = (slot + 1) & (var->ncslots - 1))
-		;
-	var->cslots[slot] = var->nentries++;
+	if (var->ctab == NULL)
+		var->ctab = fitkeys_create(CurrentMemoryContext, 16, var);
+	memcpy(FIT_KEY(var, var->nentries), key, sizeof(int32) * var->klen);
+	slot = fitkeys_insert(var->ctab, var->nentries, &found);
+	if (!found)
+	{
+		var->counts[var->nentries++] = n;
+		return;
+	}
+	if (unique)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid bn_fit state: variable \"%s\" has a count twice", var->name)));
+	if (var->counts[slot->id] > PG_INT64_MAX - n)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("bn_fit count out of range")));
+	var->counts[slot->id] += n;
 }
 
 /* A new empty state for a structure, in its own context under parent. */

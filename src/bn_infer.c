@@ -193,10 +193,33 @@ factor_pos(const Factor *f, int x)
 	return -1;
 }
 
+/* Bytes of a factor's values (and, when maximising, its argmax table) per entry. */
+#define FACTOR_ENTRY_BYTES(maximize) (sizeof(double) + ((maximize) ? sizeof(int) : 0))
+
+/* A size in bytes as a Size, saturating (estimates are kept in doubles). */
+static Size
+bytes_clamped(double bytes)
+{
+	return bytes >= (double) (PG_INT64_MAX / 2) ? (Size) (PG_INT64_MAX / 2) : (Size) bytes;
+}
+
+/* Free a factor built by combine (CPT factors point into the network and are not). */
+static void
+factor_free(Factor *f)
+{
+	pfree(f->vars);
+	pfree(f->card);
+	pfree(f->stride);
+	pfree((double *) f->val);
+	pfree(f);
+}
+
 /*
  * Multiply factors fs[0..m-1] and sum (or, with maximize, max) out variable
  * elim (-1: none).  With maximize, *argmax receives the maximising state of
- * elim per entry of the result.
+ * elim per entry of the result.  The result's tables are allocated in the
+ * current memory context, whose whole size counts against ecomai.max_memory
+ * (the caller runs the elimination in a context of its own).
  */
 static Factor *
 combine(Factor **fs, int m, int elim, int elim_card, bool maximize, int **argmax)
@@ -206,7 +229,8 @@ combine(Factor **fs, int m, int elim, int elim_card, bool maximize, int **argmax
 				i,
 				k,
 				u;
-	int64		size = 1;
+	double		size_d = 1;
+	int64		size;
 	int64	  **su;				/* su[i][u]: stride of result variable u in factor i */
 	int64	   *se;				/* stride of elim in factor i */
 	int64	   *idx;
@@ -229,14 +253,13 @@ combine(Factor **fs, int m, int elim, int elim_card, bool maximize, int **argmax
 				continue;
 			r->vars[r->nv] = x;
 			r->card[r->nv++] = fs[i]->card[k];
-			if (size > ((int64) 1 << 40) / Max(fs[i]->card[k], 1))
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("variable elimination needs a factor too large to build")));
-			size *= fs[i]->card[k];
+			size_d *= fs[i]->card[k];
 		}
-	ecomai_check_memory(size * (sizeof(double) + (maximize ? sizeof(int) : 0)),
-						"variable elimination factor");
+	/* the plan checked this already; the running total is the guarantee */
+	ecomai_check_memory(MemoryContextMemAllocated(CurrentMemoryContext, true) +
+						bytes_clamped(size_d * FACTOR_ENTRY_BYTES(maximize)),
+						"variable elimination");
+	size = (int64) size_d;
 	r->stride = palloc(sizeof(int64) * Max(r->nv, 1));
 	for (u = r->nv - 1, pos = 1; u >= 0; u--)
 	{
@@ -257,9 +280,10 @@ combine(Factor **fs, int m, int elim, int elim_card, bool maximize, int **argmax
 				su[i][factor_pos(r, fs[i]->vars[k])] = fs[i]->stride[k];
 		}
 	}
-	out = palloc(sizeof(double) * size);
+	/* huge allocations: the setting, not MaxAllocSize, bounds a factor */
+	out = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * size);
 	if (maximize)
-		am = palloc(sizeof(int) * size);
+		am = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int) * size);
 	digit = palloc0(sizeof(int) * Max(r->nv, 1));
 	if (elim < 0)
 		elim_card = 1;
@@ -300,6 +324,12 @@ combine(Factor **fs, int m, int elim, int elim_card, bool maximize, int **argmax
 			digit[u] = 0;
 		}
 	}
+	for (i = 0; i < m; i++)
+		pfree(su[i]);
+	pfree(su);
+	pfree(se);
+	pfree(idx);
+	pfree(digit);
 	r->val = out;
 	if (argmax)
 		*argmax = am;
@@ -307,145 +337,329 @@ combine(Factor **fs, int m, int elim, int elim_card, bool maximize, int **argmax
 }
 
 /*
+ * The plan of one variable elimination, made on the interaction graph before
+ * any factor is built: the order, and what running it will hold at most.
+ */
+typedef struct ElimPlan
+{
+	int			nsteps;
+	int		   *order;			/* the variables to eliminate, in order */
+	double		peak;			/* bytes of the largest working set */
+	double		largest;		/* entries of the largest factor */
+	int			width;			/* variables in the largest factor's scope */
+} ElimPlan;
+
+/*
+ * The interaction graph of a variable elimination: one node per relevant
+ * unobserved variable, an edge between two that share a factor.  Dense
+ * (m * m bytes, counted against the setting): elimination is only feasible
+ * on networks whose relevant part is small anyway.
+ */
+typedef struct ElimGraph
+{
+	int			m;
+	int		   *l2g;			/* node -> variable */
+	int		   *g2l;			/* variable -> node, or -1 */
+	bool	   *adj;
+	bool	   *todo;			/* nodes still to eliminate */
+	int			ntodo;
+	int		   *nb;				/* scratch: a node's neighbours */
+} ElimGraph;
+
+/* Build the interaction graph of the CPTs of rel[], restricted to obs. */
+static void
+graph_build(const BayesNet *bn, const bool *rel, const int *obs, int keep, ElimGraph *g)
+{
+	int			n = bn->nvars;
+	int			v,
+				j,
+				k,
+				m = 0;
+
+	g->g2l = palloc(sizeof(int) * n);
+	g->l2g = palloc(sizeof(int) * n);
+	for (v = 0; v < n; v++)
+	{
+		g->g2l[v] = -1;
+		if (rel[v] && obs[v] < 0)
+		{
+			g->g2l[v] = m;
+			g->l2g[m++] = v;
+		}
+	}
+	g->m = m;
+	ecomai_check_memory((Size) m * m, "variable elimination graph");
+	g->adj = MemoryContextAllocExtended(CurrentMemoryContext, (Size) Max(m, 1) * Max(m, 1),
+										MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	g->todo = palloc0(sizeof(bool) * Max(m, 1));
+	g->nb = palloc(sizeof(int) * Max(m, 1));
+	g->ntodo = 0;
+	for (v = 0; v < n; v++)
+	{
+		BnVar	   *var = &BN_VARS(bn)[v];
+		int			nfam = 0;
+
+		if (!rel[v])
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		/* the unobserved members of v's family form a clique */
+		if (obs[v] < 0)
+			g->nb[nfam++] = g->g2l[v];
+		for (j = 0; j < var->nparents; j++)
+			if (obs[BN_VAR_PARENTS(bn, v)[j]] < 0)
+				g->nb[nfam++] = g->g2l[BN_VAR_PARENTS(bn, v)[j]];
+		for (j = 0; j < nfam; j++)
+			for (k = 0; k < nfam; k++)
+				if (j != k)
+					g->adj[(Size) g->nb[j] * m + g->nb[k]] = true;
+		if (obs[v] < 0 && v != keep)
+		{
+			g->todo[g->g2l[v]] = true;
+			g->ntodo++;
+		}
+	}
+}
+
+/* The next node to eliminate: greedy min-fill, ties by min-weight, then by index. */
+static int
+graph_choose(const BayesNet *bn, ElimGraph *g)
+{
+	int			m = g->m;
+	int			best = -1;
+	int64		best_fill = PG_INT64_MAX;
+	double		best_weight = 0;
+	int			x,
+				i,
+				k;
+
+	for (x = 0; x < m; x++)
+	{
+		int64		fill = 0;
+		double		weight = 1;
+		int			deg = 0;
+
+		if (!g->todo[x])
+			continue;
+		for (i = 0; i < m; i++)
+			if (g->adj[(Size) x * m + i])
+			{
+				g->nb[deg++] = i;
+				weight *= BN_VARS(bn)[g->l2g[i]].nstates;
+			}
+		for (i = 0; i < deg && fill <= best_fill; i++)
+			for (k = i + 1; k < deg; k++)
+				if (!g->adj[(Size) g->nb[i] * m + g->nb[k]])
+					fill++;
+		if (fill < best_fill || (fill == best_fill && weight < best_weight))
+		{
+			best = x;
+			best_fill = fill;
+			best_weight = weight;
+		}
+	}
+	return best;
+}
+
+/* Eliminate node x from the graph: its neighbours into nb[] (returns their count), connected. */
+static int
+graph_eliminate(ElimGraph *g, int x)
+{
+	int			m = g->m;
+	int			deg = 0,
+				i,
+				k;
+
+	for (i = 0; i < m; i++)
+		if (g->adj[(Size) x * m + i])
+			g->nb[deg++] = i;
+	for (i = 0; i < deg; i++)
+		for (k = 0; k < deg; k++)
+			if (i != k)
+				g->adj[(Size) g->nb[i] * m + g->nb[k]] = true;
+	for (i = 0; i < m; i++)
+		g->adj[(Size) x * m + i] = g->adj[(Size) i * m + x] = false;
+	g->todo[x] = false;
+	g->ntodo--;
+	return deg;
+}
+
+/*
+ * Plan the elimination of every relevant unobserved variable except keep:
+ * choose the order on the interaction graph and follow the factors it will
+ * create, symbolically.  Eliminating x creates a factor over x's neighbours
+ * at that point (an edge means a live factor holds both ends), and consumes
+ * the created factors that mention x; so the working set at each step is
+ * known before anything is built.  Refuses with 54000 up front when the
+ * largest working set (the factors alive together, the argmax tables MAP
+ * keeps, and the graph) is over ecomai.max_memory.
+ */
+static void
+plan_elimination(const BayesNet *bn, const bool *rel, const int *obs, int keep, bool maximize,
+				 ElimPlan *plan)
+{
+	ElimGraph	g;
+	int		  **pscope;			/* the created factors still alive: their scopes */
+	int		   *pn;
+	double	   *pbytes;
+	int			npend = 0;
+	double		live = 0,		/* bytes of the created factors alive */
+				kept = 0,		/* bytes of argmax tables kept for the traceback */
+				graph_bytes,
+				last;
+	int			i,
+				j,
+				k;
+
+	graph_build(bn, rel, obs, keep, &g);
+	graph_bytes = (double) g.m * g.m;
+	plan->order = palloc(sizeof(int) * Max(g.ntodo, 1));
+	plan->nsteps = 0;
+	plan->peak = graph_bytes;
+	plan->largest = 1;
+	plan->width = 0;
+	pscope = palloc(sizeof(int *) * Max(g.ntodo, 1));
+	pn = palloc(sizeof(int) * Max(g.ntodo, 1));
+	pbytes = palloc(sizeof(double) * Max(g.ntodo, 1));
+	while (g.ntodo > 0)
+	{
+		int			x = graph_choose(bn, &g);
+		int			deg = graph_eliminate(&g, x);
+		double		entries = 1;
+
+		CHECK_FOR_INTERRUPTS();
+		plan->order[plan->nsteps++] = g.l2g[x];
+		for (i = 0; i < deg; i++)
+			entries *= BN_VARS(bn)[g.l2g[g.nb[i]]].nstates;
+		if (entries > plan->largest || (entries == plan->largest && deg > plan->width))
+		{
+			plan->largest = entries;
+			plan->width = deg;
+		}
+		/* while it is built, the factors it consumes are still alive */
+		kept += maximize ? entries * sizeof(int) : 0;
+		plan->peak = Max(plan->peak, graph_bytes + live + kept + entries * sizeof(double));
+		for (i = 0, j = 0; i < npend; i++)
+		{
+			bool		consumed = false;
+
+			for (k = 0; k < pn[i] && !consumed; k++)
+				consumed = pscope[i][k] == x;
+			if (consumed)
+			{
+				live -= pbytes[i];
+				pfree(pscope[i]);
+				continue;
+			}
+			pscope[j] = pscope[i];
+			pn[j] = pn[i];
+			pbytes[j++] = pbytes[i];
+		}
+		npend = j;
+		pscope[npend] = palloc(sizeof(int) * Max(deg, 1));
+		memcpy(pscope[npend], g.nb, sizeof(int) * deg);
+		pn[npend] = deg;
+		pbytes[npend] = entries * sizeof(double);
+		live += pbytes[npend++];
+	}
+	/* the final product over keep (or a scalar) */
+	last = (keep >= 0 && obs[keep] < 0) ? BN_VARS(bn)[keep].nstates : 1;
+	plan->peak = Max(plan->peak, graph_bytes + live + kept + last * sizeof(double));
+	for (i = 0; i < npend; i++)
+		pfree(pscope[i]);
+	pfree(pscope);
+	pfree(pn);
+	pfree(pbytes);
+	pfree(g.adj);
+	pfree(g.todo);
+	pfree(g.nb);
+	pfree(g.g2l);
+	pfree(g.l2g);
+	if (plan->peak / 1024 > (double) ecomai_max_memory_kb)
+		ecomai_check_memory(bytes_clamped(plan->peak),
+							psprintf("variable elimination (largest factor: %.0f entries over %d variables)",
+									 plan->largest, plan->width));
+}
+
+/*
  * Variable elimination over the CPTs of the variables in rel[] (an
  * ancestral set), restricted to obs, eliminating every relevant unobserved
  * variable except keep (-1: none).  Returns the final factor (over keep, or
  * a scalar).  With steps, maximises instead of summing and records the
- * argmax tables.
+ * argmax tables.  The order and the working set are planned first (54000
+ * before anything large is built); each created factor is freed as soon as
+ * the step that consumes it has run.  Call it in a memory context of its
+ * own: the running check counts that whole context.
  */
 static Factor *
 eliminate(const BayesNet *bn, const bool *rel, const int *obs, int keep, List **steps)
 {
-	int			n = bn->nvars;
-	Factor	  **fs = palloc(sizeof(Factor *) * n);
-	int			nf = 0;
-	int		   *g2l = palloc(sizeof(int) * n);	/* variable -> graph node, or -1 */
-	int		   *l2g = palloc(sizeof(int) * n);
-	bool	   *todo;
-	bool	   *adj;
-	int		   *nb;
-	int			m = 0,
-				ntodo = 0,
-				v,
+	ElimPlan	plan;
+	Factor	  **fs = palloc(sizeof(Factor *) * bn->nvars);
+	Factor	  **with = palloc(sizeof(Factor *) * bn->nvars);
+	bool	   *owned = palloc0(sizeof(bool) * bn->nvars);	/* fs[i] built by combine */
+	bool	   *with_owned = palloc(sizeof(bool) * bn->nvars);
+	int			nf = 0,
+				step,
 				i,
 				j,
-				k;
-	Factor	   *result;
+				v;
 
-	/* the interaction graph has one node per relevant unobserved variable */
-	for (v = 0; v < n; v++)
+	plan_elimination(bn, rel, obs, keep, steps != NULL, &plan);
+	for (v = 0; v < bn->nvars; v++)
+		if (rel[v])
+			fs[nf++] = cpt_factor(bn, v, obs);
+	for (step = 0; step < plan.nsteps; step++)
 	{
-		g2l[v] = -1;
-		if (rel[v] && obs[v] < 0)
-		{
-			g2l[v] = m;
-			l2g[m++] = v;
-		}
-	}
-	ecomai_check_memory((Size) m * m, "elimination graph");
-	adj = palloc0((Size) Max(m, 1) * Max(m, 1));
-	todo = palloc0(sizeof(bool) * Max(m, 1));
-	nb = palloc(sizeof(int) * Max(m, 1));
-	for (v = 0; v < n; v++)
-	{
-		if (!rel[v])
-			continue;
-		fs[nf] = cpt_factor(bn, v, obs);
-		for (i = 0; i < fs[nf]->nv; i++)
-			for (j = 0; j < fs[nf]->nv; j++)
-				if (i != j)
-					adj[(Size) g2l[fs[nf]->vars[i]] * m + g2l[fs[nf]->vars[j]]] = true;
-		nf++;
-		if (obs[v] < 0 && v != keep)
-		{
-			todo[g2l[v]] = true;
-			ntodo++;
-		}
-	}
-
-	while (ntodo > 0)
-	{
-		int			best = -1;
-		int64		best_fill = PG_INT64_MAX;
-		double		best_weight = 0;
-		Factor	  **with = palloc(sizeof(Factor *) * nf);
 		int			nwith = 0;
 		int		   *am;
-		int			x;
+		Factor	   *r;
 
 		CHECK_FOR_INTERRUPTS();
-		/* greedy min-fill, ties by min-weight, then by index */
-		for (x = 0; x < m; x++)
-		{
-			int64		fill = 0;
-			double		weight = 1;
-			int			deg = 0;
-
-			if (!todo[x])
-				continue;
-			for (i = 0; i < m; i++)
-				if (adj[(Size) x * m + i])
-				{
-					nb[deg++] = i;
-					weight *= BN_VARS(bn)[l2g[i]].nstates;
-				}
-			for (i = 0; i < deg && fill <= best_fill; i++)
-				for (k = i + 1; k < deg; k++)
-					if (!adj[(Size) nb[i] * m + nb[k]])
-						fill++;
-			if (fill < best_fill || (fill == best_fill && weight < best_weight))
-			{
-				best = x;
-				best_fill = fill;
-				best_weight = weight;
-			}
-		}
-		x = best;
-		/* connect its neighbours, drop it */
-		for (i = 0; i < m; i++)
-		{
-			if (!adj[(Size) x * m + i])
-				continue;
-			for (k = 0; k < m; k++)
-				if (k != i && adj[(Size) x * m + k])
-					adj[(Size) i * m + k] = true;
-		}
-		for (i = 0; i < m; i++)
-			adj[(Size) x * m + i] = adj[(Size) i * m + x] = false;
-		todo[x] = false;
-		ntodo--;
-
 		/* multiply the factors that mention it and eliminate it */
-		v = l2g[x];
+		v = plan.order[step];
 		for (i = 0, j = 0; i < nf; i++)
 		{
 			if (factor_pos(fs[i], v) >= 0)
+			{
+				with_owned[nwith] = owned[i];
 				with[nwith++] = fs[i];
+			}
 			else
+			{
+				owned[j] = owned[i];
 				fs[j++] = fs[i];
+			}
 		}
 		nf = j;
-		fs[nf++] = combine(with, nwith, v, BN_VARS(bn)[v].nstates, steps != NULL, &am);
+		r = combine(with, nwith, v, BN_VARS(bn)[v].nstates, steps != NULL, &am);
+		for (i = 0; i < nwith; i++)
+			if (with_owned[i])
+				factor_free(with[i]);
 		if (steps)
 		{
 			MaxStep    *st = palloc(sizeof(MaxStep));
 
 			st->var = v;
-			st->nv = fs[nf - 1]->nv;
-			st->vars = fs[nf - 1]->vars;
-			st->card = fs[nf - 1]->card;
+			st->nv = r->nv;
+			st->vars = palloc(sizeof(int) * Max(r->nv, 1));
+			st->card = palloc(sizeof(int) * Max(r->nv, 1));
+			memcpy(st->vars, r->vars, sizeof(int) * r->nv);
+			memcpy(st->card, r->card, sizeof(int) * r->nv);
 			st->argmax = am;
 			*steps = lappend(*steps, st);
 		}
-		pfree(with);
+		owned[nf] = true;
+		fs[nf++] = r;
 	}
-	result = combine(fs, nf, -1, 1, false, NULL);
-	pfree(adj);
-	pfree(nb);
-	pfree(todo);
-	pfree(g2l);
-	pfree(l2g);
-	return result;
+	return combine(fs, nf, -1, 1, false, NULL);
+}
+
+/* A memory context for one elimination: freeing it frees its whole working set. */
+static MemoryContext
+elimination_context(void)
+{
+	return AllocSetContextCreate(CurrentMemoryContext, "variable elimination",
+								 ALLOCSET_DEFAULT_SIZES);
 }
 
 /*
@@ -456,16 +670,25 @@ eliminate(const BayesNet *bn, const bool *rel, const int *obs, int keep, List **
 static double *
 joint_with(const BayesNet *bn, const int *obs, int keep)
 {
+	MemoryContext cxt = elimination_context();
+	MemoryContext old = MemoryContextSwitchTo(cxt);
 	bool	   *rel = palloc0(sizeof(bool) * bn->nvars);
 	Factor	   *f;
+	int64		len = 1;
+	double	   *result;
 	int			v;
 
 	for (v = 0; v < bn->nvars; v++)
 		rel[v] = obs[v] >= 0 || v == keep;
 	mark_ancestors(bn, rel);
 	f = eliminate(bn, rel, obs, keep, NULL);
-	pfree(rel);
-	return (double *) f->val;
+	for (v = 0; v < f->nv; v++)
+		len *= f->card[v];
+	MemoryContextSwitchTo(old);
+	result = palloc(sizeof(double) * len);
+	memcpy(result, f->val, sizeof(double) * len);
+	MemoryContextDelete(cxt);
+	return result;
 }
 
 /* obs[] with every variable free. */
@@ -773,35 +996,23 @@ push_number(JsonbParseState **st, const char *key, double x)
 }
 
 /*
- * bn_map(bn, evidence): the most probable assignment of every unobserved
- * variable, as {"assignment": {...}, "probability": P(assignment, evidence),
- * "posterior": P(assignment | evidence)}; ties go to the earlier state.
+ * The most probable assignment of every unobserved variable into x[] (the
+ * observed ones copied from obs), by max-product elimination over the whole
+ * network and a traceback through the argmax tables; returns its probability
+ * P(x, obs).  The working set lives in a context of its own, freed here.
  */
-Datum
-ecomai_bn_map(PG_FUNCTION_ARGS)
+static double
+map_assignment(const BayesNet *bn, const int *obs, int *x)
 {
-	BayesNet   *bn = PG_GETARG_BAYESNET(0);
-	Jsonb	   *ev = PG_GETARG_JSONB_P(1);
-	int		   *obs = free_obs(bn);
-	int		   *x = palloc(sizeof(int) * bn->nvars);
+	MemoryContext cxt = elimination_context();
+	MemoryContext old = MemoryContextSwitchTo(cxt);
 	bool	   *rel = palloc(sizeof(bool) * bn->nvars);
 	List	   *steps = NIL;
 	Factor	   *f;
-	double		pe,
-				best;
+	double		best;
 	int			v,
 				i;
-	JsonbParseState *st = NULL;
-	JsonbValue	key;
-	JsonbValue *res;
 
-	parse_assignment(bn, ev, obs, "evidence");
-	pe = *joint_with(bn, obs, -1);
-	if (!(pe > 0))
-	{
-		notice_impossible();
-		PG_RETURN_NULL();
-	}
 	for (v = 0; v < bn->nvars; v++)
 		rel[v] = true;
 	f = eliminate(bn, rel, obs, -1, &steps);
@@ -817,6 +1028,38 @@ ecomai_bn_map(PG_FUNCTION_ARGS)
 			pos = pos * ms->card[k] + x[ms->vars[k]];
 		x[ms->var] = ms->argmax[pos];
 	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return best;
+}
+
+/*
+ * bn_map(bn, evidence): the most probable assignment of every unobserved
+ * variable, as {"assignment": {...}, "probability": P(assignment, evidence),
+ * "posterior": P(assignment | evidence)}; ties go to the earlier state.
+ */
+Datum
+ecomai_bn_map(PG_FUNCTION_ARGS)
+{
+	BayesNet   *bn = PG_GETARG_BAYESNET(0);
+	Jsonb	   *ev = PG_GETARG_JSONB_P(1);
+	int		   *obs = free_obs(bn);
+	int		   *x = palloc(sizeof(int) * bn->nvars);
+	double		pe,
+				best;
+	int			v;
+	JsonbParseState *st = NULL;
+	JsonbValue	key;
+	JsonbValue *res;
+
+	parse_assignment(bn, ev, obs, "evidence");
+	pe = *joint_with(bn, obs, -1);
+	if (!(pe > 0))
+	{
+		notice_impossible();
+		PG_RETURN_NULL();
+	}
+	best = map_assignment(bn, obs, x);
 
 	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
 	key.type = jbvString;

@@ -35,6 +35,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
@@ -154,7 +155,7 @@ int_param(FunctionCallInfo fcinfo, int argno, const char *what, int min)
 static KnnParams
 knn_params(FunctionCallInfo fcinfo)
 {
-	static const char *const names[] = {"train", "pairs", "user_col", "item_col", "rating_col",
+	static const char *const names[] = {"source", "pairs", "user_col", "item_col", "value_col",
 		"kind", "k", "min_k", "measure", "over", "shrinkage", "centering", "clip",
 	"min_support", "normalized", "order_col", "self_neighbor"};
 	static const char *const kinds[] = {"user", "item", NULL};
@@ -194,7 +195,8 @@ knn_params(FunctionCallInfo fcinfo)
 		if (!(p.shrinkage >= 0) || isinf(p.shrinkage))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("shrinkage must be a finite number >= 0 or NULL")));
+					 errmsg("shrinkage must be a finite number >= 0 or NULL, not %s",
+							float8out_internal(p.shrinkage))));
 	}
 
 	p.centering = (Centering) choice_param(fcinfo, 11, "centering", "centering", centerings);
@@ -269,16 +271,42 @@ add_pair(HeapTuple tup, TupleDesc desc, void *arg)
 	pr->n++;
 }
 
-/* Read the pairs relation: (user, item[, rating]) as the caller. */
+/*
+ * Read the pairs relation: (user, item[, value]) as the caller.  Its columns
+ * are named as in the source relation, or user_id and item as
+ * train_test_split returns them (then without a value: actual is NULL).
+ */
 static void
-read_pairs(Oid relid, const char *user_col, const char *item_col, const char *rating_col, Pairs *pr)
+read_pairs(Oid relid, const char *user_col, const char *item_col, const char *value_col, Pairs *pr)
 {
-	bool		has_actual = get_attnum(relid, rating_col) != InvalidAttrNumber;
+	bool		has_actual;
 
+	if (get_rel_name(relid) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (get_attnum(relid, user_col) == InvalidAttrNumber &&
+		get_attnum(relid, item_col) == InvalidAttrNumber &&
+		get_attnum(relid, "user_id") != InvalidAttrNumber &&
+		get_attnum(relid, "item") != InvalidAttrNumber)
+	{
+		user_col = "user_id";
+		item_col = "item";
+	}
+	else if (get_attnum(relid, user_col) == InvalidAttrNumber ||
+			 get_attnum(relid, item_col) == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						get_attnum(relid, user_col) == InvalidAttrNumber ? user_col : item_col,
+						get_rel_name(relid)),
+				 errhint("The pairs relation names its columns as the source does (%s, %s) or user_id and item as train_test_split returns them.",
+						 user_col, item_col)));
+	has_actual = get_attnum(relid, value_col) != InvalidAttrNumber;
 	ecomai_ratings_check_column(relid, user_col, true);
 	ecomai_ratings_check_column(relid, item_col, true);
 	if (has_actual)
-		ecomai_ratings_check_column(relid, rating_col, false);
+		ecomai_ratings_check_column(relid, value_col, false);
 
 	pr->n = 0;
 	pr->cap = 1024;
@@ -288,7 +316,7 @@ read_pairs(Oid relid, const char *user_col, const char *item_col, const char *ra
 	pr->nulls = palloc(sizeof(bool) * 3 * pr->cap);
 	spi_for_each_row(psprintf("SELECT %s::pg_catalog.int8, %s::pg_catalog.int8, %s FROM %s",
 							  quote_identifier(user_col), quote_identifier(item_col),
-							  has_actual ? psprintf("%s::pg_catalog.float8", quote_identifier(rating_col))
+							  has_actual ? psprintf("%s::pg_catalog.float8", quote_identifier(value_col))
 							  : "NULL::pg_catalog.float8",
 							  rel_name(relid)),
 					 add_pair, pr);
@@ -363,7 +391,7 @@ add_tie_key(HeapTuple tup, TupleDesc desc, void *arg)
  */
 static void
 load_tie_order(Orient *o, const EcomaiRatings *r, bool user_based, Oid relid, const char *user_col,
-			   const char *item_col, const char *rating_col, const char *order_col, int64 nnz)
+			   const char *item_col, const char *value_col, const char *order_col, int64 nnz)
 {
 	TieLoad		tl;
 	const char *u = quote_identifier(user_col);
@@ -380,7 +408,7 @@ load_tie_order(Orient *o, const EcomaiRatings *r, bool user_based, Oid relid, co
 		tl.key[t] = PG_INT64_MAX;
 	spi_for_each_row(psprintf("SELECT %s::pg_catalog.int8, %s::pg_catalog.int8, %s::pg_catalog.int8 FROM %s "
 							  "WHERE %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL",
-							  u, i, oc, rel_name(relid), u, i, oc, quote_identifier(rating_col)),
+							  u, i, oc, rel_name(relid), u, i, oc, quote_identifier(value_col)),
 					 add_tie_key, &tl);
 
 	o->perm = palloc(sizeof(int64) * Max(nnz, 1));
@@ -720,10 +748,10 @@ cmp_pair_x(const void *a, const void *b)
 }
 
 /*
- * knn_predict(train, pairs, user_col, item_col, rating_col, kind, k, min_k,
+ * knn_predict(source, pairs, user_col, item_col, value_col, kind, k, min_k,
  *			   measure, over, shrinkage, centering, clip, min_support, normalized,
  *			   order_col, self_neighbor)
- * RETURNS TABLE (user_id, item_id, actual, estimate, k_used), one row per
+ * RETURNS TABLE (user_id, item, actual, estimate, k_used), one row per
  * row of pairs, in the order they were read.
  */
 Datum
@@ -731,11 +759,11 @@ ecomai_knn_predict(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	KnnParams	p = knn_params(fcinfo);
-	Oid			train = PG_GETARG_OID(0);
+	Oid			source = PG_GETARG_OID(0);
 	Oid			pairs_rel = PG_GETARG_OID(1);
 	const char *user_col = NameStr(*PG_GETARG_NAME(2));
 	const char *item_col = NameStr(*PG_GETARG_NAME(3));
-	const char *rating_col = NameStr(*PG_GETARG_NAME(4));
+	const char *value_col = NameStr(*PG_GETARG_NAME(4));
 	EcomaiRatings *r;
 	Orient		o;
 	Pairs		pr;
@@ -749,8 +777,8 @@ ecomai_knn_predict(PG_FUNCTION_ARGS)
 	int			cur = -1;
 
 	InitMaterializedSRF(fcinfo, 0);
-	r = ecomai_ratings_load(train, user_col, item_col, rating_col, "knn_predict");
-	read_pairs(pairs_rel, user_col, item_col, rating_col, &pr);
+	r = ecomai_ratings_load(source, user_col, item_col, value_col, "knn_predict");
+	read_pairs(pairs_rel, user_col, item_col, value_col, &pr);
 
 	memset(&o, 0, sizeof(o));
 	o.mu = r->global_mean;
@@ -771,7 +799,7 @@ ecomai_knn_predict(PG_FUNCTION_ARGS)
 		o.sigma = x_sigmas(&o, r);
 	measure_values(&o, &p, r->nnz);
 	if (!PG_ARGISNULL(15))
-		load_tie_order(&o, r, p.user_based, train, user_col, item_col, rating_col,
+		load_tie_order(&o, r, p.user_based, source, user_col, item_col, value_col,
 					   NameStr(*PG_GETARG_NAME(15)), r->nnz);
 
 	/* map the pairs to dense indexes and group them by x */

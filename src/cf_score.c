@@ -23,6 +23,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/array.h"
+#include "utils/float.h"
 
 #include "ecomai.h"
 
@@ -150,8 +151,8 @@ ecomai_cf_score_accum(PG_FUNCTION_ARGS)
 	if (!isfinite(sim) || !isfinite(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("similarity and value must be finite"),
-				 errdetail("Got similarity %g and value %g.", sim, value)));
+				 errmsg("%s must be finite, not %s", isfinite(sim) ? "value" : "similarity",
+						float8out_internal(isfinite(sim) ? value : sim))));
 
 	if (PG_ARGISNULL(0))
 		state = cf_state_new(aggcontext);

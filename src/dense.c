@@ -27,6 +27,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 
 #include "dense_kernels.h"
 #include "ecomai.h"
@@ -102,9 +103,10 @@ check_finite_##SUFFIX(const T *x, int n, const char *which) \
 		if (!isfinite((double) x[i])) \
 			ereport(ERROR, \
 					(errcode(ERRCODE_DATA_EXCEPTION), \
-					 errmsg("vector must not contain NaN or infinite values"), \
+					 errmsg("vector elements must be finite, not %s", \
+							float8out_internal((double) x[i])), \
 					 errdetail("Element %d of the %s vector is %s.", i + 1, which, \
-							   isnan((double) x[i]) ? "NaN" : "infinite"))); \
+							   float8out_internal((double) x[i])))); \
 	} \
 }
 

@@ -243,6 +243,30 @@ ecomai_markov_find(const MarkovChain *m, const char *name)
 	return -1;
 }
 
+/* Index of a state name in a chain; ERROR 22023 naming it, with a few known states, if absent. */
+int
+ecomai_markov_lookup(const MarkovChain *m, const char *name)
+{
+	int			i = ecomai_markov_find(m, name);
+	StringInfoData buf;
+
+	if (i >= 0)
+		return i;
+	initStringInfo(&buf);
+	for (i = 0; i < m->nstates && i < 5; i++)
+	{
+		appendStringInfoString(&buf, i ? ", " : "");
+		appendStringInfoString(&buf, quote_literal_cstr(MC_NAME(m, i)));
+	}
+	if (m->nstates > 5)
+		appendStringInfo(&buf, " and %d more", m->nstates - 5);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown state \"%s\"", name),
+			 errdetail("The chain's states are %s.", buf.data)));
+	return -1;					/* not reached */
+}
+
 /* Split "a > b > c" into trimmed channels, optionally collapsing repeats. */
 int
 ecomai_markov_split_path(const char *path, bool collapse, char ***out)
@@ -1199,6 +1223,10 @@ ecomai_markov_fit_paths_accum(PG_FUNCTION_ARGS)
 	conv = count_arg(fcinfo, 2, "conversions");
 	nulls = count_arg(fcinfo, 3, "nulls");
 	total = conv + nulls;
+	if (!isfinite(total))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("conversions plus nulls is out of range for type double precision")));
 	if (PG_ARGISNULL(0))
 		e = markov_expanded_new(aggctx, order, 0);
 	else
@@ -1368,7 +1396,9 @@ ecomai_touch_attribution(PG_FUNCTION_ARGS)
 		values[0] = CStringGetTextDatum(ch[i]);
 		values[1] = Float8GetDatum(i == 0 ? conv : 0);
 		values[2] = Float8GetDatum(strcmp(ch[n - 1], ch[i]) == 0 ? conv : 0);
-		values[3] = Float8GetDatum(conv * touches / n);
+		/* conv * touches can overflow where the share of it cannot */
+		values[3] = Float8GetDatum(isfinite(conv * touches) ? conv * touches / n :
+								   conv / n * touches);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

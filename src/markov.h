@@ -72,6 +72,9 @@ extern MarkovChain *ecomai_markov_build(int order, double smoothing,
 /* Index of a state name in a chain (binary search), or -1. */
 extern int	ecomai_markov_find(const MarkovChain *m, const char *name);
 
+/* Index of a state name in a chain; ERROR 22023 naming it (and a few known states) if absent. */
+extern int	ecomai_markov_lookup(const MarkovChain *m, const char *name);
+
 /*
  * Split a path string "a > b > c" into channels (trimmed; an empty channel is
  * an error), collapsing consecutive repeats when collapse is set.  Returns the

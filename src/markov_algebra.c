@@ -16,6 +16,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include <cblas.h>
@@ -25,6 +26,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
@@ -53,16 +55,70 @@ PG_FUNCTION_INFO_V1(ecomai_markov_to_dot);
 #define STATIONARY_DENSE_MAX	4096
 #define POWER_MAX_ITER			1000000
 #define POWER_TOL				1e-15
-/* Work per uninterruptible BLAS call: ~0.1 s on one core. */
+/* Systems up to this much work are one LAPACK call (~0.1 s on one core). */
 #define BLAS_BLOCK_FLOPS		5e8
+/* Target duration of one uninterruptible BLAS call of a blocked computation. */
+#define BLAS_BLOCK_SECONDS		0.05
 
-/* A zeroed dense work array, allowed past 1 GB (the caller checked ecomai.max_memory). */
+/*
+ * The speed the blocks are sized by, measured on the blocks themselves: on a
+ * loaded machine (or a large matrix that misses the caches) a block of a
+ * fixed flop count can take many times its nominal duration, so blocks are
+ * bounded by time, not only by size.  Starts at the nominal 5 GFLOP/s.
+ */
+static double blas_flops_per_second = BLAS_BLOCK_FLOPS / 0.1;
+
+/* How many units of flops_per_unit work fit in one block (1 .. total). */
+static int
+blas_block_units(double flops_per_unit, int total)
+{
+	double		units = blas_flops_per_second * BLAS_BLOCK_SECONDS / Max(flops_per_unit, 1.0);
+
+	return (int) Max(1.0, Min((double) total, units));
+}
+
+/*
+ * Record a block of flops that started at start: a slower speed is taken at
+ * once, a faster one halfway, so the next block is never sized by an
+ * optimistic figure.
+ */
+static void
+blas_block_done(instr_time start, double flops)
+{
+	instr_time	now;
+	double		seconds;
+
+	INSTR_TIME_SET_CURRENT(now);
+	INSTR_TIME_SUBTRACT(now, start);
+	seconds = INSTR_TIME_GET_DOUBLE(now);
+	if (seconds > 1e-3)
+	{
+		double		rate = flops / seconds;
+
+		blas_flops_per_second = rate < blas_flops_per_second ? rate
+			: 0.5 * (blas_flops_per_second + rate);
+	}
+}
+
+/* Doubles zeroed (and first touched: page faults) between two interrupt checks. */
+#define ZERO_BLOCK_DOUBLES		(1024 * 1024)
+
+/*
+ * A zeroed dense work array, allowed past 1 GB (the caller checked
+ * ecomai.max_memory).  Zeroed in blocks with an interrupt check between
+ * them: touching a few hundred MB of fresh pages takes most of a second.
+ */
 static double *
 dense_alloc0(Size n)
 {
 	double	   *p = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(double));
+	Size		i;
 
-	memset(p, 0, Max(n, 1) * sizeof(double));
+	for (i = 0; i < Max(n, 1); i += ZERO_BLOCK_DOUBLES)
+	{
+		CHECK_FOR_INTERRUPTS();
+		memset(p + i, 0, Min((Size) ZERO_BLOCK_DOUBLES, Max(n, 1) - i) * sizeof(double));
+	}
 	return p;
 }
 
@@ -121,14 +177,28 @@ model_build(const MarkovChain *m, MarkovModel *mm)
 	mm->smoothed = m->smoothing > 0 && mm->ntarget > 0;
 	for (i = 0; i < n; i++)
 	{
-		double		denom;
+		double		denom,
+					scale = 1;
 
 		if (mm->absorbing[i])
 			continue;
 		denom = mm->rowcount[i] + m->smoothing * mm->ntarget;
-		mm->base[i] = m->smoothing / denom;
+		if (unlikely(!isfinite(denom) || denom < DBL_MIN))
+		{
+			/*
+			 * The row total overflows (or is subnormal): divide the row by its
+			 * largest entry first, which leaves the probabilities unchanged.
+			 */
+			scale = m->smoothing;
+			for (k = mm->rowptr[i]; k < mm->rowptr[i + 1]; k++)
+				scale = Max(scale, w[k]);
+			denom = m->smoothing / scale * mm->ntarget;
+			for (k = mm->rowptr[i]; k < mm->rowptr[i + 1]; k++)
+				denom += w[k] / scale;
+		}
+		mm->base[i] = m->smoothing / scale / denom;
 		for (k = mm->rowptr[i]; k < mm->rowptr[i + 1]; k++)
-			mm->p[k] = w[k] / denom;
+			mm->p[k] = w[k] / scale / denom;
 	}
 }
 
@@ -415,23 +485,26 @@ graph_reach_back(const MarkovGraph *g, const bool *start, const bool *passable, 
 }
 
 /*
- * C = P * P (row-major n x n), in blocks of rows of about BLAS_BLOCK_FLOPS
+ * C = P * P (row-major n x n), in blocks of rows of about BLAS_BLOCK_SECONDS
  * each: one dgemm over a large matrix cannot be cancelled and runs for
  * seconds, so the interrupt check goes between blocks.
  */
 static void
 square_blocked(int n, const double *P, double *C)
 {
-	int			h = (int) Max(1, Min((double) n, BLAS_BLOCK_FLOPS / (2.0 * n * n)));
-	int			r;
+	int			r,
+				rows;
 
-	for (r = 0; r < n; r += h)
+	for (r = 0; r < n; r += rows)
 	{
-		int			rows = Min(h, n - r);
+		instr_time	start;
 
+		rows = blas_block_units(2.0 * n * n, n - r);
 		CHECK_FOR_INTERRUPTS();
+		INSTR_TIME_SET_CURRENT(start);
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, n, n, 1.0,
 					P + (Size) r * n, n, P, n, 0.0, C + (Size) r * n, n);
+		blas_block_done(start, 2.0 * rows * n * n);
 	}
 }
 
@@ -454,8 +527,8 @@ singular_error(const char *routine, int column)
  * partial pivoting.  A small system is one LAPACK dgesv call.  A large one
  * (a single dgesv on a few thousand states runs for seconds and cannot be
  * cancelled) is blocked: dgetrf on 64-column panels, the trailing update and
- * the triangular solves in pieces of about BLAS_BLOCK_FLOPS, with an
- * interrupt check between pieces.
+ * the triangular solves in pieces sized to take about BLAS_BLOCK_SECONDS at
+ * the measured speed, with an interrupt check between pieces.
  */
 static void
 dense_solve(int n, int nrhs, double *A, double *B)
@@ -508,30 +581,34 @@ dense_solve(int n, int nrhs, double *A, double *B)
 		/* U12 = L11^-1 A12, then A22 -= L21 U12 in column blocks */
 		cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasUnit, jb, rest, 1.0,
 					A + j + (Size) j * n, n, A + j + (Size) (j + jb) * n, n);
-		w = (int) Max(1, Min((double) rest, BLAS_BLOCK_FLOPS / (2.0 * rest * jb)));
 		for (c = 0; c < rest; c += w)
 		{
-			int			cols = Min(w, rest - c);
+			instr_time	start;
 
+			w = blas_block_units(2.0 * rest * jb, rest - c);
 			CHECK_FOR_INTERRUPTS();
-			cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, rest, cols, jb, -1.0,
+			INSTR_TIME_SET_CURRENT(start);
+			cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, rest, w, jb, -1.0,
 						A + (j + jb) + (Size) j * n, n,
 						A + j + (Size) (j + jb + c) * n, n, 1.0,
 						A + (j + jb) + (Size) (j + jb + c) * n, n);
+			blas_block_done(start, 2.0 * rest * w * jb);
 		}
 	}
 	/* X = U^-1 L^-1 P B, in column blocks of B */
-	w = (int) Max(1, Min((double) nrhs, BLAS_BLOCK_FLOPS / (2.0 * n * n)));
 	for (c = 0; c < nrhs; c += w)
 	{
-		int			cols = Min(w, nrhs - c);
 		int			k1 = 1;
 		double	   *Bc = B + (Size) c * n;
+		instr_time	start;
 
+		w = blas_block_units(2.0 * n * n, nrhs - c);
 		CHECK_FOR_INTERRUPTS();
-		dlaswp_(&cols, Bc, &n, &k1, &n, ipiv, &one);
-		cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasUnit, n, cols, 1.0, A, n, Bc, n);
-		cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, n, cols, 1.0, A, n, Bc, n);
+		INSTR_TIME_SET_CURRENT(start);
+		dlaswp_(&w, Bc, &n, &k1, &n, ipiv, &one);
+		cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasUnit, n, w, 1.0, A, n, Bc, n);
+		cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, n, w, 1.0, A, n, Bc, n);
+		blas_block_done(start, 2.0 * n * n * w);
 	}
 	pfree(ipiv);
 }
@@ -1315,6 +1392,7 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 	const char **chname;
 	double	   *re;
 	bool	   *re_null;
+	int			conv_exp = 0;	/* total_conv is scaled by 2^-conv_exp */
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (conv < 0 || start < 0 || conv == start)
@@ -1324,6 +1402,15 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 	for (k = 0; k < m->ntrans; k++)
 		if (MC_TO(m)[k] == conv)
 			total_conv += MC_WEIGHT(m)[k];
+	if (!isfinite(total_conv))
+	{
+		/* past the double range: sum at 2^-64 (exact) and scale each channel's part back */
+		conv_exp = 64;
+		total_conv = 0;
+		for (k = 0; k < m->ntrans; k++)
+			if (MC_TO(m)[k] == conv)
+				total_conv += ldexp(MC_WEIGHT(m)[k], -conv_exp);
+	}
 
 	isabs = palloc(sizeof(bool) * mm.n);
 	for (i = 0; i < mm.n; i++)
@@ -1432,8 +1519,15 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 		nulls[2] = nulls[3] = re_null[i] || !(sum_re > 0);
 		if (!nulls[2])
 		{
+			double		c = ldexp(re[i] / sum_re * total_conv, conv_exp);
+
 			values[2] = Float8GetDatum(re[i] / sum_re);
-			values[3] = Float8GetDatum(re[i] / sum_re * total_conv);
+			if (!isfinite(c))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("conversions attributed to \"%s\" are out of range for type double precision",
+								chname[i])));
+			values[3] = Float8GetDatum(c);
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -1457,18 +1551,60 @@ dot_quote(StringInfo buf, const char *s)
 	appendStringInfoChar(buf, '"');
 }
 
+/* markov_to_dot's edges by target state. */
+static int
+cmp_next_state(const void *a, const void *b)
+{
+	return ((const NextRow *) a)->state - ((const NextRow *) b)->state;
+}
+
+/* Colours of highlighted states (fill, and a darker one for edges), in the order given. */
+static const char *const dot_colors[][2] = {
+	{"#b7e4c7", "#2d6a4f"}, {"#f4c7c3", "#c0392b"}, {"#c6dbef", "#2171b5"},
+	{"#fde2a7", "#b8860b"}, {"#d9c9e8", "#6a3d9a"}
+};
+
+/* Parse markov_to_dot's edge_width argument: 0 none, 1 probability, 2 flow. */
+static int
+dot_width_arg(const char *s)
+{
+	if (strcmp(s, "none") == 0)
+		return 0;
+	if (strcmp(s, "probability") == 0)
+		return 1;
+	if (strcmp(s, "flow") == 0)
+		return 2;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown edge_width \"%s\"", s),
+			 errhint("Use 'none', 'probability' or 'flow'.")));
+	return 0;					/* not reached */
+}
+
 /*
- * markov_to_dot(m, threshold): Graphviz digraph, edges labelled with their
- * probability (3 significant digits); edges below threshold are left out,
- * and so are the self-loops of absorbing states (drawn as double circles).
+ * markov_to_dot(m, threshold, k, edge_width, highlight): Graphviz digraph,
+ * edges labelled with their probability (3 significant digits).  Edges below
+ * threshold are left out, and so are the self-loops of absorbing states
+ * (drawn as double circles); k > 0 keeps the k most probable edges out of
+ * each state; edge_width 'probability' or 'flow' draws an edge's pen width in
+ * proportion to its probability or to its count (relative to the largest
+ * count); the highlight states are filled, each in its own colour, and so are
+ * the edges into them.  Called through the 0.2.0 declaration it has two
+ * arguments and the defaults for the rest.
  */
 Datum
 ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 {
 	MarkovChain *m = PG_GETARG_MARKOV(0);
 	double		threshold = PG_GETARG_FLOAT8(1);
+	int			topk = PG_NARGS() > 2 ? PG_GETARG_INT32(2) : 0;
+	int			width = PG_NARGS() > 3 ? dot_width_arg(text_to_cstring(PG_GETARG_TEXT_PP(3))) : 0;
 	MarkovModel mm;
 	StringInfoData buf;
+	int		   *color;			/* per state: index into dot_colors, or -1 */
+	NextRow    *rows;
+	double	   *count;
+	double		maxcount = 0;
 	int			i,
 				j,
 				k;
@@ -1476,19 +1612,51 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 	if (isnan(threshold))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("threshold must not be NaN")));
+	if (topk < 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("k must be non-negative, not %d", topk),
+						errhint("Pass 0 to keep every edge.")));
 	model_build(m, &mm);
+	color = palloc(sizeof(int) * Max(mm.n, 1));
+	for (i = 0; i < mm.n; i++)
+		color[i] = -1;
+	if (PG_NARGS() > 4)
+	{
+		char	  **names;
+		int			nh = state_array(PG_GETARG_ARRAYTYPE_P(4), "highlight", &names);
+
+		for (i = 0; i < nh; i++)
+		{
+			int			s = ecomai_markov_lookup(m, names[i]);
+
+			if (color[s] < 0)
+				color[s] = i % lengthof(dot_colors);
+		}
+	}
+	for (k = 0; k < m->ntrans; k++)
+		maxcount = Max(maxcount, MC_WEIGHT(m)[k]);
+	rows = palloc(sizeof(NextRow) * Max(mm.n, 1));
+	count = palloc0(sizeof(double) * Max(mm.n, 1));
+
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "digraph markov_chain {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
 	for (i = 0; i < mm.n; i++)
-		if (mm.absorbing[i])
+		if (mm.absorbing[i] || color[i] >= 0)
 		{
 			appendStringInfoString(&buf, "  ");
 			dot_quote(&buf, MC_NAME(m, i));
-			appendStringInfoString(&buf, " [shape=doublecircle];\n");
+			appendStringInfoString(&buf, " [");
+			if (mm.absorbing[i])
+				appendStringInfoString(&buf, "shape=doublecircle");
+			if (color[i] >= 0)
+				appendStringInfo(&buf, "%sstyle=\"rounded,filled\", fillcolor=\"%s\"",
+								 mm.absorbing[i] ? ", " : "", dot_colors[color[i]][0]);
+			appendStringInfoString(&buf, "];\n");
 		}
 	for (i = 0; i < mm.n; i++)
 	{
 		int			nj = mm.base[i] == 0 ? mm.rowptr[i + 1] - mm.rowptr[i] : mm.ntarget;
+		int			nrows = 0;
 
 		if (mm.absorbing[i])
 			continue;
@@ -1502,12 +1670,39 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 			p = model_prob(&mm, i, j);
 			if (p <= 0 || p < threshold)
 				continue;
+			rows[nrows].state = j;
+			rows[nrows++].p = p;
+		}
+		if (topk > 0 && nrows > topk)
+		{
+			/* the k most probable (ties to the first state), then back in state order */
+			qsort(rows, nrows, sizeof(NextRow), cmp_next);
+			nrows = topk;
+			qsort(rows, nrows, sizeof(NextRow), cmp_next_state);
+		}
+		/* this row's counts by target state (0 where only smoothing leads) */
+		for (k = mm.rowptr[i]; k < mm.rowptr[i + 1]; k++)
+			count[mm.col[k]] = MC_WEIGHT(m)[k];
+		for (k = 0; k < nrows; k++)
+		{
+			j = rows[k].state;
 			appendStringInfoString(&buf, "  ");
 			dot_quote(&buf, MC_NAME(m, i));
 			appendStringInfoString(&buf, " -> ");
 			dot_quote(&buf, MC_NAME(m, j));
-			appendStringInfo(&buf, " [label=\"%.3g\"];\n", p);
+			appendStringInfo(&buf, " [label=\"%.3g\"", rows[k].p);
+			if (width > 0)
+			{
+				double		x = width == 1 ? rows[k].p : count[j] / maxcount;
+
+				appendStringInfo(&buf, ", penwidth=%.2f", 0.5 + 7.5 * x);
+			}
+			if (color[j] >= 0)
+				appendStringInfo(&buf, ", color=\"%s\"", dot_colors[color[j]][1]);
+			appendStringInfoString(&buf, "];\n");
 		}
+		for (k = mm.rowptr[i]; k < mm.rowptr[i + 1]; k++)
+			count[mm.col[k]] = 0;
 	}
 	appendStringInfoString(&buf, "}\n");
 	PG_RETURN_TEXT_P(cstring_to_text(buf.data));

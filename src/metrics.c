@@ -20,6 +20,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 
 #include "ecomai.h"
 
@@ -112,8 +113,8 @@ error_accum(FunctionCallInfo fcinfo, bool square, const char *name)
 	if (!isfinite(est) || !isfinite(act))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("estimate and actual must be finite"),
-				 errdetail("Got estimate %g and actual %g.", est, act)));
+				 errmsg("%s must be finite, not %s", isfinite(est) ? "actual" : "estimate",
+						float8out_internal(isfinite(est) ? act : est))));
 
 	if (PG_ARGISNULL(0))
 		state = error_state_new(aggcontext);

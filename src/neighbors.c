@@ -26,6 +26,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
@@ -159,7 +160,7 @@ parse_params(FunctionCallInfo fcinfo)
 	if (!(p.shrinkage >= 0) || isinf(p.shrinkage))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("shrinkage must be a finite number >= 0"),
+				 errmsg("shrinkage must be a finite number >= 0, not %s", float8out_internal(p.shrinkage)),
 				 errdetail("shrinkage scales a similarity by support / (support + shrinkage).")));
 	return p;
 }

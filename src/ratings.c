@@ -20,6 +20,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/lsyscache.h"
 
 #include "ecomai.h"
@@ -388,8 +389,8 @@ read_triples(SPITupleTable *tt, uint64 nrows, void *arg)
 			if (isnan(v) || isinf(v))
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_EXCEPTION),
-						 errmsg("column \"%s\" contains NaN or infinity", t->value_col),
-						 errdetail("Values must be finite numbers.")));
+						 errmsg("values of column \"%s\" must be finite, not %s", t->value_col,
+								float8out_internal(v))));
 			t->tv[t->n] = v;
 		}
 		t->n++;

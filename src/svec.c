@@ -332,7 +332,7 @@ ecomai_svec_in(PG_FUNCTION_ARGS)
 			if (isnan(val) || (isinf(val) && errno != ERANGE))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						 errmsg("svec values must be finite"),
+						 errmsg("svec values must be finite, not %s", nonfinite_name(val)),
 						 errdetail("Key " INT64_FORMAT " at character %d has the value %s.",
 								   key, char_number(str, start - str), nonfinite_name(val))));
 			if (errno == ERANGE && (val == 0.0 || isinf(val)))
@@ -572,7 +572,7 @@ ecomai_svec_from_arrays(PG_FUNCTION_ARGS)
 		if (!isfinite(vals[i]))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("svec values must be finite"),
+					 errmsg("svec values must be finite, not %s", nonfinite_name(vals[i])),
 					 errdetail("Value %d (key " INT64_FORMAT ") is %s.", i + 1, keys[i],
 							   nonfinite_name(vals[i]))));
 		e[i].key = keys[i];
@@ -1406,7 +1406,7 @@ ecomai_svec_agg_transfn(PG_FUNCTION_ARGS)
 	if (!isfinite(val))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("svec values must be finite"),
+				 errmsg("svec values must be finite, not %s", nonfinite_name(val)),
 				 errdetail("The value for key " INT64_FORMAT " is %s.", key, nonfinite_name(val))));
 	es = state_for_update(fcinfo, 0, aggcontext);
 	if (val != 0)

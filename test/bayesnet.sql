@@ -3,11 +3,7 @@
 BEGIN;
 SELECT plan(97);
 
-CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP RETURN NEXT line; END LOOP;
-END $$;
+\ir lib/helpers.sql
 
 -- P(target = value | evidence)
 CREATE FUNCTION pg_temp.p(bn ecomai.bayesnet, target text, val text, ev jsonb DEFAULT '{}') RETURNS float8
@@ -333,19 +329,14 @@ SELECT is((SELECT count(*) FROM ecomai.bn_variables((SELECT bn FROM asia_fit)) v
 
 -- Parallel = serial
 CREATE TEMP TABLE serial_fit AS SELECT bn FROM asia_fit;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL max_parallel_workers_per_gather = 2;
-SET LOCAL parallel_leader_participation = off;
+SELECT pg_temp.force_parallel();
 SELECT ok(bool_or(plan ~ 'Partial Aggregate'), 'the bn_fit plan aggregates partially in workers')
 FROM pg_temp.explain_lines($$SELECT ecomai.bn_fit('[asia][tub|asia]', s->>'asia', s->>'tub') FROM bn_asia_rows$$) plan;
 SELECT ok((SELECT ecomai.bn_fit(
     '[asia][tub|asia][smoke][lung|smoke][bronc|smoke][either|lung:tub][xray|either][dysp|bronc:either]',
     s->>'asia', s->>'tub', s->>'smoke', s->>'lung', s->>'bronc', s->>'either', s->>'xray', s->>'dysp') FROM bn_asia_rows)
     OPERATOR(ecomai.=) (SELECT bn FROM serial_fit), 'bn_fit under a forced parallel plan equals the serial result');
-RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather; RESET parallel_leader_participation;
+SELECT pg_temp.reset_parallel();
 
 -- Citus's path: partial states per hash bucket, each through text and back, then combined.
 CREATE AGGREGATE pg_temp.bn_partial(text, VARIADIC text[]) (SFUNC = ecomai.bn_fit_accum, STYPE = ecomai.bn_fit_state);

@@ -6,7 +6,8 @@
 -- Also: every function that builds a large working set fails with 54000 naming
 -- ecomai.max_memory when that set is over the bound.
 BEGIN;
-SELECT plan(66);
+SELECT plan(80);
+\ir lib/helpers.sql
 
 CREATE TEMP TABLE cancel_log (name text, state text, elapsed float8);
 CREATE FUNCTION pg_temp.cancels(name text, query text) RETURNS void LANGUAGE plpgsql AS $$
@@ -30,24 +31,27 @@ CREATE TEMP VIEW c_nb AS SELECT a AS item, b AS neighbor, 1.0 / (1 + abs(a - b))
     FROM generate_series(1, 3000) a, generate_series(1, 3000) b WHERE a <> b;
 CREATE TEMP VIEW c_own AS SELECT 1 AS user_id, i AS item_id FROM generate_series(1, 1500) i;
 CREATE TEMP VIEW c_arrays AS SELECT ARRAY[g, 1, 2, 3]::float8[] AS v FROM generate_series(1, 20000000) g;
--- 3000-state chains: an absorbing one ((start) -> every channel, each channel to two others and
+-- n-state chains: an absorbing one ((start) -> every channel, each channel to two others and
 -- to (conversion) or (null)) and an irreducible one (a ring plus chords)
-CREATE TEMP TABLE c_chains AS
-SELECT (SELECT ecomai.markov_fit(f, t) FROM (
-          SELECT '(start)' AS f, 'c' || s AS t FROM generate_series(1, 3000) s
-          UNION ALL SELECT 'c' || s, 'c' || (1 + (s * 7) % 3000) FROM generate_series(1, 3000) s
-          UNION ALL SELECT 'c' || s, 'c' || (1 + (s * 13 + 5) % 3000) FROM generate_series(1, 3000) s
+CREATE FUNCTION pg_temp.absorbing_chain(n int) RETURNS ecomai.markov_chain LANGUAGE sql AS $$
+SELECT ecomai.markov_fit(f, t) FROM (
+          SELECT '(start)' AS f, 'c' || s AS t FROM generate_series(1, n) s
+          UNION ALL SELECT 'c' || s, 'c' || (1 + (s * 7) % n) FROM generate_series(1, n) s
+          UNION ALL SELECT 'c' || s, 'c' || (1 + (s * 13 + 5) % n) FROM generate_series(1, n) s
           UNION ALL SELECT 'c' || s, CASE WHEN s % 3 = 0 THEN '(conversion)' ELSE '(null)' END
-                    FROM generate_series(1, 3000) s) x) AS absorbing,
-       (SELECT ecomai.markov_fit(f, t) FROM (
-          SELECT 's' || s AS f, 's' || ((s + 1) % 3000) AS t FROM generate_series(0, 2999) s
-          UNION ALL SELECT 's' || s, 's' || ((s * 7 + 3) % 3000) FROM generate_series(0, 2999) s) x) AS ring;
+                    FROM generate_series(1, n) s) x $$;
+CREATE FUNCTION pg_temp.ring_chain(n int) RETURNS ecomai.markov_chain LANGUAGE sql AS $$
+SELECT ecomai.markov_fit(f, t) FROM (
+          SELECT 's' || s AS f, 's' || ((s + 1) % n) AS t FROM generate_series(0, n - 1) s
+          UNION ALL SELECT 's' || s, 's' || ((s * 7 + 3) % n) FROM generate_series(0, n - 1) s) x $$;
+CREATE TEMP TABLE c_chains AS SELECT pg_temp.absorbing_chain(3000) AS absorbing, pg_temp.ring_chain(3000) AS ring;
 -- a chain with 200k transitions, merged with itself many times
 CREATE TEMP TABLE c_bigchain AS
 SELECT ecomai.markov_fit('p' || (g % 2000), 'p' || ((g * 31) % 2000)) AS m FROM generate_series(1, 200000) g;
--- a 9 x 9 grid network of 4-state variables (parents: the cells above and to the left):
--- exact inference needs factors over a whole grid row
-CREATE TEMP TABLE c_bn AS
+-- grid_bn(nr, nc, ns, nrows): an nr x nc grid network of ns-state variables (ns a power of 2;
+-- parents: the cells above and to the left), fitted on nrows pseudo-random rows.  Exact inference
+-- needs factors over a whole front of the grid.
+CREATE FUNCTION pg_temp.grid_bn(nr int, nc int, ns int, nrows int) RETURNS ecomai.bayesnet LANGUAGE sql AS $$
 SELECT ecomai.bn_fit(
          (SELECT string_agg(format('[x%s_%s%s]', r, c,
                      CASE WHEN r = 0 AND c = 0 THEN ''
@@ -55,16 +59,34 @@ SELECT ecomai.bn_fit(
                           WHEN c = 0 THEN format('|x%s_%s', r - 1, c)
                           ELSE format('|x%s_%s:x%s_%s', r - 1, c, r, c - 1) END), '' ORDER BY r, c)
                  || ' pseudo_count=1'
-          FROM generate_series(0, 8) r, generate_series(0, 8) c),
-         VARIADIC ARRAY(SELECT chr(97 + (hashint4(g * 131 + v) & 3)) FROM generate_series(0, 80) v ORDER BY v)) AS bn
-FROM generate_series(1, 2000) g;
+          FROM generate_series(0, nr - 1) r, generate_series(0, nc - 1) c),
+         VARIADIC ARRAY(SELECT chr(97 + (hashint4(g * 131 + v) & (ns - 1))) FROM generate_series(0, nr * nc - 1) v ORDER BY v))
+FROM generate_series(1, nrows) g $$;
+-- a 9 x 9 grid of 4-state variables
+CREATE TEMP TABLE c_bn AS SELECT pg_temp.grid_bn(9, 9, 4, 2000) AS bn;
+
+-- At the documented maxima (issue 11 item 4): a 100,000-variable (BN_MAX_VARS) chain as BIF text
+-- and as a bn_fit structure; the largest absorbing chain whose dense system fits the default
+-- ecomai.max_memory (8,000 transient states: 2 x 8,000^2 doubles = 1 GB) and the largest class
+-- markov_stationary solves densely (4,096 states); the largest grid network whose elimination
+-- plan fits the default setting (14 x 60 binary cells, a 790 MB working set; see bn_limits.sql).
+CREATE TEMP TABLE c_max AS
+SELECT 'network chain { }' || E'\n' ||
+       (SELECT string_agg(format('variable v%s { type discrete [ 2 ] { yes, no }; }', g), E'\n') FROM generate_series(0, 99999) g)
+       || E'\nprobability ( v0 ) { table 0.4, 0.6; }\n' ||
+       (SELECT string_agg(format('probability ( v%s | v%s ) { (yes) 0.7, 0.3; (no) 0.2, 0.8; }', g, g - 1), E'\n')
+        FROM generate_series(1, 99999) g) AS bif,
+       '[v0]' || (SELECT string_agg(format('[v%s|v%s]', g, g - 1), '') FROM generate_series(1, 99999) g) AS structure,
+       (SELECT array_agg(CASE WHEN g % 2 = 0 THEN 'yes' ELSE 'no' END ORDER BY g) FROM generate_series(0, 99999) g) AS vals,
+       pg_temp.absorbing_chain(8000) AS absorbing, pg_temp.ring_chain(4096) AS ring;
+CREATE TEMP TABLE c_grid AS SELECT pg_temp.grid_bn(14, 60, 2, 200) AS bn;
 
 SET LOCAL statement_timeout = '200ms';
 SELECT pg_temp.cancels('item_neighbors', $$SELECT count(*) FROM ecomai.item_neighbors('c_full', 'u', 'i', k => 50)$$);
 SELECT pg_temp.cancels('user_neighbors', $$SELECT count(*) FROM ecomai.user_neighbors('c_full', 'i', 'u', k => 50)$$);
 SELECT pg_temp.cancels('knn_predict', $$SELECT count(*) FROM ecomai.knn_predict('c_ratings', 'c_pairs', 'u', 'i', 'r')$$);
 SELECT pg_temp.cancels('baselines', $$SELECT count(*) FROM ecomai.baselines('c_small', 'u', 'i', 'r', n_epochs => 1000000)$$);
-SELECT pg_temp.cancels('recommend', $$SELECT count(*) FROM ecomai.recommend('c_own', 'c_nb', 1, 10)$$);
+SELECT pg_temp.cancels('recommend', $$SELECT count(*) FROM ecomai.recommend('c_own', 'c_nb', 1, 'user_id', 'item_id', k => 10)$$);
 SELECT pg_temp.cancels('svec_agg', $$SELECT ecomai.svec_nnz(ecomai.svec_agg(g, 1)) FROM generate_series(1, 10000000) g$$);
 SELECT pg_temp.cancels('markov_fit',
     $$SELECT ecomai.markov_fit('s' || (g % 1000), 's' || ((g * 7) % 1000)) IS NULL FROM generate_series(1, 5000000) g$$);
@@ -88,12 +110,22 @@ SELECT pg_temp.cancels('vector_sum', $$SELECT ecomai.vector_sum(v) IS NULL FROM 
 SELECT pg_temp.cancels('vector_avg', $$SELECT ecomai.vector_avg(v) IS NULL FROM c_arrays$$);
 SELECT pg_temp.cancels('train_test_split',
     $$SELECT count(*) FROM ecomai.train_test_split('c_ratings', 'u', 'i', time_col => 'r')$$);
+SELECT pg_temp.cancels('bn_from_bif (100,000 variables)', $$SELECT ecomai.bn_from_bif(bif) IS NULL FROM c_max$$);
+SELECT pg_temp.cancels('bayesnet text input (100,000 variables)', $$SELECT bif::ecomai.bayesnet IS NULL FROM c_max$$);
+SELECT pg_temp.cancels('bn_fit structure (100,000 variables)', $$SELECT ecomai.bn_fit(structure, VARIADIC vals) IS NULL FROM c_max$$);
+SELECT pg_temp.cancels('markov_absorption (8,000 states)',
+    $$SELECT count(*) FROM c_max, ecomai.markov_absorption(absorbing, ARRAY['(conversion)', '(null)'])$$);
+SELECT pg_temp.cancels('markov_attribution (8,000 states)', $$SELECT count(*) FROM c_max, ecomai.markov_attribution(absorbing)$$);
+SELECT pg_temp.cancels('markov_stationary (4,096 states, dense)', $$SELECT count(*) FROM c_max, ecomai.markov_stationary(ring)$$);
+SELECT pg_temp.cancels('bn_query (14 x 60 grid)', $$SELECT count(*) FROM c_grid, ecomai.bn_query(bn, 'x13_59')$$);
 RESET statement_timeout;
 
 SELECT is(state, '57014', name || ': statement_timeout cancels it (57014)') FROM cancel_log ORDER BY name;
 SELECT cmp_ok(elapsed, '<', 1.2::float8, name || ': stopped within a second of the 0.2 s timeout')
 FROM cancel_log ORDER BY name;
-SELECT diag(name || ': ' || state || ' after ' || round(elapsed::numeric, 3) || ' s') FROM cancel_log ORDER BY name;
+-- the table of stop times (seconds since the statement started; the timeout is 0.2 s)
+SELECT diag(rpad('case', 45) || ' | state    | stopped after');
+SELECT diag(rpad(name, 45) || ' | ' || rpad(state, 8) || ' | ' || to_char(elapsed, '0.000') || ' s') FROM cancel_log ORDER BY name;
 
 -- The blocked dense algebra that makes large solves cancellable gives exact answers: on a
 -- 1000-state absorbing chain (a blocked LU) the absorption probabilities B and expected steps t
@@ -135,13 +167,6 @@ SELECT cmp_ok((WITH pp AS (SELECT p.to_state AS state, sum(p.probability * pj.pr
 CREATE TEMP VIEW c_mem AS
     SELECT u, i, ((u * 7 + i * 13) % 5 + 1)::float8 AS r FROM generate_series(1, 400) u, generate_series(1, 200) i;
 CREATE TEMP VIEW c_mem_pairs AS SELECT u, i FROM generate_series(1, 400) u, generate_series(1, 200) i;
-CREATE FUNCTION pg_temp.error_text(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'finished';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
 SET LOCAL ecomai.max_memory = '1MB';
 CREATE TEMP TABLE mem_cases (name text, query text);
 INSERT INTO mem_cases VALUES

@@ -1,13 +1,9 @@
 -- Collaborative filtering: Surprise and LensKit reference values, errors, privileges,
 -- NULL and unknown ids, metrics against plain SQL, parallel = serial, Citus replay.
 BEGIN;
-SELECT plan(80);
+SELECT plan(102);
 
-CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP RETURN NEXT line; END LOOP;
-END $$;
+\ir lib/helpers.sql
 
 -- ---------------------------------------------------------------------------------------
 -- Reference data (skipped when the shared data directory is absent)
@@ -77,7 +73,7 @@ SELECT CASE WHEN (SELECT d FROM data_dir) = '' THEN skip('shared data absent: Le
         FROM ecomai.knn_predict('ml', 'lk_uu', 'user_id', 'item_id', 'rating', kind => 'user', k => 30,
                                 measure => 'pearson', over => 'all', centering => 'mean', clip => false,
                                 self_neighbor => false) p
-        JOIN lk_uu l USING (user_id, item_id)), 1756::bigint,
+        JOIN lk_uu l ON l.user_id = p.user_id AND l.item_id = p.item), 1756::bigint,
        'LensKit user-user k=30: all 1756 known predictions within 0.01') END;
 -- item-item: 1287 of 1288 within 0.01; (30, 4406) differs by 0.027: three neighbours tie at the 20th place
 -- and LensKit keeps another one than the smaller ids (see docs/cf.md)
@@ -86,7 +82,7 @@ SELECT CASE WHEN (SELECT d FROM data_dir) = '' THEN skip('shared data absent: Le
         FROM ecomai.knn_predict('ml', 'lk_ii', 'user_id', 'item_id', 'rating', kind => 'item', k => 20,
                                 measure => 'pearson', over => 'all', centering => 'mean', clip => false,
                                 self_neighbor => false) p
-        JOIN lk_ii l USING (user_id, item_id)), '>=', 1287::bigint,
+        JOIN lk_ii l ON l.user_id = p.user_id AND l.item_id = p.item), '>=', 1287::bigint,
        'LensKit item-item k=20: at least 1287 of 1288 known predictions within 0.01') END;
 
 -- ---------------------------------------------------------------------------------------
@@ -103,10 +99,10 @@ INSERT INTO cf_pairs_norating VALUES (1, 13);
 SELECT is((SELECT estimate FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating')
            WHERE user_id = 99), (SELECT avg(rating) FROM cf_train), 'unknown user: the global mean');
 SELECT is((SELECT estimate FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating',
-                                                   centering => 'mean') WHERE item_id = 999),
+                                                   centering => 'mean') WHERE item = 999),
           (SELECT avg(rating) FROM cf_train), 'unknown item, centering mean: the global mean (Surprise)');
 SELECT is((SELECT estimate FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating',
-                                                   centering => 'baseline') WHERE item_id = 999),
+                                                   centering => 'baseline') WHERE item = 999),
           (SELECT g.bias + u.bias FROM ecomai.baselines('cf_train', 'user_id', 'item_id', 'rating') g,
                   ecomai.baselines('cf_train', 'user_id', 'item_id', 'rating') u
            WHERE g.kind = 'global' AND u.kind = 'user' AND u.id = 1),
@@ -119,21 +115,21 @@ SELECT is((SELECT actual FROM ecomai.knn_predict('cf_train', 'cf_pairs_norating'
           NULL::float8, 'pairs without the rating column: actual is NULL');
 -- user 1 vs 2 over items 10, 11: cosine (5*4 + 3*2) / sqrt((25+9)(16+4)); vs 3 over 10, 12: (5*1+4*2)/sqrt(41*5)
 SELECT is((SELECT round(estimate::numeric, 12) FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating',
-                                                   measure => 'cosine') WHERE user_id = 1 AND item_id = 13),
+                                                   measure => 'cosine') WHERE user_id = 1 AND item = 13),
           round(((26 / sqrt(34 * 20.0)) * 5 + (13 / sqrt(205.0)) * 1) / (26 / sqrt(34 * 20.0) + 13 / sqrt(205.0)), 12),
           'KNNBasic cosine by hand');
 SELECT is((SELECT k_used FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating', k => 1)
-           WHERE user_id = 1 AND item_id = 13), 1, 'k bounds the neighbours used');
+           WHERE user_id = 1 AND item = 13), 1, 'k bounds the neighbours used');
 SELECT is((SELECT estimate FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating', min_k => 3)
-           WHERE user_id = 1 AND item_id = 13), (SELECT avg(rating) FROM cf_train),
+           WHERE user_id = 1 AND item = 13), (SELECT avg(rating) FROM cf_train),
           'fewer than min_k neighbours: the global mean');
 SELECT ok((SELECT bool_and(estimate BETWEEN 1 AND 5) FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id',
            'rating', measure => 'cosine', centering => 'zscore')), 'estimates clipped to the train range');
 SELECT is((SELECT estimate FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating',
-                                                   measure => 'cosine', normalized => false) WHERE user_id = 1 AND item_id = 13),
+                                                   measure => 'cosine', normalized => false) WHERE user_id = 1 AND item = 13),
           5::float8, 'normalized => false: the un-normalised sum (here 5.4, clipped to 5)');
 SELECT is((SELECT estimate FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating',
-           measure => 'cosine', normalized => false, clip => false) WHERE user_id = 1 AND item_id = 13)::numeric(20, 12),
+           measure => 'cosine', normalized => false, clip => false) WHERE user_id = 1 AND item = 13)::numeric(20, 12),
           ((26 / sqrt(34 * 20.0)) * 5 + (13 / sqrt(205.0)) * 1)::numeric(20, 12), 'un-normalised sum of sim * r');
 
 -- parameter errors: 22023 with the valid values in the hint
@@ -141,15 +137,6 @@ SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'use
     '22023', 'unknown kind "users"', 'unknown kind');
 SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating', measure => 'euclid')$$,
     '22023', 'unknown measure "euclid"', 'unknown measure');
-CREATE FUNCTION pg_temp.error_hint(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE h text;
-BEGIN
-    EXECUTE query;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS h = PG_EXCEPTION_HINT;
-    RETURN h;
-END $$;
 SELECT is(pg_temp.error_hint($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating',
                                                                 measure => 'euclid')$$),
           'Valid values of measure are cosine, adjusted_cosine, pearson, pearson_baseline, msd and jaccard.',
@@ -166,7 +153,7 @@ SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'use
 SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating', min_k => -1)$$,
     '22023', 'min_k must be at least 0, not -1', 'negative min_k');
 SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating', shrinkage => -1)$$,
-    '22023', 'shrinkage must be a finite number >= 0 or NULL', 'negative shrinkage');
+    '22023', 'shrinkage must be a finite number >= 0 or NULL, not -1', 'negative shrinkage');
 SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating', measure => 'jaccard')$$,
     '22023', 'measure jaccard is defined over all entries only', 'jaccard over common');
 SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating',
@@ -181,15 +168,28 @@ SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'use
 SELECT throws_ok($$SELECT * FROM ecomai.baselines('cf_train', 'user_id', 'item_id', 'rating', n_epochs => 0)$$,
     '22023', 'n_epochs must be at least 1, not 0', 'baselines: n_epochs = 0');
 SELECT throws_ok($$SELECT * FROM ecomai.baselines('cf_train', 'user_id', 'item_id', 'rating', reg_u => -1)$$,
-    '22023', 'reg_u and reg_i must be finite numbers >= 0', 'baselines: negative reg');
+    '22023', 'reg_u must be a finite number >= 0, not -1', 'baselines: negative reg');
 SELECT throws_ok($$SELECT ecomai.precision_at_k('{1}', '{1}', 0)$$, '22023', 'k must be at least 1, not 0', 'metric k = 0');
 SELECT throws_ok($$SELECT ecomai.ndcg_at_k('{1,NULL}', '{1}', 3)$$, '22004', 'recommended must not contain nulls',
     'metric: NULL element');
 SELECT throws_ok($$SELECT ecomai.split_fold(1, 2, 0)$$, '22023', 'folds must be at least 1, not 0', 'split_fold: 0 folds');
+SELECT throws_ok($$SELECT * FROM ecomai.train_test_split('cf_train', 'user_id', 'nope')$$,
+    '42703', 'column "nope" of relation "cf_train" does not exist', 'train_test_split: a missing column, as the C functions say');
+SELECT throws_ok($$SELECT * FROM ecomai.recommend('cf_train', 'cf_train', 1, 'user_id', 'item_id')$$,
+    '42703', 'column "item" of relation "cf_train" does not exist', 'recommend: a neighbour table without item');
+SELECT is(pg_temp.error_hint($$SELECT * FROM ecomai.recommend('cf_train', 'cf_train', 1, 'user_id', 'item_id')$$),
+    'The neighbour table has the columns item, neighbor and similarity, as item_neighbors returns them.',
+    'recommend: the hint names the neighbour table''s columns');
+SELECT is(pg_temp.error_text($$SELECT * FROM ecomai.recommend('cf_train', 'cf_train', 1, 'user_id', 'item_id', 'stars')$$),
+    '42703: column "stars" of relation "cf_train" does not exist', 'recommend: a missing value column');
+SELECT throws_ok($$SELECT * FROM ecomai.train_test_split('cf_train', 'user_id', 'item_id', seed => NULL)$$,
+    '22004', 'seed must not be null', 'train_test_split: a NULL argument is named');
+SELECT throws_ok($$SELECT * FROM ecomai.recommend('cf_train', 'cf_train', 1, 'user_id', NULL)$$,
+    '22004', 'item_col must not be null', 'recommend: a NULL argument is named');
 SELECT throws_ok($$SELECT * FROM ecomai.train_test_split('cf_train', 'user_id', 'item_id', 1.5)$$,
     '22023', 'test_fraction must be between 0 and 1, not 1.5', 'train_test_split: bad fraction');
 SELECT throws_ok($$SELECT ecomai.rmse(e, a) FROM (VALUES ('NaN'::float8, 1::float8)) t(e, a)$$,
-    '22000', 'estimate and actual must be finite', 'rmse of NaN');
+    '22000', 'estimate must be finite, not NaN', 'rmse of NaN');
 
 -- the memory bound: a train set larger than ecomai.max_memory fails cleanly, naming the setting
 CREATE TABLE cf_big AS SELECT g % 5000 AS user_id, g % 3001 AS item_id, (g % 5 + 1)::float8 AS rating
@@ -206,8 +206,10 @@ RESET ecomai.max_memory;
 -- ---------------------------------------------------------------------------------------
 CREATE TABLE cf_nb (item bigint, neighbor bigint, similarity float8);
 INSERT INTO cf_nb VALUES (10, 13, 0.5), (11, 13, 0.25), (12, 14, 0.9), (10, 11, 0.7), (12, 15, 0.9);
-SELECT throws_ok($$SELECT * FROM ecomai.recommend('cf_train', 'cf_nb', 1, 0)$$, '22023', 'n must be at least 1, not 0',
-    'recommend: n = 0');
+SELECT throws_ok($$SELECT * FROM ecomai.recommend('cf_train', 'cf_nb', 1, 'user_id', 'item_id', k => 0)$$, '22023',
+    'k must be at least 1, not 0', 'recommend: k = 0');
+SELECT throws_ok($$SELECT * FROM ecomai.recommend('cf_train', 'cf_nb', 1, 0)$$, '22023', 'k must be at least 1, not 0',
+    'recommend, 0.2 spelling: n = 0 is the same check');
 CREATE ROLE cf_nobody;
 GRANT USAGE ON SCHEMA ecomai TO cf_nobody;
 GRANT SELECT ON cf_pairs, cf_nb TO cf_nobody;
@@ -216,8 +218,8 @@ SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'use
     '42501', 'permission denied for table cf_train', 'knn_predict without SELECT on train: 42501');
 SELECT throws_ok($$SELECT * FROM ecomai.baselines('cf_train', 'user_id', 'item_id', 'rating')$$,
     '42501', 'permission denied for table cf_train', 'baselines without SELECT on train: 42501');
-SELECT throws_ok($$SELECT * FROM ecomai.recommend('cf_train', 'cf_nb', 1)$$,
-    '42501', 'permission denied for table cf_train', 'recommend without SELECT on ratings: 42501');
+SELECT throws_ok($$SELECT * FROM ecomai.recommend('cf_train', 'cf_nb', 1, 'user_id', 'item_id')$$,
+    '42501', 'permission denied for table cf_train', 'recommend without SELECT on source: 42501');
 RESET ROLE;
 GRANT SELECT ON cf_train TO cf_nobody;
 REVOKE SELECT ON cf_pairs FROM cf_nobody;
@@ -231,13 +233,52 @@ RESET ROLE;
 -- ---------------------------------------------------------------------------------------
 -- user 1 owns 10, 11, 12: 13 <- 0.5*1 + 0.25*1, 14 <- 0.9, 15 <- 0.9 (tie: smaller id first); 11 is owned
 SELECT is((SELECT array_agg(row(item, score, because)::text ORDER BY score DESC, item)
-           FROM ecomai.recommend('cf_train', 'cf_nb', 1)),
+           FROM ecomai.recommend('cf_train', 'cf_nb', 1, 'user_id', 'item_id')),
           ARRAY['(14,0.9,12)', '(15,0.9,12)', '(13,0.75,10)'], 'recommend: scores, owned items excluded, because');
-SELECT is((SELECT array_agg(item) FROM ecomai.recommend('cf_train', 'cf_nb', 1, 1)), ARRAY[14::bigint], 'n limits');
+SELECT is((SELECT array_agg(item) FROM ecomai.recommend('cf_train', 'cf_nb', 1, 'user_id', 'item_id', k => 1)),
+          ARRAY[14::bigint], 'k limits');
+SELECT is((SELECT array_agg(row(item, score, because)::text ORDER BY item)
+           FROM ecomai.recommend(source => 'cf_train', neighbors => 'cf_nb', user_id => 1, user_col => 'user_id',
+                                 item_col => 'item_id', value_col => 'rating', k => 10)),
+          ARRAY['(13,3.25,10)', '(14,3.6,12)', '(15,3.6,12)'], 'recommend weighted by the user''s ratings');
+SELECT is((SELECT count(*) FROM ecomai.recommend('cf_train', 'cf_nb', NULL, 'user_id', 'item_id')), 0::bigint,
+          'NULL user: no rows');
+-- the 0.2 spelling keeps working for one release, with a notice
 SELECT is((SELECT array_agg(row(item, score, because)::text ORDER BY item)
            FROM ecomai.recommend('cf_train', 'cf_nb', 1, 10, value_col => 'rating')),
-          ARRAY['(13,3.25,10)', '(14,3.6,12)', '(15,3.6,12)'], 'recommend weighted by the user''s ratings');
-SELECT is((SELECT count(*) FROM ecomai.recommend('cf_train', 'cf_nb', NULL)), 0::bigint, 'NULL user: no rows');
+          ARRAY['(13,3.25,10)', '(14,3.6,12)', '(15,3.6,12)'], 'recommend(ratings, neighbors, user_id, n, ...) still answers');
+SELECT lives_ok($$SELECT * FROM ecomai.recommend(ratings => 'cf_train', neighbors => 'cf_nb', user_id => 1, n => 2)$$,
+                'recommend with the 0.2 argument names still runs');
+SELECT ok(obj_description('ecomai.recommend(regclass,regclass,bigint,integer,name,name,name)'::regprocedure, 'pg_proc')
+          LIKE 'deprecated%', 'the 0.2 spelling is documented as deprecated');
+-- a dropped relation is 42P01, as in the C functions (not a syntax error on its OID)
+CREATE TABLE cf_gone (user_id int, item_id int);
+CREATE TEMP TABLE cf_gone_oid AS SELECT 'cf_gone'::regclass::oid AS o;
+DROP TABLE cf_gone;
+SELECT throws_ok(format($$SELECT * FROM ecomai.recommend(%s, 'cf_nb', 1, 'user_id', 'item_id')$$, (SELECT o FROM cf_gone_oid)),
+                 '42P01', format('relation with OID %s does not exist', (SELECT o FROM cf_gone_oid)),
+                 'recommend on a dropped relation: 42P01');
+SELECT throws_ok(format($$SELECT * FROM ecomai.recommend('cf_train', %s, 1, 'user_id', 'item_id')$$, (SELECT o FROM cf_gone_oid)),
+                 '42P01', format('relation with OID %s does not exist', (SELECT o FROM cf_gone_oid)),
+                 'recommend on a dropped neighbour table: 42P01');
+SELECT throws_ok(format($$SELECT * FROM ecomai.train_test_split(%s, 'user_id', 'item_id')$$, (SELECT o FROM cf_gone_oid)),
+                 '42P01', format('relation with OID %s does not exist', (SELECT o FROM cf_gone_oid)),
+                 'train_test_split on a dropped relation: 42P01');
+SELECT throws_ok(format($$SELECT * FROM ecomai.knn_predict('cf_train', %s, 'user_id', 'item_id', 'rating')$$, (SELECT o FROM cf_gone_oid)),
+                 '42P01', format('relation with OID %s does not exist', (SELECT o FROM cf_gone_oid)),
+                 'knn_predict on a dropped pairs relation: 42P01');
+-- row estimates: k rows per call, the pairs' rows for knn_predict
+SELECT is(pg_temp.plan_rows($$SELECT * FROM ecomai.recommend('cf_train', 'cf_nb', 1, 'user_id', 'item_id', k => 7)$$),
+          7::float8, 'recommend(..., k => 7) is estimated at 7 rows');
+SELECT is(pg_temp.plan_rows($$SELECT * FROM ecomai.recommend('cf_train', 'cf_nb', 1, 'user_id', 'item_id')$$),
+          10::float8, 'recommend with the default k is estimated at 10 rows');
+SELECT is(pg_temp.plan_rows($$SELECT * FROM ecomai.recommend('cf_train', 'cf_nb', 1, 3)$$),
+          3::float8, 'the 0.2 spelling is estimated at n rows');
+SELECT is(pg_temp.plan_rows($$SELECT * FROM generate_series(1, 900) u, ecomai.recommend('cf_train', 'cf_nb', u, 'user_id', 'item_id', k => 10)$$),
+          9000::float8, 'a LATERAL over 900 users is estimated at 9000 rows');
+ANALYZE cf_pairs;
+SELECT is(pg_temp.plan_rows($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating')$$),
+          5::float8, 'knn_predict is estimated at the rows of pairs');
 -- recommend against plain SQL on a random history and neighbour table
 CREATE TABLE cf_hist AS SELECT (g % 50)::bigint AS cust, (g * 7 % 200)::bigint AS prod, 1 + g % 3 AS qty
 FROM generate_series(1, 3000) g;
@@ -245,7 +286,7 @@ CREATE TABLE cf_sim AS SELECT i AS item, j AS neighbor, ((i * 31 + j * 17) % 97)
 FROM generate_series(0, 199) i, generate_series(0, 199) j WHERE i <> j AND (i * 13 + j) % 9 = 0;
 SELECT is(
     (SELECT array_agg(row(item, score::numeric(20, 10), because)::text ORDER BY c, score DESC, item)
-     FROM generate_series(0, 49) c, LATERAL ecomai.recommend('cf_hist', 'cf_sim', c, 5, 'cust', 'prod', 'qty') r),
+     FROM generate_series(0, 49) c, LATERAL ecomai.recommend('cf_hist', 'cf_sim', c, 'cust', 'prod', 'qty', 5) r),
     (SELECT array_agg(row(neighbor, score::numeric(20, 10), because)::text ORDER BY cust, score DESC, neighbor)
      FROM (SELECT cust, neighbor, score, because, row_number() OVER (PARTITION BY cust ORDER BY score DESC, neighbor) rn
            FROM (SELECT h.cust, s.neighbor, sum(s.similarity * h.v) AS score,
@@ -255,7 +296,20 @@ SELECT is(
                  WHERE NOT EXISTS (SELECT 1 FROM cf_hist o WHERE o.cust = h.cust AND o.prod = s.neighbor)
                  GROUP BY h.cust, s.neighbor) q) q2 WHERE rn <= 5),
     'recommend equals plain SQL for 50 users (scores, order, because)');
-SELECT is((SELECT count(*) FROM ecomai.recommend('cf_train', 'cf_nb', 12345)), 0::bigint, 'unknown user: no rows');
+-- knn_predict reads pairs named as train_test_split returns them (user_id, item)
+CREATE TABLE cf_hist_split AS SELECT * FROM ecomai.train_test_split('cf_hist', 'cust', 'prod', 0.2, 3);
+CREATE VIEW cf_hist_test AS SELECT user_id, item FROM cf_hist_split WHERE is_test;
+SELECT is((SELECT count(*) FROM ecomai.knn_predict('cf_hist', 'cf_hist_test', 'cust', 'prod', 'qty', k => 5)),
+          (SELECT count(*) FROM cf_hist_test), 'knn_predict accepts the pairs as train_test_split names them');
+SELECT is((SELECT array_agg(row(user_id, item)::text ORDER BY user_id, item)
+           FROM ecomai.knn_predict('cf_hist', 'cf_hist_test', 'cust', 'prod', 'qty', k => 5)),
+          (SELECT array_agg(row(user_id, item)::text ORDER BY user_id, item) FROM cf_hist_test),
+          'knn_predict answers every pair of the split');
+SELECT is(pg_temp.error_hint($$SELECT * FROM ecomai.knn_predict('cf_hist', 'cf_pairs', 'cust', 'prod', 'qty')$$),
+          'The pairs relation names its columns as the source does (cust, prod) or user_id and item as train_test_split returns them.',
+          'a pairs relation with neither naming: the hint says both');
+SELECT is((SELECT count(*) FROM ecomai.recommend('cf_train', 'cf_nb', 12345, 'user_id', 'item_id')), 0::bigint,
+          'unknown user: no rows');
 SELECT is((SELECT (ecomai.cf_score(s, v, i))::text FROM (VALUES (0.5, 2, 7), (0.25, 4, 3), (0.1, NULL, 1),
            (0.2, 1, NULL)) t(s, v, i)), '(2.2,3,3,0.95)', 'cf_score: NULL value skipped, tie to the smaller id');
 SELECT is((SELECT ecomai.cf_score(s, v, i) FROM (VALUES (NULL::float8, 1::float8, 1::bigint)) t(s, v, i)), NULL,
@@ -274,11 +328,7 @@ SELECT is((SELECT ecomai.mae(est, act) FROM cf_err), (SELECT avg(abs(est - act))
 CREATE TEMP TABLE cf_serial AS
 SELECT grp, ecomai.rmse(est, act) r, ecomai.mae(est, act) m, ecomai.cf_score(est / 16, act, grp * 100 + act::int) s
 FROM cf_err GROUP BY grp;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL max_parallel_workers_per_gather = 2;
-SET LOCAL parallel_leader_participation = off;
+SELECT pg_temp.force_parallel();
 SELECT ok(bool_or(plan ~ 'Partial (Hash|Group)?Aggregate'), 'the plan aggregates partially in workers')
 FROM pg_temp.explain_lines('SELECT grp, ecomai.rmse(est, act), ecomai.cf_score(est, act, 1) FROM cf_err GROUP BY grp') plan;
 -- integer-valued errors and sixteenths make every sum exact: parallel must equal serial exactly
@@ -287,8 +337,7 @@ FROM cf_serial s
 FULL JOIN (SELECT grp, ecomai.rmse(est, act) r, ecomai.mae(est, act) m, ecomai.cf_score(est / 16, act, grp * 100 + act::int) s
            FROM cf_err GROUP BY grp) p USING (grp)
 WHERE s.r IS DISTINCT FROM p.r OR s.m IS DISTINCT FROM p.m OR s.s IS DISTINCT FROM p.s;
-RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather; RESET parallel_leader_participation;
+SELECT pg_temp.reset_parallel();
 
 CREATE AGGREGATE pg_temp.rmse_partial(float8, float8) (SFUNC = ecomai.rmse_accum, STYPE = float8[]);
 CREATE AGGREGATE pg_temp.rmse_merge(float8[]) (SFUNC = ecomai.error_combine, STYPE = float8[],
@@ -330,12 +379,12 @@ CREATE TEMP TABLE cf_ids AS SELECT g / 100 AS u, g % 100 AS i, g AS ts FROM gene
 SELECT cmp_ok(abs((SELECT avg(is_test::int) FROM ecomai.train_test_split('cf_ids', 'u', 'i', 0.2, 7))::float8 - 0.2),
               '<', 0.01::float8, 'hash split: about 20% test');
 SELECT is((SELECT count(*) FROM ecomai.train_test_split('cf_ids', 'u', 'i', 0.2, 7) a
-           JOIN ecomai.train_test_split('cf_ids', 'u', 'i', 0.2, 7) b USING (user_id, item_id) WHERE a.is_test <> b.is_test),
+           JOIN ecomai.train_test_split('cf_ids', 'u', 'i', 0.2, 7) b USING (user_id, item) WHERE a.is_test <> b.is_test),
           0::bigint, 'hash split: the same seed gives the same split');
-SELECT isnt((SELECT array_agg(item_id ORDER BY item_id) FROM ecomai.train_test_split('cf_ids', 'u', 'i', 0.2, 1) WHERE is_test),
-            (SELECT array_agg(item_id ORDER BY item_id) FROM ecomai.train_test_split('cf_ids', 'u', 'i', 0.2, 2) WHERE is_test),
+SELECT isnt((SELECT array_agg(item ORDER BY item) FROM ecomai.train_test_split('cf_ids', 'u', 'i', 0.2, 1) WHERE is_test),
+            (SELECT array_agg(item ORDER BY item) FROM ecomai.train_test_split('cf_ids', 'u', 'i', 0.2, 2) WHERE is_test),
             'hash split: another seed, another split');
-SELECT is((SELECT array_agg(item_id ORDER BY item_id) FROM ecomai.train_test_split('cf_ids', 'u', 'i', 0.05, time_col => 'ts')
+SELECT is((SELECT array_agg(item ORDER BY item) FROM ecomai.train_test_split('cf_ids', 'u', 'i', 0.05, time_col => 'ts')
            WHERE user_id = 3 AND is_test), ARRAY[95, 96, 97, 98, 99]::bigint[], 'time split: each user''s newest 5%');
 SELECT is((SELECT count(DISTINCT ecomai.split_fold(u, i, 5)) FROM cf_ids), 5::bigint, 'split_fold: 5 folds');
 

@@ -121,7 +121,16 @@ INSERT INTO samples VALUES
           (abs(hashint8(i + 2)) % 4 = 0)::text AS big,
           (abs(hashint8(i + 3)) % 5 = 0)::text AS converted
    FROM generate_series(1::bigint, 5000) i$$,
- 'structure, device, channel, big, converted', 'combined::text = single::text');
+ 'structure, device, channel, big, converted', 'combined::text = single::text'),
+('ecomai.bn_counts(jsonb)', 'SELECT * FROM bn_json_sessions', 'r',
+ 'ecomai.bn_learn(combined) OPERATOR(ecomai.=) ecomai.bn_learn(single)'),
+('ecomai.bn_learn(jsonb)', 'SELECT * FROM bn_json_sessions', 'r', 'combined::text = single::text'),
+('ecomai.bn_learn(jsonb,jsonb)',
+ $$SELECT *, '{"algorithm": "tabu", "score": "bdeu", "iss": 5, "params": "bayes"}'::jsonb AS o FROM bn_json_sessions$$,
+ 'r, o', 'combined::text = single::text'),
+('ecomai.bn_fit(text,jsonb)',
+ $$SELECT *, '[device][channel][converted|device:channel] pseudo_count=0.5' AS structure FROM bn_json_sessions$$,
+ 'structure, r', 'combined::text = single::text');
 
 SELECT plan(1 + 2 * (SELECT count(*)::int FROM ext_aggregates));
 
@@ -133,6 +142,16 @@ SELECT is(
 
 -- The schema-qualified name of a function, and the options of a temporary aggregate with it as
 -- transition function.
+-- the bn_fit sessions as jsonb rows with named, typed columns (a number, a boolean, NULLs) for
+-- bn_counts, bn_learn and the named bn_fit; the counts' text lists rows in first-seen order, so
+-- bn_counts states compare by what is learned from them
+CREATE TEMP VIEW bn_json_sessions AS
+SELECT hashint8(i) & 31 AS bucket,
+       jsonb_build_object('device', (ARRAY['desktop','mobile','tablet'])[1 + abs(hashint8(i)) % 3],
+                          'channel', CASE WHEN i % 37 <> 0 THEN (ARRAY['organic','paid_search','social','email'])[1 + abs(hashint8(i + 1)) % 4] END,
+                          'items', abs(hashint8(i + 2)) % 4,
+                          'converted', abs(hashint8(i + 3)) % 5 = 0) AS r
+FROM generate_series(1::bigint, 5000) i;
 CREATE FUNCTION pg_temp.qualified(f regproc) RETURNS text LANGUAGE sql AS $$
     SELECT format('%I.%I', n.nspname, p.proname) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE p.oid = f

@@ -28,8 +28,8 @@ CREATE UNIQUE INDEX ON item_sim (item, neighbor);
 CREATE MATERIALIZED VIEW recommendations AS
 SELECT c.customer_id, r.item, r.score, r.because
 FROM (SELECT DISTINCT customer_id FROM order_lines) c,
-     LATERAL ecomai.recommend('order_lines', 'item_sim', c.customer_id, 5,
-                              user_col => 'customer_id', item_col => 'product_id', value_col => 'quantity') r;
+     LATERAL ecomai.recommend('order_lines', 'item_sim', c.customer_id,
+                              user_col => 'customer_id', item_col => 'product_id', value_col => 'quantity', k => 5) r;
 CREATE UNIQUE INDEX ON recommendations (customer_id, item);
 
 -- new orders arrive after the last refresh: a new product and new customers
@@ -66,8 +66,8 @@ SELECT (SELECT count(*) FROM (
             (SELECT * FROM recommendations EXCEPT
              SELECT c.customer_id, r.item, r.score, r.because
              FROM (SELECT DISTINCT customer_id FROM order_lines) c,
-                  LATERAL ecomai.recommend('order_lines', 'item_sim', c.customer_id, 5,
-                                           user_col => 'customer_id', item_col => 'product_id', value_col => 'quantity') r)) d)
+                  LATERAL ecomai.recommend('order_lines', 'item_sim', c.customer_id,
+                                           user_col => 'customer_id', item_col => 'product_id', value_col => 'quantity', k => 5) r)) d)
      -- and the refresh did see the new product
      + (SELECT CASE WHEN count(*) > 0 THEN 0 ELSE 1 END FROM item_sim WHERE item = 31);
 SQL

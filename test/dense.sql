@@ -2,11 +2,7 @@
 BEGIN;
 SELECT plan(29);
 
-CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP RETURN NEXT line; END LOOP;
-END $$;
+\ir lib/helpers.sql
 
 -- Every documented error, with its SQLSTATE and message.
 SELECT throws_ok($$SELECT ecomai.cosine_similarity(ARRAY[1,2,3]::float8[], ARRAY[1,2]::float8[])$$,
@@ -22,9 +18,9 @@ SELECT throws_ok($$SELECT ecomai.l2_norm('{}'::float8[])$$,
 SELECT throws_ok($$SELECT ecomai.cosine_distance(ARRAY[[1,2],[3,4]]::float8[], ARRAY[[1,2],[3,4]]::float8[])$$,
     '22000', 'vector must be a one-dimensional array, not 2-dimensional', 'a 2-d array');
 SELECT throws_ok($$SELECT ecomai.cosine_similarity(ARRAY[1,'NaN']::float8[], ARRAY[1,2]::float8[])$$,
-    '22000', 'vector must not contain NaN or infinite values', 'NaN');
+    '22000', 'vector elements must be finite, not NaN', 'NaN');
 SELECT throws_ok($$SELECT ecomai.l2_distance(ARRAY[1,2]::float4[], ARRAY['-Infinity',2]::float4[])$$,
-    '22000', 'vector must not contain NaN or infinite values', 'infinity, float4');
+    '22000', 'vector elements must be finite, not -Infinity', 'infinity, float4');
 SELECT throws_ok($$SELECT ecomai.dot_product(ARRAY[1e300,1e300]::float8[], ARRAY[1e300,1e300]::float8[])$$,
     '22003', 'dot product is out of range for type double precision', 'overflowing dot product');
 SELECT throws_ok($$SELECT ecomai.vector_sum(v) FROM (VALUES (ARRAY[1,2]::float8[]), (ARRAY[1]::float8[])) t(v)$$,
@@ -32,7 +28,7 @@ SELECT throws_ok($$SELECT ecomai.vector_sum(v) FROM (VALUES (ARRAY[1,2]::float8[
 SELECT throws_ok($$SELECT ecomai.vector_avg(v) FROM (VALUES (ARRAY[1,NULL]::float8[])) t(v)$$,
     '22004', 'vector must not contain nulls', 'aggregate over a NULL element');
 SELECT throws_ok($$SELECT ecomai.vector_avg(v) FROM (VALUES (ARRAY['NaN']::float8[])) t(v)$$,
-    '22000', 'vector must not contain NaN or infinite values', 'aggregate over NaN');
+    '22000', 'vector elements must be finite, not NaN', 'aggregate over NaN');
 SELECT throws_ok($$SELECT ecomai.vector_sum(v) FROM (VALUES (ARRAY[1e308]::float8[]), (ARRAY[1e308]::float8[])) t(v)$$,
     '22003', 'vector sum is out of range for type double precision', 'aggregate overflow');
 SELECT throws_ok($$SELECT ecomai.vector_accum(NULL, ARRAY[1]::float8[])$$,
@@ -87,11 +83,7 @@ FROM generate_series(1, 200000) g;
 ANALYZE vecs;
 CREATE TEMP TABLE serial_result AS
 SELECT grp, ecomai.vector_sum(v) AS s, ecomai.vector_avg(v) AS a FROM vecs GROUP BY grp;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL max_parallel_workers_per_gather = 2;
-SET LOCAL parallel_leader_participation = off;
+SELECT pg_temp.force_parallel();
 SELECT ok(bool_or(plan ~ 'Partial (Hash|Group)?Aggregate'), 'the plan aggregates partially in workers')
 FROM pg_temp.explain_lines('SELECT grp, ecomai.vector_sum(v), ecomai.vector_avg(v) FROM vecs GROUP BY grp') plan;
 SELECT is(count(*), 0::bigint, 'vector_sum and vector_avg: parallel equals serial')
@@ -102,8 +94,7 @@ SELECT ok(bool_or(plan ~ 'Partial Aggregate'), 'a plain aggregate is partial too
 FROM pg_temp.explain_lines('SELECT ecomai.vector_avg(v) FROM vecs') plan;
 SELECT is((SELECT ecomai.vector_avg(v) FROM vecs), (SELECT a FROM (SELECT ecomai.vector_avg(v) a FROM vecs) q),
     'whole-table average under a parallel plan');
-RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather; RESET parallel_leader_participation;
+SELECT pg_temp.reset_parallel();
 
 -- Citus's path: partial states per hash bucket, each through text and back, then combined.
 CREATE AGGREGATE pg_temp.vector_partial(float8[]) (SFUNC = ecomai.vector_accum, STYPE = float8[]);

@@ -3,11 +3,7 @@
 BEGIN;
 SELECT plan(70);
 
-CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP RETURN NEXT line; END LOOP;
-END $$;
+\ir lib/helpers.sql
 
 -- Errors of markov_from_matrix ---------------------------------------------------------------
 SELECT throws_ok($$SELECT ecomai.markov_from_matrix(ARRAY['home','category','product','cart','purchase'],
@@ -262,11 +258,7 @@ CREATE TEMP TABLE serial_all AS SELECT ecomai.markov_fit(f, t)::text AS fit,
     (SELECT ecomai.markov_fit_paths(path, conv, nul)::text FROM markov_paths) AS paths,
     (SELECT ecomai.markov_merge(c)::text FROM markov_session_chains) AS merged
     FROM markov_edges;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL max_parallel_workers_per_gather = 2;
-SET LOCAL parallel_leader_participation = off;
+SELECT pg_temp.force_parallel();
 SELECT ok(bool_or(plan ~ 'Partial (Hash|Group)?Aggregate'), 'markov_fit aggregates partially in workers')
 FROM pg_temp.explain_lines('SELECT grp, ecomai.markov_fit(f, t) FROM markov_edges GROUP BY grp') plan;
 SELECT is(count(*), 0::bigint, 'markov_fit per group: parallel equals serial')
@@ -283,8 +275,7 @@ SELECT ok(bool_or(plan ~ 'Partial Aggregate'), 'markov_merge aggregates partiall
 FROM pg_temp.explain_lines('SELECT ecomai.markov_merge(c) FROM markov_session_chains') plan;
 SELECT is((SELECT ecomai.markov_merge(c)::text FROM markov_session_chains), (SELECT merged FROM serial_all),
     'markov_merge: parallel equals serial');
-RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather; RESET parallel_leader_participation;
+SELECT pg_temp.reset_parallel();
 
 -- As window aggregates the in-place state must not leak between frames.
 CREATE TEMP TABLE small_edges AS SELECT g AS i, 'p' || (g % 4) AS f, 'p' || (g * 3 % 5) AS t FROM generate_series(1, 40) g;

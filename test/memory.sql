@@ -8,6 +8,8 @@
 -- types and aggregates; operators through their functions).
 BEGIN;
 SELECT plan(3);
+-- the deprecated recommend spelling raises a notice per call
+SET LOCAL client_min_messages = warning;
 
 -- fixtures (small inputs so that 10,000 calls stay fast)
 CREATE TEMP TABLE m_r AS
@@ -24,9 +26,12 @@ SELECT (SELECT ecomai.markov_fit(a, b) FROM (VALUES ('home', 'cart'), ('home', '
        (SELECT ecomai.bn_fit('[weather][umbrella|weather][early|weather:umbrella] pseudo_count=1', w, u, e)
           FROM (VALUES ('rain', 'yes', 'no'), ('sun', 'no', 'yes'), ('rain', 'no', 'no'), ('sun', 'no', 'no'),
                        ('sun', 'yes', 'yes')) v(w, u, e)) AS bn;
+ALTER TABLE m_fix ADD COLUMN counts ecomai.bn_counts;
+UPDATE m_fix SET counts = (SELECT ecomai.bn_counts(jsonb_build_object('weather', w, 'umbrella', u, 'early', e))
+    FROM (VALUES ('rain', 'yes', 'no'), ('sun', 'no', 'yes'), ('rain', 'no', 'no'), ('sun', 'no', 'no'),
+                 ('sun', 'yes', 'yes')) v(w, u, e));
 ALTER TABLE m_fix ADD COLUMN bif text;
 UPDATE m_fix SET bif = ecomai.bn_to_bif(bn);
-SET LOCAL client_min_messages = warning;  -- mf_fit reports each iteration as a NOTICE
 ALTER TABLE m_fix ADD COLUMN mf ecomai.mf_model;
 UPDATE m_fix SET mf = ecomai.mf_fit('m_r', 'u', 'i', 'r', factors => 2, regularization => 0.1, iterations => 2);
 CREATE FUNCTION pg_temp.sv(i int) RETURNS ecomai.svec LANGUAGE sql AS
@@ -86,6 +91,8 @@ INSERT INTO mem_calls VALUES
 ('ecomai.split_fold(bigint,bigint,int,int)', $$SELECT ecomai.split_fold(i, 7, 5)$$),
 ('ecomai.train_test_split(regclass,name,name,float8,int,name)', $$SELECT * FROM ecomai.train_test_split('m_r', 'u', 'i', seed => i)$$),
 ('ecomai.cf_score(float8,float8,bigint)', $$SELECT ecomai.cf_score(0.5, g, g + i) FROM generate_series(1, 3) g$$),
+('ecomai.recommend(regclass,regclass,bigint,name,name,name,int)',
+    $$SELECT * FROM ecomai.recommend('m_r', 'm_nb', 1 + i % 12, 'u', 'i', 'r', 5)$$),
 ('ecomai.recommend(regclass,regclass,bigint,int,name,name,name)',
     $$SELECT * FROM ecomai.recommend('m_r', 'm_nb', 1 + i % 12, 5, 'u', 'i', 'r')$$),
 ('ecomai.knn_predict(regclass,regclass,name,name,name,text,int,int,text,text,float8,text,boolean,int,boolean,name,boolean)',
@@ -120,7 +127,13 @@ INSERT INTO mem_calls VALUES
 ('ecomai.markov_first_passage(ecomai.markov_chain,text)', $$SELECT x.* FROM m_fix, ecomai.markov_first_passage(ring, 'a') x$$),
 ('ecomai.markov_attribution(ecomai.markov_chain,text,text)', $$SELECT x.* FROM m_fix, ecomai.markov_attribution(attr) x$$),
 ('ecomai.touch_attribution(text,float8)', $$SELECT * FROM ecomai.touch_attribution('email > social > direct', i)$$),
-('ecomai.markov_to_dot(ecomai.markov_chain,float8)', $$SELECT ecomai.markov_to_dot(m, 0.001 * (i % 3)) FROM m_fix$$),
+('ecomai.markov_to_dot(ecomai.markov_chain,float8,int,text,text[])',
+    $$SELECT ecomai.markov_to_dot(m, 0.001 * (i % 3), i % 3, 'flow', ARRAY['buy']) FROM m_fix$$),
+('ecomai.markov_simulate(ecomai.markov_chain,text,int,int,bigint)', $$SELECT x.* FROM m_fix, ecomai.markov_simulate(m, 'home', 3, 20, i) x$$),
+('ecomai.sessionize(timestamptz,interval)',
+    $$SELECT ecomai.sessionize(t, '1 minute') OVER (ORDER BY t) FROM (VALUES (now()), (now() + make_interval(secs => i))) v(t)$$),
+('ecomai.sessionize(timestamp,interval)',
+    $$SELECT ecomai.sessionize(t, '1 minute') OVER (ORDER BY t) FROM (VALUES (localtimestamp), (localtimestamp + make_interval(secs => i))) v(t)$$),
 -- Bayesian networks (bayesnet_in/out and bn_fit_state_in/out through text casts)
 ('ecomai.bayesnet_in(cstring)', $$SELECT bn::text::ecomai.bayesnet FROM m_fix$$),
 ('ecomai.bayesnet_out(ecomai.bayesnet)', $$SELECT bn::text FROM m_fix$$),
@@ -128,9 +141,26 @@ INSERT INTO mem_calls VALUES
     $$SELECT ecomai.bn_fit_accum(NULL, '[a][b|a]', VARIADIC ARRAY['x', 'u' || i % 3])::text::ecomai.bn_fit_state IS NULL$$),
 ('ecomai.bayesnet_eq(ecomai.bayesnet,ecomai.bayesnet)', $$SELECT ecomai.bayesnet_eq(bn, bn) FROM m_fix$$),
 ('ecomai.bayesnet_ne(ecomai.bayesnet,ecomai.bayesnet)', $$SELECT ecomai.bayesnet_ne(bn, bn) FROM m_fix$$),
+-- equality, order and hashing of the model types (src/model_equality.c)
+('ecomai.markov_chain_eq(ecomai.markov_chain,ecomai.markov_chain)', $$SELECT ecomai.markov_chain_eq(m, m) FROM m_fix$$),
+('ecomai.markov_chain_ne(ecomai.markov_chain,ecomai.markov_chain)', $$SELECT ecomai.markov_chain_ne(m, m) FROM m_fix$$),
+('ecomai.markov_chain_lt(ecomai.markov_chain,ecomai.markov_chain)', $$SELECT ecomai.markov_chain_lt(m, m) FROM m_fix$$),
+('ecomai.markov_chain_le(ecomai.markov_chain,ecomai.markov_chain)', $$SELECT ecomai.markov_chain_le(m, m) FROM m_fix$$),
+('ecomai.markov_chain_gt(ecomai.markov_chain,ecomai.markov_chain)', $$SELECT ecomai.markov_chain_gt(m, m) FROM m_fix$$),
+('ecomai.markov_chain_ge(ecomai.markov_chain,ecomai.markov_chain)', $$SELECT ecomai.markov_chain_ge(m, m) FROM m_fix$$),
+('ecomai.markov_chain_cmp(ecomai.markov_chain,ecomai.markov_chain)', $$SELECT ecomai.markov_chain_cmp(m, m) FROM m_fix$$),
+('ecomai.markov_chain_hash(ecomai.markov_chain)', $$SELECT ecomai.markov_chain_hash(m) FROM m_fix$$),
+('ecomai.markov_chain_hash_extended(ecomai.markov_chain,bigint)', $$SELECT ecomai.markov_chain_hash_extended(m, i) FROM m_fix$$),
+('ecomai.bayesnet_lt(ecomai.bayesnet,ecomai.bayesnet)', $$SELECT ecomai.bayesnet_lt(bn, bn) FROM m_fix$$),
+('ecomai.bayesnet_le(ecomai.bayesnet,ecomai.bayesnet)', $$SELECT ecomai.bayesnet_le(bn, bn) FROM m_fix$$),
+('ecomai.bayesnet_gt(ecomai.bayesnet,ecomai.bayesnet)', $$SELECT ecomai.bayesnet_gt(bn, bn) FROM m_fix$$),
+('ecomai.bayesnet_ge(ecomai.bayesnet,ecomai.bayesnet)', $$SELECT ecomai.bayesnet_ge(bn, bn) FROM m_fix$$),
+('ecomai.bayesnet_cmp(ecomai.bayesnet,ecomai.bayesnet)', $$SELECT ecomai.bayesnet_cmp(bn, bn) FROM m_fix$$),
+('ecomai.bayesnet_hash(ecomai.bayesnet)', $$SELECT ecomai.bayesnet_hash(bn) FROM m_fix$$),
+('ecomai.bayesnet_hash_extended(ecomai.bayesnet,bigint)', $$SELECT ecomai.bayesnet_hash_extended(bn, i) FROM m_fix$$),
 ('ecomai.bn_from_bif(text)', $$SELECT ecomai.bn_from_bif(bif) FROM m_fix$$),
 ('ecomai.bn_to_bif(ecomai.bayesnet)', $$SELECT ecomai.bn_to_bif(bn) FROM m_fix$$),
-('ecomai.bn_to_dot(ecomai.bayesnet)', $$SELECT ecomai.bn_to_dot(bn) FROM m_fix$$),
+('ecomai.bn_to_dot(ecomai.bayesnet,text[])', $$SELECT ecomai.bn_to_dot(bn, ARRAY['weather']) FROM m_fix$$),
 ('ecomai.bn_cpt(ecomai.bayesnet,text)', $$SELECT x.* FROM m_fix, ecomai.bn_cpt(bn, CASE WHEN i % 2 = 0 THEN 'early' ELSE 'weather' END) x$$),
 ('ecomai.bn_variables(ecomai.bayesnet)', $$SELECT x.* FROM m_fix, ecomai.bn_variables(bn) x$$),
 ('ecomai.bn_query(ecomai.bayesnet,text,jsonb)',
@@ -158,7 +188,24 @@ INSERT INTO mem_calls VALUES
 ('ecomai.mf_similar_items(ecomai.mf_model,anyelement,int)', $$SELECT x.* FROM m_fix, ecomai.mf_similar_items(mf, 1 + i % 8, 3) x$$),
 ('ecomai.mf_user_factors(ecomai.mf_model,anyelement)', $$SELECT x.* FROM m_fix, ecomai.mf_user_factors(mf, NULL::int) x WHERE x.user_id <> i$$),
 ('ecomai.mf_item_factors(ecomai.mf_model,anyelement)', $$SELECT x.* FROM m_fix, ecomai.mf_item_factors(mf, NULL::int) x WHERE x.item <> i$$),
-('ecomai.mf_training_log(ecomai.mf_model)', $$SELECT x.* FROM m_fix, ecomai.mf_training_log(mf) x WHERE x.iteration <> i$$);
+('ecomai.mf_training_log(ecomai.mf_model)', $$SELECT x.* FROM m_fix, ecomai.mf_training_log(mf) x WHERE x.iteration <> i$$),
+-- structure learning (bn_counts_in/out through text casts)
+('ecomai.bn_counts(jsonb)',
+    $$SELECT ecomai.bn_counts(r)::text::ecomai.bn_counts IS NULL FROM (VALUES ('{"a": "x", "b": 1}'::jsonb), (jsonb_build_object('a', 'y', 'b', i % 3))) v(r)$$),
+('ecomai.bn_learn(jsonb)',
+    $$SELECT ecomai.bn_learn(r) FROM (VALUES ('{"a": "x", "b": 1}'::jsonb), ('{"a": "x", "b": 2}'), (jsonb_build_object('a', 'y', 'b', i % 3))) v(r)$$),
+('ecomai.bn_learn(jsonb,jsonb)',
+    $$SELECT ecomai.bn_learn(r, '{"algorithm": "tabu", "score": "bdeu", "restarts": 2}') FROM (VALUES ('{"a": "x", "b": 1}'::jsonb), ('{"a": "x", "b": 2.5}'), (jsonb_build_object('a', 'y', 'b', i % 3))) v(r)$$),
+('ecomai.bn_fit(text,jsonb)',
+    $$SELECT ecomai.bn_fit('[a][b|a]', r) FROM (VALUES ('{"a": "x", "b": true}'::jsonb), (jsonb_build_object('a', 'y', 'b', i % 2 = 0))) v(r)$$),
+('ecomai.bn_learn(ecomai.bn_counts,jsonb)',
+    $$SELECT ecomai.bn_learn(counts, CASE WHEN i % 2 = 0 THEN '{"algorithm": "chow_liu"}' ELSE '{"algorithm": "tan", "target": "early"}' END::jsonb) FROM m_fix$$),
+('ecomai.bn_score(ecomai.bayesnet,ecomai.bn_counts,text,float8)',
+    $$SELECT ecomai.bn_score(bn, counts, CASE WHEN i % 2 = 0 THEN 'bic' ELSE 'bdeu' END, i % 5 + 1) FROM m_fix$$),
+('ecomai.bn_arcs(ecomai.bayesnet)', $$SELECT x.* FROM m_fix, ecomai.bn_arcs(bn) x$$),
+('ecomai.bn_shd(ecomai.bayesnet,ecomai.bayesnet)', $$SELECT ecomai.bn_shd(bn, bn) FROM m_fix$$),
+('ecomai.bn_predict(ecomai.bayesnet,text,jsonb)',
+    $$SELECT x.* FROM m_fix, ecomai.bn_predict(bn, 'early', jsonb_build_object('weather', CASE WHEN i % 2 = 0 THEN 'sun' ELSE 'rain' END, 'umbrella', i % 3)) x$$);
 
 SELECT is(array_agg(f.oid::regprocedure::text ORDER BY f.oid::regprocedure::text), NULL,
     'every function and aggregate of the extension has a memory test call')
@@ -169,7 +216,9 @@ WHERE NOT EXISTS (SELECT 1 FROM mem_calls c WHERE c.fn = f.oid)
   AND NOT EXISTS (SELECT 1 FROM pg_aggregate a
                   WHERE f.oid IN (a.aggtransfn, a.aggcombinefn, a.aggfinalfn, a.aggserialfn, a.aggdeserialfn))
   AND NOT EXISTS (SELECT 1 FROM pg_type t
-                  WHERE f.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout, t.typanalyze));
+                  WHERE f.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout, t.typanalyze))
+  -- planner support functions run while the calls above are planned
+  AND NOT EXISTS (SELECT 1 FROM pg_proc s WHERE s.prosupport = f.oid);
 
 -- sum(total_bytes) of this backend's memory contexts
 CREATE FUNCTION pg_temp.backend_bytes() RETURNS bigint LANGUAGE sql AS

@@ -191,9 +191,9 @@ SELECT throws_ok($$SELECT * FROM ecomai.item_neighbors('nb_src', 'u', 'i', k => 
 SELECT throws_ok($$SELECT * FROM ecomai.item_neighbors('nb_src', 'u', 'i', min_support => 0)$$,
     '22023', 'min_support must be at least 1, not 0', 'min_support = 0: 22023');
 SELECT throws_ok($$SELECT * FROM ecomai.item_neighbors('nb_src', 'u', 'i', shrinkage => -1)$$,
-    '22023', 'shrinkage must be a finite number >= 0', 'negative shrinkage: 22023');
+    '22023', 'shrinkage must be a finite number >= 0, not -1', 'negative shrinkage: 22023');
 SELECT throws_ok($$SELECT * FROM ecomai.item_neighbors('nb_src', 'u', 'i', shrinkage => 'NaN')$$,
-    '22023', 'shrinkage must be a finite number >= 0', 'NaN shrinkage: 22023');
+    '22023', 'shrinkage must be a finite number >= 0, not NaN', 'NaN shrinkage: 22023');
 SELECT throws_ok($$SELECT * FROM ecomai.item_neighbors('nb_src', 'u', 'i', measure => NULL)$$,
     '22004', 'measure must not be null', 'NULL measure: 22004');
 SELECT throws_ok($$SELECT * FROM ecomai.item_neighbors('nb_src', 'u', 'i', k => NULL)$$,
@@ -201,7 +201,7 @@ SELECT throws_ok($$SELECT * FROM ecomai.item_neighbors('nb_src', 'u', 'i', k => 
 CREATE TEMP TABLE nb_nan (u int, i int, v float8);
 INSERT INTO nb_nan VALUES (1, 1, 1), (1, 2, 'NaN');
 SELECT throws_ok($$SELECT * FROM ecomai.item_neighbors('nb_nan', 'u', 'i', 'v')$$,
-    '22000', 'column "v" contains NaN or infinity', 'NaN value: 22000');
+    '22000', 'values of column "v" must be finite, not NaN', 'NaN value: 22000');
 
 -- Privileges and row-level security, checked as an unprivileged role.  The role switch
 -- happens inside a helper so that pgTAP's own bookkeeping still runs as the test owner.

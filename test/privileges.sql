@@ -4,7 +4,7 @@
 -- shadow built-ins in a schema earlier on the caller's search_path do not change the results.
 -- SECURITY INVOKER and pinned search_path of every wrapper are checked in test/catalog.sql.
 BEGIN;
-SET client_min_messages = warning;  -- mf_fit reports each iteration as a NOTICE
+SET LOCAL client_min_messages = warning;
 
 CREATE TEMP VIEW table_functions AS
 SELECT p.oid::regprocedure AS fn,
@@ -31,6 +31,9 @@ INSERT INTO calls VALUES
  '{ratings,pairs}',
  $$SELECT ecomai.mf_fit(%1$L, 'user_id', 'item_id', 'rating', kind => 'explicit', factors => 3, iterations => 2,
                         solver => 'cholesky', validation => %2$L)::text$$),
+('ecomai.recommend(regclass,regclass,bigint,name,name,name,integer)', '{ratings,neighbors}',
+ $$SELECT u, r.* FROM generate_series(1, 12) u, ecomai.recommend(%1$L, %2$L, u, 'user_id', 'item_id', 'rating', k => 5) r$$),
+-- the deprecated 0.2 spelling (a wrapper over the one above; its notice is not what is tested here)
 ('ecomai.recommend(regclass,regclass,bigint,integer,name,name,name)', '{ratings,neighbors}',
  $$SELECT u, r.* FROM generate_series(1, 12) u, ecomai.recommend(%1$L, %2$L, u, 5, 'user_id', 'item_id', 'rating') r$$),
 ('ecomai.train_test_split(regclass,name,name,double precision,integer,name)', '{ratings}',

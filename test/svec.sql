@@ -4,11 +4,7 @@ BEGIN;
 SELECT plan(100);
 SET LOCAL search_path = public, ecomai;
 
-CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP RETURN NEXT line; END LOOP;
-END $$;
+\ir lib/helpers.sql
 
 -- Feed raw bytes to svec_recv the way a client does: as one field of a COPY (FORMAT binary)
 -- stream (signature, flags, header extension, a 1-field tuple, trailer), through a program.
@@ -40,9 +36,9 @@ SELECT throws_ok($$SELECT '{1.5:2}'::svec$$, '22P02', 'invalid input syntax for 
 SELECT throws_ok($$SELECT ''::svec$$, '22P02', 'invalid input syntax for type svec', 'empty string');
 SELECT throws_ok($$SELECT '{1:2,1:3}'::svec$$, '22P02', 'duplicate key in svec input', 'duplicate key, ascending input');
 SELECT throws_ok($$SELECT '{5:1,1:2,5:3}'::svec$$, '22P02', 'duplicate key in svec input', 'duplicate key, unsorted input');
-SELECT throws_ok($$SELECT '{1:NaN}'::svec$$, '22P02', 'svec values must be finite', 'NaN');
-SELECT throws_ok($$SELECT '{1:Infinity}'::svec$$, '22P02', 'svec values must be finite', 'Infinity');
-SELECT throws_ok($$SELECT '{1:-inf}'::svec$$, '22P02', 'svec values must be finite', '-inf');
+SELECT throws_ok($$SELECT '{1:NaN}'::svec$$, '22P02', 'svec values must be finite, not NaN', 'NaN');
+SELECT throws_ok($$SELECT '{1:Infinity}'::svec$$, '22P02', 'svec values must be finite, not Infinity', 'Infinity');
+SELECT throws_ok($$SELECT '{1:-inf}'::svec$$, '22P02', 'svec values must be finite, not -Infinity', '-inf');
 SELECT throws_ok($$SELECT '{1:1e309}'::svec$$, '22003', 'svec value is out of range for type double precision', 'value overflow');
 SELECT throws_ok($$SELECT '{1:1e-400}'::svec$$, '22003', 'svec value is out of range for type double precision', 'value underflow');
 SELECT throws_ok($$SELECT '{-9223372036854775809:1}'::svec$$, '22003', 'svec key is out of range for type bigint', 'key overflow');
@@ -50,22 +46,13 @@ SELECT throws_ok($$SELECT '{-9223372036854775809:1}'::svec$$, '22003', 'svec key
 SELECT throws_ok($$SELECT ('{' || repeat('1:1,', 16777216) || '2:1}')::svec$$,
     '22P02', 'svec input has too many entries', 'more than 16777216 entries');
 
-CREATE FUNCTION pg_temp.err_detail(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE d text;
-BEGIN
-    EXECUTE q;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
-    RETURN d;
-END $$;
-SELECT is(pg_temp.err_detail($q$SELECT '{3:1,7:2 8:1}'::svec$q$),
+SELECT is(pg_temp.error_detail($q$SELECT '{3:1,7:2 8:1}'::svec$q$),
     'Expected "," or "}" at character 10, found "8".', 'syntax detail: what was expected, where, what was found');
-SELECT is(pg_temp.err_detail($q$SELECT '{3:1,7:2,3:5}'::svec$q$),
+SELECT is(pg_temp.error_detail($q$SELECT '{3:1,7:2,3:5}'::svec$q$),
     'Key 3 appears at characters 2 and 10.', 'duplicate detail: both positions');
-SELECT is(pg_temp.err_detail($q$SELECT '{3:1,7:nan}'::svec$q$),
+SELECT is(pg_temp.error_detail($q$SELECT '{3:1,7:nan}'::svec$q$),
     'Key 7 at character 6 has the value NaN.', 'NaN detail: key and position');
-SELECT is(pg_temp.err_detail($q$SELECT ('{' || repeat('1:1,', 16777216) || '2:1}')::svec$q$),
+SELECT is(pg_temp.error_detail($q$SELECT ('{' || repeat('1:1,', 16777216) || '2:1}')::svec$q$),
     'The input has 16777217 entries; a sparse vector holds at most 16777216.', 'limit detail');
 SELECT lives_ok($$SELECT '{1:1}'::svec$$, 'a valid literal still parses');
 
@@ -85,13 +72,13 @@ SELECT throws_ok($$SELECT svec(ARRAY[1,NULL], ARRAY[1.0,2])$$, '22004', 'keys mu
 SELECT throws_ok($$SELECT svec(ARRAY[1,2], ARRAY[1.0,NULL])$$, '22004', 'values must not contain nulls', 'NULL value');
 SELECT throws_ok($$SELECT svec(ARRAY[[1,2],[3,4]], ARRAY[1.0,2,3,4])$$, '22023',
     'keys must be a one-dimensional array, not 2-dimensional', '2-d keys');
-SELECT throws_ok($$SELECT svec(ARRAY[1], ARRAY['NaN']::float8[])$$, '22000', 'svec values must be finite', 'NaN value');
-SELECT throws_ok($$SELECT svec(ARRAY[1], ARRAY['-Infinity']::float8[])$$, '22000', 'svec values must be finite', 'infinite value');
+SELECT throws_ok($$SELECT svec(ARRAY[1], ARRAY['NaN']::float8[])$$, '22000', 'svec values must be finite, not NaN', 'NaN value');
+SELECT throws_ok($$SELECT svec(ARRAY[1], ARRAY['-Infinity']::float8[])$$, '22000', 'svec values must be finite, not -Infinity', 'infinite value');
 SELECT throws_ok($$SELECT svec(ARRAY[7,7], ARRAY[1e308,1e308])$$, '22003',
     'sparse vector value is out of range for type double precision', 'duplicates overflow');
 
 -- svec_agg errors.
-SELECT throws_ok($$SELECT svec_agg(1, 'NaN')$$, '22000', 'svec values must be finite', 'svec_agg NaN');
+SELECT throws_ok($$SELECT svec_agg(1, 'NaN')$$, '22000', 'svec values must be finite, not NaN', 'svec_agg NaN');
 SELECT throws_ok($$SELECT svec_agg(k, 1e308) FROM generate_series(1, 3) k, generate_series(1, 2)$$, '22003',
     'sparse vector value is out of range for type double precision', 'svec_agg sum overflows');
 SELECT throws_ok($$SELECT svec_agg_transfn(NULL, 1, 1)$$, '0A000', 'svec_agg_transfn called in non-aggregate context',
@@ -343,11 +330,7 @@ SELECT is((SELECT count(*) FROM (
 -- Parallel = serial.
 CREATE TEMP TABLE serial_result AS SELECT grp, svec_agg(k, v) AS s FROM svec_rows GROUP BY grp;
 CREATE TEMP TABLE serial_all AS SELECT svec_agg(k, v) AS s FROM svec_rows;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL max_parallel_workers_per_gather = 2;
-SET LOCAL parallel_leader_participation = off;
+SELECT pg_temp.force_parallel();
 SELECT ok(bool_or(plan ~ 'Partial (Hash|Group)?Aggregate'), 'grouped svec_agg aggregates partially in workers')
 FROM pg_temp.explain_lines('SELECT grp, ecomai.svec_agg(k, v) FROM svec_rows GROUP BY grp') plan;
 SELECT is((SELECT count(*) FROM serial_result s
@@ -356,8 +339,7 @@ SELECT is((SELECT count(*) FROM serial_result s
 SELECT ok(bool_or(plan ~ 'Partial Aggregate'), 'whole-table svec_agg aggregates partially in workers')
 FROM pg_temp.explain_lines('SELECT ecomai.svec_agg(k, v) FROM svec_rows') plan;
 SELECT is((SELECT svec_agg(k, v) FROM svec_rows), (SELECT s FROM serial_all), 'whole-table svec_agg: parallel equals serial');
-RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather; RESET parallel_leader_participation;
+SELECT pg_temp.reset_parallel();
 
 -- Citus's path: partial states per hash bucket, each through text and back, then combined.
 CREATE AGGREGATE pg_temp.svec_partial(bigint, float8) (SFUNC = ecomai.svec_agg_transfn, STYPE = ecomai.svec);

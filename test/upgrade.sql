@@ -1,6 +1,8 @@
 -- Upgrades: installing each released version and updating must give exactly the objects
--- of a fresh install of the current version (every function with its properties and source,
--- aggregates, types, operators, operator classes, casts, comments and privileges).
+-- of a fresh install of the current version (every function with its properties, argument
+-- names and defaults, planner support function and source, aggregates, types, operators,
+-- operator classes, casts, comments and privileges).  0.1.0 goes through 0.2.0 to the current
+-- version, as a user's ALTER EXTENSION UPDATE does.
 BEGIN;
 SELECT plan(6);
 
@@ -9,7 +11,7 @@ SELECT pg_describe_object(d.classid, d.objid, 0) || ' | ' || coalesce(CASE d.cla
     WHEN 'pg_proc'::regclass THEN (
         SELECT concat_ws(' ', p.prokind, p.prorettype::regtype, p.proretset, pg_get_function_arguments(p.oid),
                          p.provolatile, p.proparallel, p.proisstrict, p.prosecdef, p.proleakproof,
-                         p.proconfig::text, p.prosrc, p.probin, p.procost, p.prorows, p.proacl::text,
+                         p.proconfig::text, p.prosrc, p.probin, p.procost, p.prorows, p.prosupport::regproc, p.proacl::text,
                          obj_description(p.oid, 'pg_proc'),
                          (SELECT concat_ws(' ', a.aggkind, a.aggnumdirectargs, a.aggtransfn, a.aggcombinefn,
                                            a.aggfinalfn, a.aggfinalextra, a.aggfinalmodify, a.aggtranstype::regtype,

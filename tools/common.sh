@@ -17,7 +17,8 @@ as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Install the Debian packages that are missing (and only those).
+# Install the Debian packages that are missing (and only those): the one step that needs root
+# (or sudo) and the network; tools/install-deps.sh runs it alone.
 ecomai_install_deps() {
 	local pkgs=(postgresql-$ECOMAI_PG_MAJOR postgresql-server-dev-$ECOMAI_PG_MAJOR libopenblas-dev
 		postgresql-$ECOMAI_PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl pkg-config
@@ -27,7 +28,7 @@ ecomai_install_deps() {
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
-		log "installing: ${missing[*]}"
+		log "Debian packages: installing ${missing[*]}"
 		# Debian starts a "main" cluster when it installs a server; we want nothing left running.
 		local guard=""
 		if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -38,6 +39,8 @@ ecomai_install_deps() {
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 		if [ -n "$guard" ]; then as_root rm -f "$guard"; fi
+	else
+		log "Debian packages: all ${#pkgs[@]} installed"
 	fi
 	PG_CONFIG=/usr/lib/postgresql/$ECOMAI_PG_MAJOR/bin/pg_config
 	export PG_CONFIG

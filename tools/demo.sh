@@ -3,9 +3,12 @@
 # demo shop (demo/shop.sql) and runs every showcase in demo/NN_*.sql in order, then stops.
 #   tools/demo.sh            the default shop (~10k customers, 2k products, 100k order lines)
 #   tools/demo.sh 5          a shop five times larger
-# Files the showcases write (e.g. a picture of the funnel) land in demo-output/.
+# Files the showcases write (pictures of the funnel and of the network, drawn with Graphviz,
+# which the demo installs when missing) land in demo-output/.
 source "$(dirname "$0")/common.sh"
 scale=${1:-${ECOMAI_SCALE:-1}}
+# Graphviz renders the showcases' pictures (demo-output/*.svg, *.png)
+ECOMAI_EXTRA_PACKAGES="${ECOMAI_EXTRA_PACKAGES:-} graphviz"
 ecomai_setup
 
 out=$ECOMAI_ROOT/demo-output

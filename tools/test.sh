@@ -2,8 +2,12 @@
 # Every test of ecomai, on a fresh Debian 12 machine or a developer's:
 #   tools/test.sh              pg_regress (sql/, expected/) and pgTAP (test/*.sql via pg_prove)
 #   tools/test.sh NAME ...     only sql/NAME.sql and test/NAME*.sql
-# Installs what is missing, builds with warnings as errors, runs a throwaway cluster as an
-# unprivileged user, stops it on exit, and ends with one line "N passed, N failed".
+# Steps: the Debian packages that are missing (tools/install-deps.sh), a build with warnings as
+# errors, a throwaway cluster run as an unprivileged user and stopped on exit; then the test
+# contract of the Makefile against it, `make installcheck` (pg_regress) and `make
+# prove_installcheck` (pgTAP through pg_prove), and for a whole-suite run the suite's own
+# scripts.  Each runner's summary is printed as it gives it; the exit status is 0 only when
+# every runner exited 0, and the last line counts "N passed, N failed".
 source "$(dirname "$0")/common.sh"
 # pg_cron runs the scheduled-refresh test (test/cron_refresh.sh) of a whole-suite run; its jobs
 # run in background workers because the test cluster listens on no TCP port.  Until that test
@@ -38,7 +42,7 @@ passed=0
 failed=0
 
 if [ ${#regress[@]} -gt 0 ]; then
-	log "pg_regress: ${regress[*]}"
+	log "pg_regress (make installcheck): ${regress[*]}"
 	set +e
 	run_as_server_user env PGHOST="$PGHOST" PGUSER=postgres ECOMAI_TEST_DATA="$data_dir" \
 		make -s -C "$ECOMAI_SRC" PG_CONFIG="$PG_CONFIG" installcheck REGRESS="${regress[*]}" \
@@ -58,19 +62,15 @@ if [ ${#regress[@]} -gt 0 ]; then
 fi
 
 if [ ${#taps[@]} -gt 0 ]; then
-	log "pgTAP: ${taps[*]}"
+	log "pgTAP (make prove_installcheck): ${taps[*]}"
 	# after a crashed backend the server recovers first: wait for it rather than give up
 	ecomai_wait_ready
-	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE ecomai_tap' >/dev/null
-	psql -X -q -v ON_ERROR_STOP=1 -d ecomai_tap >/dev/null <<-SQL
-		CREATE EXTENSION pgtap;
-		CREATE EXTENSION ecomai;
-		ALTER DATABASE ecomai_tap SET ecomai_test.data_dir = '$data_dir';
-	SQL
 	set +e
-	(cd "$ECOMAI_SRC" && pg_prove -h "$PGHOST" -U postgres -d ecomai_tap "${taps[@]}") 2>&1 | tee "$ECOMAI_TMP/prove.out"
+	make -s -C "$ECOMAI_SRC" PG_CONFIG="$PG_CONFIG" prove_installcheck PROVE_TESTS="${taps[*]}" \
+		ECOMAI_TEST_DATA="$data_dir" 2>&1 | tee "$ECOMAI_TMP/prove.out"
 	prove_rc=${PIPESTATUS[0]}
 	set -e
+	# the counts of pg_prove's own summary ("Files=.., Tests=N", "Failed: N)")
 	total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$ECOMAI_TMP/prove.out" | tail -1)
 	total=${total:-0}
 	tfail=$(grep -oE 'Failed: [0-9]+\)' "$ECOMAI_TMP/prove.out" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}' || true)
@@ -79,6 +79,7 @@ if [ ${#taps[@]} -gt 0 ]; then
 	badfiles=$(grep -cE 'Failed: 0\)' "$ECOMAI_TMP/prove.out" || true)
 	passed=$((passed + total - tfail))
 	failed=$((failed + tfail + badfiles))
+	# the verdict is the exit status; the counts only describe it
 	[ "$prove_rc" -eq 0 ] || { rc=1; [ $((tfail + badfiles)) -gt 0 ] || failed=$((failed + 1)); }
 fi
 

@@ -202,8 +202,9 @@ CREATE FUNCTION @extschema@.touch_attribution(path text, conversions float8 DEFA
 COMMENT ON FUNCTION @extschema@.touch_attribution(text, float8) IS
     'first-touch, last-touch and linear credit of one path string "a > b > c"; sum over paths';
 
-CREATE FUNCTION @extschema@.markov_to_dot(m @extschema@.markov_chain, threshold float8 DEFAULT 0)
+CREATE FUNCTION @extschema@.markov_to_dot(m @extschema@.markov_chain, threshold float8 DEFAULT 0, k int DEFAULT 0,
+                                          edge_width text DEFAULT 'none', highlight text[] DEFAULT '{}')
     RETURNS text
     AS 'MODULE_PATHNAME', 'ecomai_markov_to_dot' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.markov_to_dot(@extschema@.markov_chain, float8) IS
-    'Graphviz digraph of the chain, edges labelled with probabilities at least threshold';
+COMMENT ON FUNCTION @extschema@.markov_to_dot(@extschema@.markov_chain, float8, int, text, text[]) IS
+    'Graphviz digraph of the chain: edges with probability at least threshold, the k most probable per state (0: all), pen width by none | probability | flow, highlight states filled';

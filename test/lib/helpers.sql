@@ -1,0 +1,73 @@
+-- Shared helpers of the pgTAP tests, loaded by each test file after BEGIN and plan() with
+--   \ir lib/helpers.sql
+-- Everything is created in pg_temp (gone with the test's session) and prints nothing.
+--   pg_temp.explain_lines(query)   the lines of EXPLAIN (COSTS OFF) query
+--   pg_temp.plan_rows(query)       the planner's row estimate of query's top node
+--   pg_temp.force_parallel()       settings under which an aggregate over a table of a few
+--                                  thousand rows runs as Partial Aggregate in two workers with
+--                                  the leader only gathering (SET LOCAL: until the transaction
+--                                  ends or pg_temp.reset_parallel())
+--   pg_temp.reset_parallel()       back to the session's settings
+--   pg_temp.error_text(query)      'SQLSTATE: message' of the error query raises, or 'finished'
+--   pg_temp.error_hint(query)      the hint of the error query raises (NULL without one)
+--   pg_temp.error_detail(query)    the detail of the error query raises (NULL without one)
+-- (Test files live in test/ and are named test/NAME*.sql; this one is in test/lib/ so that no
+-- runner takes it for a test.)
+
+CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE line text;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP RETURN NEXT line; END LOOP;
+END $$;
+
+CREATE FUNCTION pg_temp.plan_rows(query text) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE j json;
+BEGIN
+    EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO j;
+    RETURN (j -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
+END $$;
+
+CREATE FUNCTION pg_temp.force_parallel() RETURNS void LANGUAGE sql AS $$
+    SELECT set_config('parallel_setup_cost', '0', true);
+    SELECT set_config('parallel_tuple_cost', '0', true);
+    SELECT set_config('min_parallel_table_scan_size', '0', true);
+    SELECT set_config('max_parallel_workers_per_gather', '2', true);
+    SELECT set_config('parallel_leader_participation', 'off', true);
+$$;
+
+CREATE FUNCTION pg_temp.reset_parallel() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    RESET parallel_setup_cost;
+    RESET parallel_tuple_cost;
+    RESET min_parallel_table_scan_size;
+    RESET max_parallel_workers_per_gather;
+    RESET parallel_leader_participation;
+END $$;
+
+CREATE FUNCTION pg_temp.error_text(query text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE query;
+    RETURN 'finished';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+
+CREATE FUNCTION pg_temp.error_hint(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE h text;
+BEGIN
+    EXECUTE query;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS h = PG_EXCEPTION_HINT;
+    RETURN h;
+END $$;
+
+CREATE FUNCTION pg_temp.error_detail(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE d text;
+BEGIN
+    EXECUTE query;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+    RETURN d;
+END $$;
