@@ -5,7 +5,7 @@
 -- error, and statement_timeout cancelling a long fit.
 BEGIN;
 SET client_min_messages = warning;  -- mf_fit reports each iteration as a NOTICE
-SELECT plan(59);
+SELECT plan(61);
 
 -- Small purchases: uuid customers, text SKUs, integer quantities.
 CREATE TEMP TABLE buys AS
@@ -53,6 +53,11 @@ SELECT is(ecomai.mf_fit('buys', 'customer', 'sku', 'qty', factors => 4, regulari
 SELECT isnt(ecomai.mf_fit('buys', 'customer', 'sku', 'qty', factors => 4, regularization => 0.5,
                           alpha => 2, iterations => 6, seed => 8)::text,
             pg_temp.m('cg')::text, 'another seed gives other factors');
+SELECT ok(ecomai.mf_fit('buys', 'customer', 'sku', 'qty', factors => 4, regularization => 0.5,
+                        alpha => 2, iterations => 6, seed => 7) OPERATOR(ecomai.=) pg_temp.m('cg')
+          AND pg_temp.m('cg') OPERATOR(ecomai.<>) pg_temp.m('chol'), '= is the same model (the flat form is canonical)');
+SELECT is((SELECT count(DISTINCT m) FROM (SELECT m FROM models UNION ALL SELECT m::text::ecomai.mf_model FROM models) t),
+          4::bigint, 'DISTINCT groups a model with its text round trip');
 CREATE TEMP TABLE buys_shuffled AS SELECT * FROM buys ORDER BY md5(sku || customer);
 SELECT is(ecomai.mf_fit('buys_shuffled', 'customer', 'sku', 'qty', factors => 4, regularization => 0.5,
                         alpha => 2, iterations => 6, seed => 7)::text,

@@ -31,6 +31,66 @@ CREATE TYPE @extschema@.mf_model (
 COMMENT ON TYPE @extschema@.mf_model IS
     'matrix factorisation model: user and item factors and biases, key dictionaries, hyper-parameters, training log';
 
+-- Equality, a total order and hashing (the byte-wise support functions of src/model_equality.c;
+-- the flat form of a model is canonical: keys in byte order, zeroed padding): DISTINCT, GROUP BY,
+-- hash and merge joins, ORDER BY and btree and hash indexes work on model columns.
+CREATE FUNCTION @extschema@.mf_model_eq(a @extschema@.mf_model, b @extschema@.mf_model) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'ecomai_model_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.mf_model_ne(a @extschema@.mf_model, b @extschema@.mf_model) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'ecomai_model_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.mf_model_lt(a @extschema@.mf_model, b @extschema@.mf_model) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'ecomai_model_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.mf_model_le(a @extschema@.mf_model, b @extschema@.mf_model) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'ecomai_model_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.mf_model_gt(a @extschema@.mf_model, b @extschema@.mf_model) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'ecomai_model_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.mf_model_ge(a @extschema@.mf_model, b @extschema@.mf_model) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'ecomai_model_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.mf_model_cmp(a @extschema@.mf_model, b @extschema@.mf_model) RETURNS integer
+    AS 'MODULE_PATHNAME', 'ecomai_model_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.mf_model_hash(v @extschema@.mf_model) RETURNS integer
+    AS 'MODULE_PATHNAME', 'ecomai_model_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.mf_model_hash_extended(v @extschema@.mf_model, seed bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'ecomai_model_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.mf_model_cmp(@extschema@.mf_model, @extschema@.mf_model) IS
+    'btree support: -1, 0 or 1 in the mf_model byte order';
+COMMENT ON FUNCTION @extschema@.mf_model_hash(@extschema@.mf_model) IS 'hash support: hash of the canonical flat form';
+COMMENT ON FUNCTION @extschema@.mf_model_hash_extended(@extschema@.mf_model, bigint) IS
+    'hash support: 64-bit seeded hash of the canonical flat form';
+CREATE OPERATOR @extschema@.= (
+    LEFTARG = @extschema@.mf_model, RIGHTARG = @extschema@.mf_model, FUNCTION = @extschema@.mf_model_eq,
+    COMMUTATOR = OPERATOR(@extschema@.=), NEGATOR = OPERATOR(@extschema@.<>),
+    RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
+CREATE OPERATOR @extschema@.<> (
+    LEFTARG = @extschema@.mf_model, RIGHTARG = @extschema@.mf_model, FUNCTION = @extschema@.mf_model_ne,
+    COMMUTATOR = OPERATOR(@extschema@.<>), NEGATOR = OPERATOR(@extschema@.=),
+    RESTRICT = neqsel, JOIN = neqjoinsel);
+COMMENT ON OPERATOR @extschema@.= (@extschema@.mf_model, @extschema@.mf_model) IS 'the same model: identical canonical flat forms';
+COMMENT ON OPERATOR @extschema@.<> (@extschema@.mf_model, @extschema@.mf_model) IS 'not the same model';
+CREATE OPERATOR @extschema@.< (LEFTARG = @extschema@.mf_model, RIGHTARG = @extschema@.mf_model,
+    FUNCTION = @extschema@.mf_model_lt, COMMUTATOR = OPERATOR(@extschema@.>),
+    NEGATOR = OPERATOR(@extschema@.>=), RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR @extschema@.<= (LEFTARG = @extschema@.mf_model, RIGHTARG = @extschema@.mf_model,
+    FUNCTION = @extschema@.mf_model_le, COMMUTATOR = OPERATOR(@extschema@.>=),
+    NEGATOR = OPERATOR(@extschema@.>), RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR @extschema@.>= (LEFTARG = @extschema@.mf_model, RIGHTARG = @extschema@.mf_model,
+    FUNCTION = @extschema@.mf_model_ge, COMMUTATOR = OPERATOR(@extschema@.<=),
+    NEGATOR = OPERATOR(@extschema@.<), RESTRICT = scalargesel, JOIN = scalargejoinsel);
+CREATE OPERATOR @extschema@.> (LEFTARG = @extschema@.mf_model, RIGHTARG = @extschema@.mf_model,
+    FUNCTION = @extschema@.mf_model_gt, COMMUTATOR = OPERATOR(@extschema@.<),
+    NEGATOR = OPERATOR(@extschema@.<=), RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+CREATE OPERATOR CLASS @extschema@.mf_model_btree_ops DEFAULT FOR TYPE @extschema@.mf_model USING btree AS
+    OPERATOR 1 @extschema@.< ,
+    OPERATOR 2 @extschema@.<= ,
+    OPERATOR 3 @extschema@.= ,
+    OPERATOR 4 @extschema@.>= ,
+    OPERATOR 5 @extschema@.> ,
+    FUNCTION 1 @extschema@.mf_model_cmp(@extschema@.mf_model, @extschema@.mf_model);
+CREATE OPERATOR CLASS @extschema@.mf_model_hash_ops DEFAULT FOR TYPE @extschema@.mf_model USING hash AS
+    OPERATOR 1 @extschema@.= (@extschema@.mf_model, @extschema@.mf_model),
+    FUNCTION 1 @extschema@.mf_model_hash(@extschema@.mf_model),
+    FUNCTION 2 @extschema@.mf_model_hash_extended(@extschema@.mf_model, bigint);
+
 -- Training reads the source (and the validation relation) through SPI as the caller: STABLE,
 -- PARALLEL RESTRICTED (a worker cannot read the leader's temporary tables), not STRICT
 -- (value_col, regularization and validation may be NULL).
