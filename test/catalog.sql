@@ -145,6 +145,10 @@ INSERT INTO naming_exceptions VALUES
 ('ecomai.touch_attribution(text,double precision)', 'channel', 'result column state; branch markova renames it'),
 -- the Bayesian-network family (issue 12, BN part) renames this
 ('ecomai.bn_sample(ecomai.bayesnet,integer,integer)', 'n', 'result size k; the Bayesian-network branch renames it'),
+-- mf_fit's optional second relation holds held-out ratings for early stopping, not pairs to
+-- score: named for its role, as issue 14 names it (the lead may prefer pairs)
+('ecomai.mf_fit(regclass,name,name,name,text,integer,double precision,double precision,integer,integer,text,regclass)',
+ 'validation', 'held-out relation for early stopping'),
 -- the deprecated 0.2 spelling of recommend, kept for one release (removed in 1.1)
 ('ecomai.recommend(regclass,regclass,bigint,integer,name,name,name)', 'ratings', 'deprecated 0.2 spelling'),
 ('ecomai.recommend(regclass,regclass,bigint,integer,name,name,name)', 'n', 'deprecated 0.2 spelling'),

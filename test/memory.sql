@@ -32,6 +32,8 @@ UPDATE m_fix SET counts = (SELECT ecomai.bn_counts(jsonb_build_object('weather',
                  ('sun', 'yes', 'yes')) v(w, u, e));
 ALTER TABLE m_fix ADD COLUMN bif text;
 UPDATE m_fix SET bif = ecomai.bn_to_bif(bn);
+ALTER TABLE m_fix ADD COLUMN mf ecomai.mf_model;
+UPDATE m_fix SET mf = ecomai.mf_fit('m_r', 'u', 'i', 'r', factors => 2, regularization => 0.1, iterations => 2);
 CREATE FUNCTION pg_temp.sv(i int) RETURNS ecomai.svec LANGUAGE sql AS
     $$SELECT ecomai.svec(ARRAY[i, i + 3, 100]::bigint[], ARRAY[1, 2.5, i]::float8[])$$;
 
@@ -198,6 +200,33 @@ INSERT INTO mem_calls VALUES
 ('ecomai.bn_sample(ecomai.bayesnet,int,int)', $$SELECT x.* FROM m_fix, ecomai.bn_sample(bn, 3, i) x$$),
 ('ecomai.bn_fit(text,text[])',
     $$SELECT ecomai.bn_fit('[a][b|a]', a, b) FROM (VALUES ('x', 'u'), ('y', 'v'), ('x', 'w' || i % 3)) v(a, b)$$),
+-- matrix factorisation (mf_model_in/out through text casts)
+('ecomai.mf_model_in(cstring)', $$SELECT mf::text::ecomai.mf_model IS NULL FROM m_fix WHERE i > 0$$),
+('ecomai.mf_model_out(ecomai.mf_model)', $$SELECT length(mf::text) + i FROM m_fix$$),
+('ecomai.mf_fit(regclass,name,name,name,text,int,float8,float8,int,int,text,regclass)',
+    $$SELECT ecomai.mf_fit('m_r', 'u', 'i', 'r', factors => 2, iterations => 1, seed => i) IS NULL$$),
+('ecomai.mf_predict(ecomai.mf_model,anyelement,anycompatible)', $$SELECT ecomai.mf_predict(mf, 1 + i % 12, 1 + i % 8) FROM m_fix$$),
+('ecomai.mf_recommend(ecomai.mf_model,anynonarray,int,anycompatible)',
+    $$SELECT x.* FROM m_fix, ecomai.mf_recommend(mf, 1 + i % 12, 3, NULL::int) x$$),
+('ecomai.mf_recommend(ecomai.mf_model,anynonarray,int,anycompatiblearray,anycompatiblearray)',
+    $$SELECT x.* FROM m_fix, ecomai.mf_recommend(mf, 1 + i % 12, 3, ARRAY[i % 8], NULL) x$$),
+('ecomai.mf_recommend(ecomai.mf_model,anycompatiblearray,int)',
+    $$SELECT x.* FROM m_fix, ecomai.mf_recommend(mf, ARRAY[1 + i % 8, 2], 3) x$$),
+('ecomai.mf_recommend(ecomai.mf_model,anycompatiblearray,int,anycompatiblearray,anycompatiblearray)',
+    $$SELECT x.* FROM m_fix, ecomai.mf_recommend(mf, ARRAY[1 + i % 8], 3, NULL, ARRAY[1, 2, 3, i % 8]) x$$),
+('ecomai.mf_similar_items(ecomai.mf_model,anyelement,int)', $$SELECT x.* FROM m_fix, ecomai.mf_similar_items(mf, 1 + i % 8, 3) x$$),
+('ecomai.mf_user_factors(ecomai.mf_model,anyelement)', $$SELECT x.* FROM m_fix, ecomai.mf_user_factors(mf, NULL::int) x WHERE x.user_id <> i$$),
+('ecomai.mf_item_factors(ecomai.mf_model,anyelement)', $$SELECT x.* FROM m_fix, ecomai.mf_item_factors(mf, NULL::int) x WHERE x.item <> i$$),
+('ecomai.mf_model_eq(ecomai.mf_model,ecomai.mf_model)', $$SELECT ecomai.mf_model_eq(mf, mf) AND i > 0 FROM m_fix$$),
+('ecomai.mf_model_ne(ecomai.mf_model,ecomai.mf_model)', $$SELECT ecomai.mf_model_ne(mf, mf) AND i > 0 FROM m_fix$$),
+('ecomai.mf_model_lt(ecomai.mf_model,ecomai.mf_model)', $$SELECT ecomai.mf_model_lt(mf, mf) AND i > 0 FROM m_fix$$),
+('ecomai.mf_model_le(ecomai.mf_model,ecomai.mf_model)', $$SELECT ecomai.mf_model_le(mf, mf) AND i > 0 FROM m_fix$$),
+('ecomai.mf_model_gt(ecomai.mf_model,ecomai.mf_model)', $$SELECT ecomai.mf_model_gt(mf, mf) AND i > 0 FROM m_fix$$),
+('ecomai.mf_model_ge(ecomai.mf_model,ecomai.mf_model)', $$SELECT ecomai.mf_model_ge(mf, mf) AND i > 0 FROM m_fix$$),
+('ecomai.mf_model_cmp(ecomai.mf_model,ecomai.mf_model)', $$SELECT ecomai.mf_model_cmp(mf, mf) + i FROM m_fix$$),
+('ecomai.mf_model_hash(ecomai.mf_model)', $$SELECT ecomai.mf_model_hash(mf) + i FROM m_fix$$),
+('ecomai.mf_model_hash_extended(ecomai.mf_model,bigint)', $$SELECT ecomai.mf_model_hash_extended(mf, i) FROM m_fix$$),
+('ecomai.mf_training_log(ecomai.mf_model)', $$SELECT x.* FROM m_fix, ecomai.mf_training_log(mf) x WHERE x.iteration <> i$$),
 -- structure learning (bn_counts_in/out through text casts)
 ('ecomai.bn_counts(jsonb)',
     $$SELECT ecomai.bn_counts(r)::text::ecomai.bn_counts IS NULL FROM (VALUES ('{"a": "x", "b": 1}'::jsonb), (jsonb_build_object('a', 'y', 'b', i % 3))) v(r)$$),

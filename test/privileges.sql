@@ -27,6 +27,10 @@ INSERT INTO calls VALUES
 ('ecomai.knn_predict(regclass,regclass,name,name,name,text,integer,integer,text,text,double precision,text,boolean,integer,boolean,name,boolean)',
  '{ratings,pairs}',
  $$SELECT * FROM ecomai.knn_predict(%1$L, %2$L, 'user_id', 'item_id', 'rating', 'item', k => 5, centering => 'baseline')$$),
+('ecomai.mf_fit(regclass,name,name,name,text,integer,double precision,double precision,integer,integer,text,regclass)',
+ '{ratings,pairs}',
+ $$SELECT ecomai.mf_fit(%1$L, 'user_id', 'item_id', 'rating', kind => 'explicit', factors => 3, iterations => 2,
+                        solver => 'cholesky', validation => %2$L)::text$$),
 ('ecomai.recommend(regclass,regclass,bigint,name,name,name,integer)', '{ratings,neighbors}',
  $$SELECT u, r.* FROM generate_series(1, 12) u, ecomai.recommend(%1$L, %2$L, u, 'user_id', 'item_id', 'rating', k => 5) r$$),
 -- the deprecated 0.2 spelling (a wrapper over the one above; its notice is not what is tested here)
