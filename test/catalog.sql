@@ -136,19 +136,8 @@ WHERE a.name <> '';
 
 CREATE TEMP TABLE naming_exceptions(fn text, name text, why text);
 INSERT INTO naming_exceptions VALUES
--- branch markova (issue 12, Markov part) renames these
-('ecomai.markov_path(text,text,integer)', 'order', 'keyword argument; branch markova renames it'),
-('ecomai.markov_fit_paths(text,double precision,double precision,integer)', 'order',
- 'keyword argument; branch markova renames it'),
-('ecomai.markov_from_matrix(text[],double precision[],boolean)', 'normalize',
- 'keyword argument; branch markova renames it'),
-('ecomai.touch_attribution(text,double precision)', 'channel', 'result column state; branch markova renames it'),
--- the Bayesian-network family (issue 12, BN part) renames this
-('ecomai.bn_sample(ecomai.bayesnet,integer,integer)', 'n', 'result size k; the Bayesian-network branch renames it'),
--- mf_fit's optional second relation holds held-out ratings for early stopping, not pairs to
--- score: named for its role, as issue 14 names it (the lead may prefer pairs)
-('ecomai.mf_fit(regclass,name,name,name,text,integer,double precision,double precision,integer,integer,text,regclass)',
- 'validation', 'held-out relation for early stopping'),
+-- deprecated (heuristic_attribution replaces it), kept with its 0.2 result column
+('ecomai.touch_attribution(text,double precision)', 'channel', 'deprecated; heuristic_attribution says state'),
 -- the deprecated 0.2 spelling of recommend, kept for one release (removed in 1.1)
 ('ecomai.recommend(regclass,regclass,bigint,integer,name,name,name)', 'ratings', 'deprecated 0.2 spelling'),
 ('ecomai.recommend(regclass,regclass,bigint,integer,name,name,name)', 'n', 'deprecated 0.2 spelling'),

@@ -15,8 +15,8 @@ SELECT throws_ok($$SELECT ecomai.markov_from_matrix(ARRAY['home','category','pro
 SELECT lives_ok($$SELECT ecomai.markov_from_matrix(ARRAY['a','b'], ARRAY[[0.5,0.5+1e-10],[0,1]]::float8[])$$,
     'a row within 1e-9 of 1 is accepted');
 SELECT is((SELECT probability FROM ecomai.markov_matrix(ecomai.markov_from_matrix(ARRAY['a','b'],
-    ARRAY[[1,3],[0,2]]::float8[], "normalize" => true)) WHERE from_state = 'a' AND to_state = 'b'),
-    0.75::float8, 'normalize => true rescales a row');
+    ARRAY[[1,3],[0,2]]::float8[], normalize_rows => true)) WHERE from_state = 'a' AND to_state = 'b'),
+    0.75::float8, 'normalize_rows => true rescales a row');
 SELECT throws_ok($$SELECT ecomai.markov_from_matrix(ARRAY['a','b'], ARRAY[1,0]::float8[])$$,
     '22023', 'transition matrix must be 2 x 2 to match 2 states', 'a matrix of the wrong shape');
 SELECT throws_ok($$SELECT ecomai.markov_from_matrix(ARRAY['a',NULL], ARRAY[[1,0],[0,1]]::float8[])$$,

@@ -91,7 +91,7 @@ CREATE AGGREGATE @extschema@.markov_path(state text, outcome text) (
     FINALFUNC = @extschema@.markov_path_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.markov_path(state text, outcome text, "order" int) (
+CREATE AGGREGATE @extschema@.markov_path(state text, outcome text, chain_order int) (
     SFUNC = @extschema@.markov_path_accum,
     STYPE = text[],
     FINALFUNC = @extschema@.markov_path_final,
@@ -117,7 +117,7 @@ CREATE AGGREGATE @extschema@.markov_fit_paths(path text, conversions float8, nul
     FINALFUNC = @extschema@.markov_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.markov_fit_paths(path text, conversions float8, nulls float8, "order" int) (
+CREATE AGGREGATE @extschema@.markov_fit_paths(path text, conversions float8, nulls float8, chain_order int) (
     SFUNC = @extschema@.markov_fit_paths_accum,
     STYPE = @extschema@.markov_chain,
     COMBINEFUNC = @extschema@.markov_combine,
@@ -131,7 +131,7 @@ COMMENT ON AGGREGATE @extschema@.markov_fit_paths(text, float8, float8, int) IS
 
 -- Constructors ----------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.markov_from_matrix(states text[], p float8[], "normalize" boolean DEFAULT false)
+CREATE FUNCTION @extschema@.markov_from_matrix(states text[], p float8[], normalize_rows boolean DEFAULT false)
     RETURNS @extschema@.markov_chain
     AS 'MODULE_PATHNAME', 'ecomai_markov_from_matrix' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.markov_from_matrix(text[], float8[], boolean) IS
