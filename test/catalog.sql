@@ -138,6 +138,9 @@ CREATE TEMP TABLE naming_exceptions(fn text, name text, why text);
 INSERT INTO naming_exceptions VALUES
 -- deprecated (heuristic_attribution replaces it), kept with its 0.2 result column
 ('ecomai.touch_attribution(text,double precision)', 'channel', 'deprecated; heuristic_attribution says state'),
+-- mf_fit's second relation is the held-out rows it stops early on, scored as training goes
+('ecomai.mf_fit(regclass,name,name,name,text,integer,double precision,double precision,integer,integer,text,regclass)',
+ 'validation', 'held-out relation for early stopping'),
 -- the deprecated 0.2 spelling of recommend, kept for one release (removed in 1.1)
 ('ecomai.recommend(regclass,regclass,bigint,integer,name,name,name)', 'ratings', 'deprecated 0.2 spelling'),
 ('ecomai.recommend(regclass,regclass,bigint,integer,name,name,name)', 'n', 'deprecated 0.2 spelling'),
