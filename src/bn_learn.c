@@ -1359,17 +1359,30 @@ ecomai_bn_score_kind(const char *s)
 	return BNS_BIC;
 }
 
-/* Read bn_learn's options (a jsonb object; {} gives the defaults). */
-void
-ecomai_bn_parse_options(Jsonb *jb, BnLearnOpts *o)
+/* The "algorithm" option's value. */
+static BnAlgorithm
+algorithm_kind(const char *key, const char *a)
 {
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	char	   *key = NULL;
-	int			i,
-				j;
+	if (strcmp(a, "hc") == 0)
+		return BNA_HC;
+	if (strcmp(a, "tabu") == 0)
+		return BNA_TABU;
+	if (strcmp(a, "chow_liu") == 0 || strcmp(a, "chow.liu") == 0)
+		return BNA_CHOW_LIU;
+	if (strcmp(a, "tan") == 0)
+		return BNA_TAN;
+	if (strcmp(a, "naive_bayes") == 0 || strcmp(a, "naive.bayes") == 0)
+		return BNA_NAIVE_BAYES;
+	if (strcmp(a, "none") == 0)
+		return BNA_NONE;
+	option_error(key, "The algorithms are hc, tabu, chow_liu, tan, naive_bayes and none.");
+	return BNA_HC;				/* keep compiler quiet */
+}
 
+/* bn_learn's default options. */
+static void
+default_options(BnLearnOpts *o)
+{
 	memset(o, 0, sizeof(BnLearnOpts));
 	o->algorithm = BNA_HC;
 	o->score = BNS_BIC;
@@ -1382,6 +1395,45 @@ ecomai_bn_parse_options(Jsonb *jb, BnLearnOpts *o)
 	o->max_states = 64;
 	o->quantile = true;
 	o->breaks = 3;
+}
+
+/* Check the options against each other once all are read. */
+static void
+check_option_combinations(const BnLearnOpts *o)
+{
+	int			i,
+				j;
+
+	for (i = 0; i < o->nwhite; i++)
+		for (j = 0; j < o->nblack; j++)
+			if (strcmp(o->white[2 * i], o->black[2 * j]) == 0 &&
+				strcmp(o->white[2 * i + 1], o->black[2 * j + 1]) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("arc \"%s\" -> \"%s\" is in both the whitelist and the blacklist",
+								o->white[2 * i], o->white[2 * i + 1])));
+	if ((o->algorithm == BNA_TAN || o->algorithm == BNA_NAIVE_BAYES) && o->target == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs a target", o->algorithm == BNA_TAN ? "tan" : "naive_bayes"),
+				 errhint("Add \"target\": \"column\" to the options.")));
+	if (o->algorithm == BNA_NONE && o->start == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("algorithm none needs a start structure"),
+				 errhint("Add \"start\": \"[a][b|a]\" to the options.")));
+}
+
+/* Read bn_learn's options (a jsonb object; {} gives the defaults). */
+void
+ecomai_bn_parse_options(Jsonb *jb, BnLearnOpts *o)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char	   *key = NULL;
+
+	default_options(o);
 	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1398,24 +1450,7 @@ ecomai_bn_parse_options(Jsonb *jb, BnLearnOpts *o)
 		if (tok != WJB_VALUE)
 			continue;
 		if (strcmp(key, "algorithm") == 0)
-		{
-			char	   *a = opt_string(key, &v);
-
-			if (strcmp(a, "hc") == 0)
-				o->algorithm = BNA_HC;
-			else if (strcmp(a, "tabu") == 0)
-				o->algorithm = BNA_TABU;
-			else if (strcmp(a, "chow_liu") == 0 || strcmp(a, "chow.liu") == 0)
-				o->algorithm = BNA_CHOW_LIU;
-			else if (strcmp(a, "tan") == 0)
-				o->algorithm = BNA_TAN;
-			else if (strcmp(a, "naive_bayes") == 0 || strcmp(a, "naive.bayes") == 0)
-				o->algorithm = BNA_NAIVE_BAYES;
-			else if (strcmp(a, "none") == 0)
-				o->algorithm = BNA_NONE;
-			else
-				option_error(key, "The algorithms are hc, tabu, chow_liu, tan, naive_bayes and none.");
-		}
+			o->algorithm = algorithm_kind(key, opt_string(key, &v));
 		else if (strcmp(key, "score") == 0)
 			o->score = ecomai_bn_score_kind(opt_string(key, &v));
 		else if (strcmp(key, "iss") == 0)
@@ -1496,24 +1531,7 @@ ecomai_bn_parse_options(Jsonb *jb, BnLearnOpts *o)
 						 "max_tabu, max_iter, seed, params, pseudo_count, max_states, target, root, start, "
 						 "whitelist, blacklist, discretize, breaks and bins.");
 	}
-	for (i = 0; i < o->nwhite; i++)
-		for (j = 0; j < o->nblack; j++)
-			if (strcmp(o->white[2 * i], o->black[2 * j]) == 0 &&
-				strcmp(o->white[2 * i + 1], o->black[2 * j + 1]) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("arc \"%s\" -> \"%s\" is in both the whitelist and the blacklist",
-								o->white[2 * i], o->white[2 * i + 1])));
-	if ((o->algorithm == BNA_TAN || o->algorithm == BNA_NAIVE_BAYES) && o->target == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs a target", o->algorithm == BNA_TAN ? "tan" : "naive_bayes"),
-				 errhint("Add \"target\": \"column\" to the options.")));
-	if (o->algorithm == BNA_NONE && o->start == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("algorithm none needs a start structure"),
-				 errhint("Add \"start\": \"[a][b|a]\" to the options.")));
+	check_option_combinations(o);
 }
 
 /* Skip blanks. */
