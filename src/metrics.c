@@ -570,15 +570,6 @@ ecomai_average_precision_at_k(PG_FUNCTION_ARGS)
  * Reproducible splits
  * --------------------------------------------------------------------- */
 
-/* SplitMix64's finaliser: a fixed, platform-independent 64-bit mix. */
-static uint64
-mix64(uint64 z)
-{
-	z = (z ^ (z >> 30)) * UINT64CONST(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64CONST(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
 /*
  * A uniform number in [0, 1) fixed by (user, item, seed).  The hash is our
  * own, not PostgreSQL's, so that a split is the same on every server version
@@ -589,9 +580,9 @@ split_uniform(int64 user_id, int64 item_id, int64 seed)
 {
 	uint64		h;
 
-	h = mix64((uint64) seed + UINT64CONST(0x9e3779b97f4a7c15));
-	h = mix64(h ^ (uint64) user_id);
-	h = mix64(h ^ ((uint64) item_id + UINT64CONST(0x9e3779b97f4a7c15)));
+	h = ecomai_mix64((uint64) seed + ECOMAI_GOLDEN64);
+	h = ecomai_mix64(h ^ (uint64) user_id);
+	h = ecomai_mix64(h ^ ((uint64) item_id + ECOMAI_GOLDEN64));
 	return (double) (h >> 11) * (1.0 / 9007199254740992.0);
 }
 

@@ -40,17 +40,12 @@ typedef struct IdEntry
 	char		status;
 } IdEntry;
 
-/* splitmix64's finaliser: a good 64-bit mix, folded to 32 bits */
+/* The shared 64-bit mix, folded to 32 bits. */
 static inline uint32
 ratings_hash_id(int64 id)
 {
-	uint64		x = (uint64) id;
+	uint64		x = ecomai_mix64((uint64) id);
 
-	x ^= x >> 30;
-	x *= UINT64CONST(0xbf58476d1ce4e5b9);
-	x ^= x >> 27;
-	x *= UINT64CONST(0x94d049bb133111eb);
-	x ^= x >> 31;
 	return (uint32) (x ^ (x >> 32));
 }
 
