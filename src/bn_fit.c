@@ -28,6 +28,7 @@
 #include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 
+#include "agg_state.h"
 #include "bayesnet.h"
 #include "ecomai.h"
 
@@ -152,23 +153,6 @@ typedef struct FitState
 	int			nvars;
 	FitVar	   *vars;
 } FitState;
-
-/* The expanded form: the state and a cache of its text. */
-typedef struct FitEOH
-{
-	ExpandedObjectHeader hdr;
-	FitState   *st;
-	char	   *flat;
-	Size		flatlen;
-} FitEOH;
-
-static Size fit_get_flat_size(ExpandedObjectHeader *eohptr);
-static void fit_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
-
-static const ExpandedObjectMethods fit_methods = {
-	fit_get_flat_size,
-	fit_flatten_into
-};
 
 /* Raise a structure error (22023). */
 static void
@@ -677,146 +661,56 @@ parse_state(MemoryContext parent, const char *text, int code)
 	return st;
 }
 
-/* Flat size of the expanded state: its text, computed once per change. */
-static Size
-fit_get_flat_size(ExpandedObjectHeader *eohptr)
-{
-	FitEOH	   *e = (FitEOH *) eohptr;
-
-	if (e->flat == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(e->hdr.eoh_context);
-		StringInfoData buf;
-
-		initStringInfo(&buf);
-		print_state(&buf, e->st);
-		e->flat = buf.data;
-		e->flatlen = buf.len;
-		MemoryContextSwitchTo(old);
-	}
-	return VARHDRSZ + e->flatlen;
-}
-
-/* Write the flat (text) form into result. */
+/* The text-state callbacks of bn_fit's state (see agg_state.h). */
 static void
-fit_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+fit_print(StringInfo buf, const void *st)
 {
-	FitEOH	   *e = (FitEOH *) eohptr;
-
-	Assert(e->flat != NULL && allocated_size == VARHDRSZ + e->flatlen);
-	memcpy(VARDATA(result), e->flat, e->flatlen);
-	SET_VARSIZE(result, allocated_size);
+	print_state(buf, (const FitState *) st);
 }
 
-/* Wrap a state as an expanded object whose context is the state's. */
-static FitEOH *
-expand_state(FitState *st)
+static void *
+fit_parse(MemoryContext parent, const char *text, int code)
 {
-	FitEOH	   *e = MemoryContextAllocZero(st->cxt, sizeof(FitEOH));
-
-	EOH_init_header(&e->hdr, &fit_methods, st->cxt);
-	e->st = st;
-	return e;
+	return parse_state(parent, text, code);
 }
 
-/* Is d an expanded bn_fit state? */
-static bool
-is_expanded(Datum d)
+static MemoryContext
+fit_context(const void *st)
 {
-	return VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
-		DatumGetEOHP(d)->eoh_methods == &fit_methods;
+	return ((const FitState *) st)->cxt;
 }
+
+static const EcomaiTextStateKind fit_kind = {"bn_fit", fit_print, fit_parse, fit_context};
 
 /* Read access to a state datum: the expanded state itself, or a parsed copy. */
-static FitState *
-state_of(Datum d)
-{
-	struct varlena *flat;
-
-	if (is_expanded(d))
-		return ((FitEOH *) DatumGetEOHP(d))->st;
-	flat = PG_DETOAST_DATUM(d);
-	return parse_state(CurrentMemoryContext, text_to_cstring((text *) flat),
-					   ERRCODE_INVALID_TEXT_REPRESENTATION);
-}
+#define state_of(d) ((FitState *) ecomai_text_state_read((d), &fit_kind))
 
 /* Text input of a state. */
 Datum
 ecomai_bn_fit_state_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-	FitState   *st = parse_state(CurrentMemoryContext, str, ERRCODE_INVALID_TEXT_REPRESENTATION);
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	print_state(&buf, st);
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
+	PG_RETURN_TEXT_P(ecomai_text_state_in(&fit_kind, PG_GETARG_CSTRING(0)));
 }
 
 /* Text output of a state: the flat form is already its text. */
 Datum
 ecomai_bn_fit_state_out(PG_FUNCTION_ARGS)
 {
-	Datum		d = PG_GETARG_DATUM(0);
-
-	if (is_expanded(d))
-	{
-		StringInfoData buf;
-
-		initStringInfo(&buf);
-		print_state(&buf, ((FitEOH *) DatumGetEOHP(d))->st);
-		PG_RETURN_CSTRING(buf.data);
-	}
-	PG_RETURN_CSTRING(text_to_cstring((text *) PG_DETOAST_DATUM(d)));
+	PG_RETURN_CSTRING(ecomai_text_state_out(&fit_kind, PG_GETARG_DATUM(0)));
 }
 
 /* Binary input: the text form as bytes, validated the same way (22P03). */
 Datum
 ecomai_bn_fit_state_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	char	   *str = pnstrdup(buf->data + buf->cursor, buf->len - buf->cursor);
-	FitState   *st;
-	StringInfoData out;
-
-	if (strlen(str) != buf->len - buf->cursor ||
-		!pg_verify_mbstr(GetDatabaseEncoding(), str, strlen(str), true))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary bn_fit state")));
-	buf->cursor = buf->len;
-	st = parse_state(CurrentMemoryContext, str, ERRCODE_INVALID_BINARY_REPRESENTATION);
-	initStringInfo(&out);
-	print_state(&out, st);
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
+	PG_RETURN_TEXT_P(ecomai_text_state_recv(&fit_kind, (StringInfo) PG_GETARG_POINTER(0)));
 }
 
 /* Binary output: the text form as bytes. */
 Datum
 ecomai_bn_fit_state_send(PG_FUNCTION_ARGS)
 {
-	char	   *s = DatumGetCString(DirectFunctionCall1(ecomai_bn_fit_state_out, PG_GETARG_DATUM(0)));
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, s, strlen(s));
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
-/* The running state for in-place update: the argument if it is ours, else a new expanded copy. */
-static FitEOH *
-writable_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, int argno)
-{
-	Datum		d = PG_GETARG_DATUM(argno);
-
-	if (is_expanded(d) && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
-		return (FitEOH *) DatumGetEOHP(d);
-	{
-		struct varlena *flat = PG_DETOAST_DATUM(d);
-
-		return expand_state(parse_state(aggcxt, text_to_cstring((text *) flat),
-										ERRCODE_INVALID_TEXT_REPRESENTATION));
-	}
+	PG_RETURN_BYTEA_P(ecomai_text_state_send(&fit_kind, PG_GETARG_DATUM(0)));
 }
 
 /*
@@ -827,7 +721,7 @@ Datum
 ecomai_bn_fit_accum(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
-	FitEOH	   *e;
+	EcomaiTextState *e;
 	FitState   *st;
 	text	   *structure;
 	ArrayType  *vals;
@@ -849,12 +743,11 @@ ecomai_bn_fit_accum(PG_FUNCTION_ARGS)
 	{
 		char	   *s = text_to_cstring(structure);
 
-		e = expand_state(new_state(aggcxt, s, strlen(s)));
+		e = ecomai_text_state_expand(&fit_kind, new_state(aggcxt, s, strlen(s)));
 	}
 	else
-		e = writable_state(fcinfo, aggcxt, 0);
+		e = ecomai_text_state_for_update(PG_GETARG_DATUM(0), &fit_kind, aggcxt);
 	st = e->st;
-	e->flat = NULL;
 
 	/* the structure must be the same in every row (cheap check first) */
 	if (VARSIZE_ANY_EXHDR(structure) != st->rawlen ||
@@ -980,26 +873,25 @@ Datum
 ecomai_bn_fit_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
-	FitEOH	   *e;
+	EcomaiTextState *e;
 
 	aggcxt = ecomai_aggregate_context(fcinfo, "bn_fit_combine");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		e = writable_state(fcinfo, aggcxt, 0);
+		e = ecomai_text_state_for_update(PG_GETARG_DATUM(0), &fit_kind, aggcxt);
 		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 	}
 	if (PG_ARGISNULL(0))
 	{
 		FitState   *src = state_of(PG_GETARG_DATUM(1));
 
-		e = expand_state(new_state(aggcxt, src->structure, strlen(src->structure)));
+		e = ecomai_text_state_expand(&fit_kind, new_state(aggcxt, src->structure, strlen(src->structure)));
 		merge_into(e->st, src);
 		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 	}
-	e = writable_state(fcinfo, aggcxt, 0);
-	e->flat = NULL;
+	e = ecomai_text_state_for_update(PG_GETARG_DATUM(0), &fit_kind, aggcxt);
 	merge_into(e->st, state_of(PG_GETARG_DATUM(1)));
 	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 }

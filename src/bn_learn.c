@@ -31,6 +31,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 
+#include "agg_state.h"
 #include "bayesnet.h"
 #include "bn_learn.h"
 #include "ecomai.h"
@@ -124,22 +125,6 @@ typedef struct CountsState
 	int64	   *cnt;
 	bnrows_hash *rows;
 } CountsState;
-
-typedef struct CountsEOH
-{
-	ExpandedObjectHeader hdr;
-	CountsState *st;
-	char	   *flat;
-	Size		flatlen;
-} CountsEOH;
-
-static Size counts_get_flat_size(ExpandedObjectHeader *eohptr);
-static void counts_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
-
-static const ExpandedObjectMethods counts_methods = {
-	counts_get_flat_size,
-	counts_flatten_into
-};
 
 /* Hash of the tuple at idx. */
 static uint32
@@ -528,135 +513,59 @@ parse_state(MemoryContext parent, const char *text, int code)
 	return st;
 }
 
-/* Flat size of the expanded state: its text, computed once per change. */
-static Size
-counts_get_flat_size(ExpandedObjectHeader *eohptr)
-{
-	CountsEOH  *e = (CountsEOH *) eohptr;
-
-	if (e->flat == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(e->hdr.eoh_context);
-		StringInfoData buf;
-
-		initStringInfo(&buf);
-		print_state(&buf, e->st);
-		e->flat = buf.data;
-		e->flatlen = buf.len;
-		MemoryContextSwitchTo(old);
-	}
-	return VARHDRSZ + e->flatlen;
-}
-
-/* Write the flat (text) form into result. */
+/* The text-state callbacks of bn_counts (see agg_state.h). */
 static void
-counts_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+counts_print(StringInfo buf, const void *st)
 {
-	CountsEOH  *e = (CountsEOH *) eohptr;
-
-	Assert(e->flat != NULL && allocated_size == VARHDRSZ + e->flatlen);
-	memcpy(VARDATA(result), e->flat, e->flatlen);
-	SET_VARSIZE(result, allocated_size);
+	print_state(buf, (const CountsState *) st);
 }
 
-/* Wrap a state as an expanded object whose context is the state's. */
-static CountsEOH *
-expand_state(CountsState *st)
+static void *
+counts_parse(MemoryContext parent, const char *text, int code)
 {
-	CountsEOH  *e = MemoryContextAllocZero(st->cxt, sizeof(CountsEOH));
-
-	EOH_init_header(&e->hdr, &counts_methods, st->cxt);
-	e->st = st;
-	return e;
+	return parse_state(parent, text, code);
 }
 
-/* Is d an expanded bn_counts state? */
-static bool
-is_expanded(Datum d)
+static MemoryContext
+counts_context(const void *st)
 {
-	return VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
-		DatumGetEOHP(d)->eoh_methods == &counts_methods;
+	return ((const CountsState *) st)->cxt;
 }
+
+static const EcomaiTextStateKind counts_kind = {"bn_counts", counts_print, counts_parse, counts_context};
 
 /* Read access to a state datum: the expanded state itself, or a parsed copy. */
-static CountsState *
-state_of(Datum d)
-{
-	if (is_expanded(d))
-		return ((CountsEOH *) DatumGetEOHP(d))->st;
-	return parse_state(CurrentMemoryContext, text_to_cstring((text *) PG_DETOAST_DATUM(d)),
-					   ERRCODE_INVALID_TEXT_REPRESENTATION);
-}
+#define state_of(d) ((CountsState *) ecomai_text_state_read((d), &counts_kind))
 
 /* The state's canonical text as a varlena. */
-static text *
-state_text(const CountsState *st)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	print_state(&buf, st);
-	return cstring_to_text_with_len(buf.data, buf.len);
-}
+#define state_text(st) ecomai_text_state_text(&counts_kind, (st))
 
 /* Text input of a state. */
 Datum
 ecomai_bn_counts_in(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_TEXT_P(state_text(parse_state(CurrentMemoryContext, PG_GETARG_CSTRING(0),
-											ERRCODE_INVALID_TEXT_REPRESENTATION)));
+	PG_RETURN_TEXT_P(ecomai_text_state_in(&counts_kind, PG_GETARG_CSTRING(0)));
 }
 
 /* Text output of a state. */
 Datum
 ecomai_bn_counts_out(PG_FUNCTION_ARGS)
 {
-	Datum		d = PG_GETARG_DATUM(0);
-
-	if (is_expanded(d))
-		PG_RETURN_CSTRING(text_to_cstring(state_text(((CountsEOH *) DatumGetEOHP(d))->st)));
-	PG_RETURN_CSTRING(text_to_cstring((text *) PG_DETOAST_DATUM(d)));
+	PG_RETURN_CSTRING(ecomai_text_state_out(&counts_kind, PG_GETARG_DATUM(0)));
 }
 
 /* Binary input: the text form as bytes, validated the same way (22P03). */
 Datum
 ecomai_bn_counts_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	char	   *str = pnstrdup(buf->data + buf->cursor, buf->len - buf->cursor);
-
-	if (strlen(str) != buf->len - buf->cursor ||
-		!pg_verify_mbstr(GetDatabaseEncoding(), str, strlen(str), true))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary bn_counts state")));
-	buf->cursor = buf->len;
-	PG_RETURN_TEXT_P(state_text(parse_state(CurrentMemoryContext, str,
-											ERRCODE_INVALID_BINARY_REPRESENTATION)));
+	PG_RETURN_TEXT_P(ecomai_text_state_recv(&counts_kind, (StringInfo) PG_GETARG_POINTER(0)));
 }
 
 /* Binary output: the text form as bytes. */
 Datum
 ecomai_bn_counts_send(PG_FUNCTION_ARGS)
 {
-	char	   *s = DatumGetCString(DirectFunctionCall1(ecomai_bn_counts_out, PG_GETARG_DATUM(0)));
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, s, strlen(s));
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
-/* The running state for in-place update: the argument if it is ours, else a new expanded copy. */
-static CountsEOH *
-writable_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, int argno)
-{
-	Datum		d = PG_GETARG_DATUM(argno);
-
-	if (is_expanded(d) && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
-		return (CountsEOH *) DatumGetEOHP(d);
-	return expand_state(parse_state(aggcxt, text_to_cstring((text *) PG_DETOAST_DATUM(d)),
-									ERRCODE_INVALID_TEXT_REPRESENTATION));
+	PG_RETURN_BYTEA_P(ecomai_text_state_send(&counts_kind, PG_GETARG_DATUM(0)));
 }
 
 /*
@@ -668,7 +577,7 @@ static Datum
 accum(FunctionCallInfo fcinfo, const char *fname, int optarg, char *(*canon) (Datum))
 {
 	MemoryContext aggcxt = ecomai_aggregate_context(fcinfo, fname);
-	CountsEOH  *e;
+	EcomaiTextState *e;
 	CountsState *st;
 	struct varlena *raw = NULL;
 
@@ -681,11 +590,10 @@ accum(FunctionCallInfo fcinfo, const char *fname, int optarg, char *(*canon) (Da
 		raw = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(optarg));
 	}
 	if (PG_ARGISNULL(0))
-		e = expand_state(new_state(aggcxt, optarg > 0 ? canon(PointerGetDatum(raw)) : ""));
+		e = ecomai_text_state_expand(&counts_kind, new_state(aggcxt, optarg > 0 ? canon(PointerGetDatum(raw)) : ""));
 	else
-		e = writable_state(fcinfo, aggcxt, 0);
+		e = ecomai_text_state_for_update(PG_GETARG_DATUM(0), &counts_kind, aggcxt);
 	st = e->st;
-	e->flat = NULL;
 	if (raw && (VARSIZE_ANY(raw) != st->rawlen || memcmp(raw, st->raw, st->rawlen) != 0))
 	{
 		char	   *c = canon(PointerGetDatum(raw));
@@ -813,25 +721,24 @@ Datum
 ecomai_bn_counts_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt = ecomai_aggregate_context(fcinfo, "bn_counts_combine");
-	CountsEOH  *e;
+	EcomaiTextState *e;
 
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		e = writable_state(fcinfo, aggcxt, 0);
+		e = ecomai_text_state_for_update(PG_GETARG_DATUM(0), &counts_kind, aggcxt);
 		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 	}
 	if (PG_ARGISNULL(0))
 	{
 		CountsState *src = state_of(PG_GETARG_DATUM(1));
 
-		e = expand_state(new_state(aggcxt, src->options));
+		e = ecomai_text_state_expand(&counts_kind, new_state(aggcxt, src->options));
 		merge_into(e->st, src);
 		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 	}
-	e = writable_state(fcinfo, aggcxt, 0);
-	e->flat = NULL;
+	e = ecomai_text_state_for_update(PG_GETARG_DATUM(0), &counts_kind, aggcxt);
 	merge_into(e->st, state_of(PG_GETARG_DATUM(1)));
 	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 }

@@ -30,6 +30,7 @@
 #include "utils/float.h"
 
 #include "dense_kernels.h"
+#include "agg_state.h"
 #include "ecomai.h"
 
 PG_FUNCTION_INFO_V1(ecomai_cosine_similarity_f8);
@@ -396,39 +397,20 @@ ecomai_l2_norm_f4(PG_FUNCTION_ARGS)
 static int
 vector_state_dim(ArrayType *state)
 {
-	const double *s;
+	int			len;
+	const double *s = ecomai_float8_state_values(state, 2, PG_INT32_MAX, &len);
 
-	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] < 2 || ARR_ELEMTYPE(state) != FLOAT8OID ||
-		ARR_HASNULL(state))
+	if (s == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("invalid vector aggregate state"),
 				 errdetail("The state must be a float8[] holding a row count and at least one sum.")));
-	s = (const double *) ARR_DATA_PTR(state);
-	if (!(s[0] >= 1 && s[0] == floor(s[0]) && s[0] <= 9007199254740992.0))
+	if (!ecomai_state_count_valid(s[0]))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("invalid vector aggregate state"),
 				 errdetail("The row count %g is not a positive whole number.", s[0])));
-	return ARR_DIMS(state)[0] - 1;
-}
-
-/* A new state array in the aggregate's memory context. */
-static ArrayType *
-vector_state_new(int dim, MemoryContext aggcontext)
-{
-	MemoryContext old = MemoryContextSwitchTo(aggcontext);
-	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + sizeof(float8) * (Size) (dim + 1);
-	ArrayType  *st = (ArrayType *) palloc0(nbytes);
-
-	SET_VARSIZE(st, nbytes);
-	st->ndim = 1;
-	st->dataoffset = 0;
-	st->elemtype = FLOAT8OID;
-	ARR_DIMS(st)[0] = dim + 1;
-	ARR_LBOUND(st)[0] = 1;
-	MemoryContextSwitchTo(old);
-	return st;
+	return len - 1;
 }
 
 static void
@@ -451,17 +433,13 @@ ecomai_vector_accum(PG_FUNCTION_ARGS)
 
 	aggcontext = ecomai_aggregate_context(fcinfo, "vector_accum");
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	v = ARG_F8(1);
 	x = v.data;
 	check_finite_f8(x, v.n, "input");
 
 	if (PG_ARGISNULL(0))
-		state = vector_state_new(v.n, aggcontext);
+		state = ecomai_float8_state_new(aggcontext, v.n + 1);
 	else
 	{
 		int			dim;
@@ -495,18 +473,13 @@ ecomai_vector_combine(PG_FUNCTION_ARGS)
 
 	aggcontext = ecomai_aggregate_context(fcinfo, "vector_combine");
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	s2 = PG_GETARG_ARRAYTYPE_P(1);
 	d2 = vector_state_dim(s2);
 	if (PG_ARGISNULL(0))
 	{
 		/* copy: the second state belongs to someone else */
-		s1 = vector_state_new(d2, aggcontext);
-		memcpy(ARR_DATA_PTR(s1), ARR_DATA_PTR(s2), sizeof(float8) * (d2 + 1));
+		s1 = ecomai_float8_state_copy(aggcontext, (const double *) ARR_DATA_PTR(s2), d2 + 1);
 		check_sums_finite((double *) ARR_DATA_PTR(s1), d2);
 		PG_RETURN_ARRAYTYPE_P(s1);
 	}

@@ -43,6 +43,7 @@
 #include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 
+#include "agg_state.h"
 #include "ecomai.h"
 #include "svec.h"
 
@@ -1180,82 +1181,9 @@ static const ExpandedObjectMethods svec_expanded_methods = {
 	svec_flatten_into
 };
 
-/*
- * The context that holds every svec_agg state of one call site in one
- * aggregate context.
- *
- * nodeAgg keeps an expanded state in place only when its context is a child
- * of the aggregate context.  One child per state would do, but hash
- * aggregation measures its memory after every new group by walking all the
- * children of that context, which made GROUP BY quadratic in the number of
- * groups (150 us per group at 10,000 groups).  So all states of a call site
- * share one child, found through fn_extra; a reset callback forgets it when
- * the aggregate context is reset or deleted (per group in sorted mode, per
- * batch in hash mode).  Nothing ever deletes a single state's context: the
- * transition and combine functions always hand back the object they were
- * given, so nodeAgg never replaces (and frees) a state.
- */
-#define STATE_CONTEXT_SLOTS 4
-
-typedef struct StateContextSlot
-{
-	MemoryContext aggcontext;	/* the aggregate context the child belongs to */
-	MemoryContext states;		/* the shared child, or NULL when forgotten */
-} StateContextSlot;
-
-typedef struct StateContextCache
-{
-	StateContextSlot slots[STATE_CONTEXT_SLOTS];
-	int			next;			/* slot to reuse when all are live */
-} StateContextCache;
-
-/* Reset callback of a shared child: it is going away, forget it. */
-static void
-forget_state_context(void *arg)
-{
-	StateContextSlot *slot = (StateContextSlot *) arg;
-
-	slot->aggcontext = NULL;
-	slot->states = NULL;
-}
-
-static MemoryContext
-state_context(FunctionCallInfo fcinfo, MemoryContext aggcontext)
-{
-	StateContextCache *cache = (StateContextCache *) fcinfo->flinfo->fn_extra;
-	StateContextSlot *slot = NULL;
-	MemoryContextCallback *cb;
-
-	if (cache == NULL)
-	{
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(StateContextCache));
-		fcinfo->flinfo->fn_extra = cache;
-	}
-	for (int i = 0; i < STATE_CONTEXT_SLOTS; i++)
-	{
-		if (cache->slots[i].states != NULL && cache->slots[i].aggcontext == aggcontext)
-			return cache->slots[i].states;
-		if (cache->slots[i].states == NULL && slot == NULL)
-			slot = &cache->slots[i];
-	}
-	if (slot == NULL)
-	{
-		/*
-		 * All slots live (several grouping sets): reuse one.  Its old child
-		 * stays valid for the states in it; if that child's callback fires
-		 * later it merely makes us forget the new one too, which is safe.
-		 */
-		slot = &cache->slots[cache->next];
-		cache->next = (cache->next + 1) % STATE_CONTEXT_SLOTS;
-	}
-	slot->states = AllocSetContextCreate(aggcontext, "svec_agg states", ALLOCSET_DEFAULT_SIZES);
-	slot->aggcontext = aggcontext;
-	cb = MemoryContextAlloc(slot->states, sizeof(MemoryContextCallback));
-	cb->func = forget_state_context;
-	cb->arg = slot;
-	MemoryContextRegisterResetCallback(slot->states, cb);
-	return slot->states;
-}
+/* The context of this call site's svec_agg states (see agg_state.h). */
+#define state_context(fcinfo, aggcontext) \
+	ecomai_agg_state_context((fcinfo), (aggcontext), "svec_agg states")
 
 /* A new, empty expanded svec in cxt (a child of the aggregate context). */
 static ExpandedSVec *
@@ -1418,13 +1346,9 @@ state_for_update(FunctionCallInfo fcinfo, int argno, MemoryContext aggcontext)
 	if (PG_ARGISNULL(argno))
 		return expanded_new(state_context(fcinfo, aggcontext));
 	d = PG_GETARG_DATUM(argno);
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
-	{
-		es = (ExpandedSVec *) DatumGetEOHP(d);
-		if (es->hdr.eoh_methods == &svec_expanded_methods &&
-			MemoryContextGetParent(es->hdr.eoh_context) == aggcontext)
-			return es;
-	}
+	es = (ExpandedSVec *) ecomai_agg_state_owned(d, &svec_expanded_methods, aggcontext);
+	if (es)
+		return es;
 	flat = ecomai_svec_detoast(d);
 	es = expanded_new(state_context(fcinfo, aggcontext));
 	expanded_merge(es, SVEC_KEYS(flat), SVEC_VALS(flat), flat->nnz, 1);
@@ -1442,11 +1366,7 @@ ecomai_svec_agg_transfn(PG_FUNCTION_ARGS)
 
 	aggcontext = ecomai_aggregate_context(fcinfo, "svec_agg_transfn");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	key = PG_GETARG_INT64(1);
 	val = PG_GETARG_FLOAT8(2);
 	if (!isfinite(val))
@@ -1470,11 +1390,7 @@ ecomai_svec_agg_combine(PG_FUNCTION_ARGS)
 
 	aggcontext = ecomai_aggregate_context(fcinfo, "svec_agg_combine");
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	other = PG_GETARG_SVEC_P(1);
 	es = state_for_update(fcinfo, 0, aggcontext);
 	expanded_compact(es);
