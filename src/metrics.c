@@ -547,7 +547,9 @@ ecomai_average_precision_at_k(PG_FUNCTION_ARGS)
 /*
  * A uniform number in [0, 1) fixed by (user, item, seed).  The hash is our
  * own, not PostgreSQL's, so that a split is the same on every server version
- * and platform.
+ * and platform.  Not pg_prng: a draw must depend on the pair alone, not on
+ * the order in which rows arrive (a stream generator would tie each row's
+ * fold to its position in the scan, and change released splits).
  */
 static double
 split_uniform(int64 user_id, int64 item_id, int64 seed)
