@@ -19,6 +19,7 @@
 #include "utils/memutils.h"
 
 #include "agg_state.h"
+#include "ecomai.h"
 
 /* Is d an expanded object with these methods? */
 static inline bool
@@ -174,7 +175,7 @@ text_state_of_kind(Datum d, const EcomaiTextStateKind *kind)
 EcomaiTextState *
 ecomai_text_state_expand(const EcomaiTextStateKind *kind, void *st)
 {
-	MemoryContext cxt = kind->context_of(st);
+	MemoryContext cxt = *(MemoryContext *) ((char *) st + kind->cxt_offset);
 	EcomaiTextState *e = MemoryContextAllocZero(cxt, sizeof(EcomaiTextState));
 
 	EOH_init_header(&e->hdr, &text_state_methods, cxt);
@@ -276,6 +277,37 @@ ecomai_text_state_send(const EcomaiTextStateKind *kind, Datum d)
 	pq_begintypsend(&buf);
 	pq_sendbytes(&buf, s, strlen(s));
 	return pq_endtypsend(&buf);
+}
+
+/*
+ * The combine function of a text state: a NULL second state keeps the
+ * first, a NULL first one becomes a copy of the second (it belongs to
+ * someone else), otherwise the second is merged into the first in place.
+ */
+Datum
+ecomai_text_state_combine(FunctionCallInfo fcinfo, const EcomaiTextStateKind *kind, const char *fname)
+{
+	MemoryContext aggcontext = ecomai_aggregate_context(fcinfo, fname);
+	EcomaiTextState *e;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		e = ecomai_text_state_for_update(PG_GETARG_DATUM(0), kind, aggcontext);
+		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+	}
+	if (PG_ARGISNULL(0))
+	{
+		void	   *src = ecomai_text_state_read(PG_GETARG_DATUM(1), kind);
+
+		e = ecomai_text_state_expand(kind, kind->empty_like(aggcontext, src));
+		kind->merge(e->st, src);
+		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+	}
+	e = ecomai_text_state_for_update(PG_GETARG_DATUM(0), kind, aggcontext);
+	kind->merge(e->st, ecomai_text_state_read(PG_GETARG_DATUM(1), kind));
+	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 }
 
 /* ---- float8[] states ---- */

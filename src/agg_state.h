@@ -16,7 +16,9 @@
  *		PG_RETURN_DATUM(EOHPGetRWDatum(eoh));
  *
  * Usage (a text-form state):
- *		static const EcomaiTextStateKind kind = {"bn_fit", print, parse, context_of};
+ *		static const EcomaiTextStateKind kind = {"bn_fit", print, parse,
+ *			offsetof(FitState, cxt), empty_like, merge};
+ *		ECOMAI_TEXT_STATE_IO(ecomai_bn_fit_state, kind)		the type's in/out/recv/send
  *		e = ecomai_text_state_for_update(PG_GETARG_DATUM(0), &kind, aggcontext);
  *		... change e->st ...
  *		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
@@ -66,16 +68,20 @@ extern MemoryContext ecomai_agg_state_context(FunctionCallInfo fcinfo, MemoryCon
 
 /* ---- states whose flat form is their canonical text ---- */
 
-/* How to print and parse one kind of text state. */
+/* How to print, parse, copy and merge one kind of text state. */
 typedef struct EcomaiTextStateKind
 {
 	const char *name;			/* the type, e.g. "bn_fit" (in messages) */
-	/* append the canonical text of st */
+	/* append the canonical text of a state */
 	void		(*print) (StringInfo buf, const void *st);
 	/* parse and validate text into a new state in its own child of parent; errors use code */
 	void	   *(*parse) (MemoryContext parent, const char *text, int code);
-	/* the memory context that holds st and nothing else */
-	MemoryContext (*context_of) (const void *st);
+	/* offset in the state of the MemoryContext that holds it and nothing else */
+	Size		cxt_offset;
+	/* a new empty state compatible with src, in its own child of parent */
+	void	   *(*empty_like) (MemoryContext parent, const void *src);
+	/* add src into dst (compatible states) */
+	void		(*merge) (void *dst, const void *src);
 } EcomaiTextStateKind;
 
 /* The expanded form: the state and a cache of its text. */
@@ -109,6 +115,33 @@ extern text *ecomai_text_state_in(const EcomaiTextStateKind *kind, const char *s
 extern char *ecomai_text_state_out(const EcomaiTextStateKind *kind, Datum d);
 extern text *ecomai_text_state_recv(const EcomaiTextStateKind *kind, StringInfo buf);
 extern bytea *ecomai_text_state_send(const EcomaiTextStateKind *kind, Datum d);
+
+/* The combine function of a text state (fname names it in errors). */
+extern Datum ecomai_text_state_combine(FunctionCallInfo fcinfo, const EcomaiTextStateKind *kind,
+									   const char *fname);
+
+/* Define prefix_in, prefix_out, prefix_recv and prefix_send of a text-state type. */
+#define ECOMAI_TEXT_STATE_IO(prefix, kind) \
+Datum \
+prefix##_in(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_TEXT_P(ecomai_text_state_in(&(kind), PG_GETARG_CSTRING(0))); \
+} \
+Datum \
+prefix##_out(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_CSTRING(ecomai_text_state_out(&(kind), PG_GETARG_DATUM(0))); \
+} \
+Datum \
+prefix##_recv(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_TEXT_P(ecomai_text_state_recv(&(kind), (StringInfo) PG_GETARG_POINTER(0))); \
+} \
+Datum \
+prefix##_send(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_BYTEA_P(ecomai_text_state_send(&(kind), PG_GETARG_DATUM(0))); \
+}
 
 /* ---- fixed-size float8[] states ---- */
 

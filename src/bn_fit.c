@@ -520,8 +520,9 @@ new_state(MemoryContext parent, const char *structure, int rawlen)
 
 /* The state's text form. */
 static void
-print_state(StringInfo buf, const FitState *st)
+print_state(StringInfo buf, const void *arg)
 {
+	const FitState *st = arg;
 	int			v,
 				i,
 				k;
@@ -571,7 +572,7 @@ lex_int(BnLexer *lx, int64 lo, int64 hi)
 }
 
 /* Parse and validate a state's text form into a new state under parent. */
-static FitState *
+static void *
 parse_state(MemoryContext parent, const char *text, int code)
 {
 	BnLexer		lx;
@@ -661,57 +662,27 @@ parse_state(MemoryContext parent, const char *text, int code)
 	return st;
 }
 
-/* The text-state callbacks of bn_fit's state (see agg_state.h). */
-static void
-fit_print(StringInfo buf, const void *st)
-{
-	print_state(buf, (const FitState *) st);
-}
-
+/* An empty state like src (same structure) under parent. */
 static void *
-fit_parse(MemoryContext parent, const char *text, int code)
+empty_like(MemoryContext parent, const void *srcp)
 {
-	return parse_state(parent, text, code);
+	const FitState *src = srcp;
+
+	return new_state(parent, src->structure, strlen(src->structure));
 }
 
-static MemoryContext
-fit_context(const void *st)
-{
-	return ((const FitState *) st)->cxt;
-}
+static void merge_into(void *dstp, const void *srcp);
 
-static const EcomaiTextStateKind fit_kind = {"bn_fit", fit_print, fit_parse, fit_context};
+/* How the aggregate-state module prints, parses, copies and merges this state. */
+static const EcomaiTextStateKind fit_kind = {
+	"bn_fit", print_state, parse_state, offsetof(FitState, cxt), empty_like, merge_into
+};
 
 /* Read access to a state datum: the expanded state itself, or a parsed copy. */
 #define state_of(d) ((FitState *) ecomai_text_state_read((d), &fit_kind))
 
-/* Text input of a state. */
-Datum
-ecomai_bn_fit_state_in(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_TEXT_P(ecomai_text_state_in(&fit_kind, PG_GETARG_CSTRING(0)));
-}
-
-/* Text output of a state: the flat form is already its text. */
-Datum
-ecomai_bn_fit_state_out(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_CSTRING(ecomai_text_state_out(&fit_kind, PG_GETARG_DATUM(0)));
-}
-
-/* Binary input: the text form as bytes, validated the same way (22P03). */
-Datum
-ecomai_bn_fit_state_recv(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_TEXT_P(ecomai_text_state_recv(&fit_kind, (StringInfo) PG_GETARG_POINTER(0)));
-}
-
-/* Binary output: the text form as bytes. */
-Datum
-ecomai_bn_fit_state_send(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BYTEA_P(ecomai_text_state_send(&fit_kind, PG_GETARG_DATUM(0)));
-}
+/* The type's text and binary I/O functions. */
+ECOMAI_TEXT_STATE_IO(ecomai_bn_fit_state, fit_kind)
 
 /*
  * bn_fit transition: count one row.  A NULL value skips the counts of the
@@ -822,8 +793,10 @@ ecomai_bn_fit_accum(PG_FUNCTION_ARGS)
 
 /* Add the counts of src into dst (same structure), mapping value ids by name. */
 static void
-merge_into(FitState *dst, const FitState *src)
+merge_into(void *dstp, const void *srcp)
 {
+	FitState *dst = dstp;
+	const FitState *src = srcp;
 	MemoryContext old;
 	int			v,
 				i,
@@ -872,28 +845,7 @@ merge_into(FitState *dst, const FitState *src)
 Datum
 ecomai_bn_fit_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	EcomaiTextState *e;
-
-	aggcxt = ecomai_aggregate_context(fcinfo, "bn_fit_combine");
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		e = ecomai_text_state_for_update(PG_GETARG_DATUM(0), &fit_kind, aggcxt);
-		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
-	}
-	if (PG_ARGISNULL(0))
-	{
-		FitState   *src = state_of(PG_GETARG_DATUM(1));
-
-		e = ecomai_text_state_expand(&fit_kind, new_state(aggcxt, src->structure, strlen(src->structure)));
-		merge_into(e->st, src);
-		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
-	}
-	e = ecomai_text_state_for_update(PG_GETARG_DATUM(0), &fit_kind, aggcxt);
-	merge_into(e->st, state_of(PG_GETARG_DATUM(1)));
-	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+	return ecomai_text_state_combine(fcinfo, &fit_kind, "bn_fit_combine");
 }
 
 /* Order value ids by their text (bytewise). */

@@ -373,8 +373,9 @@ add_row(CountsState *st, Jsonb *row)
 
 /* The state's text form. */
 static void
-print_state(StringInfo buf, const CountsState *st)
+print_state(StringInfo buf, const void *arg)
 {
+	const CountsState *st = arg;
 	int			v,
 				i,
 				k;
@@ -448,7 +449,7 @@ valid_value(const char *s)
 }
 
 /* Parse and validate a state's text form into a new state under parent. */
-static CountsState *
+static void *
 parse_state(MemoryContext parent, const char *text, int code)
 {
 	BnLexer		lx;
@@ -513,26 +514,21 @@ parse_state(MemoryContext parent, const char *text, int code)
 	return st;
 }
 
-/* The text-state callbacks of bn_counts (see agg_state.h). */
-static void
-counts_print(StringInfo buf, const void *st)
-{
-	print_state(buf, (const CountsState *) st);
-}
-
+/* An empty state like src (same options) under parent. */
 static void *
-counts_parse(MemoryContext parent, const char *text, int code)
+empty_like(MemoryContext parent, const void *srcp)
 {
-	return parse_state(parent, text, code);
+	const CountsState *src = srcp;
+
+	return new_state(parent, src->options);
 }
 
-static MemoryContext
-counts_context(const void *st)
-{
-	return ((const CountsState *) st)->cxt;
-}
+static void merge_into(void *dstp, const void *srcp);
 
-static const EcomaiTextStateKind counts_kind = {"bn_counts", counts_print, counts_parse, counts_context};
+/* How the aggregate-state module prints, parses, copies and merges this state. */
+static const EcomaiTextStateKind counts_kind = {
+	"bn_counts", print_state, parse_state, offsetof(CountsState, cxt), empty_like, merge_into
+};
 
 /* Read access to a state datum: the expanded state itself, or a parsed copy. */
 #define state_of(d) ((CountsState *) ecomai_text_state_read((d), &counts_kind))
@@ -540,33 +536,8 @@ static const EcomaiTextStateKind counts_kind = {"bn_counts", counts_print, count
 /* The state's canonical text as a varlena. */
 #define state_text(st) ecomai_text_state_text(&counts_kind, (st))
 
-/* Text input of a state. */
-Datum
-ecomai_bn_counts_in(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_TEXT_P(ecomai_text_state_in(&counts_kind, PG_GETARG_CSTRING(0)));
-}
-
-/* Text output of a state. */
-Datum
-ecomai_bn_counts_out(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_CSTRING(ecomai_text_state_out(&counts_kind, PG_GETARG_DATUM(0)));
-}
-
-/* Binary input: the text form as bytes, validated the same way (22P03). */
-Datum
-ecomai_bn_counts_recv(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_TEXT_P(ecomai_text_state_recv(&counts_kind, (StringInfo) PG_GETARG_POINTER(0)));
-}
-
-/* Binary output: the text form as bytes. */
-Datum
-ecomai_bn_counts_send(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BYTEA_P(ecomai_text_state_send(&counts_kind, PG_GETARG_DATUM(0)));
-}
+/* The type's text and binary I/O functions. */
+ECOMAI_TEXT_STATE_IO(ecomai_bn_counts, counts_kind)
 
 /*
  * Shared transition: count the row (argument 1) under the options whose
@@ -670,8 +641,10 @@ ecomai_bn_fit_named_accum(PG_FUNCTION_ARGS)
 
 /* Add the rows of src into dst, mapping value ids by name. */
 static void
-merge_into(CountsState *dst, const CountsState *src)
+merge_into(void *dstp, const void *srcp)
 {
+	CountsState *dst = dstp;
+	const CountsState *src = srcp;
 	MemoryContext old;
 	int		   *vmap;
 	int		  **map;
@@ -720,27 +693,7 @@ merge_into(CountsState *dst, const CountsState *src)
 Datum
 ecomai_bn_counts_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = ecomai_aggregate_context(fcinfo, "bn_counts_combine");
-	EcomaiTextState *e;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		e = ecomai_text_state_for_update(PG_GETARG_DATUM(0), &counts_kind, aggcxt);
-		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
-	}
-	if (PG_ARGISNULL(0))
-	{
-		CountsState *src = state_of(PG_GETARG_DATUM(1));
-
-		e = ecomai_text_state_expand(&counts_kind, new_state(aggcxt, src->options));
-		merge_into(e->st, src);
-		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
-	}
-	e = ecomai_text_state_for_update(PG_GETARG_DATUM(0), &counts_kind, aggcxt);
-	merge_into(e->st, state_of(PG_GETARG_DATUM(1)));
-	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+	return ecomai_text_state_combine(fcinfo, &counts_kind, "bn_counts_combine");
 }
 
 /* bn_counts final: the state as a value (its flat text). */
@@ -1245,45 +1198,57 @@ opt_bins(JsonbValue *v, BnLearnOpts *o)
 	}
 }
 
+/* A name of an option value and the value it stands for. */
+typedef struct NamedValue
+{
+	const char *name;
+	int			value;
+} NamedValue;
+
+/* The value named s in table (ended by a NULL name), or -1. */
+static int
+named_value(const NamedValue *table, const char *s)
+{
+	for (; table->name; table++)
+		if (strcmp(s, table->name) == 0)
+			return table->value;
+	return -1;
+}
+
+static const NamedValue score_names[] = {
+	{"bic", BNS_BIC}, {"aic", BNS_AIC}, {"loglik", BNS_LOGLIK},
+	{"bde", BNS_BDEU}, {"bdeu", BNS_BDEU}, {"k2", BNS_K2}, {NULL, 0}
+};
+
+static const NamedValue algorithm_names[] = {
+	{"hc", BNA_HC}, {"tabu", BNA_TABU}, {"chow_liu", BNA_CHOW_LIU}, {"chow.liu", BNA_CHOW_LIU},
+	{"tan", BNA_TAN}, {"naive_bayes", BNA_NAIVE_BAYES}, {"naive.bayes", BNA_NAIVE_BAYES},
+	{"none", BNA_NONE}, {NULL, 0}
+};
+
 /* BnScoreKind from its name; ERROR 22023 listing the names. */
 BnScoreKind
 ecomai_bn_score_kind(const char *s)
 {
-	if (strcmp(s, "bic") == 0)
-		return BNS_BIC;
-	if (strcmp(s, "aic") == 0)
-		return BNS_AIC;
-	if (strcmp(s, "loglik") == 0)
-		return BNS_LOGLIK;
-	if (strcmp(s, "bde") == 0 || strcmp(s, "bdeu") == 0)
-		return BNS_BDEU;
-	if (strcmp(s, "k2") == 0)
-		return BNS_K2;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown score \"%s\"", s),
-			 errhint("The scores are bic, aic, loglik, bdeu (or bde) and k2.")));
-	return BNS_BIC;
+	int			k = named_value(score_names, s);
+
+	if (k < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown score \"%s\"", s),
+				 errhint("The scores are bic, aic, loglik, bdeu (or bde) and k2.")));
+	return (BnScoreKind) k;
 }
 
 /* The "algorithm" option's value. */
 static BnAlgorithm
 algorithm_kind(const char *key, const char *a)
 {
-	if (strcmp(a, "hc") == 0)
-		return BNA_HC;
-	if (strcmp(a, "tabu") == 0)
-		return BNA_TABU;
-	if (strcmp(a, "chow_liu") == 0 || strcmp(a, "chow.liu") == 0)
-		return BNA_CHOW_LIU;
-	if (strcmp(a, "tan") == 0)
-		return BNA_TAN;
-	if (strcmp(a, "naive_bayes") == 0 || strcmp(a, "naive.bayes") == 0)
-		return BNA_NAIVE_BAYES;
-	if (strcmp(a, "none") == 0)
-		return BNA_NONE;
-	option_error(key, "The algorithms are hc, tabu, chow_liu, tan, naive_bayes and none.");
-	return BNA_HC;				/* keep compiler quiet */
+	int			k = named_value(algorithm_names, a);
+
+	if (k < 0)
+		option_error(key, "The algorithms are hc, tabu, chow_liu, tan, naive_bayes and none.");
+	return (BnAlgorithm) k;
 }
 
 /* bn_learn's default options. */
