@@ -49,28 +49,6 @@ PG_FUNCTION_INFO_V1(ecomai_bn_learn_final);
 PG_FUNCTION_INFO_V1(ecomai_bn_learn_counts);
 PG_FUNCTION_INFO_V1(ecomai_bn_score);
 
-/* A name or value dictionary entry (simplehash). */
-typedef struct DictEntry
-{
-	const char *key;
-	int			id;
-	uint32		hash;
-	char		status;
-} DictEntry;
-
-#define SH_PREFIX		bndict
-#define SH_ELEMENT_TYPE DictEntry
-#define SH_KEY_TYPE		const char *
-#define SH_KEY			key
-#define SH_HASH_KEY(tb, k)	hash_bytes((const unsigned char *) (k), strlen(k))
-#define SH_EQUAL(tb, a, b)	(strcmp((a), (b)) == 0)
-#define SH_STORE_HASH
-#define SH_GET_HASH(tb, a)	((a)->hash)
-#define SH_SCOPE		static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
-
 struct CountsState;
 
 /* A distinct row entry: the index of its tuple in the state's arrays. */
@@ -104,7 +82,7 @@ typedef struct CountsVar
 	int			nvalues;
 	int			capvalues;
 	char	  **values;
-	bndict_hash *dict;
+	BnNameIndex *dict;		/* value -> index in values[] */
 } CountsVar;
 
 /* The counts. */
@@ -117,7 +95,7 @@ typedef struct CountsState
 	int			nvars;
 	int			capvars;
 	CountsVar  *vars;
-	bndict_hash *names;
+	BnNameIndex *names;		/* variable name -> index in vars[] */
 	int			width;			/* tuple length: nvars */
 	int			nrows;			/* distinct rows */
 	int			caprows;		/* allocated rows (one more is the probe slot) */
@@ -148,10 +126,13 @@ new_state(MemoryContext parent, const char *options)
 {
 	MemoryContext cxt = AllocSetContextCreate(parent, "bn_counts state", ALLOCSET_DEFAULT_SIZES);
 	CountsState *st = MemoryContextAllocZero(cxt, sizeof(CountsState));
+	MemoryContext old;
 
 	st->cxt = cxt;
 	st->options = MemoryContextStrdup(cxt, options);
-	st->names = bndict_create(cxt, 16, NULL);
+	old = MemoryContextSwitchTo(cxt);
+	st->names = ecomai_name_index_create(16);
+	MemoryContextSwitchTo(old);
 	st->rows = bnrows_create(cxt, 64, st);
 	return st;
 }
@@ -211,14 +192,14 @@ static int
 var_id(CountsState *st, const char *name, int len)
 {
 	char	   *s = pnstrdup(name, len);
-	DictEntry  *e = bndict_lookup(st->names, s);
-	bool		found;
+	int			id = ecomai_name_index_find(st->names, s);
 	CountsVar  *var;
+	MemoryContext old;
 
-	if (e)
+	if (id >= 0)
 	{
 		pfree(s);
-		return e->id;
+		return id;
 	}
 	if (len == 0)
 		ereport(ERROR,
@@ -237,9 +218,10 @@ var_id(CountsState *st, const char *name, int len)
 	var = &st->vars[st->nvars];
 	memset(var, 0, sizeof(CountsVar));
 	var->name = MemoryContextStrdup(st->cxt, s);
-	var->dict = bndict_create(st->cxt, 8, NULL);
-	e = bndict_insert(st->names, var->name, &found);
-	e->id = st->nvars;
+	old = MemoryContextSwitchTo(st->cxt);
+	var->dict = ecomai_name_index_create(8);
+	MemoryContextSwitchTo(old);
+	(void) ecomai_name_index_add(st->names, var->name, st->nvars);
 	pfree(s);
 	return st->nvars++;
 }
@@ -249,11 +231,10 @@ static int
 value_id(CountsState *st, int v, const char *value)
 {
 	CountsVar  *var = &st->vars[v];
-	DictEntry  *e = bndict_lookup(var->dict, value);
-	bool		found;
+	int			id = ecomai_name_index_find(var->dict, value);
 
-	if (e)
-		return e->id;
+	if (id >= 0)
+		return id;
 	if (var->nvalues >= PG_INT32_MAX / 4)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -266,8 +247,7 @@ value_id(CountsState *st, int v, const char *value)
 			: MemoryContextAlloc(st->cxt, sizeof(char *) * var->capvalues);
 	}
 	var->values[var->nvalues] = MemoryContextStrdup(st->cxt, value);
-	e = bndict_insert(var->dict, var->values[var->nvalues], &found);
-	e->id = var->nvalues;
+	(void) ecomai_name_index_add(var->dict, var->values[var->nvalues], var->nvalues);
 	return var->nvalues++;
 }
 

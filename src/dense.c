@@ -273,6 +273,19 @@ ecomai_double_out_of_range(const char *what)
 #define ARG_F8(i) dense_arg(PG_GETARG_ARRAYTYPE_P(i), FLOAT8OID)
 #define ARG_F4(i) dense_arg(PG_GETARG_ARRAYTYPE_P(i), FLOAT4OID)
 
+/* The float8[] and float4[] entry points NAME_f8 and NAME_f4 of a two-vector function. */
+#define DEFINE_PAIR_FNS(NAME, COMMON) \
+Datum \
+NAME##_f8(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_FLOAT8(COMMON(ARG_F8(0), ARG_F8(1), true)); \
+} \
+Datum \
+NAME##_f4(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_FLOAT8(COMMON(ARG_F4(0), ARG_F4(1), false)); \
+}
+
 /* cosine_similarity(a, b) and cosine_distance(a, b): NULL when either vector is zero. */
 #define DEFINE_COSINE_FN(NAME, ARG, IS_F8, DISTANCE) \
 Datum \
@@ -302,17 +315,7 @@ dot_common(DenseVec a, DenseVec b, bool is_f8)
 	return r;
 }
 
-Datum
-ecomai_dot_product_f8(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_FLOAT8(dot_common(ARG_F8(0), ARG_F8(1), true));
-}
-
-Datum
-ecomai_dot_product_f4(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_FLOAT8(dot_common(ARG_F4(0), ARG_F4(1), false));
-}
+DEFINE_PAIR_FNS(ecomai_dot_product, dot_common)
 
 /* l2_distance(a, b) = sqrt(sum((a[i]-b[i])^2)). */
 static double
@@ -348,17 +351,7 @@ l2_distance_common(DenseVec a, DenseVec b, bool is_f8)
 	return r;
 }
 
-Datum
-ecomai_l2_distance_f8(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_FLOAT8(l2_distance_common(ARG_F8(0), ARG_F8(1), true));
-}
-
-Datum
-ecomai_l2_distance_f4(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_FLOAT8(l2_distance_common(ARG_F4(0), ARG_F4(1), false));
-}
+DEFINE_PAIR_FNS(ecomai_l2_distance, l2_distance_common)
 
 /* l2_norm(a) = sqrt(sum(a[i]^2)). */
 static double
