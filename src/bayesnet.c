@@ -515,46 +515,51 @@ ecomai_bn_topo_order(const BayesNet *bn, int *order)
 	pfree(done);
 }
 
+/* The network in BIF text, parsed and validated (22023 for its meaning). */
+static BayesNet *
+network_from_bif(const char *str)
+{
+	return ecomai_bn_build(ecomai_bif_parse(str), ERRCODE_INVALID_PARAMETER_VALUE);
+}
+
+/* The network as BIF, doubles in shortest exact form. */
+static StringInfo
+network_to_bif(const BayesNet *bn)
+{
+	StringInfo	buf = makeStringInfo();
+
+	ecomai_bif_print(buf, bn);
+	return buf;
+}
+
 /* Text input: a network in BIF. */
 Datum
 ecomai_bayesnet_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-
-	PG_RETURN_POINTER(ecomai_bn_build(ecomai_bif_parse(str), ERRCODE_INVALID_PARAMETER_VALUE));
+	PG_RETURN_POINTER(network_from_bif(PG_GETARG_CSTRING(0)));
 }
 
 /* Text output: the network in BIF, doubles in shortest exact form. */
 Datum
 ecomai_bayesnet_out(PG_FUNCTION_ARGS)
 {
-	BayesNet   *bn = PG_GETARG_BAYESNET(0);
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	ecomai_bif_print(&buf, bn);
-	PG_RETURN_CSTRING(buf.data);
+	PG_RETURN_CSTRING(network_to_bif(PG_GETARG_BAYESNET(0))->data);
 }
 
 /* bn_from_bif(text): parse and validate a BIF network. */
 Datum
 ecomai_bn_from_bif(PG_FUNCTION_ARGS)
 {
-	char	   *str = text_to_cstring(PG_GETARG_TEXT_PP(0));
-
-	PG_RETURN_POINTER(ecomai_bn_build(ecomai_bif_parse(str), ERRCODE_INVALID_PARAMETER_VALUE));
+	PG_RETURN_POINTER(network_from_bif(text_to_cstring(PG_GETARG_TEXT_PP(0))));
 }
 
 /* bn_to_bif(bayesnet): the network as BIF text. */
 Datum
 ecomai_bn_to_bif(PG_FUNCTION_ARGS)
 {
-	BayesNet   *bn = PG_GETARG_BAYESNET(0);
-	StringInfoData buf;
+	StringInfo	buf = network_to_bif(PG_GETARG_BAYESNET(0));
 
-	initStringInfo(&buf);
-	ecomai_bif_print(&buf, bn);
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf->data, buf->len));
 }
 
 /* Send a length-prefixed string. */
