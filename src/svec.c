@@ -264,6 +264,73 @@ skip_space(const char *p)
 	return p;
 }
 
+/* Parse an entry's key at *pp (just past it on return). */
+static int64
+parse_key(const char *str, const char **pp)
+{
+	const char *p = *pp;
+	char	   *end;
+	int64		key;
+
+	/* strtoll would skip spaces and accept a sign, so insist on a digit or sign here */
+	if (!(isdigit((unsigned char) *p) || *p == '-' || *p == '+'))
+		syntax_error(str, p, "a key (an integer)");
+	errno = 0;
+	key = strtoll(p, &end, 10);
+	if (end == p)
+		syntax_error(str, p, "a key (an integer)");
+	if (errno == ERANGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("svec key is out of range for type bigint"),
+				 errdetail("The key \"%.*s\" at character %d is too large.",
+						   (int) (end - p), p, char_number(str, p - str))));
+	*pp = end;
+	return key;
+}
+
+/*
+ * Parse the value of key (whose entry starts at start) at *pp, as float8in
+ * (strtod) but refusing NaN and Infinity; just past it on return.
+ */
+static double
+parse_value(const char *str, const char **pp, int64 key, const char *start)
+{
+	const char *p = *pp;
+	char	   *end;
+	double		val;
+
+	errno = 0;
+	val = strtod(p, &end);
+	if (end == p || scanner_isspace(*p))
+		syntax_error(str, p, "a value (a number)");
+	if (isnan(val) || (isinf(val) && errno != ERANGE))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("svec values must be finite, not %s", nonfinite_name(val)),
+				 errdetail("Key " INT64_FORMAT " at character %d has the value %s.",
+						   key, char_number(str, start - str), nonfinite_name(val))));
+	if (errno == ERANGE && (val == 0.0 || isinf(val)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("svec value is out of range for type double precision"),
+				 errdetail("The value \"%.*s\" of key " INT64_FORMAT " at character %d is out of range.",
+						   (int) (end - p), p, key, char_number(str, p - str))));
+	*pp = end;
+	return val;
+}
+
+/* ERROR 22P02: key appears at byte offsets pos1 and pos2 of str. */
+static void
+duplicate_key_error(const char *str, int64 key, Size pos1, Size pos2)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("duplicate key in svec input"),
+			 errdetail("Key " INT64_FORMAT " appears at characters %d and %d.",
+					   key, char_number(str, pos1), char_number(str, pos2))));
+}
+
 /* Parse the text form.  Keys may come in any order; duplicates are an error. */
 Datum
 ecomai_svec_in(PG_FUNCTION_ARGS)
@@ -302,59 +369,23 @@ ecomai_svec_in(PG_FUNCTION_ARGS)
 		for (;;)
 		{
 			const char *start = p;
-			char	   *end;
 			int64		key;
 			double		val;
 
 			if ((n & INTERRUPT_MASK) == 0)
 				CHECK_FOR_INTERRUPTS();
-			/* key: strtoll would skip spaces and accept a sign, so insist on a digit or sign here */
-			if (!(isdigit((unsigned char) *p) || *p == '-' || *p == '+'))
-				syntax_error(str, p, "a key (an integer)");
-			errno = 0;
-			key = strtoll(p, &end, 10);
-			if (end == p)
-				syntax_error(str, p, "a key (an integer)");
-			if (errno == ERANGE)
-				ereport(ERROR,
-						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						 errmsg("svec key is out of range for type bigint"),
-						 errdetail("The key \"%.*s\" at character %d is too large.",
-								   (int) (end - p), p, char_number(str, p - str))));
-			p = skip_space(end);
+			key = parse_key(str, &p);
+			p = skip_space(p);
 			if (*p != ':')
 				syntax_error(str, p, "\":\"");
 			p = skip_space(p + 1);
-
-			/* value: as float8in (strtod), but NaN and Infinity are refused */
-			errno = 0;
-			val = strtod(p, &end);
-			if (end == p || scanner_isspace(*p))
-				syntax_error(str, p, "a value (a number)");
-			if (isnan(val) || (isinf(val) && errno != ERANGE))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						 errmsg("svec values must be finite, not %s", nonfinite_name(val)),
-						 errdetail("Key " INT64_FORMAT " at character %d has the value %s.",
-								   key, char_number(str, start - str), nonfinite_name(val))));
-			if (errno == ERANGE && (val == 0.0 || isinf(val)))
-				ereport(ERROR,
-						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						 errmsg("svec value is out of range for type double precision"),
-						 errdetail("The value \"%.*s\" of key " INT64_FORMAT " at character %d is out of range.",
-								   (int) (end - p), p, key, char_number(str, p - str))));
-			p = end;
+			val = parse_value(str, &p, key, start);
 
 			Assert(n < maxn);
 			if (n > 0 && key <= e[n - 1].key)
 			{
 				if (key == e[n - 1].key)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-							 errmsg("duplicate key in svec input"),
-							 errdetail("Key " INT64_FORMAT " appears at characters %d and %d.",
-									   key, char_number(str, e[n - 1].pos),
-									   char_number(str, start - str))));
+					duplicate_key_error(str, key, e[n - 1].pos, start - str);
 				ascending = false;
 			}
 			e[n].key = key;
@@ -385,12 +416,7 @@ ecomai_svec_in(PG_FUNCTION_ARGS)
 		sort_text_entries(e, n);
 		for (Size i = 1; i < n; i++)
 			if (e[i].key == e[i - 1].key)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						 errmsg("duplicate key in svec input"),
-						 errdetail("Key " INT64_FORMAT " appears at characters %d and %d.",
-								   e[i].key, char_number(str, e[i - 1].pos),
-								   char_number(str, e[i].pos))));
+				duplicate_key_error(str, e[i].key, e[i - 1].pos, e[i].pos);
 	}
 
 	/* now sorted and unique: compact to (key, value) and drop zeros */
