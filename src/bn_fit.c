@@ -534,15 +534,7 @@ print_state(StringInfo buf, const void *arg)
 	{
 		const FitVar *var = &st->vars[v];
 
-		appendStringInfoString(buf, "variable ");
-		ecomai_append_name(buf, var->name);
-		appendStringInfoString(buf, " {");
-		for (i = 0; i < var->nvalues; i++)
-		{
-			appendStringInfoString(buf, i ? ", " : " ");
-			ecomai_append_name(buf, var->values[i]);
-		}
-		appendStringInfoString(buf, " }");
+		ecomai_append_variable_values(buf, var->name, var->values, var->nvalues);
 		for (i = 0; i < var->nentries; i++)
 		{
 			appendStringInfoString(buf, " (");
@@ -552,23 +544,6 @@ print_state(StringInfo buf, const void *arg)
 		}
 		appendStringInfoString(buf, ";\n");
 	}
-}
-
-/* An integer word in [lo, hi], or a syntax error. */
-static int64
-lex_int(BnLexer *lx, int64 lo, int64 hi)
-{
-	char	   *end;
-	long long	x;
-
-	if (lx->kind != BNT_WORD || lx->quoted)
-		ecomai_lex_error(lx, "expected an integer");
-	errno = 0;
-	x = strtoll(lx->word.data, &end, 10);
-	if (errno != 0 || end == lx->word.data || *end != '\0' || x < lo || x > hi)
-		ecomai_lex_error(lx, "integer \"%s\" out of range", lx->word.data);
-	ecomai_lex_next(lx);
-	return x;
 }
 
 /* Parse and validate a state's text form into a new state under parent. */
@@ -633,10 +608,10 @@ parse_state(MemoryContext parent, const char *text, int code)
 			int			k;
 
 			ecomai_lex_next(&lx);
-			key[0] = lex_int(&lx, 0, var->nvalues - 1);
+			key[0] = ecomai_lex_int(&lx, 0, var->nvalues - 1);
 			for (k = 1; k < var->klen; k++)
-				key[k] = lex_int(&lx, 0, BN_MAX_STATES);	/* checked below */
-			add_count(var, key, lex_int(&lx, 1, PG_INT64_MAX), true);
+				key[k] = ecomai_lex_int(&lx, 0, BN_MAX_STATES);	/* checked below */
+			add_count(var, key, ecomai_lex_int(&lx, 1, PG_INT64_MAX), true);
 			ecomai_lex_expect_punct(&lx, ')');
 		}
 		ecomai_lex_expect_punct(&lx, ';');

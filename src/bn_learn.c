@@ -367,15 +367,8 @@ print_state(StringInfo buf, const void *arg)
 	{
 		const CountsVar *var = &st->vars[v];
 
-		appendStringInfoString(buf, "variable ");
-		ecomai_append_name(buf, var->name);
-		appendStringInfoString(buf, " {");
-		for (i = 0; i < var->nvalues; i++)
-		{
-			appendStringInfoString(buf, i ? ", " : " ");
-			ecomai_append_name(buf, var->values[i]);
-		}
-		appendStringInfoString(buf, " };\n");
+		ecomai_append_variable_values(buf, var->name, var->values, var->nvalues);
+		appendStringInfoString(buf, ";\n");
 	}
 	appendStringInfoString(buf, "rows");
 	for (i = 0; i < st->nrows; i++)
@@ -386,23 +379,6 @@ print_state(StringInfo buf, const void *arg)
 		appendStringInfo(buf, INT64_FORMAT ")", st->cnt[i]);
 	}
 	appendStringInfoString(buf, ";\n");
-}
-
-/* An integer word in [lo, hi], or a syntax error. */
-static int64
-lex_int(BnLexer *lx, int64 lo, int64 hi)
-{
-	char	   *end;
-	long long	x;
-
-	if (lx->kind != BNT_WORD || lx->quoted)
-		ecomai_lex_error(lx, "expected an integer");
-	errno = 0;
-	x = strtoll(lx->word.data, &end, 10);
-	if (errno != 0 || end == lx->word.data || *end != '\0' || x < lo || x > hi)
-		ecomai_lex_error(lx, "integer \"%s\" out of range", lx->word.data);
-	ecomai_lex_next(lx);
-	return x;
 }
 
 /* Is a stored value well formed (a kind prefix, a number for "n:")? */
@@ -483,8 +459,8 @@ parse_state(MemoryContext parent, const char *text, int code)
 		ecomai_lex_next(&lx);
 		probe = st->tup + (Size) st->nrows * st->width;
 		for (k = 0; k < st->width; k++)
-			probe[k] = lex_int(&lx, -1, st->vars[k].nvalues - 1);
-		add_probe(st, lex_int(&lx, 1, PG_INT64_MAX));
+			probe[k] = ecomai_lex_int(&lx, -1, st->vars[k].nvalues - 1);
+		add_probe(st, ecomai_lex_int(&lx, 1, PG_INT64_MAX));
 		ecomai_lex_expect_punct(&lx, ')');
 	}
 	ecomai_lex_expect_punct(&lx, ';');
