@@ -61,6 +61,10 @@ CREATE TEMP TABLE mle AS
 SELECT ecomai.markov_fit(x, nx) AS m
 FROM (SELECT x, lead(x) OVER (PARTITION BY seq ORDER BY pos) AS nx FROM seqs) q;
 SELECT t.from_state, t.to_state, t.count, t.probability FROM mle, ecomai.markov_matrix(m) t;
+-- markovchain's MLE 95% confidence intervals: p +- z p / sqrt(count), clamped to [0, 1].
+SELECT c.from_state, c.to_state, round(c.probability::numeric, 9) AS p, round(c.standard_error::numeric, 9) AS se,
+       round(c.lower_bound::numeric, 9) AS lower_bound, round(c.upper_bound::numeric, 9) AS upper_bound
+FROM mle, ecomai.markov_confidence(m) c;
 
 -- ChannelAttribution's toy example: paths c1 > c2 > c3 (converted), c1 (null), c2 > c3 (null).
 -- Removal effects c1 0.5, c2 1, c3 1; attributed conversions 0.2, 0.4, 0.4; P(conversion) 1/3.
@@ -71,7 +75,20 @@ SELECT m FROM toy;
 SELECT a.* FROM toy, ecomai.markov_attribution(m) a;
 SELECT a.probability AS p_conversion FROM toy, ecomai.markov_absorption(m, ARRAY['(conversion)']) a
 WHERE a.state = '(start)';
--- The same paths credited by first touch, last touch and linear.
+-- Conversion value: the converted path is worth 30; value is credited by the removal-effect
+-- shares (c1 6, c2 12, c3 12), the value chain is fitted on the same paths with the value.
+SELECT a.* FROM (SELECT ecomai.markov_fit_paths(path, conv, nul) AS m, ecomai.markov_fit_paths(path, val, 0) AS v
+                 FROM (VALUES ('c1 > c2 > c3', 1::float8, 0::float8, 30::float8), ('c1', 0, 1, 0),
+                              ('c2 > c3', 0, 1, 0)) v(path, conv, nul, val)) c,
+     ecomai.markov_attribution(c.m, conversion_value => c.v) a;
+-- Heuristic models with value, in the same shape (state, conversions, conversion_value).
+SELECT h.model, h.state, sum(h.conversions) AS conversions, sum(h.conversion_value) AS conversion_value
+FROM (VALUES ('c1 > c2 > c3', 1, 30), ('c1', 0, 0), ('c2 > c3', 0, 0)) v(path, conv, val),
+     ecomai.heuristic_attribution(path, conv, val) h
+GROUP BY h.model, h.state ORDER BY h.model, h.state;
+-- Time decay halves the credit per touch back (half_life 1); position based is 40/20/40.
+SELECT h.* FROM ecomai.heuristic_attribution('a > b > c > d', 1, 100) h WHERE h.model IN ('time_decay', 'position_based');
+-- The same paths credited by first touch, last touch and linear (touch_attribution, deprecated).
 SELECT t.channel, sum(t.first_touch) AS first_touch, sum(t.last_touch) AS last_touch,
        sum(t.linear_touch) AS linear_touch
 FROM (VALUES ('c1 > c2 > c3', 1), ('c1', 0), ('c2 > c3', 0)) v(path, conv),
@@ -105,17 +122,20 @@ INSERT INTO clicks VALUES
     (3, 1, 'search', false), (3, 2, NULL, false), (3, 3, 'product', false), (3, 4, 'cart', false),
     (4, 3, 'cart', true), (4, 1, 'product', true), (4, 4, 'purchase', true), (4, 2, 'product', true);
 SELECT session, ecomai.markov_path(page ORDER BY ts) FROM clicks GROUP BY session ORDER BY session;
--- Sessions that did not convert end in an (exit) outcome; converted ones end at purchase.
+-- Every session ends in an outcome: (conversion) or (null), the names markov_attribution expects.
 CREATE TEMP TABLE funnel AS
 SELECT ecomai.markov_merge(p) AS m
-FROM (SELECT ecomai.markov_path(page, CASE WHEN NOT converted THEN '(exit)' END ORDER BY ts) AS p
+FROM (SELECT ecomai.markov_path(page, CASE WHEN converted THEN '(conversion)' ELSE '(null)' END ORDER BY ts) AS p
       FROM clicks GROUP BY session) s;
 SELECT m FROM funnel;
 -- From the cart, what happens next?
 SELECT n.* FROM funnel, ecomai.markov_next(m, 'cart') n;
 -- Conversion probability and expected steps from each page.
-SELECT a.state, round(a.probability::numeric, 12) AS p_purchase, round(a.expected_steps::numeric, 12) AS expected_steps
-FROM funnel, ecomai.markov_absorption(m, ARRAY['purchase']) a;
+SELECT a.state, round(a.probability::numeric, 12) AS p_conversion, round(a.expected_steps::numeric, 12) AS expected_steps
+FROM funnel, ecomai.markov_absorption(m, ARRAY['(conversion)']) a;
+-- The same funnel attributes conversions to pages with the defaults.
+SELECT a.state, round(a.removal_effect::numeric, 12) AS removal_effect, round(a.share::numeric, 12) AS share
+FROM funnel, ecomai.markov_attribution(m) a;
 -- Log-likelihood of a path: ln(1/4 * 1 * 3/5).
 SELECT ecomai.markov_path_probability(m, ARRAY['(start)', 'search', 'product', 'cart']) AS ll,
        ln(0.25 * 1 * 0.6)::float8 AS expected
@@ -123,21 +143,22 @@ FROM funnel;
 SELECT ecomai.markov_to_dot(m, 0.3) FROM funnel;
 -- Order 2 paths.
 SELECT ecomai.markov_merge(p)
-FROM (SELECT ecomai.markov_path(page, CASE WHEN NOT converted THEN '(exit)' END, 2 ORDER BY ts) AS p
+FROM (SELECT ecomai.markov_path(page, CASE WHEN converted THEN '(conversion)' ELSE '(null)' END, 2 ORDER BY ts) AS p
       FROM clicks GROUP BY session) s;
 
 -- Laplace smoothing (alpha = 1) over the states some transition enters.
 SELECT t.* FROM ecomai.markov_matrix(ecomai.markov_smooth(
     '{"order":1,"smoothing":0,"transitions":[["a","b",2],["b","a",1],["b","c",1]]}', 1)) t;
 
--- Unknown states: NULL or no rows, never an error.
-SELECT ecomai.markov_probability(m, 'snow', 'rain') IS NULL AS unknown_from,
-       ecomai.markov_probability(m, 'rain', 'snow', 3) IS NULL AS unknown_to,
-       ecomai.markov_path_probability(m, ARRAY['sunny', 'snow']) IS NULL AS unknown_in_path,
-       (SELECT count(*) FROM ecomai.markov_next(m, 'snow')) AS next_rows,
-       (SELECT count(*) FROM ecomai.markov_first_passage(m, 'snow')) AS passage_rows,
-       (SELECT count(*) FROM ecomai.markov_absorption(m, ARRAY['snow'])) AS absorption_rows
-FROM weather;
+-- Unknown states are ERROR 22023 naming the state and a few known ones, in every function.
+SELECT ecomai.markov_probability(m, 'snow', 'rain') FROM weather;
+SELECT ecomai.markov_probability(m, 'rain', 'snow', 3) FROM weather;
+SELECT ecomai.markov_path_probability(m, ARRAY['sunny', 'snow']) FROM weather;
+SELECT n.* FROM weather, ecomai.markov_next(m, 'snow') n;
+SELECT f.* FROM weather, ecomai.markov_first_passage(m, 'snow') f;
+SELECT a.* FROM weather, ecomai.markov_absorption(m, ARRAY['Purchase']) a;
+SELECT a.* FROM weather, ecomai.markov_attribution(m) a;
+SELECT a.* FROM toy, ecomai.markov_attribution(m, '(exit)') a;
 -- A periodic chain has a unique stationary distribution (not a limit of P^n).
 SELECT s.* FROM ecomai.markov_stationary('{"order":1,"smoothing":0,"transitions":[["a","b",1],["b","a",1]]}') s;
 -- A reducible chain with one closed class: the transient state gets 0.

@@ -59,8 +59,8 @@ PG_FUNCTION_INFO_V1(ecomai_touch_attribution);
  * --------------------------------------------------------------------- */
 
 /* qsort_arg comparator: state indexes by the bytes of their names. */
-static int
-cmp_name_index(const void *a, const void *b, void *arg)
+int
+ecomai_markov_cmp_name_index(const void *a, const void *b, void *arg)
 {
 	char	  **names = (char **) arg;
 
@@ -68,8 +68,8 @@ cmp_name_index(const void *a, const void *b, void *arg)
 }
 
 /* qsort comparator: transitions by (from, to). */
-static int
-cmp_triple(const void *a, const void *b)
+int
+ecomai_markov_cmp_triple(const void *a, const void *b)
 {
 	const MarkovTriple *x = a;
 	const MarkovTriple *y = b;
@@ -116,7 +116,7 @@ ecomai_markov_build(int order, double smoothing, int nstates, char **names,
 	uname = palloc(sizeof(char *) * Max(nstates, 1));
 	for (i = 0; i < nstates; i++)
 		perm[i] = i;
-	qsort_arg(perm, nstates, sizeof(int), cmp_name_index, names);
+	qsort_arg(perm, nstates, sizeof(int), ecomai_markov_cmp_name_index, names);
 	for (i = 0; i < nstates; i++)
 	{
 		if (i > 0 && strcmp(names[perm[i]], names[perm[i - 1]]) == 0)
@@ -149,7 +149,7 @@ ecomai_markov_build(int order, double smoothing, int nstates, char **names,
 		t[i].to = uniq[triples[i].to];
 		t[i].weight = triples[i].weight;
 	}
-	qsort(t, ntrans, sizeof(MarkovTriple), cmp_triple);
+	qsort(t, ntrans, sizeof(MarkovTriple), ecomai_markov_cmp_triple);
 	for (i = 0; i < ntrans; i++)
 	{
 		if (nt > 0 && t[nt - 1].from == t[i].from && t[nt - 1].to == t[i].to)
@@ -243,15 +243,16 @@ ecomai_markov_find(const MarkovChain *m, const char *name)
 	return -1;
 }
 
-/* Index of a state name in a chain; ERROR 22023 naming it, with a few known states, if absent. */
-int
-ecomai_markov_lookup(const MarkovChain *m, const char *name)
+/*
+ * ERROR 22023 "unknown WHAT "name"" with a detail listing a few of the
+ * chain's states: one wording for every Markov function.
+ */
+void
+ecomai_markov_unknown_state(const MarkovChain *m, const char *name, const char *what)
 {
-	int			i = ecomai_markov_find(m, name);
 	StringInfoData buf;
+	int			i;
 
-	if (i >= 0)
-		return i;
 	initStringInfo(&buf);
 	for (i = 0; i < m->nstates && i < 5; i++)
 	{
@@ -262,9 +263,21 @@ ecomai_markov_lookup(const MarkovChain *m, const char *name)
 		appendStringInfo(&buf, " and %d more", m->nstates - 5);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown state \"%s\"", name),
-			 errdetail("The chain's states are %s.", buf.data)));
-	return -1;					/* not reached */
+			 errmsg("unknown %s \"%s\"", what, name),
+			 m->nstates == 0 ? errdetail("The chain has no states.") :
+			 errdetail("The chain's states are %s.", buf.data),
+			 errhint("State names are case sensitive; list them with markov_matrix.")));
+}
+
+/* Index of a state name in a chain; ERROR 22023 naming it, with a few known states, if absent. */
+int
+ecomai_markov_lookup(const MarkovChain *m, const char *name)
+{
+	int			i = ecomai_markov_find(m, name);
+
+	if (i < 0)
+		ecomai_markov_unknown_state(m, name, "state");
+	return i;
 }
 
 /* Split "a > b > c" into trimmed channels, optionally collapsing repeats. */
@@ -552,7 +565,7 @@ ecomai_markov_recv(PG_FUNCTION_ARGS)
 			markov_binary_error("A transition refers to a state out of range.");
 		if (!isfinite(triples[i].weight) || triples[i].weight <= 0)
 			markov_binary_error("A transition weight is not finite and positive.");
-		if (i > 0 && cmp_triple(&triples[i - 1], &triples[i]) >= 0)
+		if (i > 0 && ecomai_markov_cmp_triple(&triples[i - 1], &triples[i]) >= 0)
 			markov_binary_error("The transitions are not sorted and unique.");
 	}
 	if (buf->cursor != buf->len)
@@ -1021,8 +1034,8 @@ markov_order_arg(FunctionCallInfo fcinfo, int argno)
  * becomes the last min(t, order) pages joined by " > ".  names[0] is
  * "(start)"; the result has npages + 1 names.
  */
-static char **
-markov_path_states(char **pages, int npages, int order)
+char	  **
+ecomai_markov_path_states(char **pages, int npages, int order)
 {
 	char	  **names = palloc(sizeof(char *) * (npages + 2));
 	int			t;
@@ -1159,7 +1172,7 @@ ecomai_markov_path_final(PG_FUNCTION_ARGS)
 	for (i = 2; i < n; i++)
 		if (!(nulls && nulls[i]))
 			pages[npages++] = TextDatumGetCString(values[i]);
-	names = markov_path_states(pages, npages, order);
+	names = ecomai_markov_path_states(pages, npages, order);
 	nnames = npages + 1;
 	if (!(nulls && nulls[1]))
 		names[nnames++] = TextDatumGetCString(values[1]);
@@ -1177,8 +1190,8 @@ ecomai_markov_path_final(PG_FUNCTION_ARGS)
 }
 
 /* Read a non-negative count argument; NULL counts as 0. */
-static double
-count_arg(FunctionCallInfo fcinfo, int argno, const char *what)
+double
+ecomai_markov_count_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 {
 	double		v;
 
@@ -1220,8 +1233,8 @@ ecomai_markov_fit_paths_accum(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	conv = count_arg(fcinfo, 2, "conversions");
-	nulls = count_arg(fcinfo, 3, "nulls");
+	conv = ecomai_markov_count_arg(fcinfo, 2, "conversions");
+	nulls = ecomai_markov_count_arg(fcinfo, 3, "nulls");
 	total = conv + nulls;
 	if (!isfinite(total))
 		ereport(ERROR,
@@ -1244,7 +1257,7 @@ ecomai_markov_fit_paths_accum(PG_FUNCTION_ARGS)
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "markov path", ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(tmp);
 	n = ecomai_markov_split_path(text_to_cstring(PG_GETARG_TEXT_PP(1)), true, &channels);
-	names = markov_path_states(channels, n, order);
+	names = ecomai_markov_path_states(channels, n, order);
 	for (i = 0; i < n; i++)
 		markov_expanded_add_names(e, names[i], names[i + 1], total);
 	if (conv > 0)
@@ -1372,7 +1385,7 @@ ecomai_touch_attribution(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *path = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	double		conv = count_arg(fcinfo, 1, "conversions");
+	double		conv = ecomai_markov_count_arg(fcinfo, 1, "conversions");
 	char	  **ch;
 	int			n = ecomai_markov_split_path(path, false, &ch);
 	int			i,

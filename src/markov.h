@@ -69,11 +69,20 @@ extern MarkovChain *ecomai_markov_build(int order, double smoothing,
 										int ntrans, MarkovTriple *triples,
 										bool merge, int sqlstate);
 
+/* qsort_arg comparator: int indexes into the char ** arg, by the names' bytes. */
+extern int	ecomai_markov_cmp_name_index(const void *a, const void *b, void *arg);
+
+/* qsort comparator: MarkovTriples by (from, to). */
+extern int	ecomai_markov_cmp_triple(const void *a, const void *b);
+
 /* Index of a state name in a chain (binary search), or -1. */
 extern int	ecomai_markov_find(const MarkovChain *m, const char *name);
 
 /* Index of a state name in a chain; ERROR 22023 naming it (and a few known states) if absent. */
 extern int	ecomai_markov_lookup(const MarkovChain *m, const char *name);
+
+/* ERROR 22023 "unknown WHAT "name"", detail listing a few of the chain's states. */
+extern void ecomai_markov_unknown_state(const MarkovChain *m, const char *name, const char *what) pg_attribute_noreturn();
 
 /*
  * Split a path string "a > b > c" into channels (trimmed; an empty channel is
@@ -81,5 +90,45 @@ extern int	ecomai_markov_lookup(const MarkovChain *m, const char *name);
  * count; *out gets palloc'd NUL-terminated copies.
  */
 extern int	ecomai_markov_split_path(const char *path, bool collapse, char ***out);
+
+/*
+ * A non-negative count argument (conversions, nulls, a value): NULL counts
+ * as 0; negative, NaN or infinite is ERROR 22023 "WHAT must be finite and
+ * non-negative".
+ */
+extern double ecomai_markov_count_arg(FunctionCallInfo fcinfo, int argno, const char *what);
+
+/*
+ * The state names of a path of pages for a chain of the given order: names[0]
+ * is "(start)", names[t] the last min(t, order) pages joined by " > ".
+ */
+extern char **ecomai_markov_path_states(char **pages, int npages, int order);
+
+/*
+ * Markov removal effects of every channel of a chain (markov_algebra.c): the
+ * channels sorted by name, their removal effects and value removal effects
+ * (0 when the conversion probability is 0), P and Pv, the observed
+ * conversions and value.  v (a value chain) may be NULL.
+ */
+typedef struct MarkovAttribution
+{
+	int			nch;
+	const char **channel;
+	double	   *re;
+	double	   *rev;
+	double		P;
+	double		Pv;
+	double		sum_re;
+	double		total_conv;		/* scaled by 2^-conv_exp when the sum overflows */
+	int			conv_exp;
+	double		total_value;
+} MarkovAttribution;
+
+extern void ecomai_markov_attribution_compute(const MarkovChain *m, const char *convname,
+											  const char *nullname, const MarkovChain *v,
+											  MarkovAttribution *res);
+
+/* The standard normal quantile of p in (0, 1) (markov_confidence.c). */
+extern double ecomai_normal_quantile(double p);
 
 #endif							/* ECOMAI_MARKOV_H */

@@ -60,6 +60,10 @@ PG_FUNCTION_INFO_V1(ecomai_markov_to_dot);
 /* Target duration of one uninterruptible BLAS call of a blocked computation. */
 #define BLAS_BLOCK_SECONDS		0.05
 
+static void unknown_state_error(const MarkovChain *m, const char *name, const char *what) pg_attribute_noreturn();
+static int	state_array(ArrayType *a, const char *what, char ***out);
+
+
 /*
  * The speed the blocks are sized by, measured on the blocks themselves: on a
  * loaded machine (or a large matrix that misses the caches) a block of a
@@ -682,115 +686,323 @@ absorb_system(const MarkovModel *mm, const MarkovGraph *g, const bool *isabs,
  * SQL functions
  * --------------------------------------------------------------------- */
 
-/* Index of a text argument's state, or -1. */
-static int
-state_arg(const MarkovChain *m, FunctionCallInfo fcinfo, int argno)
+/*
+ * ERROR 22023 for a state the chain does not have, naming it and a few states
+ * it has (the wording of ecomai_markov_lookup, with what the state was for):
+ * a misspelt state must not look like an answer (no rows, NULL).
+ */
+static void
+unknown_state_error(const MarkovChain *m, const char *name, const char *what)
 {
-	return ecomai_markov_find(m, text_to_cstring(PG_GETARG_TEXT_PP(argno)));
+	ecomai_markov_unknown_state(m, name, what);
 }
 
-typedef struct NextRow
-{
-	int			state;
-	double		p;
-} NextRow;
-
-/* Rows by probability descending, then state. */
+/* Index of a text argument's state; ERROR 22023 when the chain lacks it. */
 static int
-cmp_next(const void *a, const void *b)
+state_arg_required(const MarkovChain *m, FunctionCallInfo fcinfo, int argno, const char *what)
 {
-	const NextRow *x = a;
-	const NextRow *y = b;
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	int			i = ecomai_markov_find(m, name);
+
+	if (i < 0)
+		unknown_state_error(m, name, what);
+	return i;
+}
+
+/* The page a state ends on: its last " > "-separated page for a higher order. */
+static const char *
+state_last_page(const MarkovChain *m, int s)
+{
+	const char *name = MC_NAME(m, s);
+	const char *p,
+			   *last = name;
+
+	if (m->order == 1)
+		return name;
+	for (p = strstr(name, MARKOV_SEP); p; p = strstr(p + 1, MARKOV_SEP))
+		last = p + strlen(MARKOV_SEP);
+	return last;
+}
+
+/* Join pages h[from..nh-1] with " > ". */
+static char *
+join_pages(char **h, int from, int nh)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = from; i < nh; i++)
+	{
+		if (i > from)
+			appendStringInfoString(&buf, MARKOV_SEP);
+		appendStringInfoString(&buf, h[i]);
+	}
+	return buf.data;
+}
+
+/* Split a " > "-joined state name into its pages (no trimming, repeats kept). */
+static int
+split_state_pages(const char *name, char ***out)
+{
+	int			n = 1,
+				k = 0;
+	const char *p;
+	char	  **res;
+
+	for (p = strstr(name, MARKOV_SEP); p; p = strstr(p + strlen(MARKOV_SEP), MARKOV_SEP))
+		n++;
+	res = palloc(sizeof(char *) * n);
+	for (p = name;;)
+	{
+		const char *e = strstr(p, MARKOV_SEP);
+
+		res[k++] = e ? pnstrdup(p, e - p) : pstrdup(p);
+		if (!e)
+			break;
+		p = e + strlen(MARKOV_SEP);
+	}
+	*out = res;
+	return n;
+}
+
+/*
+ * The distribution over the chain's states that a history of pages stands
+ * for (x, summing to 1).  Order 1: the state of the last page.  Order k: the
+ * last k pages name one state exactly; a shorter history stands for every
+ * state whose window ends with it (the lumped first-order answer for one
+ * page), each weighted by how often it was left (then the lumped answer for
+ * one page is the first-order row of that page; states never left count by
+ * their visits when nothing else matches).  A history starting
+ * with "(start)" is anchored at the session start: its pages are the
+ * session's first pages, one exact state.  ERROR 22023 when nothing matches.
+ */
+static void
+history_distribution(const MarkovChain *m, const MarkovModel *mm, char **h, int nh, double *x)
+{
+	int			k = m->order;
+	bool		anchored = false;
+	int			i,
+				nmatch = 0;
+	double		total = 0;
+
+	memset(x, 0, sizeof(double) * Max(mm->n, 1));
+	if (nh == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("history must not be empty")));
+	if (nh > 1 && strcmp(h[0], MARKOV_START) == 0)
+	{
+		anchored = true;
+		h++;
+		nh--;
+	}
+	if (k == 1 || anchored || nh >= k)
+	{
+		char	   *name = join_pages(h, Max(0, nh - k), nh);
+		int			s = ecomai_markov_find(m, name);
+
+		if (s < 0)
+			unknown_state_error(m, name, "state");
+		x[s] = 1;
+		return;
+	}
+	else
+	{
+		char	   *suffix = join_pages(h, 0, nh);
+		char	   *tail = psprintf("%s%s", MARKOV_SEP, suffix);
+		size_t		tlen = strlen(tail);
+		double	   *visits = palloc0(sizeof(double) * Max(mm->n, 1));
+
+		double		left = 0;
+
+		for (i = 0; i < m->ntrans; i++)
+			visits[MC_TO(m)[i]] += MC_WEIGHT(m)[i];
+		/* weight: how often each matching state was left (so that the lumped answer equals the order-1 row) */
+		for (i = 0; i < mm->n; i++)
+		{
+			const char *name = MC_NAME(m, i);
+			size_t		len = strlen(name);
+
+			CHECK_FOR_INTERRUPTS();
+			if (strcmp(name, suffix) == 0 ||
+				(len > tlen && strcmp(name + len - tlen, tail) == 0))
+			{
+				x[i] = mm->rowcount[i];
+				visits[i] = -visits[i] - 1;	/* mark as matching */
+				left += x[i];
+				nmatch++;
+			}
+		}
+		if (nmatch == 0)
+			unknown_state_error(m, suffix, "state");
+		/* only never-left (absorbing) states match: weigh them by their visits */
+		for (i = 0; i < mm->n; i++)
+		{
+			if (left == 0 && visits[i] < 0)
+				x[i] = -visits[i] - 1;
+			total += x[i];
+		}
+		for (i = 0; i < mm->n; i++)
+			x[i] /= total;
+	}
+}
+
+/* A history argument: a text state (split into pages for a higher order) or a text[] of pages. */
+static int
+history_arg(const MarkovChain *m, FunctionCallInfo fcinfo, int argno, char ***out)
+{
+	if (get_fn_expr_argtype(fcinfo->flinfo, argno) == TEXTOID)
+	{
+		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+
+		if (m->order == 1)
+		{
+			*out = palloc(sizeof(char *));
+			(*out)[0] = name;
+			return 1;
+		}
+		return split_state_pages(name, out);
+	}
+	return state_array(PG_GETARG_ARRAYTYPE_P(argno), "history", out);
+}
+
+typedef struct PageProb
+{
+	const char *page;
+	double		p;
+} PageProb;
+
+/* By page name. */
+static int
+cmp_page_name(const void *a, const void *b)
+{
+	return strcmp(((const PageProb *) a)->page, ((const PageProb *) b)->page);
+}
+
+/* By probability descending, then page name. */
+static int
+cmp_page_prob(const void *a, const void *b)
+{
+	const PageProb *x = a;
+	const PageProb *y = b;
 
 	if (x->p != y->p)
 		return x->p > y->p ? -1 : 1;
-	return x->state - y->state;
+	return strcmp(x->page, y->page);
 }
 
-/* markov_next(m, state): the one-step distribution from a state; empty when unknown. */
+/*
+ * A distribution over states summed by the page each state ends on, in
+ * page-name order; returns the number of pages with positive probability.
+ */
+static int
+lump_pages(const MarkovChain *m, const double *y, int n, PageProb **out)
+{
+	PageProb   *rows = palloc(sizeof(PageProb) * Max(n, 1));
+	int			nrows = 0,
+				i,
+				k = 0;
+
+	for (i = 0; i < n; i++)
+		if (y[i] > 0)
+		{
+			rows[nrows].page = state_last_page(m, i);
+			rows[nrows++].p = y[i];
+		}
+	qsort(rows, nrows, sizeof(PageProb), cmp_page_name);
+	for (i = 0; i < nrows; i++)
+	{
+		if (k > 0 && strcmp(rows[k - 1].page, rows[i].page) == 0)
+			rows[k - 1].p += rows[i].p;
+		else
+			rows[k++] = rows[i];
+	}
+	*out = rows;
+	return k;
+}
+
+/*
+ * markov_next(m, history): the distribution of the next page after a
+ * history (see history_distribution), most likely first.  For order 1 and
+ * one state this is the row of the transition matrix.
+ */
 Datum
 ecomai_markov_next(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MarkovChain *m = PG_GETARG_MARKOV(0);
 	MarkovModel mm;
-	int			i = state_arg(m, fcinfo, 1);
-	NextRow    *rows;
-	int			nrows = 0,
+	char	  **h;
+	int			nh = history_arg(m, fcinfo, 1, &h);
+	double	   *x,
+			   *y;
+	PageProb   *rows;
+	int			nrows,
 				j;
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (i < 0)
-		return (Datum) 0;
 	model_build(m, &mm);
-	rows = palloc(sizeof(NextRow) * Max(mm.n, 1));
-	if (mm.absorbing[i])
-	{
-		rows[0].state = i;
-		rows[0].p = 1;
-		nrows = 1;
-	}
-	else if (mm.base[i] == 0)
-		for (j = mm.rowptr[i]; j < mm.rowptr[i + 1]; j++)
-		{
-			rows[nrows].state = mm.col[j];
-			rows[nrows++].p = mm.p[j];
-		}
-	else
-		for (j = 0; j < mm.ntarget; j++)
-		{
-			rows[nrows].state = mm.targets[j];
-			rows[nrows++].p = model_prob(&mm, i, mm.targets[j]);
-		}
-	qsort(rows, nrows, sizeof(NextRow), cmp_next);
+	x = palloc(sizeof(double) * Max(mm.n, 1));
+	y = palloc(sizeof(double) * Max(mm.n, 1));
+	history_distribution(m, &mm, h, nh, x);
+	model_step(&mm, x, y);
+	nrows = lump_pages(m, y, mm.n, &rows);
+	qsort(rows, nrows, sizeof(PageProb), cmp_page_prob);
 	for (j = 0; j < nrows; j++)
 	{
 		Datum		values[2];
 		bool		nulls[2] = {false, false};
 
-		values[0] = CStringGetTextDatum(MC_NAME(m, rows[j].state));
+		values[0] = CStringGetTextDatum(rows[j].page);
 		values[1] = Float8GetDatum(rows[j].p);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
 }
 
-/* markov_probability(m, from, to, steps): P(X_steps = to | X_0 = from); NULL for unknown states. */
+/*
+ * markov_probability(m, history, to, steps): P(the page steps transitions
+ * later is to | history).  For order 1 and one state, P(X_steps = to | X_0 =
+ * from).  ERROR 22023 for an unknown state or page.
+ */
 Datum
 ecomai_markov_probability(PG_FUNCTION_ARGS)
 {
 	MarkovChain *m = PG_GETARG_MARKOV(0);
-	int			from = state_arg(m, fcinfo, 1);
-	int			to = state_arg(m, fcinfo, 2);
+	char	  **h;
+	int			nh = history_arg(m, fcinfo, 1, &h);
+	char	   *to = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	int			steps = PG_GETARG_INT32(3);
 	MarkovModel mm;
-	int			n;
+	int			n,
+				i;
 	double	   *x,
 			   *y;
 	double		dense_cost,
-				sparse_cost;
+				sparse_cost,
+				result = 0;
 	Size		dense_bytes;
+	bool		known = false;
 
 	if (steps < 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("steps must be non-negative, not %d", steps)));
-	if (from < 0 || to < 0)
-		PG_RETURN_NULL();
-	if (steps == 0)
-		PG_RETURN_FLOAT8(from == to ? 1.0 : 0.0);
+	for (i = 0; i < m->nstates && !known; i++)
+		known = strcmp(state_last_page(m, i), to) == 0;
+	if (!known)
+		unknown_state_error(m, to, "state");
 	model_build(m, &mm);
-	if (steps == 1)
-		PG_RETURN_FLOAT8(model_prob(&mm, from, to));
 	n = mm.n;
-	x = palloc0(sizeof(double) * n);
-	y = palloc(sizeof(double) * n);
-	x[from] = 1;
+	x = palloc(sizeof(double) * Max(n, 1));
+	y = palloc(sizeof(double) * Max(n, 1));
+	history_distribution(m, &mm, h, nh, x);
 
 	/* dense squaring costs ~2 n^3 per squaring; sparse costs one pass per step */
-	dense_cost = 4.0 * (double) n * n * n * ceil(log2((double) steps));
+	dense_cost = 4.0 * (double) n * n * n * ceil(log2((double) Max(steps, 1)));
 	sparse_cost = (double) steps * ((double) m->ntrans + n + (mm.smoothed ? mm.ntarget : 0)) * 4;
 	dense_bytes = (Size) 3 * n * n * sizeof(double);
-	if (dense_cost < sparse_cost && dense_bytes / 1024 <= (Size) ecomai_max_memory_kb)
+	if (steps > 1 && dense_cost < sparse_cost && dense_bytes / 1024 <= (Size) ecomai_max_memory_kb)
 	{
 		double	   *P = model_dense(&mm);
 		double	   *C = dense_alloc0((Size) n * n);
@@ -827,7 +1039,10 @@ ecomai_markov_probability(PG_FUNCTION_ARGS)
 			y = tmp;
 		}
 	}
-	PG_RETURN_FLOAT8(x[to]);
+	for (i = 0; i < n; i++)
+		if (x[i] != 0 && strcmp(state_last_page(m, i), to) == 0)
+			result += x[i];
+	PG_RETURN_FLOAT8(result);
 }
 
 /* Emit one markov_matrix row. */
@@ -919,7 +1134,7 @@ state_array(ArrayType *a, const char *what, char ***out)
 
 /*
  * markov_path_probability(m, states): natural log of the probability of the
- * sequence of transitions; NULL when a state is unknown, -Infinity when a
+ * sequence of transitions; ERROR 22023 for an unknown state, -Infinity when a
  * transition is impossible, 0 for fewer than two states.
  */
 Datum
@@ -935,7 +1150,7 @@ ecomai_markov_path_probability(PG_FUNCTION_ARGS)
 
 	for (i = 0; i < n; i++)
 		if ((idx[i] = ecomai_markov_find(m, names[i])) < 0)
-			PG_RETURN_NULL();
+			unknown_state_error(m, names[i], "state");
 	if (n < 2)
 		PG_RETURN_FLOAT8(0);
 	model_build(m, &mm);
@@ -1142,7 +1357,7 @@ absorb_finite(const MarkovModel *mm, const MarkovGraph *g, const bool *isabs,
  * markov_absorption(m, absorbing): for every transient state, the probability
  * of ending in each listed absorbing state and the expected number of steps
  * until absorption (NULL when infinite).  States with no outgoing transition
- * are absorbing too; unknown names are ignored.
+ * are absorbing too; an unknown name is ERROR 22023.
  */
 Datum
 ecomai_markov_absorption(PG_FUNCTION_ARGS)
@@ -1170,6 +1385,8 @@ ecomai_markov_absorption(PG_FUNCTION_ARGS)
 	{
 		int			s = ecomai_markov_find(m, names[i]);
 
+		if (s < 0)
+			unknown_state_error(m, names[i], "absorbing state");
 		for (a = 0; a < na && s >= 0; a++)
 			if (abs[a] == s)
 				s = -1;
@@ -1232,7 +1449,7 @@ ecomai_markov_first_passage(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MarkovChain *m = PG_GETARG_MARKOV(0);
-	int			target = state_arg(m, fcinfo, 1);
+	int			target = state_arg_required(m, fcinfo, 1, "state");
 	MarkovModel mm;
 	MarkovGraph g;
 	bool	   *isabs,
@@ -1248,8 +1465,6 @@ ecomai_markov_first_passage(PG_FUNCTION_ARGS)
 	bool		recur_finite = true;
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (target < 0)
-		return (Datum) 0;
 	model_build(m, &mm);
 	graph_build(&mm, &g);
 	isabs = palloc(sizeof(bool) * mm.n);
@@ -1354,23 +1569,75 @@ state_channels(const MarkovChain *m, int s, const char ***out)
 }
 
 /*
- * markov_attribution(m, conversion, null_state): Markov removal effects.
- * P = probability of reaching the conversion state from (start).  Removing a
- * channel sends every visit to it (every state containing it, for a higher
- * order) to the null state.  With N = (I - Q)^-1 and h the conversion
- * probabilities, making the set S of a channel's states fail gives exactly
- * P_S = h_start - N[start,S] N[S,S]^-1 h[S].  removal_effect = 1 - P_S / P;
- * share = removal_effect / sum of removal effects; conversions = share times
- * the conversions observed (the counts entering the conversion state).
+ * Conversion value per step into the conversion state: rv[s] = P(s ->
+ * conversion) times the mean value per conversion of paths whose last state
+ * is s (the value chain's weight of s -> conversion divided by the counting
+ * chain's).  This is ChannelAttribution's definition (a simulated conversion
+ * draws its value from the paths ending in the same last channel), exactly.
+ * Returns the total value observed; rv is indexed by state of m.
  */
-Datum
-ecomai_markov_attribution(PG_FUNCTION_ARGS)
+static double
+attribution_values(const MarkovChain *m, const MarkovModel *mm, int conv,
+				   const MarkovChain *v, const char *convname, double *rv)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MarkovChain *m = PG_GETARG_MARKOV(0);
-	int			conv = state_arg(m, fcinfo, 1);
-	int			nullst = state_arg(m, fcinfo, 2);
-	int			start = ecomai_markov_find(m, MARKOV_START);
+	int			vconv = ecomai_markov_find(v, convname);
+	double		total = 0;
+	int			k;
+
+	memset(rv, 0, sizeof(double) * Max(mm->n, 1));
+	if (vconv < 0)
+		return 0;				/* no value entered the conversion state */
+	for (k = 0; k < v->ntrans; k++)
+	{
+		const char *from;
+		int			s,
+					j;
+		double		c = 0;
+
+		if (MC_TO(v)[k] != vconv)
+			continue;
+		from = MC_NAME(v, MC_FROM(v)[k]);
+		s = ecomai_markov_find(m, from);
+		if (s >= 0)
+			for (j = mm->rowptr[s]; j < mm->rowptr[s + 1]; j++)
+				if (mm->col[j] == conv)
+					c = MC_WEIGHT(m)[j];
+		if (!(c > 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("conversion value enters \"%s\" from state \"%s\", which has no conversions in the chain",
+							convname, from),
+					 errdetail("The value chain must be fitted on the same paths as the chain, with the value in place of the conversions."),
+					 errhint("Fit both in one query: markov_fit_paths(path, conversions, nulls) and markov_fit_paths(path, conversion_value, 0).")));
+		rv[s] = model_prob(mm, s, conv) * MC_WEIGHT(v)[k] / c;
+		total += MC_WEIGHT(v)[k];
+	}
+	return total;
+}
+
+/*
+ * markov_attribution(m, conversion, null_state [, conversion_value]): Markov
+ * removal effects.  P = probability of reaching the conversion state from
+ * (start).  Removing a channel sends every visit to it (every state
+ * containing it, for a higher order) to the null state.  With N = (I - Q)^-1
+ * and h the conversion probabilities, making the set S of a channel's states
+ * fail gives exactly P_S = h_start - N[start,S] N[S,S]^-1 h[S].
+ * removal_effect = 1 - P_S / P; share = removal_effect / sum of removal
+ * effects; conversions = share times the conversions observed (the counts
+ * entering the conversion state).  With a value chain, conversion_value =
+ * share times the total value (ChannelAttribution's published figures), and
+ * the same algebra runs on the expected value hv = N rv (see
+ * attribution_values): value_removal_effect = 1 - Pv_S / Pv, the removal
+ * effect on the conversion value rather than on the conversion count.
+ */
+void
+ecomai_markov_attribution_compute(const MarkovChain *m, const char *convname,
+								  const char *nullname, const MarkovChain *v,
+								  MarkovAttribution *res)
+{
+	int			conv,
+				nullst,
+				start;
 	MarkovModel mm;
 	MarkovGraph g;
 	bool	   *isabs;
@@ -1381,22 +1648,36 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 				k,
 				npairs = 0,
 				maxpairs,
-				nch = 0;
+				nch = 0,
+				nrhs;
 	double	   *A,
 			   *B,
-			   *h;
+			   *h,
+			   *hv = NULL,
+			   *rv = NULL;
 	double		P = 0,
+				Pv = 0,
 				total_conv = 0,
+				total_value = 0,
 				sum_re = 0;
 	ChannelState *pairs;
 	const char **chname;
-	double	   *re;
-	bool	   *re_null;
+	double	   *re,
+			   *rev;
+	bool		with_value = v != NULL;
 	int			conv_exp = 0;	/* total_conv is scaled by 2^-conv_exp */
 
-	InitMaterializedSRF(fcinfo, 0);
-	if (conv < 0 || start < 0 || conv == start)
-		return (Datum) 0;
+	conv = ecomai_markov_find(m, convname);
+	if (conv < 0)
+		unknown_state_error(m, convname, "conversion state");
+	nullst = ecomai_markov_find(m, nullname);
+	start = ecomai_markov_find(m, MARKOV_START);
+	if (start < 0)
+		unknown_state_error(m, MARKOV_START, "start state");
+	if (conv == start)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the conversion state must not be \"%s\"", MARKOV_START)));
 	model_build(m, &mm);
 	graph_build(&mm, &g);
 	for (k = 0; k < m->ntrans; k++)
@@ -1411,6 +1692,11 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 			if (MC_TO(m)[k] == conv)
 				total_conv += ldexp(MC_WEIGHT(m)[k], -conv_exp);
 	}
+	if (with_value)
+	{
+		rv = palloc(sizeof(double) * Max(mm.n, 1));
+		total_value = attribution_values(m, &mm, conv, v, convname, rv);
+	}
 
 	isabs = palloc(sizeof(bool) * mm.n);
 	for (i = 0; i < mm.n; i++)
@@ -1418,18 +1704,27 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 	rindex = palloc(sizeof(int) * mm.n);
 	rstate = palloc(sizeof(int) * mm.n);
 	A = absorb_system(&mm, &g, isabs, rindex, rstate, &nr, 0);
-	/* right-hand side [I | r_conv]: the solution is [N | h] */
-	ecomai_check_memory((Size) nr * (nr + 1) * sizeof(double), "markov attribution inverse");
-	B = dense_alloc0((Size) nr * (nr + 1));
+	/* right-hand side [I | r_conv | r_value]: the solution is [N | h | hv] */
+	nrhs = nr + (with_value ? 2 : 1);
+	ecomai_check_memory((Size) nr * nrhs * sizeof(double), "markov attribution inverse");
+	B = dense_alloc0((Size) nr * nrhs);
 	for (i = 0; i < nr; i++)
 	{
 		B[i + (Size) i * nr] = 1;
 		B[i + (Size) nr * nr] = model_prob(&mm, rstate[i], conv);
+		if (with_value)
+			B[i + (Size) (nr + 1) * nr] = rv[rstate[i]];
 	}
-	dense_solve(nr, nr + 1, A, B);
+	dense_solve(nr, nrhs, A, B);
 	h = B + (Size) nr * nr;
+	if (with_value)
+		hv = B + (Size) (nr + 1) * nr;
 	if (rindex[start] >= 0)
+	{
 		P = h[rindex[start]];
+		if (with_value)
+			Pv = hv[rindex[start]];
+	}
 
 	/* channels and the states that carry them */
 	maxpairs = Max(mm.n, 1);
@@ -1457,7 +1752,7 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 	qsort(pairs, npairs, sizeof(ChannelState), cmp_channel_state);
 	chname = palloc(sizeof(char *) * Max(npairs, 1));
 	re = palloc(sizeof(double) * Max(npairs, 1));
-	re_null = palloc(sizeof(bool) * Max(npairs, 1));
+	rev = palloc(sizeof(double) * Max(npairs, 1));
 	for (i = 0; i < npairs;)
 	{
 		int			j = i,
@@ -1465,7 +1760,8 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 					a,
 					b;
 		int		   *S;
-		double		Pc = P;
+		double		Pc = P,
+					Pvc = Pv;
 
 		CHECK_FOR_INTERRUPTS();
 		while (j < npairs && strcmp(pairs[j].channel, pairs[i].channel) == 0)
@@ -1477,7 +1773,7 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 		if (ns > 0 && rindex[start] >= 0)
 		{
 			double	   *M;
-			double	   *y = palloc(sizeof(double) * ns);
+			double	   *y = palloc(sizeof(double) * ns * 2);
 			int			s0 = rindex[start];
 
 			ecomai_check_memory((Size) ns * ns * sizeof(double), "markov attribution removal system");
@@ -1486,48 +1782,89 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 			for (a = 0; a < ns; a++)
 			{
 				y[a] = h[S[a]];
+				y[a + ns] = with_value ? hv[S[a]] : 0;
 				for (b = 0; b < ns; b++)
 					M[a + (Size) b * ns] = B[S[a] + (Size) S[b] * nr];
 			}
-			dense_solve(ns, 1, M, y);
+			dense_solve(ns, with_value ? 2 : 1, M, y);
 			for (a = 0; a < ns; a++)
+			{
 				Pc -= B[s0 + (Size) S[a] * nr] * y[a];
+				Pvc -= B[s0 + (Size) S[a] * nr] * y[a + ns];
+			}
 			pfree(M);
 			pfree(y);
 		}
 		chname[nch] = pairs[i].channel;
-		re_null[nch] = !(P > 0);
+		/* exact values lie in [0, 1]; clamp rounding */
+		re[nch] = P > 0 ? Min(1, Max(0, 1 - Pc / P)) : 0;
+		rev[nch] = Pv > 0 ? Min(1, Max(0, 1 - Pvc / Pv)) : 0;
 		if (P > 0)
-		{
-			re[nch] = 1 - Pc / P;
-			/* exact value lies in [0, 1]; clamp rounding */
-			re[nch] = re[nch] < 0 ? 0 : (re[nch] > 1 ? 1 : re[nch]);
 			sum_re += re[nch];
-		}
 		nch++;
 		pfree(S);
 		i = j;
 	}
-	for (i = 0; i < nch; i++)
-	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
+	res->nch = nch;
+	res->channel = chname;
+	res->re = re;
+	res->rev = rev;
+	res->P = P;
+	res->Pv = Pv;
+	res->sum_re = sum_re;
+	res->total_conv = total_conv;
+	res->total_value = total_value;
+	res->conv_exp = conv_exp;
+}
 
-		values[0] = CStringGetTextDatum(chname[i]);
-		values[1] = Float8GetDatum(re[i]);
-		nulls[1] = re_null[i];
-		nulls[2] = nulls[3] = re_null[i] || !(sum_re > 0);
+/* markov_attribution(m, conversion, null_state [, conversion_value]): the rows of the above. */
+Datum
+ecomai_markov_attribution(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MarkovAttribution r;
+	bool		with_value;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	/* NULL chain, conversion or null state: no rows (documented NULL behaviour) */
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		return (Datum) 0;
+	with_value = PG_NARGS() > 3 && !PG_ARGISNULL(3);
+	ecomai_markov_attribution_compute(PG_GETARG_MARKOV(0), text_to_cstring(PG_GETARG_TEXT_PP(1)),
+									  text_to_cstring(PG_GETARG_TEXT_PP(2)),
+									  with_value ? PG_GETARG_MARKOV(3) : NULL, &r);
+	for (i = 0; i < r.nch; i++)
+	{
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, false};
+		int			natts = rsinfo->setDesc->natts;
+
+		values[0] = CStringGetTextDatum(r.channel[i]);
+		values[1] = Float8GetDatum(r.re[i]);
+		nulls[1] = !(r.P > 0);
+		nulls[2] = nulls[3] = !(r.P > 0) || !(r.sum_re > 0);
 		if (!nulls[2])
 		{
-			double		c = ldexp(re[i] / sum_re * total_conv, conv_exp);
+			double		c = ldexp(r.re[i] / r.sum_re * r.total_conv, r.conv_exp);
 
-			values[2] = Float8GetDatum(re[i] / sum_re);
+			values[2] = Float8GetDatum(r.re[i] / r.sum_re);
 			if (!isfinite(c))
 				ereport(ERROR,
 						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 						 errmsg("conversions attributed to \"%s\" are out of range for type double precision",
-								chname[i])));
+								r.channel[i])));
 			values[3] = Float8GetDatum(c);
+		}
+		/* the 1.0 result adds the value columns (0.2.0's has four columns) */
+		if (natts >= 6)
+		{
+			nulls[4] = !with_value || nulls[2];
+			if (!nulls[4])
+				values[4] = Float8GetDatum(r.re[i] / r.sum_re * r.total_value);
+			nulls[5] = !with_value || !(r.Pv > 0);
+			if (!nulls[5])
+				values[5] = Float8GetDatum(r.rev[i]);
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -1549,6 +1886,25 @@ dot_quote(StringInfo buf, const char *s)
 			appendStringInfoChar(buf, *s);
 	}
 	appendStringInfoChar(buf, '"');
+}
+
+/* A candidate edge of markov_to_dot: target state and probability. */
+typedef struct NextRow
+{
+	int			state;
+	double		p;
+} NextRow;
+
+/* Edges by probability descending, then target state. */
+static int
+cmp_next(const void *a, const void *b)
+{
+	const NextRow *x = a;
+	const NextRow *y = b;
+
+	if (x->p != y->p)
+		return x->p > y->p ? -1 : 1;
+	return x->state - y->state;
 }
 
 /* markov_to_dot's edges by target state. */

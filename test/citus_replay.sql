@@ -111,6 +111,20 @@ INSERT INTO samples VALUES
 ('ecomai.markov_fit_paths(text,double precision,double precision,integer)',
  'SELECT * FROM channel_paths',
  'path, conversions, nulls, 2', 'combined::text = single::text'),
+-- co-occurrence models of per-customer baskets (one bucket per customer, as when lines are
+-- distributed by customer): integer weights (exact sums) and text SKUs
+('ecomai.cooccurrence(ecomai.svec)',
+ $$SELECT hashint8(c) & 31 AS bucket,
+          ecomai.svec_agg(1 + abs(hashint8(c * 16 + l)) % 60, (1 + l % 3)::float8) AS basket
+   FROM generate_series(1::bigint, 2000) c, generate_series(1, 1 + (c % 6)::int) l
+   GROUP BY c$$,
+ 'basket', 'combined::text = single::text'),
+('ecomai.cooccurrence(anyarray)',
+ $$SELECT hashint8(c) & 31 AS bucket,
+          array_agg('sku-' || (1 + abs(hashint8(c * 16 + l)) % 60)) AS basket
+   FROM generate_series(1::bigint, 2000) c, generate_series(1, 1 + (c % 6)::int) l
+   GROUP BY c$$,
+ 'basket', 'combined::text = single::text'),
 -- sessions: device, channel, basket size, converted; a structure with fixed states and a prior
 -- (the structure is the aggregate's first argument, the values its VARIADIC rest), NULL values
 ('ecomai.bn_fit(text,text[])',

@@ -1,7 +1,7 @@
 -- Markov chains: every documented error, parallel = serial, the Citus replay, text and binary
 -- round trips (dump/restore), and corrupt input that must fail cleanly.
 BEGIN;
-SELECT plan(70);
+SELECT plan(95);
 
 \ir lib/helpers.sql
 
@@ -15,8 +15,8 @@ SELECT throws_ok($$SELECT ecomai.markov_from_matrix(ARRAY['home','category','pro
 SELECT lives_ok($$SELECT ecomai.markov_from_matrix(ARRAY['a','b'], ARRAY[[0.5,0.5+1e-10],[0,1]]::float8[])$$,
     'a row within 1e-9 of 1 is accepted');
 SELECT is((SELECT probability FROM ecomai.markov_matrix(ecomai.markov_from_matrix(ARRAY['a','b'],
-    ARRAY[[1,3],[0,2]]::float8[], "normalize" => true)) WHERE from_state = 'a' AND to_state = 'b'),
-    0.75::float8, 'normalize => true rescales a row');
+    ARRAY[[1,3],[0,2]]::float8[], normalize_rows => true)) WHERE from_state = 'a' AND to_state = 'b'),
+    0.75::float8, 'normalize_rows => true rescales a row');
 SELECT throws_ok($$SELECT ecomai.markov_from_matrix(ARRAY['a','b'], ARRAY[1,0]::float8[])$$,
     '22023', 'transition matrix must be 2 x 2 to match 2 states', 'a matrix of the wrong shape');
 SELECT throws_ok($$SELECT ecomai.markov_from_matrix(ARRAY['a',NULL], ARRAY[[1,0],[0,1]]::float8[])$$,
@@ -317,5 +317,59 @@ SELECT is(
         (SELECT DISTINCT ON (session) page, '(exit)' FROM markov_sessions WHERE session % 2 = 0 ORDER BY session, ts DESC)) e),
     'markov_path + markov_merge equals markov_fit over lag() pairs plus start and exit edges');
 
+-- Issue 16: errors of the new and changed functions.
+SELECT throws_ok($$SELECT ecomai.markov_fit_paths('a > b', 1, 0, 17)$$,
+    '22023', 'markov chain order must be between 1 and 16, not 17', 'order 17');
+SELECT throws_ok($$SELECT * FROM ecomai.heuristic_attribution('a > b', 1, -5)$$,
+    '22023', 'conversion_value must be finite and non-negative, not -5', 'heuristic_attribution: negative value');
+SELECT throws_ok($$SELECT * FROM ecomai.heuristic_attribution('a > b', 1, 1, 0)$$,
+    '22023', 'half_life must be finite and positive, not 0', 'heuristic_attribution: half_life 0');
+SELECT is((SELECT count(*) FROM ecomai.heuristic_attribution(NULL, 1, 1)), 0::bigint, 'heuristic_attribution: a NULL path gives no rows');
+SELECT is((SELECT sum(conversions) FROM ecomai.heuristic_attribution('a > b', NULL, 1)), 0::float8, 'heuristic_attribution: NULL conversions count as 0');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution((SELECT ecomai.markov_fit_paths('a > b', 1, 1)), '(conversion)', '(null)',
+                       (SELECT ecomai.markov_fit_paths('b > a', 5, 0)))$$,
+    '22023', 'conversion value enters "(conversion)" from state "a", which has no conversions in the chain', 'value chain from other paths');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution('{"transitions":[["a","(conversion)",1]]}')$$,
+    '22023', 'unknown start state "(start)"', 'attribution without (start)');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_next('{"transitions":[["a","b",1]]}', ARRAY[]::text[])$$,
+    '22023', 'history must not be empty', 'empty history');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_next('{"order":2,"transitions":[["a","a > b",1]]}', ARRAY['c', 'b'])$$,
+    '22023', 'unknown state "c > b"', 'unknown history of order 2');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_next('{"order":2,"transitions":[["a","a > b",1]]}', 'x')$$,
+    '22023', 'unknown state "x"', 'unknown page of order 2');
+SELECT throws_ok($$SELECT ecomai.markov_probability('{"order":2,"transitions":[["a","a > b",1]]}', 'a', 'x')$$,
+    '22023', 'unknown state "x"', 'unknown target page of order 2');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_next('{"transitions":[["a","b",1]]}', ARRAY['a', NULL])$$,
+    '22004', 'history must not contain nulls', 'NULL in a history');
+-- Order-2 histories: exact with k pages, lumped with fewer, anchored with (start).
+CREATE TEMP TABLE o2 AS SELECT ecomai.markov_fit_paths(p, c, n, 2) AS m
+FROM (VALUES ('a > b > c', 3::float8, 1::float8), ('b > c', 0, 4), ('b > d', 2, 2)) v(p, c, n);
+SELECT is((SELECT array_agg(state || '=' || probability ORDER BY state) FROM o2, ecomai.markov_next(m, ARRAY['a', 'b'])),
+    ARRAY['c=1'], 'exact history a, b');
+SELECT is((SELECT array_agg(state || '=' || round(probability::numeric, 12) ORDER BY state) FROM o2, ecomai.markov_next(m, 'b')),
+    ARRAY['c=0.666666666667', 'd=0.333333333333'], 'lumped history b: (4 + 4) / 12 to c, 4 / 12 to d');
+SELECT is((SELECT array_agg(state || '=' || probability ORDER BY state) FROM o2, ecomai.markov_next(m, ARRAY['(start)', 'b'])),
+    ARRAY['c=0.5', 'd=0.5'], 'anchored history (start), b: the sessions that began on b');
+SELECT ok((SELECT abs(ecomai.markov_probability(m, 'b', '(conversion)', 2) - 5.0 / 12) < 1e-15 FROM o2),
+    'lumped two-step probability from b to (conversion): (4 * 3/4 + 0 + 4 * 1/2) / 12');
+
+SELECT throws_ok($$SELECT * FROM ecomai.markov_confidence('{"transitions":[["a","b",1]]}', 1)$$,
+    '22023', 'confidence level must be between 0 and 1, not 1', 'confidence level 1');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_confidence('{"transitions":[["a","b",1]]}', 'NaN')$$,
+    '22023', 'confidence level must be between 0 and 1, not NaN', 'confidence level NaN');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution_bootstrap(ARRAY['a'], ARRAY[1], ARRAY[1], 1)$$,
+    '22023', 'n_boot must be between 2 and 100000, not 1', 'bootstrap: n_boot 1');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution_bootstrap(ARRAY['a'], ARRAY[1, 2], ARRAY[1])$$,
+    '22023', 'conversions has 2 elements, the paths 1', 'bootstrap: arrays of different lengths');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution_bootstrap(ARRAY['a'], ARRAY[1.5], ARRAY[1])$$,
+    '22023', 'conversions must be whole non-negative numbers of journeys, not 1.5', 'bootstrap: a fractional count');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution_bootstrap(ARRAY['a'], ARRAY[-1], ARRAY[1])$$,
+    '22023', 'conversions must be whole non-negative numbers of journeys, not -1', 'bootstrap: a negative count');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution_bootstrap(ARRAY['a'], ARRAY[1], ARRAY[1], 10, 1, 0.95, 17)$$,
+    '22023', 'markov chain order must be between 1 and 16, not 17', 'bootstrap: order 17');
+SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution_bootstrap(ARRAY['a'], ARRAY[1], ARRAY[1], NULL)$$,
+    '22004', 'arguments of markov_attribution_bootstrap must not be null', 'bootstrap: NULL n_boot');
+SELECT is((SELECT count(*) FROM ecomai.markov_attribution_bootstrap(ARRAY['a > b', NULL], ARRAY[1, 5], ARRAY[1, 5], 10)),
+    2::bigint, 'bootstrap: a NULL path is skipped');
 SELECT * FROM finish();
 ROLLBACK;

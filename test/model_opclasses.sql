@@ -92,7 +92,7 @@ FROM pg_type t
 JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'ecomai'
 WHERE t.typtype = 'b'
-  AND t.typname NOT IN ('bn_fit_state')   -- an aggregate state, not a value users compare
+  AND t.typname NOT IN ('bn_fit_state', 'bn_counts', 'cooccurrence')   -- aggregate states, not values users compare
   AND (NOT EXISTS (SELECT 1 FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod
                    WHERE c.opcintype = t.oid AND c.opcdefault AND a.amname = 'btree')
        OR NOT EXISTS (SELECT 1 FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod

@@ -27,11 +27,23 @@ INSERT INTO calls VALUES
 ('ecomai.knn_predict(regclass,regclass,name,name,name,text,integer,integer,text,text,double precision,text,boolean,integer,boolean,name,boolean)',
  '{ratings,pairs}',
  $$SELECT * FROM ecomai.knn_predict(%1$L, %2$L, 'user_id', 'item_id', 'rating', 'item', k => 5, centering => 'baseline')$$),
+('ecomai.mf_fit(regclass,name,name,name,text,integer,double precision,double precision,integer,integer,text,regclass)',
+ '{ratings,pairs}',
+ $$SELECT ecomai.mf_fit(%1$L, 'user_id', 'item_id', 'rating', kind => 'explicit', factors => 3, iterations => 2,
+                        solver => 'cholesky', validation => %2$L)::text$$),
 ('ecomai.recommend(regclass,regclass,bigint,name,name,name,integer)', '{ratings,neighbors}',
  $$SELECT u, r.* FROM generate_series(1, 12) u, ecomai.recommend(%1$L, %2$L, u, 'user_id', 'item_id', 'rating', k => 5) r$$),
 -- the deprecated 0.2 spelling (a wrapper over the one above; its notice is not what is tested here)
 ('ecomai.recommend(regclass,regclass,bigint,integer,name,name,name)', '{ratings,neighbors}',
  $$SELECT u, r.* FROM generate_series(1, 12) u, ecomai.recommend(%1$L, %2$L, u, 5, 'user_id', 'item_id', 'rating') r$$),
+('ecomai.recommend_from_history(regclass,anyarray,bigint,"any","any","any",name,name,name)', '{neighbors}',
+ $$SELECT u, r.* FROM generate_series(1, 12) u, ecomai.recommend_from_history(%1$L, ARRAY[u, u + 1]::bigint[], 5) r$$),
+('ecomai.evaluate_recommendations(regclass,regclass,integer,name,name,name,bigint)', '{pairs,ratings}',
+ $$SELECT * FROM ecomai.evaluate_recommendations(%1$L, %2$L, 5, 'user_id', 'item_id', 'rating')$$),
+('ecomai.split_interactions(regclass,name,name,anyelement,anycompatible,text,double precision,integer,name,name)', '{ratings}',
+ $$SELECT * FROM ecomai.split_interactions(%1$L, 'user_id', 'item_id', NULL::bigint, NULL::bigint, 'random', 0.3, 7)
+   UNION ALL
+   SELECT * FROM ecomai.split_interactions(%1$L, 'user_id', 'item_id', NULL::bigint, NULL::bigint, 'time', 0.3, time_col => 'ts')$$),
 ('ecomai.train_test_split(regclass,name,name,double precision,integer,name)', '{ratings}',
  $$SELECT 'hash' AS how, * FROM ecomai.train_test_split(%1$L, 'user_id', 'item_id', 0.3, 7)
    UNION ALL

@@ -91,7 +91,7 @@ CREATE AGGREGATE @extschema@.markov_path(state text, outcome text) (
     FINALFUNC = @extschema@.markov_path_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.markov_path(state text, outcome text, "order" int) (
+CREATE AGGREGATE @extschema@.markov_path(state text, outcome text, chain_order int) (
     SFUNC = @extschema@.markov_path_accum,
     STYPE = text[],
     FINALFUNC = @extschema@.markov_path_final,
@@ -117,7 +117,7 @@ CREATE AGGREGATE @extschema@.markov_fit_paths(path text, conversions float8, nul
     FINALFUNC = @extschema@.markov_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.markov_fit_paths(path text, conversions float8, nulls float8, "order" int) (
+CREATE AGGREGATE @extschema@.markov_fit_paths(path text, conversions float8, nulls float8, chain_order int) (
     SFUNC = @extschema@.markov_fit_paths_accum,
     STYPE = @extschema@.markov_chain,
     COMBINEFUNC = @extschema@.markov_combine,
@@ -131,7 +131,7 @@ COMMENT ON AGGREGATE @extschema@.markov_fit_paths(text, float8, float8, int) IS
 
 -- Constructors ----------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.markov_from_matrix(states text[], p float8[], "normalize" boolean DEFAULT false)
+CREATE FUNCTION @extschema@.markov_from_matrix(states text[], p float8[], normalize_rows boolean DEFAULT false)
     RETURNS @extschema@.markov_chain
     AS 'MODULE_PATHNAME', 'ecomai_markov_from_matrix' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.markov_from_matrix(text[], float8[], boolean) IS
@@ -149,14 +149,14 @@ CREATE FUNCTION @extschema@.markov_next(m @extschema@.markov_chain, state text)
     RETURNS TABLE (state text, probability float8)
     AS 'MODULE_PATHNAME', 'ecomai_markov_next' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION @extschema@.markov_next(@extschema@.markov_chain, text) IS
-    'next-state distribution, most likely first; no rows for an unknown state';
+    'next-page distribution after a state (order k: a page sequence, lumped over longer histories when shorter than k), most likely first; ERROR 22023 for an unknown state';
 
 CREATE FUNCTION @extschema@.markov_probability(m @extschema@.markov_chain, from_state text, to_state text,
                                                steps int DEFAULT 1)
     RETURNS float8
     AS 'MODULE_PATHNAME', 'ecomai_markov_probability' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.markov_probability(@extschema@.markov_chain, text, text, int) IS
-    'probability of being in to_state steps transitions after from_state; NULL for unknown states';
+    'probability of being on page to_state steps transitions after from_state; ERROR 22023 for unknown states';
 
 CREATE FUNCTION @extschema@.markov_matrix(m @extschema@.markov_chain)
     RETURNS TABLE (from_state text, to_state text, count float8, probability float8)
@@ -168,7 +168,7 @@ CREATE FUNCTION @extschema@.markov_path_probability(m @extschema@.markov_chain, 
     RETURNS float8
     AS 'MODULE_PATHNAME', 'ecomai_markov_path_probability' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.markov_path_probability(@extschema@.markov_chain, text[]) IS
-    'log-likelihood (natural log) of a sequence of states; NULL if a state is unknown';
+    'log-likelihood (natural log) of a sequence of states; ERROR 22023 for an unknown state';
 
 CREATE FUNCTION @extschema@.markov_stationary(m @extschema@.markov_chain)
     RETURNS TABLE (state text, probability float8)
@@ -190,17 +190,19 @@ COMMENT ON FUNCTION @extschema@.markov_first_passage(@extschema@.markov_chain, t
 
 CREATE FUNCTION @extschema@.markov_attribution(m @extschema@.markov_chain,
                                                conversion text DEFAULT '(conversion)',
-                                               null_state text DEFAULT '(null)')
-    RETURNS TABLE (state text, removal_effect float8, share float8, conversions float8)
-    AS 'MODULE_PATHNAME', 'ecomai_markov_attribution' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.markov_attribution(@extschema@.markov_chain, text, text) IS
-    'Markov channel attribution: exact removal effects from (start), shares and attributed conversions';
+                                               null_state text DEFAULT '(null)',
+                                               conversion_value @extschema@.markov_chain DEFAULT NULL)
+    RETURNS TABLE (state text, removal_effect float8, share float8, conversions float8,
+                   conversion_value float8, value_removal_effect float8)
+    AS 'MODULE_PATHNAME', 'ecomai_markov_attribution' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.markov_attribution(@extschema@.markov_chain, text, text, @extschema@.markov_chain) IS
+    'Markov channel attribution: exact removal effects from (start), shares, attributed conversions and (with a value chain) conversion value';
 
 CREATE FUNCTION @extschema@.touch_attribution(path text, conversions float8 DEFAULT 1)
     RETURNS TABLE (channel text, first_touch float8, last_touch float8, linear_touch float8)
     AS 'MODULE_PATHNAME', 'ecomai_touch_attribution' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 5;
 COMMENT ON FUNCTION @extschema@.touch_attribution(text, float8) IS
-    'first-touch, last-touch and linear credit of one path string "a > b > c"; sum over paths';
+    'deprecated: use heuristic_attribution; first-touch, last-touch and linear credit of one path string';
 
 CREATE FUNCTION @extschema@.markov_to_dot(m @extschema@.markov_chain, threshold float8 DEFAULT 0, k int DEFAULT 0,
                                           edge_width text DEFAULT 'none', highlight text[] DEFAULT '{}')

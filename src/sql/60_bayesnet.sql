@@ -66,7 +66,7 @@ CREATE FUNCTION @extschema@.bn_map(bn @extschema@.bayesnet, evidence jsonb DEFAU
     AS 'MODULE_PATHNAME', 'ecomai_bn_map' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.bn_map(@extschema@.bayesnet, jsonb) IS
     'most probable assignment of the unobserved variables, with P(assignment, evidence) and P(assignment | evidence)';
-CREATE FUNCTION @extschema@.bn_sample(bn @extschema@.bayesnet, n int, seed int DEFAULT NULL)
+CREATE FUNCTION @extschema@.bn_sample(bn @extschema@.bayesnet, k int, seed int DEFAULT NULL)
     RETURNS SETOF jsonb
     AS 'MODULE_PATHNAME', 'ecomai_bn_sample' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1000;
 COMMENT ON FUNCTION @extschema@.bn_sample(@extschema@.bayesnet, int, int) IS

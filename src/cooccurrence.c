@@ -1,0 +1,1573 @@
+/*
+ * cooccurrence.c
+ *	  The co-occurrence model type ecomai.cooccurrence (text and binary I/O)
+ *	  and its aggregates over per-customer baskets:
+ *
+ *		cooccurrence(basket svec)      integer items, weighted (svec values)
+ *		cooccurrence(basket anyarray)  items of any type, each present once
+ *
+ * The state is the model itself (a concrete type, so parallel workers and
+ * Citus shards ship partial models as text and combine them); while the
+ * aggregate runs it is an expanded object in the aggregate context: a hash
+ * table from keys to item indexes, the per-item sums, a buffer of baskets,
+ * and an array of pair sums.  The buffer is folded into the pair sums by a
+ * row-by-row sparse product (XᵀX with a dense accumulator per item), and the
+ * pair array is compacted (sorted, repeats added up) when it has grown; the
+ * canonical flat form (cooccurrence.h) is written only when flattened.  Only positive weights put an item in a basket: a line netted to
+ * zero (or below) by returns counts as nothing.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "common/hashfn.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "parser/parse_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/expandeddatum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "cooccurrence.h"
+#include "ecomai.h"
+#include "svec.h"
+
+PG_FUNCTION_INFO_V1(ecomai_cooc_in);
+PG_FUNCTION_INFO_V1(ecomai_cooc_out);
+PG_FUNCTION_INFO_V1(ecomai_cooc_recv);
+PG_FUNCTION_INFO_V1(ecomai_cooc_send);
+PG_FUNCTION_INFO_V1(ecomai_cooc_svec_transfn);
+PG_FUNCTION_INFO_V1(ecomai_cooc_array_transfn);
+PG_FUNCTION_INFO_V1(ecomai_cooc_combine);
+PG_FUNCTION_INFO_V1(ecomai_cooc_final);
+PG_FUNCTION_INFO_V1(ecomai_cooc_summary);
+
+#define COOC_HDRSZ		MAXALIGN(sizeof(Cooc))
+#define INTERRUPT_MASK	0xFFFF
+
+/* integer key -> item index */
+typedef struct ItemIntEntry
+{
+	int64		key;
+	int32		idx;
+	char		status;
+} ItemIntEntry;
+
+#define SH_PREFIX itemint
+#define SH_ELEMENT_TYPE ItemIntEntry
+#define SH_KEY_TYPE int64
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) murmurhash32((uint32) ((uint64) (k) ^ ((uint64) (k) >> 32)))
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* key text -> item index */
+typedef struct ItemStrEntry
+{
+	const char *key;
+	uint32		hash;
+	int32		idx;
+	char		status;
+} ItemStrEntry;
+
+#define SH_PREFIX itemstr
+#define SH_ELEMENT_TYPE ItemStrEntry
+#define SH_KEY_TYPE const char *
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) hash_bytes((const unsigned char *) (k), strlen(k))
+#define SH_EQUAL(tb, a, b) (strcmp((a), (b)) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/*
+ * Pair sums (items i < j by index, the count of baskets with both, the sum of
+ * the products of their weights).  The state keeps them as an array that may
+ * hold a pair several times (once per fold or merged model); compaction sorts
+ * it and adds duplicates up.
+ */
+typedef struct PairOut
+{
+	int32		i;
+	int32		j;
+	int64		n;
+	double		g;
+} PairOut;
+
+#define ST_SORT sort_pairs
+#define ST_ELEMENT_TYPE PairOut
+#define ST_COMPARE(a, b) (((a)->i != (b)->i) ? (((a)->i > (b)->i) - ((a)->i < (b)->i)) : \
+						  (((a)->j > (b)->j) - ((a)->j < (b)->j)))
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/* ----------------------------------------------------------------
+ * Flat form: one writer (with or without validation) and a reader
+ * ---------------------------------------------------------------- */
+
+bool
+ecomai_cooc_intkey_type(Oid keytype)
+{
+	return keytype == INT8OID || keytype == INT4OID || keytype == INT2OID;
+}
+
+/* The parts of a model to be written flat, in canonical order. */
+typedef struct CoocParts
+{
+	Oid			keytype;
+	int32		nitems;
+	int64		nbaskets;
+	int64		npairs;
+	int64	   *ikeys;
+	char	  **skeys;
+	int64	   *count;
+	double	   *weight;
+	int64	   *pcount;
+	double	   *pgram;
+	int32	   *pi;
+	int32	   *pj;
+} CoocParts;
+
+static void
+invalid_model(int code, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(code),
+			 errmsg("invalid cooccurrence model"),
+			 errdetail("%s", detail)));
+}
+
+/*
+ * Check the invariants of parts read from outside (text or binary): keys
+ * strictly ascending and in range of the key type, counts within the
+ * baskets, finite positive sums, pairs ordered.  code is the SQLSTATE.
+ */
+static void
+validate_parts(const CoocParts *p, int code)
+{
+	bool		intkeys = ecomai_cooc_intkey_type(p->keytype);
+
+	if (p->nbaskets < 0 || p->nitems < 0 || p->npairs < 0)
+		invalid_model(code, "A count is negative.");
+	if (p->keytype == InvalidOid && (p->nitems > 0 || p->nbaskets > 0))
+		invalid_model(code, "A model with items must have a key type.");
+	for (int32 i = 0; i < p->nitems; i++)
+	{
+		if ((i & INTERRUPT_MASK) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (intkeys)
+		{
+			int64		k = p->ikeys[i];
+
+			if ((p->keytype == INT4OID && (k < PG_INT32_MIN || k > PG_INT32_MAX)) ||
+				(p->keytype == INT2OID && (k < PG_INT16_MIN || k > PG_INT16_MAX)))
+				invalid_model(code, "An item key is out of range for the key type.");
+			if (i > 0 && p->ikeys[i - 1] >= k)
+				invalid_model(code, "Item keys must be strictly ascending.");
+		}
+		else if (i > 0 && strcmp(p->skeys[i - 1], p->skeys[i]) >= 0)
+			invalid_model(code, "Item keys must be strictly ascending.");
+		if (p->count[i] < 1 || p->count[i] > p->nbaskets)
+			invalid_model(code, "An item count must be between 1 and the number of baskets.");
+		if (!isfinite(p->weight[i]) || !(p->weight[i] > 0))
+			invalid_model(code, "An item weight must be finite and positive.");
+	}
+	for (int64 k = 0; k < p->npairs; k++)
+	{
+		int32		i = p->pi[k];
+		int32		j = p->pj[k];
+
+		if ((k & INTERRUPT_MASK) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (i < 0 || j <= i || j >= p->nitems)
+			invalid_model(code, "A pair must name two items i < j of the model.");
+		if (k > 0 && (p->pi[k - 1] > i || (p->pi[k - 1] == i && p->pj[k - 1] >= j)))
+			invalid_model(code, "Pairs must be strictly ascending.");
+		if (p->pcount[k] < 1 || p->pcount[k] > Min(p->count[i], p->count[j]))
+			invalid_model(code, "A pair count must be between 1 and the counts of its items.");
+		if (!isfinite(p->pgram[k]) || !(p->pgram[k] > 0))
+			invalid_model(code, "A pair weight must be finite and positive.");
+	}
+}
+
+/* Bytes of the key area of text keys. */
+static int64
+key_area_bytes(const CoocParts *p)
+{
+	int64		bytes = 0;
+
+	if (ecomai_cooc_intkey_type(p->keytype))
+		return 0;
+	for (int32 i = 0; i < p->nitems; i++)
+		bytes += strlen(p->skeys[i]) + 1;
+	return MAXALIGN(bytes);
+}
+
+static Size
+flat_size(const CoocParts *p, int64 keybytes)
+{
+	double		sz;
+
+	sz = (double) COOC_HDRSZ + (double) p->nitems * 16.0 + (double) p->npairs * 24.0;
+	if (ecomai_cooc_intkey_type(p->keytype))
+		sz += (double) p->nitems * 8.0;
+	else if (p->keytype != InvalidOid)
+		sz += (double) (p->nitems + 1) * 8.0 + (double) keybytes;
+	if (sz > (double) (MaxAllocSize - VARHDRSZ))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cooccurrence model too large"),
+				 errdetail("The model of %d items and " INT64_FORMAT " pairs needs %.0f bytes; a value holds at most 1 GB.",
+						   p->nitems, p->npairs, sz)));
+	return (Size) sz;
+}
+
+/* Write parts (canonical order already) into result of size bytes. */
+static void
+write_flat(const CoocParts *p, int64 keybytes, Cooc *m, Size size)
+{
+	char	   *ptr;
+
+	memset(m, 0, COOC_HDRSZ);
+	SET_VARSIZE(m, size);
+	m->flags = COOC_VERSION;
+	m->keytype = p->keytype;
+	m->nitems = p->nitems;
+	m->nbaskets = p->nbaskets;
+	m->npairs = p->npairs;
+	m->keybytes = keybytes;
+	ptr = (char *) m + COOC_HDRSZ;
+#define PUT(src, bytes) do { if ((bytes) > 0) memcpy(ptr, (src), (bytes)); ptr += (bytes); } while (0)
+	PUT(p->count, p->nitems * sizeof(int64));
+	PUT(p->weight, p->nitems * sizeof(double));
+	PUT(p->pcount, p->npairs * sizeof(int64));
+	PUT(p->pgram, p->npairs * sizeof(double));
+	PUT(p->pi, p->npairs * sizeof(int32));
+	PUT(p->pj, p->npairs * sizeof(int32));
+	if (ecomai_cooc_intkey_type(p->keytype))
+		PUT(p->ikeys, p->nitems * sizeof(int64));
+	else if (p->keytype != InvalidOid)
+	{
+		int64	   *koff = (int64 *) ptr;
+		char	   *kdata = ptr + (p->nitems + 1) * sizeof(int64);
+		int64		off = 0;
+
+		for (int32 i = 0; i < p->nitems; i++)
+		{
+			Size		len = strlen(p->skeys[i]) + 1;
+
+			koff[i] = off;
+			memcpy(kdata + off, p->skeys[i], len);
+			off += len;
+		}
+		koff[p->nitems] = off;
+		memset(kdata + off, 0, keybytes - off);
+		ptr = kdata + keybytes;
+	}
+#undef PUT
+	Assert(ptr == (char *) m + size);
+}
+
+/* A new palloc'd flat model from parts. */
+static Cooc *
+flat_from_parts(const CoocParts *p)
+{
+	int64		keybytes = key_area_bytes(p);
+	Size		size = flat_size(p, keybytes);
+	Cooc	   *m = palloc_extended(size, MCXT_ALLOC_HUGE);
+
+	write_flat(p, keybytes, m, size);
+	return m;
+}
+
+void
+ecomai_cooc_view(Datum d, CoocView *v)
+{
+	Cooc	   *m = (Cooc *) PG_DETOAST_DATUM(d);
+	char	   *ptr;
+
+	if ((m->flags & 0xFF) != COOC_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("unsupported cooccurrence layout version %u", m->flags & 0xFF)));
+	v->m = m;
+	v->keytype = m->keytype;
+	v->intkeys = ecomai_cooc_intkey_type(m->keytype);
+	v->nitems = m->nitems;
+	v->nbaskets = m->nbaskets;
+	v->npairs = m->npairs;
+	ptr = (char *) m + COOC_HDRSZ;
+	v->count = (int64 *) ptr;
+	ptr += m->nitems * sizeof(int64);
+	v->weight = (float8 *) ptr;
+	ptr += m->nitems * sizeof(float8);
+	v->pcount = (int64 *) ptr;
+	ptr += m->npairs * sizeof(int64);
+	v->pgram = (float8 *) ptr;
+	ptr += m->npairs * sizeof(float8);
+	v->pi = (int32 *) ptr;
+	ptr += m->npairs * sizeof(int32);
+	v->pj = (int32 *) ptr;
+	ptr += m->npairs * sizeof(int32);
+	v->ikeys = NULL;
+	v->koff = NULL;
+	v->kdata = NULL;
+	if (v->intkeys)
+		v->ikeys = (int64 *) ptr;
+	else
+	{
+		v->koff = (int64 *) ptr;
+		v->kdata = ptr + (m->nitems + 1) * sizeof(int64);
+	}
+}
+
+char *
+ecomai_cooc_key_text(const CoocView *v, int32 i)
+{
+	if (v->intkeys)
+		return psprintf(INT64_FORMAT, v->ikeys[i]);
+	return v->kdata + v->koff[i];
+}
+
+Datum *
+ecomai_cooc_key_datums(FunctionCallInfo fcinfo, int argno, const CoocView *v)
+{
+	Oid			want = argno < 0 ? INT8OID : get_fn_expr_argtype(fcinfo->flinfo, argno);
+	Datum	   *keys;
+
+	if (!OidIsValid(want))
+		elog(ERROR, "could not determine the type of the key_type argument");
+	if (v->nitems > 0 && want != v->keytype && !(argno < 0 && v->intkeys))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("the model's items are of type %s, not %s",
+						format_type_be(v->keytype), format_type_be(want)),
+				 errhint("Pass a typed NULL of the items' type first, e.g. %s(NULL::%s, m, ...).",
+						 get_func_name(fcinfo->flinfo->fn_oid), format_type_be(v->keytype))));
+	keys = palloc_extended(Max(v->nitems, 1) * sizeof(Datum), MCXT_ALLOC_HUGE);
+	if (v->intkeys)
+	{
+		for (int32 i = 0; i < v->nitems; i++)
+			keys[i] = want == INT8OID ? Int64GetDatum(v->ikeys[i]) :
+				want == INT4OID ? Int32GetDatum((int32) v->ikeys[i]) :
+				Int16GetDatum((int16) v->ikeys[i]);
+	}
+	else if (v->nitems > 0)
+	{
+		Oid			typinput;
+		Oid			typioparam;
+		FmgrInfo	flinfo;
+
+		getTypeInputInfo(v->keytype, &typinput, &typioparam);
+		fmgr_info(typinput, &flinfo);
+		for (int32 i = 0; i < v->nitems; i++)
+		{
+			if ((i & 0xFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			keys[i] = InputFunctionCall(&flinfo, v->kdata + v->koff[i], typioparam, -1);
+		}
+	}
+	return keys;
+}
+
+void
+ecomai_cooc_adjacency(const CoocView *v, CoocAdjacency *adj)
+{
+	int64	   *fill;
+
+	ecomai_check_memory((Size) (v->nitems + 1) * 16 + (Size) v->npairs * 24, "item adjacency");
+	adj->off = palloc_extended((v->nitems + 1) * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	adj->pair = palloc_extended(Max(v->npairs, 1) * 2 * sizeof(int64), MCXT_ALLOC_HUGE);
+	adj->other = palloc_extended(Max(v->npairs, 1) * 2 * sizeof(int32), MCXT_ALLOC_HUGE);
+	for (int64 k = 0; k < v->npairs; k++)
+	{
+		adj->off[v->pi[k] + 1]++;
+		adj->off[v->pj[k] + 1]++;
+	}
+	for (int32 i = 0; i < v->nitems; i++)
+		adj->off[i + 1] += adj->off[i];
+	fill = palloc_extended((v->nitems + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	memcpy(fill, adj->off, (v->nitems + 1) * sizeof(int64));
+	for (int64 k = 0; k < v->npairs; k++)
+	{
+		int32		i = v->pi[k];
+		int32		j = v->pj[k];
+
+		if ((k & INTERRUPT_MASK) == 0)
+			CHECK_FOR_INTERRUPTS();
+		adj->pair[fill[i]] = k;
+		adj->other[fill[i]++] = j;
+		adj->pair[fill[j]] = k;
+		adj->other[fill[j]++] = i;
+	}
+	pfree(fill);
+}
+
+/* ----------------------------------------------------------------
+ * Text I/O:  key_type="bigint" baskets=3 items={101:2:2,205:1:1} pairs={0:1:1:1}
+ * Items are key:count:weight, pairs i:j:count:gram (item indexes); text keys
+ * and the type name are double-quoted with \" and \\ escaped.
+ * ---------------------------------------------------------------- */
+
+static void
+append_quoted(StringInfo buf, const char *s)
+{
+	appendStringInfoChar(buf, '"');
+	for (; *s; s++)
+	{
+		if (*s == '"' || *s == '\\')
+			appendStringInfoChar(buf, '\\');
+		appendStringInfoChar(buf, *s);
+	}
+	appendStringInfoChar(buf, '"');
+}
+
+/* The type name as written in text and binary forms ("" for no type yet). */
+static char *
+keytype_name(Oid keytype)
+{
+	if (keytype == InvalidOid)
+		return "";
+	return format_type_be_qualified(keytype);
+}
+
+static Oid
+keytype_from_name(const char *name, int code)
+{
+	Oid			typid;
+	int32		typmod;
+
+	if (name[0] == '\0')
+		return InvalidOid;
+	parseTypeString(name, &typid, &typmod, true);
+	if (!OidIsValid(typid))
+		ereport(ERROR,
+				(errcode(code),
+				 errmsg("invalid cooccurrence model"),
+				 errdetail("Unknown key type \"%s\".", name)));
+	return typid;
+}
+
+Datum
+ecomai_cooc_out(PG_FUNCTION_ARGS)
+{
+	CoocView	v;
+	StringInfoData buf;
+
+	ecomai_cooc_view(PG_GETARG_DATUM(0), &v);
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "key_type=");
+	append_quoted(&buf, keytype_name(v.keytype));
+	appendStringInfo(&buf, " baskets=" INT64_FORMAT " items={", v.nbaskets);
+	for (int32 i = 0; i < v.nitems; i++)
+	{
+		if ((i & 0xFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (i > 0)
+			appendStringInfoChar(&buf, ',');
+		if (v.intkeys)
+			appendStringInfo(&buf, INT64_FORMAT, v.ikeys[i]);
+		else
+			append_quoted(&buf, v.kdata + v.koff[i]);
+		appendStringInfo(&buf, ":" INT64_FORMAT ":", v.count[i]);
+		ecomai_append_double(&buf, v.weight[i]);
+	}
+	appendStringInfoString(&buf, "} pairs={");
+	for (int64 k = 0; k < v.npairs; k++)
+	{
+		if ((k & 0xFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (k > 0)
+			appendStringInfoChar(&buf, ',');
+		appendStringInfo(&buf, "%d:%d:" INT64_FORMAT ":", v.pi[k], v.pj[k], v.pcount[k]);
+		ecomai_append_double(&buf, v.pgram[k]);
+	}
+	appendStringInfoChar(&buf, '}');
+	PG_RETURN_CSTRING(buf.data);
+}
+
+/* A cursor over the text form. */
+typedef struct TextCursor
+{
+	const char *start;
+	const char *p;
+} TextCursor;
+
+static void
+text_syntax_error(TextCursor *c, const char *expected)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type cooccurrence"),
+			 errdetail("Expected %s at character %d.", expected, (int) (c->p - c->start) + 1)));
+}
+
+static void
+expect(TextCursor *c, const char *lit)
+{
+	Size		len = strlen(lit);
+
+	while (*c->p == ' ' || *c->p == '\n' || *c->p == '\t')
+		c->p++;
+	if (strncmp(c->p, lit, len) != 0)
+		text_syntax_error(c, psprintf("\"%s\"", lit));
+	c->p += len;
+}
+
+static bool
+accept_char(TextCursor *c, char ch)
+{
+	if (*c->p == ch)
+	{
+		c->p++;
+		return true;
+	}
+	return false;
+}
+
+static char *
+read_quoted(TextCursor *c)
+{
+	StringInfoData s;
+
+	if (*c->p != '"')
+		text_syntax_error(c, "a double-quoted string");
+	c->p++;
+	initStringInfo(&s);
+	for (;;)
+	{
+		if (*c->p == '\0')
+			text_syntax_error(c, "a closing double quote");
+		if (*c->p == '"')
+			break;
+		if (*c->p == '\\')
+		{
+			c->p++;
+			if (*c->p != '"' && *c->p != '\\')
+				text_syntax_error(c, "\\\" or \\\\");
+		}
+		appendStringInfoChar(&s, *c->p++);
+	}
+	c->p++;
+	return s.data;
+}
+
+static int64
+read_int64(TextCursor *c)
+{
+	char	   *end;
+	int64		x;
+
+	errno = 0;
+	if (!(*c->p == '-' || (*c->p >= '0' && *c->p <= '9')))
+		text_syntax_error(c, "an integer");
+	x = strtoi64(c->p, &end, 10);
+	if (errno == ERANGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value is out of range for type bigint in cooccurrence input")));
+	if (end == c->p)
+		text_syntax_error(c, "an integer");
+	c->p = end;
+	return x;
+}
+
+static double
+read_double(TextCursor *c)
+{
+	char	   *end;
+	double		x;
+
+	errno = 0;
+	x = strtod(c->p, &end);
+	if (end == c->p)
+		text_syntax_error(c, "a number");
+	if (errno == ERANGE || !isfinite(x))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("cooccurrence weight is out of range for type double precision")));
+	c->p = end;
+	return x;
+}
+
+/* Grow the parts' item or pair arrays to hold one more entry. */
+static void
+grow_items(CoocParts *p, int32 *cap, bool intkeys)
+{
+	if (p->nitems < *cap)
+		return;
+	if (*cap >= MaxAllocHugeSize / 16 / 2)
+		elog(ERROR, "too many items");
+	*cap = Max(16, *cap * 2);
+	if (intkeys)
+		p->ikeys = repalloc_huge(p->ikeys, *cap * sizeof(int64));
+	else
+		p->skeys = repalloc_huge(p->skeys, *cap * sizeof(char *));
+	p->count = repalloc_huge(p->count, *cap * sizeof(int64));
+	p->weight = repalloc_huge(p->weight, *cap * sizeof(double));
+}
+
+static void
+grow_pairs(CoocParts *p, int64 *cap)
+{
+	if (p->npairs < *cap)
+		return;
+	*cap = Max(16, *cap * 2);
+	ecomai_check_memory(*cap * 24, "cooccurrence input");
+	p->pcount = repalloc_huge(p->pcount, *cap * sizeof(int64));
+	p->pgram = repalloc_huge(p->pgram, *cap * sizeof(double));
+	p->pi = repalloc_huge(p->pi, *cap * sizeof(int32));
+	p->pj = repalloc_huge(p->pj, *cap * sizeof(int32));
+}
+
+static void
+parts_alloc(CoocParts *p)
+{
+	p->ikeys = palloc(16 * sizeof(int64));
+	p->skeys = palloc(16 * sizeof(char *));
+	p->count = palloc(16 * sizeof(int64));
+	p->weight = palloc(16 * sizeof(double));
+	p->pcount = palloc(16 * sizeof(int64));
+	p->pgram = palloc(16 * sizeof(double));
+	p->pi = palloc(16 * sizeof(int32));
+	p->pj = palloc(16 * sizeof(int32));
+}
+
+Datum
+ecomai_cooc_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	TextCursor	c = {str, str};
+	CoocParts	p;
+	int32		icap = 16;
+	int64		pcap = 16;
+	bool		intkeys;
+
+	memset(&p, 0, sizeof(p));
+	parts_alloc(&p);
+	expect(&c, "key_type=");
+	p.keytype = keytype_from_name(read_quoted(&c), ERRCODE_INVALID_TEXT_REPRESENTATION);
+	intkeys = ecomai_cooc_intkey_type(p.keytype);
+	expect(&c, "baskets=");
+	p.nbaskets = read_int64(&c);
+	expect(&c, "items={");
+	if (!accept_char(&c, '}'))
+	{
+		do
+		{
+			CHECK_FOR_INTERRUPTS();
+			grow_items(&p, &icap, intkeys);
+			if (p.keytype == InvalidOid)
+				text_syntax_error(&c, "no items in a model without a key type");
+			if (intkeys)
+				p.ikeys[p.nitems] = read_int64(&c);
+			else
+				p.skeys[p.nitems] = read_quoted(&c);
+			expect(&c, ":");
+			p.count[p.nitems] = read_int64(&c);
+			expect(&c, ":");
+			p.weight[p.nitems] = read_double(&c);
+			p.nitems++;
+		} while (accept_char(&c, ','));
+		expect(&c, "}");
+	}
+	expect(&c, "pairs={");
+	if (!accept_char(&c, '}'))
+	{
+		do
+		{
+			int64		i,
+						j;
+
+			CHECK_FOR_INTERRUPTS();
+			grow_pairs(&p, &pcap);
+			i = read_int64(&c);
+			expect(&c, ":");
+			j = read_int64(&c);
+			if (i < 0 || i > PG_INT32_MAX || j < 0 || j > PG_INT32_MAX)
+				invalid_model(ERRCODE_INVALID_TEXT_REPRESENTATION, "A pair must name two items i < j of the model.");
+			p.pi[p.npairs] = (int32) i;
+			p.pj[p.npairs] = (int32) j;
+			expect(&c, ":");
+			p.pcount[p.npairs] = read_int64(&c);
+			expect(&c, ":");
+			p.pgram[p.npairs] = read_double(&c);
+			p.npairs++;
+		} while (accept_char(&c, ','));
+		expect(&c, "}");
+	}
+	while (*c.p == ' ' || *c.p == '\n' || *c.p == '\t')
+		c.p++;
+	if (*c.p != '\0')
+		text_syntax_error(&c, "the end of the input");
+	validate_parts(&p, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	PG_RETURN_POINTER(flat_from_parts(&p));
+}
+
+/* ----------------------------------------------------------------
+ * Binary I/O: version byte, type name, counts, then the arrays as written
+ * in the text form (keys as int64 or strings).
+ * ---------------------------------------------------------------- */
+
+Datum
+ecomai_cooc_send(PG_FUNCTION_ARGS)
+{
+	CoocView	v;
+	StringInfoData buf;
+
+	ecomai_cooc_view(PG_GETARG_DATUM(0), &v);
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, COOC_VERSION);
+	pq_sendstring(&buf, keytype_name(v.keytype));
+	pq_sendint64(&buf, v.nbaskets);
+	pq_sendint32(&buf, v.nitems);
+	pq_sendint64(&buf, v.npairs);
+	for (int32 i = 0; i < v.nitems; i++)
+	{
+		if (v.intkeys)
+			pq_sendint64(&buf, v.ikeys[i]);
+		else
+			pq_sendstring(&buf, v.kdata + v.koff[i]);
+		pq_sendint64(&buf, v.count[i]);
+		pq_sendfloat8(&buf, v.weight[i]);
+	}
+	for (int64 k = 0; k < v.npairs; k++)
+	{
+		pq_sendint32(&buf, v.pi[k]);
+		pq_sendint32(&buf, v.pj[k]);
+		pq_sendint64(&buf, v.pcount[k]);
+		pq_sendfloat8(&buf, v.pgram[k]);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+Datum
+ecomai_cooc_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	CoocParts	p;
+	int			version;
+	bool		intkeys;
+	int64		remaining;
+
+	memset(&p, 0, sizeof(p));
+	version = pq_getmsgbyte(buf);
+	if (version != COOC_VERSION)
+		invalid_model(ERRCODE_INVALID_BINARY_REPRESENTATION, "Unsupported layout version.");
+	p.keytype = keytype_from_name(pq_getmsgstring(buf), ERRCODE_INVALID_BINARY_REPRESENTATION);
+	intkeys = ecomai_cooc_intkey_type(p.keytype);
+	p.nbaskets = pq_getmsgint64(buf);
+	p.nitems = pq_getmsgint(buf, 4);
+	p.npairs = pq_getmsgint64(buf);
+	remaining = buf->len - buf->cursor;
+	/* each item takes at least 17 bytes, each pair 24: check before allocating */
+	if (p.nitems < 0 || p.npairs < 0 || (double) p.nitems * 17 + (double) p.npairs * 24 > (double) remaining)
+		invalid_model(ERRCODE_INVALID_BINARY_REPRESENTATION, "The counts do not match the length of the data.");
+	p.ikeys = palloc_extended(Max(p.nitems, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	p.skeys = palloc_extended(Max(p.nitems, 1) * sizeof(char *), MCXT_ALLOC_HUGE);
+	p.count = palloc_extended(Max(p.nitems, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	p.weight = palloc_extended(Max(p.nitems, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	p.pcount = palloc_extended(Max(p.npairs, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	p.pgram = palloc_extended(Max(p.npairs, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	p.pi = palloc_extended(Max(p.npairs, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	p.pj = palloc_extended(Max(p.npairs, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	if (p.keytype == InvalidOid && p.nitems > 0)
+		invalid_model(ERRCODE_INVALID_BINARY_REPRESENTATION, "A model with items must have a key type.");
+	for (int32 i = 0; i < p.nitems; i++)
+	{
+		if (intkeys)
+			p.ikeys[i] = pq_getmsgint64(buf);
+		else
+			p.skeys[i] = pstrdup(pq_getmsgstring(buf));
+		p.count[i] = pq_getmsgint64(buf);
+		p.weight[i] = pq_getmsgfloat8(buf);
+	}
+	for (int64 k = 0; k < p.npairs; k++)
+	{
+		p.pi[k] = pq_getmsgint(buf, 4);
+		p.pj[k] = pq_getmsgint(buf, 4);
+		p.pcount[k] = pq_getmsgint64(buf);
+		p.pgram[k] = pq_getmsgfloat8(buf);
+	}
+	if (buf->cursor != buf->len)
+		invalid_model(ERRCODE_INVALID_BINARY_REPRESENTATION, "Trailing bytes after the model.");
+	validate_parts(&p, ERRCODE_INVALID_BINARY_REPRESENTATION);
+	PG_RETURN_POINTER(flat_from_parts(&p));
+}
+
+/* ----------------------------------------------------------------
+ * The aggregate state: an expanded model
+ * ---------------------------------------------------------------- */
+
+typedef struct ExpandedCooc
+{
+	ExpandedObjectHeader hdr;
+	Oid			keytype;
+	bool		intkeys;
+	int64		nbaskets;
+	int32		nitems;
+	int32		cap;
+	int64	   *ikeys;
+	char	  **skeys;
+	int64	   *count;
+	double	   *weight;
+	itemint_hash *ih;
+	itemstr_hash *sh;
+	PairOut    *pa;				/* pair sums, possibly repeated */
+	int64		npa;
+	int64		pacap;
+	int64		npa_compact;	/* size after the last compaction */
+	bool		pa_keysorted;	/* pa is unique and in the items' key order */
+	/* scratch: the current basket's item indexes and weights */
+	int32		bcap;
+	int32	   *bidx;
+	double	   *bw;
+	/* baskets not yet folded into the pair sums: entries and where each basket starts */
+	int64		nbuf;
+	int64		bufcap;
+	int32	   *buf_item;
+	double	   *buf_w;
+	int64		nbufb;
+	int64		bufbcap;
+	int64	   *buf_start;
+} ExpandedCooc;
+
+/* Fold the buffered baskets into the pair sums when they hold this many entries. */
+#define COOC_FOLD_ENTRIES	(1 << 24)
+
+static Size cooc_get_flat_size(ExpandedObjectHeader *eohptr);
+static void cooc_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
+
+static const ExpandedObjectMethods cooc_expanded_methods = {
+	cooc_get_flat_size,
+	cooc_flatten_into
+};
+
+static ExpandedCooc *
+expanded_new(MemoryContext aggcontext)
+{
+	MemoryContext cxt = AllocSetContextCreate(aggcontext, "cooccurrence state", ALLOCSET_DEFAULT_SIZES);
+	ExpandedCooc *e = MemoryContextAllocZero(cxt, sizeof(ExpandedCooc));
+
+	EOH_init_header(&e->hdr, &cooc_expanded_methods, cxt);
+	e->cap = 64;
+	e->ikeys = MemoryContextAlloc(cxt, e->cap * sizeof(int64));
+	e->skeys = MemoryContextAlloc(cxt, e->cap * sizeof(char *));
+	e->count = MemoryContextAllocZero(cxt, e->cap * sizeof(int64));
+	e->weight = MemoryContextAllocZero(cxt, e->cap * sizeof(double));
+	e->ih = itemint_create(cxt, 64, NULL);
+	e->sh = itemstr_create(cxt, 64, NULL);
+	e->pacap = 256;
+	e->pa = MemoryContextAlloc(cxt, e->pacap * sizeof(PairOut));
+	e->bcap = 64;
+	e->bidx = MemoryContextAlloc(cxt, e->bcap * sizeof(int32));
+	e->bw = MemoryContextAlloc(cxt, e->bcap * sizeof(double));
+	e->bufcap = 1024;
+	e->buf_item = MemoryContextAlloc(cxt, e->bufcap * sizeof(int32));
+	e->buf_w = MemoryContextAlloc(cxt, e->bufcap * sizeof(double));
+	e->bufbcap = 256;
+	e->buf_start = MemoryContextAllocZero(cxt, e->bufbcap * sizeof(int64));
+	return e;
+}
+
+/* Adopt or check the key type of the incoming items. */
+static void
+set_keytype(ExpandedCooc *e, Oid keytype)
+{
+	if (e->keytype == keytype)
+		return;
+	if (e->keytype != InvalidOid && keytype != InvalidOid)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("items of type %s cannot be added to a cooccurrence model of %s items",
+						format_type_be(keytype), format_type_be(e->keytype))));
+	if (e->keytype == InvalidOid)
+	{
+		e->keytype = keytype;
+		e->intkeys = ecomai_cooc_intkey_type(keytype);
+	}
+}
+
+/* Approximate bytes held by the state, with room for the next growth. */
+static Size
+state_bytes(const ExpandedCooc *e, int64 new_pairs)
+{
+	double		bytes = (double) e->cap * 40.0 + (double) e->ih->size * sizeof(ItemIntEntry) +
+		(double) e->sh->size * sizeof(ItemStrEntry) + (double) e->pacap * sizeof(PairOut) +
+		(double) e->bufcap * 12.0 + (double) e->bufbcap * 8.0;
+
+	if ((double) e->npa + new_pairs > (double) e->pacap)
+		bytes += (double) Max(e->pacap, e->npa + new_pairs) * sizeof(PairOut);
+	return bytes > (double) SIZE_MAX / 2 ? SIZE_MAX / 2 : (Size) bytes;
+}
+
+/* The index of an item, adding it when new. */
+static int32
+item_index(ExpandedCooc *e, int64 ikey, const char *skey)
+{
+	bool		found;
+	int32	   *idxp;
+
+	if (e->intkeys)
+	{
+		ItemIntEntry *ent = itemint_insert(e->ih, ikey, &found);
+
+		idxp = &ent->idx;
+	}
+	else
+	{
+		ItemStrEntry *ent = itemstr_insert(e->sh, skey, &found);
+
+		if (!found)
+			ent->key = MemoryContextStrdup(e->hdr.eoh_context, skey);
+		idxp = &ent->idx;
+	}
+	if (found)
+		return *idxp;
+	if (e->nitems == e->cap)
+	{
+		int32		ncap;
+
+		if (e->cap >= PG_INT32_MAX / 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many items for a cooccurrence model")));
+		ncap = e->cap * 2;
+		ecomai_check_memory(state_bytes(e, 0) + (Size) ncap * 40, "cooccurrence state");
+		e->ikeys = repalloc_huge(e->ikeys, ncap * sizeof(int64));
+		e->skeys = repalloc_huge(e->skeys, ncap * sizeof(char *));
+		e->count = repalloc_huge(e->count, ncap * sizeof(int64));
+		e->weight = repalloc_huge(e->weight, ncap * sizeof(double));
+		memset(e->count + e->cap, 0, (ncap - e->cap) * sizeof(int64));
+		memset(e->weight + e->cap, 0, (ncap - e->cap) * sizeof(double));
+		e->cap = ncap;
+	}
+	*idxp = e->nitems;
+	if (e->intkeys)
+		e->ikeys[e->nitems] = ikey;
+	else
+	{
+		/* the hash table's copy of the key serves as the dictionary's */
+		ItemStrEntry *ent = itemstr_lookup(e->sh, skey);
+
+		e->skeys[e->nitems] = (char *) ent->key;
+	}
+	return e->nitems++;
+}
+
+/* n zeroed int64s, any size ecomai.max_memory allows. */
+static int64 *
+palloc0_array_huge(int64 n)
+{
+	return MemoryContextAllocExtended(CurrentMemoryContext, Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+static void
+weight_out_of_range(void)
+{
+	ecomai_double_out_of_range("cooccurrence weight");
+}
+
+/* Sort the pair array and add up repeated pairs. */
+static void
+compact_pairs(ExpandedCooc *e)
+{
+	int64		m = 0;
+
+	if (e->npa == e->npa_compact || e->pa_keysorted)
+	{
+		e->npa_compact = e->npa;
+		return;
+	}
+	CHECK_FOR_INTERRUPTS();
+	sort_pairs(e->pa, e->npa);
+	for (int64 k = 0; k < e->npa; k++)
+	{
+		if (m > 0 && e->pa[m - 1].i == e->pa[k].i && e->pa[m - 1].j == e->pa[k].j)
+		{
+			e->pa[m - 1].n += e->pa[k].n;
+			e->pa[m - 1].g += e->pa[k].g;
+			if (unlikely(!isfinite(e->pa[m - 1].g)))
+				weight_out_of_range();
+		}
+		else
+			e->pa[m++] = e->pa[k];
+	}
+	e->npa = m;
+	e->npa_compact = m;
+}
+
+/* Add one pair's sums (compacting when repeats may have doubled the array). */
+static inline void
+add_pair(ExpandedCooc *e, int32 a, int32 b, int64 n, double g)
+{
+	PairOut    *p;
+
+	if (unlikely(e->npa == e->pacap))
+	{
+		int64		ncap;
+
+		if (!e->pa_keysorted && e->npa >= 2 * e->npa_compact + (1 << 20))
+			compact_pairs(e);
+		ncap = Max(e->pacap, 2 * e->npa);
+		if (ncap > e->pacap)
+		{
+			ecomai_check_memory(state_bytes(e, ncap - e->npa), "cooccurrence state");
+			e->pa = repalloc_huge(e->pa, ncap * sizeof(PairOut));
+			e->pacap = ncap;
+		}
+	}
+	p = &e->pa[e->npa++];
+	p->i = Min(a, b);
+	p->j = Max(a, b);
+	p->n = n;
+	p->g = g;
+}
+
+static void
+basket_reserve(ExpandedCooc *e, int32 n)
+{
+	if (n <= e->bcap)
+		return;
+	e->bcap = Max(n, e->bcap * 2);
+	e->bidx = repalloc_huge(e->bidx, e->bcap * sizeof(int32));
+	e->bw = repalloc_huge(e->bw, e->bcap * sizeof(double));
+}
+
+/*
+ * Fold the buffered baskets into the pair sums, item by item: for item i, a
+ * dense accumulator over the items j > i of every buffered basket holding i
+ * (a sparse product XᵀX row by row), then one hash update per distinct pair.
+ * Work is the sum of the squared basket sizes, in cache-resident arrays.
+ */
+static int	cmp_item_keys(const void *a, const void *b, void *arg);
+static int	cmp_int32(const void *a, const void *b);
+
+static void
+fold_baskets(ExpandedCooc *e)
+{
+	int32	   *order;
+	int32	   *rank;
+	bool		keysorted = (e->npa == 0);
+	int64	   *off;
+	int64	   *fill;
+	int64	   *tb;				/* per item: the buffered baskets holding it */
+	double	   *tw;				/* and its weight there */
+	int64	   *acc_n;
+	double	   *acc_g;
+	int32	   *touched;
+	int32		n = e->nitems;
+
+	if (e->nbufb == 0)
+		return;
+	ecomai_check_memory(state_bytes(e, 0) + (Size) (n + 1) * 40 + (Size) e->nbuf * 16,
+						"cooccurrence state");
+	off = palloc0_array_huge(n + 1);
+	for (int64 a = 0; a < e->nbuf; a++)
+		off[e->buf_item[a] + 1]++;
+	for (int32 i = 0; i < n; i++)
+		off[i + 1] += off[i];
+	fill = MemoryContextAllocHuge(CurrentMemoryContext, (Size) (n + 1) * sizeof(int64));
+	memcpy(fill, off, (Size) (n + 1) * sizeof(int64));
+	tb = MemoryContextAllocHuge(CurrentMemoryContext, Max(e->nbuf, 1) * sizeof(int64));
+	tw = MemoryContextAllocHuge(CurrentMemoryContext, Max(e->nbuf, 1) * sizeof(double));
+	for (int64 b = 0; b < e->nbufb; b++)
+		for (int64 a = e->buf_start[b]; a < e->buf_start[b + 1]; a++)
+		{
+			int64		pos = fill[e->buf_item[a]]++;
+
+			tb[pos] = b;
+			tw[pos] = e->buf_w[a];
+		}
+	pfree(fill);
+	/* rows in the items' key order, each row's pairs in key order: into an empty pair array
+	 * this writes the pairs already sorted as the flat form wants them */
+	order = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(int32));
+	rank = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(int32));
+	for (int32 i = 0; i < n; i++)
+		order[i] = i;
+	qsort_arg(order, n, sizeof(int32), cmp_item_keys, e);
+	for (int32 r = 0; r < n; r++)
+		rank[order[r]] = r;
+	acc_n = palloc0_array_huge(n);
+	acc_g = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(double));
+	touched = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(int32));
+	/* while folding into an empty array, keysorted keeps add_pair from compacting it */
+	e->pa_keysorted = keysorted;
+	for (int32 r = 0; r < n; r++)
+	{
+		int32		i = order[r];
+		int32		nt = 0;
+
+		if ((r & 0xFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (int64 p = off[i]; p < off[i + 1]; p++)
+		{
+			int64		b = tb[p];
+			double		wi = tw[p];
+
+			for (int64 a = e->buf_start[b]; a < e->buf_start[b + 1]; a++)
+			{
+				int32		j = e->buf_item[a];
+
+				if (rank[j] <= r)
+					continue;
+				if (acc_n[j] == 0)
+				{
+					touched[nt++] = rank[j];
+					acc_g[j] = 0;
+				}
+				acc_n[j]++;
+				acc_g[j] += wi * e->buf_w[a];
+			}
+		}
+		if (nt > 0)
+			ecomai_check_memory(state_bytes(e, nt), "cooccurrence state");
+		qsort(touched, nt, sizeof(int32), cmp_int32);
+		for (int32 t = 0; t < nt; t++)
+		{
+			int32		j = order[touched[t]];
+
+			add_pair(e, i, j, acc_n[j], acc_g[j]);
+			acc_n[j] = 0;
+		}
+	}
+	e->pa_keysorted = keysorted;
+	if (keysorted)
+		e->npa_compact = e->npa;
+	pfree(order);
+	pfree(rank);
+	pfree(off);
+	pfree(tb);
+	pfree(tw);
+	pfree(acc_n);
+	pfree(acc_g);
+	pfree(touched);
+	e->nbuf = 0;
+	e->nbufb = 0;
+	e->buf_start[0] = 0;
+}
+
+/* Add the basket in e->bidx/bw[0..n) (distinct items, positive weights). */
+static void
+add_basket(ExpandedCooc *e, int32 n)
+{
+	if (n == 0)
+		return;
+	e->nbaskets++;
+	for (int32 a = 0; a < n; a++)
+	{
+		int32		i = e->bidx[a];
+
+		e->count[i]++;
+		e->weight[i] += e->bw[a] * e->bw[a];
+		if (unlikely(!isfinite(e->weight[i])))
+			weight_out_of_range();
+	}
+	if (n < 2)
+		return;					/* no pair */
+	/* buffer it; pairs are summed when the buffer is folded */
+	if (e->nbuf + n > e->bufcap || e->nbufb + 2 > e->bufbcap)
+	{
+		int64		ncap = Max(e->bufcap, 1024);
+		int64		nbcap = Max(e->bufbcap, 256);
+
+		while (ncap < e->nbuf + n)
+			ncap *= 2;
+		while (nbcap < e->nbufb + 2)
+			nbcap *= 2;
+		ecomai_check_memory(state_bytes(e, 0) + (Size) ncap * 12 + (Size) nbcap * 8, "cooccurrence state");
+		e->buf_item = repalloc_huge(e->buf_item, ncap * sizeof(int32));
+		e->buf_w = repalloc_huge(e->buf_w, ncap * sizeof(double));
+		e->buf_start = repalloc_huge(e->buf_start, nbcap * sizeof(int64));
+		e->bufcap = ncap;
+		e->bufbcap = nbcap;
+	}
+	memcpy(e->buf_item + e->nbuf, e->bidx, n * sizeof(int32));
+	memcpy(e->buf_w + e->nbuf, e->bw, n * sizeof(double));
+	e->nbuf += n;
+	e->nbufb++;
+	e->buf_start[e->nbufb] = e->nbuf;
+	if (e->nbuf >= COOC_FOLD_ENTRIES)
+		fold_baskets(e);
+}
+
+/* Sort (index, weight) of a basket by index. */
+static int
+cmp_int32(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Add a flat model (from another worker or shard) to the state. */
+static void
+merge_flat(ExpandedCooc *e, const CoocView *v)
+{
+	int32	   *map;
+
+	set_keytype(e, v->keytype);
+	e->nbaskets += v->nbaskets;
+	map = palloc_extended(Max(v->nitems, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	for (int32 i = 0; i < v->nitems; i++)
+	{
+		int32		idx;
+
+		if ((i & 0xFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		idx = item_index(e, v->intkeys ? v->ikeys[i] : 0, v->intkeys ? NULL : v->kdata + v->koff[i]);
+		map[i] = idx;
+		e->count[idx] += v->count[i];
+		e->weight[idx] += v->weight[i];
+		if (!isfinite(e->weight[idx]))
+			weight_out_of_range();
+	}
+	ecomai_check_memory(state_bytes(e, v->npairs), "cooccurrence state");
+	if (v->npairs > 0)
+		e->pa_keysorted = false;
+	for (int64 k = 0; k < v->npairs; k++)
+	{
+		if ((k & INTERRUPT_MASK) == 0)
+			CHECK_FOR_INTERRUPTS();
+		add_pair(e, map[v->pi[k]], map[v->pj[k]], v->pcount[k], v->pgram[k]);
+	}
+	pfree(map);
+}
+
+/* The state of argument 0 ready for update in place. */
+static ExpandedCooc *
+state_for_update(FunctionCallInfo fcinfo, MemoryContext aggcontext)
+{
+	Datum		d = PG_GETARG_DATUM(0);
+	ExpandedCooc *e;
+	CoocView	v;
+
+	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+	{
+		e = (ExpandedCooc *) DatumGetEOHP(d);
+		if (e->hdr.eoh_methods == &cooc_expanded_methods &&
+			MemoryContextGetParent(e->hdr.eoh_context) == aggcontext)
+			return e;
+	}
+	e = expanded_new(aggcontext);
+	ecomai_cooc_view(d, &v);
+	merge_flat(e, &v);
+	return e;
+}
+
+/* Sorting items by key for the flat form. */
+static int
+cmp_item_keys(const void *a, const void *b, void *arg)
+{
+	ExpandedCooc *e = (ExpandedCooc *) arg;
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	if (e->intkeys)
+		return (e->ikeys[x] > e->ikeys[y]) - (e->ikeys[x] < e->ikeys[y]);
+	return strcmp(e->skeys[x], e->skeys[y]);
+}
+
+static int64
+expanded_keybytes(ExpandedCooc *e)
+{
+	int64		bytes = 0;
+
+	if (e->intkeys || e->keytype == InvalidOid)
+		return 0;
+	for (int32 i = 0; i < e->nitems; i++)
+		bytes += strlen(e->skeys[i]) + 1;
+	return MAXALIGN(bytes);
+}
+
+static Size
+cooc_get_flat_size(ExpandedObjectHeader *eohptr)
+{
+	ExpandedCooc *e = (ExpandedCooc *) eohptr;
+	CoocParts	p;
+
+	fold_baskets(e);
+	compact_pairs(e);
+	memset(&p, 0, sizeof(p));
+	p.keytype = e->keytype;
+	p.nitems = e->nitems;
+	p.npairs = e->npa;
+	return flat_size(&p, expanded_keybytes(e));
+}
+
+static void
+cooc_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	ExpandedCooc *e = (ExpandedCooc *) eohptr;
+	CoocParts	p;
+	int32	   *order;
+	int32	   *rank;
+	PairOut    *po;
+	int64		k = 0;
+	int64		keybytes;
+	int64		npairs;
+
+	fold_baskets(e);
+	compact_pairs(e);
+	keybytes = expanded_keybytes(e);
+	npairs = e->npa;
+
+	ecomai_check_memory((Size) e->nitems * 48 + (Size) npairs * 48, "cooccurrence flattening");
+	order = palloc_extended(Max(e->nitems, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	rank = palloc_extended(Max(e->nitems, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	for (int32 i = 0; i < e->nitems; i++)
+		order[i] = i;
+	qsort_arg(order, e->nitems, sizeof(int32), cmp_item_keys, e);
+	for (int32 r = 0; r < e->nitems; r++)
+		rank[order[r]] = r;
+
+	po = palloc_extended(Max(npairs, 1) * sizeof(PairOut), MCXT_ALLOC_HUGE);
+	for (k = 0; k < npairs; k++)
+	{
+		int32		a = rank[e->pa[k].i];
+		int32		b = rank[e->pa[k].j];
+
+		po[k].i = Min(a, b);
+		po[k].j = Max(a, b);
+		po[k].n = e->pa[k].n;
+		po[k].g = e->pa[k].g;
+	}
+	CHECK_FOR_INTERRUPTS();
+	if (!e->pa_keysorted)
+		sort_pairs(po, npairs);
+
+	memset(&p, 0, sizeof(p));
+	p.keytype = e->keytype;
+	p.nitems = e->nitems;
+	p.nbaskets = e->nbaskets;
+	p.npairs = npairs;
+	p.ikeys = palloc_extended(Max(e->nitems, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	p.skeys = palloc_extended(Max(e->nitems, 1) * sizeof(char *), MCXT_ALLOC_HUGE);
+	p.count = palloc_extended(Max(e->nitems, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	p.weight = palloc_extended(Max(e->nitems, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	for (int32 r = 0; r < e->nitems; r++)
+	{
+		p.ikeys[r] = e->ikeys[order[r]];
+		p.skeys[r] = e->skeys[order[r]];
+		p.count[r] = e->count[order[r]];
+		p.weight[r] = e->weight[order[r]];
+	}
+	p.pcount = palloc_extended(Max(npairs, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	p.pgram = palloc_extended(Max(npairs, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	p.pi = palloc_extended(Max(npairs, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	p.pj = palloc_extended(Max(npairs, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	for (k = 0; k < npairs; k++)
+	{
+		p.pi[k] = po[k].i;
+		p.pj[k] = po[k].j;
+		p.pcount[k] = po[k].n;
+		p.pgram[k] = po[k].g;
+	}
+	pfree(po);
+	if (allocated_size != flat_size(&p, keybytes))
+		elog(ERROR, "cooccurrence flatten: %zu bytes allocated, %zu needed",
+			 allocated_size, flat_size(&p, keybytes));
+	write_flat(&p, keybytes, (Cooc *) result, allocated_size);
+	pfree(order);
+	pfree(rank);
+	pfree(p.ikeys);
+	pfree(p.skeys);
+	pfree(p.count);
+	pfree(p.weight);
+	pfree(p.pcount);
+	pfree(p.pgram);
+	pfree(p.pi);
+	pfree(p.pj);
+}
+
+/* ----------------------------------------------------------------
+ * Aggregate support functions
+ * ---------------------------------------------------------------- */
+
+/* Transition over an svec basket: integer items, positive values as weights. */
+Datum
+ecomai_cooc_svec_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = ecomai_aggregate_context(fcinfo, "cooccurrence_svec_transfn");
+	ExpandedCooc *e;
+	SVec	   *basket;
+	int64	   *keys;
+	float8	   *vals;
+	int32		n = 0;
+
+	if (PG_ARGISNULL(0))
+		elog(ERROR, "cooccurrence state is NULL");
+	e = state_for_update(fcinfo, aggcontext);
+	if (PG_ARGISNULL(1))
+		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+	basket = PG_GETARG_SVEC_P(1);
+	keys = SVEC_KEYS(basket);
+	vals = SVEC_VALS(basket);
+	set_keytype(e, INT8OID);
+	basket_reserve(e, basket->nnz);
+	for (int32 a = 0; a < basket->nnz; a++)
+	{
+		if (vals[a] > 0)
+		{
+			e->bidx[n] = item_index(e, keys[a], NULL);
+			e->bw[n++] = vals[a];
+		}
+	}
+	add_basket(e, n);
+	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+}
+
+/* Output function of an array element type, cached per call site. */
+typedef struct ElemOutCache
+{
+	Oid			elemtype;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	FmgrInfo	out;
+} ElemOutCache;
+
+/* Transition over an array basket: items of any type, each counted once. */
+Datum
+ecomai_cooc_array_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = ecomai_aggregate_context(fcinfo, "cooccurrence_array_transfn");
+	ExpandedCooc *e;
+	ArrayType  *arr;
+	Oid			elemtype;
+	ElemOutCache *cache;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	int32		n = 0;
+
+	if (PG_ARGISNULL(0))
+		elog(ERROR, "cooccurrence state is NULL");
+	e = state_for_update(fcinfo, aggcontext);
+	if (PG_ARGISNULL(1))
+		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+	arr = PG_GETARG_ARRAYTYPE_P(1);
+	elemtype = ARR_ELEMTYPE(arr);
+	set_keytype(e, elemtype);
+	cache = (ElemOutCache *) fcinfo->flinfo->fn_extra;
+	if (cache == NULL || cache->elemtype != elemtype)
+	{
+		Oid			outfn;
+		bool		isvarlena;
+
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ElemOutCache));
+		cache->elemtype = elemtype;
+		get_typlenbyvalalign(elemtype, &cache->typlen, &cache->typbyval, &cache->typalign);
+		getTypeOutputInfo(elemtype, &outfn, &isvarlena);
+		fmgr_info_cxt(outfn, &cache->out, fcinfo->flinfo->fn_mcxt);
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	deconstruct_array(arr, elemtype, cache->typlen, cache->typbyval, cache->typalign,
+					  &elems, &nulls, &nelems);
+	basket_reserve(e, nelems);
+	for (int a = 0; a < nelems; a++)
+	{
+		if (nulls[a])
+			continue;
+		if (e->intkeys)
+		{
+			int64		k = elemtype == INT8OID ? DatumGetInt64(elems[a]) :
+				elemtype == INT4OID ? DatumGetInt32(elems[a]) : DatumGetInt16(elems[a]);
+
+			e->bidx[n++] = item_index(e, k, NULL);
+		}
+		else
+		{
+			char	   *s;
+
+			s = OutputFunctionCall(&cache->out, elems[a]);
+			e->bidx[n++] = item_index(e, 0, s);
+			pfree(s);
+		}
+	}
+	/* an item listed twice is in the basket once */
+	qsort(e->bidx, n, sizeof(int32), cmp_int32);
+	{
+		int32		m = 0;
+
+		for (int32 a = 0; a < n; a++)
+			if (m == 0 || e->bidx[m - 1] != e->bidx[a])
+				e->bidx[m++] = e->bidx[a];
+		n = m;
+	}
+	for (int32 a = 0; a < n; a++)
+		e->bw[a] = 1.0;
+	add_basket(e, n);
+	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+}
+
+/* Combine two partial models. */
+Datum
+ecomai_cooc_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = ecomai_aggregate_context(fcinfo, "cooccurrence_combine");
+	ExpandedCooc *e;
+	CoocView	v;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		elog(ERROR, "cooccurrence state is NULL");
+	e = state_for_update(fcinfo, aggcontext);
+	ecomai_cooc_view(PG_GETARG_DATUM(1), &v);
+	merge_flat(e, &v);
+	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+}
+
+/* Final: the model as a flat value of its own; NULL when no basket had an item. */
+Datum
+ecomai_cooc_final(PG_FUNCTION_ARGS)
+{
+	Datum		d = PG_GETARG_DATUM(0);
+	Cooc	   *m;
+
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+	{
+		ExpandedCooc *e = (ExpandedCooc *) DatumGetEOHP(d);
+
+		if (e->nbaskets == 0)
+			PG_RETURN_NULL();
+	}
+	m = (Cooc *) PG_DETOAST_DATUM_COPY(d);
+	if (m->nbaskets == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(m);
+}
+
+/* Summary of a model: key type, baskets, items, pairs. */
+Datum
+ecomai_cooc_summary(PG_FUNCTION_ARGS)
+{
+	CoocView	v;
+	TupleDesc	tupdesc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	ecomai_cooc_view(PG_GETARG_DATUM(0), &v);
+	if (v.keytype == InvalidOid)
+		nulls[0] = true;
+	else
+		values[0] = ObjectIdGetDatum(v.keytype);
+	values[1] = Int64GetDatum(v.nbaskets);
+	values[2] = Int32GetDatum(v.nitems);
+	values[3] = Int64GetDatum(v.npairs);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}

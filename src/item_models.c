@@ -1,0 +1,293 @@
+/*
+ * item_models.c
+ *	  Item-item models read off a co-occurrence model (cooccurrence.h), each
+ *	  returned as rows that recommend() and a materialized view take:
+ *
+ *		item_similarities(m, measure, k, ...)   cosine, jaccard, lift,
+ *		                                        conditional, dot
+ *		association_rules(m, ...)               frequently bought together
+ *		popular_items(m, k)                     the cold-start fallback
+ *
+ * Every one is a pass over the sparse pairs of the model: no data is read
+ * again.  Items come back in the model's key type, named by the polymorphic
+ * key_type argument (a typed NULL, as jsonb_populate_record takes a row).
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/tuplestore.h"
+
+#include "cooccurrence.h"
+#include "ecomai.h"
+#include "topk.h"
+
+
+typedef enum SimMeasure
+{
+	SIM_COSINE,
+	SIM_JACCARD,
+	SIM_LIFT,
+	SIM_CONDITIONAL,
+	SIM_DOT
+} SimMeasure;
+
+static const char *const measure_names[] = {"cosine", "jaccard", "lift", "conditional", "dot"};
+
+static SimMeasure
+parse_measure(text *t)
+{
+	char	   *s = text_to_cstring(t);
+
+	for (int i = 0; i < lengthof(measure_names); i++)
+		if (strcmp(s, measure_names[i]) == 0)
+			return (SimMeasure) i;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown measure \"%s\"", s),
+			 errhint("Use cosine, jaccard, lift, conditional or dot.")));
+	pg_unreachable();
+}
+
+static void
+require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name)));
+}
+
+/*
+ * Similarity of neighbor j for item i (pair k), or false when undefined.
+ * Counts are baskets; cosine and dot use the weighted Gram entries.
+ */
+static inline bool
+similarity_of(const CoocView *v, SimMeasure measure, double alpha, int32 i, int32 j, int64 k, double *out)
+{
+	double		nij = (double) v->pcount[k];
+
+	switch (measure)
+	{
+		case SIM_COSINE:
+			return ecomai_cosine_from_sums(v->pgram[k], v->weight[i], v->weight[j], out);
+		case SIM_JACCARD:
+			*out = nij / ((double) v->count[i] + (double) v->count[j] - nij);
+			return true;
+		case SIM_LIFT:
+			*out = nij * (double) v->nbaskets / ((double) v->count[i] * (double) v->count[j]);
+			return true;
+		case SIM_CONDITIONAL:
+			*out = nij / ((double) v->count[i] * (alpha == 0 ? 1.0 : pow((double) v->count[j], alpha)));
+			return true;
+		case SIM_DOT:
+			*out = v->pgram[k];
+			return true;
+	}
+	return false;
+}
+
+/*
+ * item_similarities(m, measure, k, min_support, shrinkage, alpha, key_type):
+ * the k most similar neighbours of every item, with their co-occurrence
+ * count as support; shrinkage multiplies by support / (support + shrinkage).
+ */
+static Datum
+item_similarities(FunctionCallInfo fcinfo, int off)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CoocView	v;
+	CoocAdjacency adj;
+	SimMeasure	measure;
+	int32		k;
+	int64		min_support;
+	double		shrinkage;
+	double		alpha;
+	Datum	   *keys;
+	EcomaiTopK	top;
+	int64	   *pair_of;
+
+	InitMaterializedSRF(fcinfo, 0);
+	require_arg(fcinfo, off + 1, "measure");
+	measure = parse_measure(PG_GETARG_TEXT_PP(off + 1));
+	k = PG_ARGISNULL(off + 2) ? -1 : PG_GETARG_INT32(off + 2);
+	if (!PG_ARGISNULL(off + 2) && k < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be at least 1"),
+				 errdetail("k is %d; pass NULL to keep every neighbour.", k)));
+	min_support = PG_ARGISNULL(off + 3) ? 1 : PG_GETARG_INT64(off + 3);
+	shrinkage = PG_ARGISNULL(off + 4) ? 0 : PG_GETARG_FLOAT8(off + 4);
+	if (!(shrinkage >= 0) || !isfinite(shrinkage))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("shrinkage must be a finite number >= 0")));
+	alpha = PG_ARGISNULL(off + 5) ? 0 : PG_GETARG_FLOAT8(off + 5);
+	if (!(alpha >= 0 && alpha <= 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("alpha must be between 0 and 1")));
+	if (PG_ARGISNULL(off + 0))
+		return (Datum) 0;
+
+	ecomai_cooc_view(PG_GETARG_DATUM(off + 0), &v);
+	keys = ecomai_cooc_key_datums(fcinfo, off - 1, &v);
+	ecomai_cooc_adjacency(&v, &adj);
+	ecomai_topk_init(&top, k < 0 ? Max(v.nitems, 1) : Min(k, Max(v.nitems, 1)));
+	pair_of = palloc_extended(Max(v.nitems, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+
+	for (int32 i = 0; i < v.nitems; i++)
+	{
+		int			n;
+
+		CHECK_FOR_INTERRUPTS();
+		ecomai_topk_reset(&top);
+		for (int64 a = adj.off[i]; a < adj.off[i + 1]; a++)
+		{
+			int64		pk = adj.pair[a];
+			int32		j = adj.other[a];
+			double		s;
+
+			if (v.pcount[pk] < min_support)
+				continue;
+			if (!similarity_of(&v, measure, alpha, i, j, pk, &s) || isnan(s))
+				continue;
+			if (shrinkage > 0)
+				s *= (double) v.pcount[pk] / ((double) v.pcount[pk] + shrinkage);
+			pair_of[j] = pk;
+			ecomai_topk_offer(&top, j, s);
+		}
+		n = ecomai_topk_sort(&top);
+		for (int r = 0; r < n; r++)
+		{
+			int32		j = (int32) top.items[r].id;
+			Datum		values[4];
+			bool		nulls[4] = {false, false, false, false};
+
+			values[0] = keys[i];
+			values[1] = keys[j];
+			values[2] = Float8GetDatum(top.items[r].score);
+			values[3] = Int64GetDatum(v.pcount[pair_of[j]]);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	return (Datum) 0;
+}
+
+/*
+ * association_rules(m, min_support, min_confidence, min_lift, key_type): both
+ * directions of every pair seen together, with the measures of mlxtend's
+ * association_rules on two-item sets (support is a fraction of the baskets).
+ */
+static Datum
+association_rules(FunctionCallInfo fcinfo, int off)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CoocView	v;
+	CoocAdjacency adj;
+	double		min_support;
+	double		min_confidence;
+	double		min_lift;
+	Datum	   *keys;
+	double		nb;
+
+	InitMaterializedSRF(fcinfo, 0);
+	min_support = PG_ARGISNULL(off + 1) ? 0 : PG_GETARG_FLOAT8(off + 1);
+	min_confidence = PG_ARGISNULL(off + 2) ? 0 : PG_GETARG_FLOAT8(off + 2);
+	min_lift = PG_ARGISNULL(off + 3) ? 0 : PG_GETARG_FLOAT8(off + 3);
+	if (!(min_support >= 0 && min_support <= 1) || !(min_confidence >= 0 && min_confidence <= 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("min_support and min_confidence must be between 0 and 1")));
+	if (!(min_lift >= 0) || isinf(min_lift))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("min_lift must be a finite number >= 0")));
+	if (PG_ARGISNULL(off + 0))
+		return (Datum) 0;
+
+	ecomai_cooc_view(PG_GETARG_DATUM(off + 0), &v);
+	keys = ecomai_cooc_key_datums(fcinfo, off - 1, &v);
+	ecomai_cooc_adjacency(&v, &adj);
+	nb = (double) v.nbaskets;
+
+	for (int32 a = 0; a < v.nitems; a++)
+	{
+		double		sa = (double) v.count[a] / nb;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int64 e = adj.off[a]; e < adj.off[a + 1]; e++)
+		{
+			int64		pk = adj.pair[e];
+			int32		c = adj.other[e];
+			double		nboth = (double) v.pcount[pk];
+			double		support = nboth / nb;
+			double		confidence = nboth / (double) v.count[a];
+			double		sc = (double) v.count[c] / nb;
+			double		lift = confidence / sc;
+			Datum		values[8];
+			bool		nulls[8] = {false, false, false, false, false, false, false, false};
+
+			if (support < min_support || confidence < min_confidence || lift < min_lift)
+				continue;
+			values[0] = keys[a];
+			values[1] = keys[c];
+			values[2] = Float8GetDatum(support);
+			values[3] = Float8GetDatum(confidence);
+			values[4] = Float8GetDatum(lift);
+			values[5] = Float8GetDatum(support - sa * sc);
+			/* conviction: infinite when the rule always holds */
+			values[6] = Float8GetDatum(confidence >= 1 ? get_float8_infinity() : (1 - sc) / (1 - confidence));
+			values[7] = Int64GetDatum(v.pcount[pk]);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	return (Datum) 0;
+}
+
+/* popular_items(m, k, key_type): the k items in the most baskets. */
+static Datum
+popular_items(FunctionCallInfo fcinfo, int off)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CoocView	v;
+	int32		k;
+	Datum	   *keys;
+	EcomaiTopK	top;
+	int			n;
+
+	InitMaterializedSRF(fcinfo, 0);
+	require_arg(fcinfo, off + 1, "k");
+	k = PG_GETARG_INT32(off + 1);
+	if (k < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be at least 1"),
+				 errdetail("k is %d.", k)));
+	if (PG_ARGISNULL(off + 0))
+		return (Datum) 0;
+	ecomai_cooc_view(PG_GETARG_DATUM(off + 0), &v);
+	keys = ecomai_cooc_key_datums(fcinfo, off - 1, &v);
+	ecomai_topk_init(&top, Min(k, Max(v.nitems, 1)));
+	for (int32 i = 0; i < v.nitems; i++)
+		ecomai_topk_offer(&top, i, (double) v.count[i]);
+	n = ecomai_topk_sort(&top);
+	for (int r = 0; r < n; r++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = keys[top.items[r].id];
+		values[1] = Int64GetDatum(v.count[top.items[r].id]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+ECOMAI_COOC_ENTRY_POINTS(ecomai_item_similarities, item_similarities)
+ECOMAI_COOC_ENTRY_POINTS(ecomai_association_rules, association_rules)
+ECOMAI_COOC_ENTRY_POINTS(ecomai_popular_items, popular_items)

@@ -1,0 +1,1126 @@
+/*
+ * mf_fit.c
+ *	  Training of ecomai.mf_model by alternating least squares (ALS):
+ *
+ *	  - implicit: the weighted ALS of Hu, Koren and Volinsky (2008).  Every
+ *		(user, item) cell has preference p = 1 when its value is positive, else
+ *		0, and confidence c = 1 + alpha * value (1 for absent cells); each
+ *		half-step minimises sum c (p - x.y)^2 + regularization * |x|^2 per row.
+ *		The "cg" solver takes three conjugate-gradient steps from the current
+ *		factors (Takács, Pilászy and Tikk 2011, as the implicit library does);
+ *		"cholesky" solves each row's system exactly (LAPACK dposv).  The Gram
+ *		matrix Y'Y + regularization * I is one dsyrk per half-step, so a row
+ *		costs O(nnz(row) * f + f^2) with CG.
+ *	  - explicit: biased matrix factorisation, rating ~ mean + b_user + b_item
+ *		+ x.y, fitted on the observed cells only; each half-step solves, per
+ *		row, for its bias and factors jointly with the regularization weighted
+ *		by the row's number of ratings (ALS-WR, Zhou et al. 2008).
+ *
+ * The relation is read through SPI as the caller (privileges and row-level
+ * security apply), keys in their text form (any key type), and numbered in
+ * byte order of that text, so that the result does not depend on the order
+ * of the rows.  Factors start from pg_prng seeded by the user's seed, and
+ * OpenBLAS runs one thread: the same data and seed give bit-identical
+ * factors.  CHECK_FOR_INTERRUPTS runs between rows.
+ */
+#include "postgres.h"
+
+#include <math.h>
+#include <cblas.h>
+
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "common/pg_prng.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "ecomai.h"
+#include "mf.h"
+#include "ratings.h"
+#include "topk.h"
+
+PG_FUNCTION_INFO_V1(ecomai_mf_fit);
+
+/* LAPACK from OpenBLAS (Debian 12 ships no lapacke.h). */
+extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const int *lda,
+				   double *b, const int *ldb, int *info);
+
+/* Conjugate-gradient steps per row and half-step (the implicit library's default). */
+#define MF_CG_STEPS 3
+
+/* Items per validation user in the implicit ranking metric (precision at 10). */
+#define MF_VALID_K 10
+
+/* ---------------------------------------------------------------------------
+ * Reading the relation
+ * ---------------------------------------------------------------------------
+ */
+
+/* A distinct key seen in a column, numbered in arrival order. */
+typedef struct KeyEntry
+{
+	const char *key;
+	uint32		hash;
+	int32		index;
+	char		status;
+} KeyEntry;
+
+#define SH_PREFIX mfkey
+#define SH_ELEMENT_TYPE KeyEntry
+#define SH_KEY_TYPE const char *
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) hash_bytes((const unsigned char *) (k), (int) strlen(k))
+#define SH_EQUAL(tb, a, b) (strcmp((a), (b)) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* The keys of one column: hash table, and the texts by index. */
+typedef struct KeyDict
+{
+	mfkey_hash *map;
+	char	  **keys;			/* [n] */
+	int			n;
+	int			cap;
+	Size		bytes;			/* sum of strlen + 1 */
+	const char *colname;
+} KeyDict;
+
+/* Rows read from the relation: (user, item, value) with dictionary indexes. */
+typedef struct MfReader
+{
+	KeyDict    *users;
+	KeyDict    *items;
+	bool		add_keys;		/* false: skip rows with unknown keys (validation) */
+	bool		has_value;
+	bool		implicit;
+	const char *value_col;
+	MemoryContext batchcxt;
+	int32	   *tu;
+	int32	   *ti;
+	double	   *tv;
+	int64		n;
+	int64		cap;
+	Size		held;			/* bytes accounted for ecomai.max_memory */
+} MfReader;
+
+/* Account for "bytes" more memory. */
+static void
+reader_reserve(MfReader *rd, Size bytes)
+{
+	rd->held += bytes;
+	ecomai_check_memory(rd->held, "mf_fit");
+}
+
+/* Index of a key, adding it when new (add) or -1 when unknown. */
+static int32
+dict_index(MfReader *rd, KeyDict *d, const char *key, bool add)
+{
+	KeyEntry   *e;
+	bool		found;
+
+	if (!add)
+	{
+		e = mfkey_lookup(d->map, key);
+		return e ? e->index : -1;
+	}
+	e = mfkey_insert(d->map, key, &found);
+	if (!found)
+	{
+		Size		len = strlen(key) + 1;
+
+		if (d->n == PG_INT32_MAX - 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many distinct values in column \"%s\"", d->colname)));
+		if (d->n == d->cap)
+		{
+			int			newcap = d->cap < 1024 ? 1024 : d->cap * 2;
+
+			reader_reserve(rd, (Size) (newcap - d->cap) * (sizeof(char *) + 2 * sizeof(KeyEntry)));
+			d->keys = d->keys ? repalloc_huge(d->keys, sizeof(char *) * newcap)
+				: palloc_extended(sizeof(char *) * newcap, MCXT_ALLOC_HUGE);
+			d->cap = newcap;
+		}
+		reader_reserve(rd, len);
+		e->key = MemoryContextStrdup(d->map->ctx, key);
+		e->index = d->n;
+		d->keys[d->n++] = (char *) e->key;
+		d->bytes += len;
+	}
+	return e->index;
+}
+
+/* One batch of (user text, item text[, value float8]) rows. */
+static void
+read_rows(SPITupleTable *tt, uint64 nrows, void *arg)
+{
+	MfReader   *rd = (MfReader *) arg;
+	MemoryContext old;
+
+	if (rd->n + (int64) nrows > rd->cap)
+	{
+		int64		newcap = Max(rd->cap * 2, Max(rd->n + (int64) nrows, 65536));
+
+		reader_reserve(rd, (Size) (newcap - rd->cap) * (2 * sizeof(int32) + sizeof(double)));
+		rd->tu = rd->tu ? repalloc_huge(rd->tu, sizeof(int32) * newcap) : palloc_extended(sizeof(int32) * newcap, MCXT_ALLOC_HUGE);
+		rd->ti = rd->ti ? repalloc_huge(rd->ti, sizeof(int32) * newcap) : palloc_extended(sizeof(int32) * newcap, MCXT_ALLOC_HUGE);
+		rd->tv = rd->tv ? repalloc_huge(rd->tv, sizeof(double) * newcap) : palloc_extended(sizeof(double) * newcap, MCXT_ALLOC_HUGE);
+		rd->cap = newcap;
+	}
+	MemoryContextReset(rd->batchcxt);
+	old = MemoryContextSwitchTo(rd->batchcxt);
+	for (uint64 row = 0; row < nrows; row++)
+	{
+		HeapTuple	tup = tt->vals[row];
+		bool		isnull;
+		char	   *ukey = TextDatumGetCString(SPI_getbinval(tup, tt->tupdesc, 1, &isnull));
+		char	   *ikey = TextDatumGetCString(SPI_getbinval(tup, tt->tupdesc, 2, &isnull));
+		double		v = 1.0;
+		int32		u,
+					i;
+
+		if (rd->has_value)
+		{
+			Datum		d = SPI_getbinval(tup, tt->tupdesc, 3, &isnull);
+
+			if (isnull)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("column \"%s\" contains a NULL value", rd->value_col),
+						 errdetail("Every row with a user and an item needs a value."),
+						 errhint("Filter the rows in a view, or use coalesce().")));
+			v = DatumGetFloat8(d);
+			if (isnan(v) || isinf(v))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("column \"%s\" contains NaN or infinity", rd->value_col),
+						 errdetail("Values must be finite numbers.")));
+			if (rd->implicit && v < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("column \"%s\" contains a negative value", rd->value_col),
+						 errdetail("Implicit feedback values (counts, quantities) must not be negative.")));
+		}
+		MemoryContextSwitchTo(old);
+		u = dict_index(rd, rd->users, ukey, rd->add_keys);
+		i = dict_index(rd, rd->items, ikey, rd->add_keys);
+		MemoryContextSwitchTo(rd->batchcxt);
+		if (u < 0 || i < 0)
+			continue;
+		rd->tu[rd->n] = u;
+		rd->ti[rd->n] = i;
+		rd->tv[rd->n] = v;
+		rd->n++;
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/* ERROR 42703 unless column colname of relid exists. */
+static void
+check_key_column(Oid relid, const char *colname)
+{
+	if (get_attnum(relid, colname) == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						colname, get_rel_name(relid))));
+}
+
+/* Type of an existing column. */
+static Oid
+column_type(Oid relid, const char *colname)
+{
+	return get_atttype(relid, get_attnum(relid, colname));
+}
+
+/* Read (user, item[, value]) rows of relid into rd (rows with a NULL key skipped). */
+static void
+read_relation(MfReader *rd, Oid relid, const char *user_col, const char *item_col,
+			  const char *value_col)
+{
+	StringInfoData q;
+	const char *rel;
+	const char *u = quote_identifier(user_col);
+	const char *i = quote_identifier(item_col);
+
+	if (get_rel_name(relid) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	check_key_column(relid, user_col);
+	check_key_column(relid, item_col);
+	if (value_col)
+		ecomai_ratings_check_column(relid, value_col, false);
+	rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+	initStringInfo(&q);
+	appendStringInfo(&q, "SELECT %s::pg_catalog.text, %s::pg_catalog.text", u, i);
+	if (value_col)
+		appendStringInfo(&q, ", %s::pg_catalog.float8", quote_identifier(value_col));
+	appendStringInfo(&q, " FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL", rel, u, i);
+	rd->has_value = (value_col != NULL);
+	rd->value_col = value_col;
+	rd->batchcxt = AllocSetContextCreate(CurrentMemoryContext, "mf_fit batch", ALLOCSET_DEFAULT_SIZES);
+	ecomai_spi_for_each_batch(q.data, read_rows, rd);
+	MemoryContextDelete(rd->batchcxt);
+}
+
+/* qsort_arg comparator: key indexes by the byte order of their texts */
+static int
+cmp_key_index(const void *a, const void *b, void *arg)
+{
+	char	  **keys = (char **) arg;
+
+	return strcmp(keys[*(const int32 *) a], keys[*(const int32 *) b]);
+}
+
+/* Renumber a dictionary in byte order of its keys; returns rank[arrival index]. */
+static int32 *
+sort_dict(KeyDict *d)
+{
+	int32	   *order = palloc_extended(sizeof(int32) * (Size) Max(d->n, 1), MCXT_ALLOC_HUGE);
+	int32	   *rank = palloc_extended(sizeof(int32) * (Size) Max(d->n, 1), MCXT_ALLOC_HUGE);
+	char	  **sorted = palloc_extended(sizeof(char *) * (Size) Max(d->n, 1), MCXT_ALLOC_HUGE);
+
+	for (int k = 0; k < d->n; k++)
+		order[k] = k;
+	qsort_arg(order, d->n, sizeof(int32), cmp_key_index, d->keys);
+	for (int k = 0; k < d->n; k++)
+	{
+		KeyEntry   *e = mfkey_lookup(d->map, d->keys[order[k]]);
+
+		rank[order[k]] = k;
+		sorted[k] = d->keys[order[k]];
+		e->index = k;
+	}
+	pfree(d->keys);
+	pfree(order);
+	d->keys = sorted;
+	return rank;
+}
+
+/* Copy a sorted dictionary's keys into a model's offsets and key bytes. */
+static void
+copy_keys(const KeyDict *d, int32 *off, char *keys)
+{
+	Size		pos = 0;
+
+	for (int k = 0; k < d->n; k++)
+	{
+		Size		len = strlen(d->keys[k]) + 1;
+
+		off[k] = (int32) pos;
+		memcpy(keys + pos, d->keys[k], len);
+		pos += len;
+	}
+	off[d->n] = (int32) pos;
+}
+
+/* Sparse rows: row r's cells are ptr[r] .. ptr[r+1]-1. */
+typedef struct MfCsr
+{
+	int			n;
+	int64	   *ptr;
+	int32	   *idx;
+	double	   *val;
+} MfCsr;
+
+/* Scatter (row[p], col[p], val[p]) into CSR rows, in order of p. */
+static MfCsr
+scatter(int n, int64 nnz, const int32 *row, const int32 *col, const double *val)
+{
+	MfCsr		c;
+
+	c.n = n;
+	c.ptr = palloc_extended(sizeof(int64) * ((Size) n + 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	c.idx = palloc_extended(sizeof(int32) * (Size) Max(nnz, 1), MCXT_ALLOC_HUGE);
+	c.val = palloc_extended(sizeof(double) * (Size) Max(nnz, 1), MCXT_ALLOC_HUGE);
+	for (int64 p = 0; p < nnz; p++)
+		c.ptr[row[p] + 1]++;
+	for (int r = 0; r < n; r++)
+		c.ptr[r + 1] += c.ptr[r];
+	for (int64 p = 0; p < nnz; p++)
+	{
+		int64		pos = c.ptr[row[p]]++;
+
+		if ((p & 65535) == 0)
+			CHECK_FOR_INTERRUPTS();
+		c.idx[pos] = col[p];
+		c.val[pos] = val[p];
+	}
+	for (int r = n; r > 0; r--)
+		c.ptr[r] = c.ptr[r - 1];
+	c.ptr[0] = 0;
+	return c;
+}
+
+/*
+ * Both orientations of the training cells, repeated (user, item) rows merged:
+ * summed for implicit feedback, averaged for ratings.
+ */
+static void
+build_cells(MfReader *rd, int nu, int ni, bool implicit, MfCsr *byuser, MfCsr *byitem)
+{
+	MfCsr		tmp;
+	int32	   *ru,
+			   *ri;
+	int64		nnz = 0;
+
+	reader_reserve(rd, (Size) rd->n * 2 * (sizeof(int32) + sizeof(double)) + ((Size) nu + ni) * 16);
+	/* item-major first, then walking items in order into user rows sorts each row by item */
+	tmp = scatter(ni, rd->n, rd->ti, rd->tu, rd->tv);
+	ru = palloc_extended(sizeof(int32) * (Size) Max(rd->n, 1), MCXT_ALLOC_HUGE);
+	ri = palloc_extended(sizeof(int32) * (Size) Max(rd->n, 1), MCXT_ALLOC_HUGE);
+	for (int i = 0; i < ni; i++)
+		for (int64 p = tmp.ptr[i]; p < tmp.ptr[i + 1]; p++)
+		{
+			ru[p] = tmp.idx[p];
+			ri[p] = i;
+		}
+	*byuser = scatter(nu, rd->n, ru, ri, tmp.val);
+	pfree(ru);
+	pfree(ri);
+	pfree(tmp.ptr);
+	pfree(tmp.idx);
+	pfree(tmp.val);
+
+	/* merge adjacent repeats in place */
+	for (int u = 0; u < nu; u++)
+	{
+		int64		start = byuser->ptr[u],
+					end = byuser->ptr[u + 1];
+		int			count = 0;
+
+		byuser->ptr[u] = nnz;
+		for (int64 p = start; p < end; p++)
+		{
+			if (nnz > byuser->ptr[u] && byuser->idx[nnz - 1] == byuser->idx[p])
+			{
+				byuser->val[nnz - 1] += byuser->val[p];
+				count++;
+				continue;
+			}
+			if (!implicit && count > 1)
+				byuser->val[nnz - 1] /= count;
+			byuser->idx[nnz] = byuser->idx[p];
+			byuser->val[nnz] = byuser->val[p];
+			nnz++;
+			count = 1;
+		}
+		if (!implicit && count > 1)
+			byuser->val[nnz - 1] /= count;
+	}
+	byuser->ptr[nu] = nnz;
+	for (int64 p = 0; p < nnz; p++)
+		if (isinf(byuser->val[p]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("sum of values in column \"%s\" is out of range", rd->value_col)));
+
+	/* item-major from the merged rows */
+	ru = palloc_extended(sizeof(int32) * (Size) Max(nnz, 1), MCXT_ALLOC_HUGE);
+	for (int u = 0; u < nu; u++)
+		for (int64 p = byuser->ptr[u]; p < byuser->ptr[u + 1]; p++)
+			ru[p] = u;
+	*byitem = scatter(ni, nnz, byuser->idx, ru, byuser->val);
+	pfree(ru);
+}
+
+/*
+ * Short dot products and axpy over one row of factors (f is small: the call
+ * overhead of BLAS level 1 would dominate; four partial sums let the compiler
+ * pipeline the loop).  The order of operations is fixed, so results are
+ * reproducible.
+ */
+static inline double
+mf_dot(int n, const double *a, const double *b)
+{
+	double		s0 = 0,
+				s1 = 0,
+				s2 = 0,
+				s3 = 0;
+	int			d = 0;
+
+	for (; d + 4 <= n; d += 4)
+	{
+		s0 += a[d] * b[d];
+		s1 += a[d + 1] * b[d + 1];
+		s2 += a[d + 2] * b[d + 2];
+		s3 += a[d + 3] * b[d + 3];
+	}
+	for (; d < n; d++)
+		s0 += a[d] * b[d];
+	return (s0 + s1) + (s2 + s3);
+}
+
+/* y += a * x */
+static inline void
+mf_axpy(int n, double a, const double *x, double *y)
+{
+	for (int d = 0; d < n; d++)
+		y[d] += a * x[d];
+}
+
+/* ---------------------------------------------------------------------------
+ * ALS
+ * ---------------------------------------------------------------------------
+ */
+
+/* Hyper-parameters and workspace of one training run. */
+typedef struct MfTrain
+{
+	int			kind;
+	int			solver;
+	int			f;
+	double		reg;
+	double		alpha;
+	double		mu;
+	double	   *gram;			/* f x f (implicit) */
+	double	   *A;				/* (f+1) x (f+1) */
+	double	   *b;				/* f + 1 */
+	double	   *r;
+	double	   *p;
+	double	   *Ap;
+	double	   *yt;				/* f + 1: [1, y] */
+} MfTrain;
+
+/* ERROR: a row's system was not positive definite (only possible without regularization). */
+static void
+not_positive_definite(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("least-squares system is singular"),
+			 errdetail("A user's or an item's normal equations are not positive definite."),
+			 errhint("Use a positive regularization.")));
+}
+
+/* Solve A z = b (upper triangle of row-major A, i.e. lower in LAPACK's column-major). */
+static void
+solve_spd(double *A, double *b, int n)
+{
+	int			one = 1,
+				info = 0;
+
+	dposv_("L", &n, &one, A, &n, b, &n, &info);
+	if (info != 0)
+		not_positive_definite();
+}
+
+/*
+ * On x86-64 the row loops are also compiled for AVX2 and the CPU picks the
+ * version at load time (GCC function multi-versioning): the build stays
+ * portable, and one machine always runs the same code, so results stay
+ * bit-identical there.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define MF_MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#else
+#define MF_MULTIVERSION
+#endif
+
+/*
+ * One implicit half-step: every row of X (n rows, cells in csr) from the
+ * other side's factors Y (m rows).
+ */
+MF_MULTIVERSION
+static void
+implicit_step(MfTrain *t, double *X, const double *Y, int m, const MfCsr *csr)
+{
+	int			f = t->f;
+	double	   *G = t->gram;
+
+	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, f, m, 1.0, Y, f, 0.0, G, f);
+	for (int d = 0; d < f; d++)
+		G[d * f + d] += t->reg;
+
+	for (int u = 0; u < csr->n; u++)
+	{
+		double	   *x = X + (Size) u * f;
+		int64		start = csr->ptr[u],
+					end = csr->ptr[u + 1];
+
+		CHECK_FOR_INTERRUPTS();
+		if (t->solver == MF_SOLVER_CHOLESKY)
+		{
+			memcpy(t->A, G, sizeof(double) * f * f);
+			memset(x, 0, sizeof(double) * f);
+			for (int64 q = start; q < end; q++)
+			{
+				const double *y = Y + (Size) csr->idx[q] * f;
+				double		c1 = t->alpha * csr->val[q];
+
+				if (c1 != 0)
+					cblas_dsyr(CblasRowMajor, CblasUpper, f, c1, y, 1, t->A, f);
+				if (csr->val[q] > 0)
+					mf_axpy(f, 1.0 + c1, y, x);
+			}
+			solve_spd(t->A, x, f);
+		}
+		else
+		{
+			double		rsold,
+						rsnew;
+
+			/* r = b - A x */
+			cblas_dsymv(CblasRowMajor, CblasUpper, f, -1.0, G, f, x, 1, 0.0, t->r, 1);
+			for (int64 q = start; q < end; q++)
+			{
+				const double *y = Y + (Size) csr->idx[q] * f;
+				double		c1 = t->alpha * csr->val[q];
+				double		pref = csr->val[q] > 0 ? 1.0 : 0.0;
+
+				mf_axpy(f, (1.0 + c1) * pref - c1 * mf_dot(f, y, x), y, t->r);
+			}
+			memcpy(t->p, t->r, sizeof(double) * f);
+			rsold = mf_dot(f, t->r, t->r);
+			if (rsold < 1e-20)
+				continue;
+			for (int s = 0; s < MF_CG_STEPS; s++)
+			{
+				double		step;
+				double		pAp;
+
+				cblas_dsymv(CblasRowMajor, CblasUpper, f, 1.0, G, f, t->p, 1, 0.0, t->Ap, 1);
+				for (int64 q = start; q < end; q++)
+				{
+					const double *y = Y + (Size) csr->idx[q] * f;
+					double		c1 = t->alpha * csr->val[q];
+
+					if (c1 != 0)
+						mf_axpy(f, c1 * mf_dot(f, y, t->p), y, t->Ap);
+				}
+				pAp = mf_dot(f, t->p, t->Ap);
+				if (!(pAp > 0))
+					break;
+				step = rsold / pAp;
+				mf_axpy(f, step, t->p, x);
+				mf_axpy(f, -step, t->Ap, t->r);
+				rsnew = mf_dot(f, t->r, t->r);
+				if (rsnew < 1e-20)
+					break;
+				cblas_dscal(f, rsnew / rsold, t->p, 1);
+				mf_axpy(f, 1.0, t->r, t->p);
+				rsold = rsnew;
+			}
+		}
+	}
+}
+
+/*
+ * One explicit half-step: every row's bias and factors (X, bx) from the
+ * other side's (Y, by): minimise sum (r - mu - by - bx - x.y)^2 +
+ * reg * n_row * (bx^2 + |x|^2).
+ */
+static void
+explicit_step(MfTrain *t, double *X, double *bx, const double *Y, const double *by,
+			  const MfCsr *csr)
+{
+	int			f = t->f;
+	int			g = f + 1;
+
+	for (int u = 0; u < csr->n; u++)
+	{
+		int64		start = csr->ptr[u],
+					end = csr->ptr[u + 1];
+		double		lambda = t->reg * (double) (end - start);
+		double	   *x = X + (Size) u * f;
+
+		CHECK_FOR_INTERRUPTS();
+		memset(t->A, 0, sizeof(double) * g * g);
+		memset(t->b, 0, sizeof(double) * g);
+		for (int64 q = start; q < end; q++)
+		{
+			int			i = csr->idx[q];
+
+			t->yt[0] = 1.0;
+			memcpy(t->yt + 1, Y + (Size) i * f, sizeof(double) * f);
+			cblas_dsyr(CblasRowMajor, CblasUpper, g, 1.0, t->yt, 1, t->A, g);
+			cblas_daxpy(g, csr->val[q] - t->mu - by[i], t->yt, 1, t->b, 1);
+		}
+		for (int d = 0; d < g; d++)
+			t->A[d * g + d] += lambda;
+		if (t->solver == MF_SOLVER_CHOLESKY)
+		{
+			solve_spd(t->A, t->b, g);
+			bx[u] = t->b[0];
+			memcpy(x, t->b + 1, sizeof(double) * f);
+		}
+		else
+		{
+			double	   *z = t->yt;
+			double		rsold,
+						rsnew;
+
+			z[0] = bx[u];
+			memcpy(z + 1, x, sizeof(double) * f);
+			cblas_dsymv(CblasRowMajor, CblasUpper, g, -1.0, t->A, g, z, 1, 1.0, t->b, 1);
+			memcpy(t->p, t->b, sizeof(double) * g);
+			rsold = cblas_ddot(g, t->b, 1, t->b, 1);
+			for (int s = 0; s < MF_CG_STEPS && rsold >= 1e-20; s++)
+			{
+				double		pAp,
+							step;
+
+				cblas_dsymv(CblasRowMajor, CblasUpper, g, 1.0, t->A, g, t->p, 1, 0.0, t->Ap, 1);
+				pAp = cblas_ddot(g, t->p, 1, t->Ap, 1);
+				if (!(pAp > 0))
+					break;
+				step = rsold / pAp;
+				cblas_daxpy(g, step, t->p, 1, z, 1);
+				cblas_daxpy(g, -step, t->Ap, 1, t->b, 1);
+				rsnew = cblas_ddot(g, t->b, 1, t->b, 1);
+				cblas_dscal(g, rsnew / rsold, t->p, 1);
+				cblas_daxpy(g, 1.0, t->b, 1, t->p, 1);
+				rsold = rsnew;
+			}
+			bx[u] = z[0];
+			memcpy(x, z + 1, sizeof(double) * f);
+		}
+	}
+}
+
+/*
+ * Training loss after an iteration.  Implicit: sum over all cells of
+ * c (p - x.y)^2 plus the regularization, divided by the total confidence
+ * (as the implicit library reports it).  Explicit: the regularized squared
+ * error divided by the number of ratings.
+ */
+static double
+training_loss(MfTrain *t, const double *X, const double *bu, const double *Y, const double *bi,
+			  const MfCsr *byuser, int ni)
+{
+	int			f = t->f;
+	double		loss = 0,
+				norms = 0,
+				weight = 0;
+
+	if (t->kind == MF_IMPLICIT)
+	{
+		double		total_conf = 0;
+
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, f, ni, 1.0, Y, f, 0.0, t->gram, f);
+		for (int u = 0; u < byuser->n; u++)
+		{
+			const double *x = X + (Size) u * f;
+
+			CHECK_FOR_INTERRUPTS();
+			cblas_dsymv(CblasRowMajor, CblasUpper, f, 1.0, t->gram, f, x, 1, 0.0, t->r, 1);
+			loss += mf_dot(f, x, t->r);
+			for (int64 q = byuser->ptr[u]; q < byuser->ptr[u + 1]; q++)
+			{
+				double		s = mf_dot(f, x, Y + (Size) byuser->idx[q] * f);
+				double		c = 1.0 + t->alpha * byuser->val[q];
+				double		pref = byuser->val[q] > 0 ? 1.0 : 0.0;
+
+				loss += c * (pref - s) * (pref - s) - s * s;
+				total_conf += c;
+			}
+			norms += mf_dot(f, x, x);
+		}
+		for (int i = 0; i < ni; i++)
+			norms += mf_dot(f, Y + (Size) i * f, Y + (Size) i * f);
+		weight = total_conf + (double) byuser->n * ni - (double) byuser->ptr[byuser->n];
+		return (loss + t->reg * norms) / weight;
+	}
+	for (int u = 0; u < byuser->n; u++)
+	{
+		const double *x = X + (Size) u * f;
+		double		n_u = (double) (byuser->ptr[u + 1] - byuser->ptr[u]);
+
+		CHECK_FOR_INTERRUPTS();
+		for (int64 q = byuser->ptr[u]; q < byuser->ptr[u + 1]; q++)
+		{
+			int			i = byuser->idx[q];
+			double		e = byuser->val[q] - t->mu - bu[u] - bi[i] - mf_dot(f, x, Y + (Size) i * f);
+
+			loss += e * e;
+		}
+		norms += n_u * (bu[u] * bu[u] + mf_dot(f, x, x));
+	}
+	/* each item's norm weighted by its count: sum over cells of the item side */
+	for (int u = 0; u < byuser->n; u++)
+		for (int64 q = byuser->ptr[u]; q < byuser->ptr[u + 1]; q++)
+		{
+			int			i = byuser->idx[q];
+
+			norms += bi[i] * bi[i] + mf_dot(f, Y + (Size) i * f, Y + (Size) i * f);
+		}
+	weight = (double) byuser->ptr[byuser->n];
+	return (loss + t->reg * norms) / weight;
+}
+
+/* Validation cells (dictionary indexes) as CSR by user, or n = 0. */
+typedef struct MfValidation
+{
+	MfCsr		cells;
+	int64		nnz;
+} MfValidation;
+
+/*
+ * The validation metric: explicit, the RMSE over the validation cells
+ * (lower is better); implicit, precision at 10 over validation users, with
+ * their training items left out of the ranking (higher is better).
+ */
+static double
+validation_metric(MfTrain *t, const MfValidation *v, const double *X, const double *bu,
+				  const double *Y, const double *bi, const MfCsr *byuser, int ni,
+				  double *scores, bool *relevant)
+{
+	int			f = t->f;
+	double		sum = 0;
+	int64		count = 0;
+
+	for (int u = 0; u < v->cells.n; u++)
+	{
+		const double *x = X + (Size) u * f;
+		int64		start = v->cells.ptr[u],
+					end = v->cells.ptr[u + 1];
+
+		if (start == end)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		if (t->kind == MF_EXPLICIT)
+		{
+			for (int64 q = start; q < end; q++)
+			{
+				int			i = v->cells.idx[q];
+				double		e = v->cells.val[q] - t->mu - bu[u] - bi[i] - cblas_ddot(f, x, 1, Y + (Size) i * f, 1);
+
+				sum += e * e;
+				count++;
+			}
+		}
+		else
+		{
+			EcomaiTopK	top;
+			int			hits = 0,
+						n;
+
+			cblas_dgemv(CblasRowMajor, CblasNoTrans, ni, f, 1.0, Y, f, x, 1, 0.0, scores, 1);
+			for (int64 q = byuser->ptr[u]; q < byuser->ptr[u + 1]; q++)
+				scores[byuser->idx[q]] = -INFINITY;
+			for (int64 q = start; q < end; q++)
+				relevant[v->cells.idx[q]] = true;
+			ecomai_topk_init(&top, MF_VALID_K);
+			for (int i = 0; i < ni; i++)
+				if (scores[i] > -INFINITY)
+					ecomai_topk_offer(&top, i, scores[i]);
+			n = ecomai_topk_sort(&top);
+			for (int k = 0; k < n; k++)
+				hits += relevant[top.items[k].id] ? 1 : 0;
+			for (int64 q = start; q < end; q++)
+				relevant[v->cells.idx[q]] = false;
+			pfree(top.items);
+			sum += (double) hits / MF_VALID_K;
+			count++;
+		}
+	}
+	if (count == 0)
+		return NAN;
+	return t->kind == MF_EXPLICIT ? sqrt(sum / count) : sum / count;
+}
+
+/* A standard normal draw (Box-Muller on pg_prng). */
+static double
+normal_draw(pg_prng_state *rng)
+{
+	double		u1 = 1.0 - pg_prng_double(rng);	/* (0, 1] */
+	double		u2 = pg_prng_double(rng);
+
+	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+/* Text argument, lower-cased check against two choices; returns 0 or 1. */
+static int
+choice_arg(text *arg, const char *param, const char *a, const char *b)
+{
+	char	   *s = text_to_cstring(arg);
+
+	if (strcmp(s, a) == 0)
+		return 0;
+	if (strcmp(s, b) == 0)
+		return 1;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid %s \"%s\"", param, s),
+			 errhint("Use '%s' or '%s'.", a, b)));
+	return 0;
+}
+
+/*
+ * mf_fit(source, user_col, item_col, value_col, kind, factors,
+ *		  regularization, alpha, iterations, seed, solver, validation)
+ */
+Datum
+ecomai_mf_fit(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	char	   *user_col,
+			   *item_col,
+			   *value_col;
+	int			kind,
+				solver,
+				f,
+				iterations,
+				seed;
+	double		reg,
+				alpha;
+	KeyDict		users = {0},
+				items = {0};
+	MfReader	rd = {0};
+	int32	   *urank,
+			   *irank;
+	MfCsr		byuser,
+				byitem;
+	MfValidation valid;
+	bool		has_valid;
+	MfTrain		t;
+	int			nu,
+				ni,
+				g;
+	MfModel    *m;
+	double	   *X,
+			   *Y,
+			   *bu,
+			   *bi,
+			   *bestX = NULL,
+			   *bestY = NULL,
+			   *bestbu = NULL,
+			   *bestbi = NULL,
+			   *scores = NULL;
+	bool	   *relevant = NULL;
+	double	   *logloss,
+			   *logvalid;
+	double		best = NAN;
+	int			nlog = 0;
+	Size		bytes;
+	pg_prng_state rng;
+
+	for (int a = 0; a < 11; a++)
+		if (PG_ARGISNULL(a) && a != 3 && a != 6)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("argument %d of mf_fit must not be NULL", a + 1),
+					 errhint("Only value_col, regularization and validation may be NULL.")));
+	relid = PG_GETARG_OID(0);
+	user_col = NameStr(*PG_GETARG_NAME(1));
+	item_col = NameStr(*PG_GETARG_NAME(2));
+	value_col = PG_ARGISNULL(3) ? NULL : NameStr(*PG_GETARG_NAME(3));
+	kind = choice_arg(PG_GETARG_TEXT_PP(4), "kind", "implicit", "explicit") == 0 ? MF_IMPLICIT : MF_EXPLICIT;
+	f = PG_GETARG_INT32(5);
+	reg = PG_ARGISNULL(6) ? (kind == MF_IMPLICIT ? 0.01 : 0.05) : PG_GETARG_FLOAT8(6);
+	alpha = PG_GETARG_FLOAT8(7);
+	iterations = PG_GETARG_INT32(8);
+	seed = PG_GETARG_INT32(9);
+	solver = choice_arg(PG_GETARG_TEXT_PP(10), "solver", "cg", "cholesky") == 0 ? MF_SOLVER_CG : MF_SOLVER_CHOLESKY;
+	has_valid = !PG_ARGISNULL(11);
+	memset(&valid, 0, sizeof(valid));
+
+	if (f < 1 || f > MF_MAX_FACTORS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("factors must be between 1 and %d, not %d", MF_MAX_FACTORS, f)));
+	if (isnan(reg) || isinf(reg) || reg < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("regularization must be a finite number of at least 0")));
+	if (isnan(alpha) || isinf(alpha) || alpha < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("alpha must be a finite number of at least 0")));
+	if (iterations < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("iterations must be at least 1, not %d", iterations)));
+	if (kind == MF_EXPLICIT && value_col == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("explicit matrix factorisation needs a value column"),
+				 errhint("Pass the ratings column as value_col, or use kind => 'implicit'.")));
+
+	/* read the training relation */
+	users.colname = user_col;
+	items.colname = item_col;
+	users.map = mfkey_create(CurrentMemoryContext, 1024, NULL);
+	items.map = mfkey_create(CurrentMemoryContext, 1024, NULL);
+	rd.users = &users;
+	rd.items = &items;
+	rd.add_keys = true;
+	rd.implicit = (kind == MF_IMPLICIT);
+	read_relation(&rd, relid, user_col, item_col, value_col);
+	if (rd.n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("relation \"%s\" has no rows to train on", get_rel_name(relid)),
+				 errdetail("Rows with a NULL user or item are skipped.")));
+	nu = users.n;
+	ni = items.n;
+	urank = sort_dict(&users);
+	irank = sort_dict(&items);
+	for (int64 p = 0; p < rd.n; p++)
+	{
+		rd.tu[p] = urank[rd.tu[p]];
+		rd.ti[p] = irank[rd.ti[p]];
+	}
+	build_cells(&rd, nu, ni, kind == MF_IMPLICIT, &byuser, &byitem);
+
+	/* the model holds the factors being trained */
+	m = ecomai_mf_alloc(kind, solver, f, nu, ni, iterations, users.bytes, items.bytes, "mf_fit");
+	bytes = VARSIZE(m);
+	m->iterations = iterations;
+	m->seed = seed;
+	m->regularization = reg;
+	m->alpha = alpha;
+	m->user_type = column_type(relid, user_col);
+	m->item_type = column_type(relid, item_col);
+	X = mf_user_factors(m);
+	Y = mf_item_factors(m);
+	bu = mf_user_bias(m);
+	bi = mf_item_bias(m);
+	logloss = palloc(sizeof(double) * iterations);
+	logvalid = palloc(sizeof(double) * iterations);
+
+	copy_keys(&users, mf_user_key_off(m), mf_user_keys(m));
+	copy_keys(&items, mf_item_key_off(m), mf_item_keys(m));
+
+	/* validation cells, by user, keys unknown to training skipped */
+	if (has_valid)
+	{
+		MfReader	vr = {0};
+
+		vr.users = &users;
+		vr.items = &items;
+		vr.add_keys = false;
+		vr.implicit = (kind == MF_IMPLICIT);
+		vr.held = rd.held + bytes;
+		read_relation(&vr, PG_GETARG_OID(11), user_col, item_col, value_col);
+		valid.cells = scatter(nu, vr.n, vr.tu, vr.ti, vr.tv);
+		valid.nnz = vr.n;
+		if (kind == MF_IMPLICIT)
+		{
+			reader_reserve(&rd, (Size) ni * (sizeof(double) + sizeof(bool)));
+			scores = palloc(sizeof(double) * ni);
+			relevant = palloc0(sizeof(bool) * ni);
+		}
+		reader_reserve(&rd, bytes);
+		bestX = palloc_extended(sizeof(double) * (Size) nu * f, MCXT_ALLOC_HUGE);
+		bestY = palloc_extended(sizeof(double) * (Size) ni * f, MCXT_ALLOC_HUGE);
+		bestbu = palloc(sizeof(double) * nu);
+		bestbi = palloc(sizeof(double) * ni);
+	}
+
+	/* workspace */
+	t.kind = kind;
+	t.solver = solver;
+	t.f = f;
+	t.reg = reg;
+	t.alpha = alpha;
+	t.mu = 0;
+	g = f + 1;
+	t.gram = palloc(sizeof(double) * f * f);
+	t.A = palloc(sizeof(double) * g * g);
+	t.b = palloc(sizeof(double) * g);
+	t.r = palloc(sizeof(double) * g);
+	t.p = palloc(sizeof(double) * g);
+	t.Ap = palloc(sizeof(double) * g);
+	t.yt = palloc(sizeof(double) * g);
+	if (kind == MF_EXPLICIT)
+	{
+		double		s = 0;
+
+		for (int64 p = 0; p < byuser.ptr[nu]; p++)
+			s += byuser.val[p];
+		t.mu = s / (double) byuser.ptr[nu];
+		m->global_mean = t.mu;
+	}
+
+	/* initial factors from the seed */
+	pg_prng_seed(&rng, (uint64) (int64) seed);
+	{
+		double		scale = kind == MF_IMPLICIT ? 0.01 : 0.1;
+
+		for (Size p = 0; p < (Size) nu * f; p++)
+			X[p] = scale * normal_draw(&rng);
+		for (Size p = 0; p < (Size) ni * f; p++)
+			Y[p] = scale * normal_draw(&rng);
+	}
+
+	for (int it = 0; it < iterations; it++)
+	{
+		double		loss,
+					metric = NAN;
+
+		if (kind == MF_IMPLICIT)
+		{
+			implicit_step(&t, X, Y, ni, &byuser);
+			implicit_step(&t, Y, X, nu, &byitem);
+		}
+		else
+		{
+			explicit_step(&t, X, bu, Y, bi, &byuser);
+			explicit_step(&t, Y, bi, X, bu, &byitem);
+		}
+		loss = training_loss(&t, X, bu, Y, bi, &byuser, ni);
+		if (has_valid)
+			metric = validation_metric(&t, &valid, X, bu, Y, bi, &byuser, ni, scores, relevant);
+		logloss[nlog] = loss;
+		logvalid[nlog] = metric;
+		nlog++;
+		if (has_valid)
+			ereport(NOTICE,
+					(errmsg("mf_fit iteration %d: loss %.6g, validation %s %.6g",
+							it + 1, loss, kind == MF_EXPLICIT ? "rmse" : "precision@10", metric)));
+		else
+			ereport(NOTICE, (errmsg("mf_fit iteration %d: loss %.6g", it + 1, loss)));
+
+		if (has_valid && !isnan(metric))
+		{
+			bool		better = isnan(best) || (kind == MF_EXPLICIT ? metric < best : metric > best);
+
+			if (better)
+			{
+				best = metric;
+				memcpy(bestX, X, sizeof(double) * (Size) nu * f);
+				memcpy(bestY, Y, sizeof(double) * (Size) ni * f);
+				memcpy(bestbu, bu, sizeof(double) * nu);
+				memcpy(bestbi, bi, sizeof(double) * ni);
+			}
+			else
+			{
+				/* early stop: keep the best iteration's factors */
+				memcpy(X, bestX, sizeof(double) * (Size) nu * f);
+				memcpy(Y, bestY, sizeof(double) * (Size) ni * f);
+				memcpy(bu, bestbu, sizeof(double) * nu);
+				memcpy(bi, bestbi, sizeof(double) * ni);
+				ereport(NOTICE,
+						(errmsg("mf_fit stops early after iteration %d: validation got worse; the model keeps iteration %d",
+								it + 1, it)));
+				break;
+			}
+		}
+	}
+
+	/* the log sits between the biases and the key offsets: rebuild with nlog entries */
+	if (nlog < iterations)
+	{
+		MfModel    *m2 = ecomai_mf_alloc(kind, solver, f, nu, ni, nlog, users.bytes, items.bytes, "mf_fit");
+		Size		head = (char *) mf_log_loss(m) - (char *) m;
+
+		memcpy((char *) m2 + VARHDRSZ, (char *) m + VARHDRSZ, head - VARHDRSZ);
+		m2->nlog = nlog;
+		memcpy(mf_user_key_off(m2), mf_user_key_off(m),
+			   sizeof(int32) * ((Size) nu + ni + 2) + users.bytes + items.bytes);
+		pfree(m);
+		m = m2;
+	}
+	memcpy(mf_log_loss(m), logloss, sizeof(double) * nlog);
+	memcpy(mf_log_valid(m), logvalid, sizeof(double) * nlog);
+	PG_RETURN_POINTER(m);
+}

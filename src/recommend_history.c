@@ -1,0 +1,358 @@
+/*
+ * recommend_history.c
+ *	  recommend(neighbors, history, k, exclude, allowed, fallback, ...): the
+ *	  per-request half of every item model.  The customer's items come as an
+ *	  array (a customer's purchases, a cart, an anonymous session), of any key
+ *	  type; the neighbour relation (item, neighbor, similarity) is read as the
+ *	  caller through SPI, one indexed lookup per history item; a candidate's
+ *	  score is the sum of its weights over the history, only positive scores
+ *	  are returned, and popular items from "fallback" fill in what is missing.
+ *
+ * Written in C rather than PL/pgSQL because the optional arrays must default
+ * to NULL: a polymorphic array parameter cannot (its default would be typed
+ * anyarray), so they are declared "any" and checked against the history's
+ * type here.
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
+#include "utils/typcache.h"
+#include "utils/datum.h"
+
+#include "ecomai.h"
+#include "topk.h"
+
+PG_FUNCTION_INFO_V1(ecomai_recommend_history);
+
+/* Hashing and equality of keys of the history's type (private data of the tables). */
+typedef struct KeyOps
+{
+	FmgrInfo   *hash;
+	FmgrInfo   *eq;
+	Oid			collation;
+} KeyOps;
+
+/* A candidate: its summed weight and the history item that gave the most. */
+typedef struct Candidate
+{
+	Datum		key;
+	uint32		hash;
+	char		status;
+	bool		excluded;		/* in the history or excluded: never returned */
+	double		score;
+	double		best;
+	Datum		because;
+} Candidate;
+
+#define SH_PREFIX cand
+#define SH_ELEMENT_TYPE Candidate
+#define SH_KEY_TYPE Datum
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) DatumGetUInt32(FunctionCall1Coll(((KeyOps *) (tb)->private_data)->hash, \
+							((KeyOps *) (tb)->private_data)->collation, (k)))
+#define SH_EQUAL(tb, a, b) DatumGetBool(FunctionCall2Coll(((KeyOps *) (tb)->private_data)->eq, \
+							((KeyOps *) (tb)->private_data)->collation, (a), (b)))
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* The type of a column of rel; 42703 naming it when there is none. */
+static Oid
+column_type(Oid relid, const char *col)
+{
+	AttrNumber	att = get_attnum(relid, col);
+
+	if (att == InvalidAttrNumber || att < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation %s does not exist", col, get_rel_name(relid))));
+	return get_atttype(relid, att);
+}
+
+/* An optional array argument: NULL (absent) or an array of the history's type. */
+static ArrayType *
+optional_array(FunctionCallInfo fcinfo, int argno, Oid arraytype, const char *name)
+{
+	Oid			t;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	t = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	if (t != arraytype)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s must be an array of the history's type %s, not %s",
+						name, format_type_be(arraytype), format_type_be(t))));
+	return PG_GETARG_ARRAYTYPE_P(argno);
+}
+
+/* Elements of an array, NULLs dropped. */
+typedef struct ElemList
+{
+	Datum	   *d;
+	int			n;
+} ElemList;
+
+static ElemList
+elements_of(ArrayType *a, TypeCacheEntry *tc)
+{
+	ElemList	l = {NULL, 0};
+	bool	   *nulls;
+	int			n;
+	int			m = 0;
+
+	if (a == NULL)
+		return l;
+	deconstruct_array(a, tc->type_id, tc->typlen, tc->typbyval, tc->typalign, &l.d, &nulls, &n);
+	for (int i = 0; i < n; i++)
+		if (!nulls[i])
+			l.d[m++] = l.d[i];
+	l.n = m;
+	return l;
+}
+
+static bool
+contains(const ElemList *l, Datum x, FmgrInfo *eq, Oid collation)
+{
+	for (int i = 0; i < l->n; i++)
+		if (DatumGetBool(FunctionCall2Coll(eq, collation, l->d[i], x)))
+			return true;
+	return false;
+}
+
+/*
+ * recommend_from_history(neighbors regclass, history anyarray, k bigint, exclude "any",
+ * allowed "any", fallback "any", item_col name, neighbor_col name,
+ * similarity_col name)
+ *	RETURNS TABLE (item anyelement, score float8, because anyelement, is_fallback boolean)
+ */
+Datum
+ecomai_recommend_history(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			relid;
+	Oid			arraytype;
+	Oid			elemtype;
+	Oid			simtype;
+	int64		k;
+	ArrayType  *history;
+	ArrayType  *exclude;
+	ArrayType  *allowed;
+	ArrayType  *fallback;
+	char	   *item_col;
+	char	   *neighbor_col;
+	char	   *sim_col;
+	TypeCacheEntry *tc;
+	Oid			collation;
+	ElemList	hist;
+	ElemList	excl;
+	ElemList	allw;
+	ElemList	fb;
+	ElemList	recs = {NULL, 0};
+	StringInfoData q;
+	int64		got = 0;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < 9; i++)
+		if (PG_ARGISNULL(i) && (i == 0 || i == 2 || i >= 6))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("neighbors, k, item_col, neighbor_col and similarity_col must not be NULL")));
+	relid = PG_GETARG_OID(0);
+	k = PG_GETARG_INT64(2);
+	if (k < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be at least 1"),
+				 errdetail("k is " INT64_FORMAT ".", k)));
+	arraytype = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	elemtype = get_element_type(arraytype);
+	if (!OidIsValid(elemtype))
+		elog(ERROR, "could not determine the history's element type");
+	history = PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1);
+	exclude = optional_array(fcinfo, 3, arraytype, "exclude");
+	allowed = optional_array(fcinfo, 4, arraytype, "allowed");
+	fallback = optional_array(fcinfo, 5, arraytype, "fallback");
+	item_col = NameStr(*PG_GETARG_NAME(6));
+	neighbor_col = NameStr(*PG_GETARG_NAME(7));
+	sim_col = NameStr(*PG_GETARG_NAME(8));
+
+	if (get_rel_name(relid) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (column_type(relid, item_col) != elemtype || column_type(relid, neighbor_col) != elemtype)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("columns \"%s\" and \"%s\" of %s must be of the history's item type %s",
+						item_col, neighbor_col, get_rel_name(relid), format_type_be(elemtype))));
+	simtype = column_type(relid, sim_col);
+	if (simtype != FLOAT8OID && simtype != FLOAT4OID && simtype != NUMERICOID &&
+		simtype != INT4OID && simtype != INT8OID && simtype != INT2OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" of %s must be numeric", sim_col, get_rel_name(relid))));
+
+	tc = lookup_type_cache(elemtype, TYPECACHE_EQ_OPR_FINFO | TYPECACHE_HASH_PROC_FINFO);
+	if (!OidIsValid(tc->eq_opr_finfo.fn_oid) || !OidIsValid(tc->hash_proc_finfo.fn_oid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("could not identify hash and equality functions for type %s", format_type_be(elemtype))));
+	collation = get_typcollation(elemtype);
+	if (OidIsValid(collation))
+		collation = DEFAULT_COLLATION_OID;
+	hist = elements_of(history, tc);
+	excl = elements_of(exclude, tc);
+	allw = elements_of(allowed, tc);
+	fb = elements_of(fallback, tc);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (hist.n > 0)
+	{
+		Oid			argtypes[1] = {arraytype};
+		Datum		values[1];
+		const char *it = quote_identifier(item_col);
+		const char *nb = quote_identifier(neighbor_col);
+		const char *sim = quote_identifier(sim_col);
+		KeyOps		ops = {&tc->hash_proc_finfo, &tc->eq_opr_finfo, collation};
+		cand_hash  *cands = cand_create(CurrentMemoryContext, 1024, &ops);
+		cand_iterator iter;
+		Candidate  *c;
+		EcomaiTopK	top;
+		Candidate **byid;
+		int64		ncand = 0;
+		int			rc;
+		int			n;
+
+		cand_hash  *allowed_set = NULL;
+
+		if (allowed != NULL)
+		{
+			allowed_set = cand_create(CurrentMemoryContext, Max(allw.n, 16), &ops);
+			for (int i = 0; i < allw.n; i++)
+			{
+				bool		found;
+
+				(void) cand_insert(allowed_set, allw.d[i], &found);
+			}
+		}
+		/* the history and the excluded items: never candidates */
+		for (int i = 0; i < hist.n + excl.n; i++)
+		{
+			bool		found;
+
+			c = cand_insert(cands, i < hist.n ? hist.d[i] : excl.d[i - hist.n], &found);
+			c->excluded = true;
+		}
+
+		/* the neighbour rows of the history items; operators schema-qualified */
+		initStringInfo(&q);
+		appendStringInfo(&q,
+						 "SELECT n.%s, n.%s, pg_catalog.float8(n.%s) FROM %s n "
+						 "WHERE n.%s OPERATOR(pg_catalog.=) ANY ($1) AND n.%s IS NOT NULL AND n.%s IS NOT NULL",
+						 it, nb, sim,
+						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid)),
+						 it, nb, sim);
+		values[0] = PointerGetDatum(history);
+		rc = SPI_execute_with_args(q.data, 1, argtypes, values, NULL, true, 0);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "recommend query failed: %s", SPI_result_code_string(rc));
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			bool		isnull;
+			Datum		from = SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull);
+			Datum		to = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull);
+			double		w = DatumGetFloat8(SPI_getbinval(tup, SPI_tuptable->tupdesc, 3, &isnull));
+			bool		found;
+
+			if ((r & 0xFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			c = cand_insert(cands, to, &found);
+			if (!found)
+			{
+				c->excluded = allowed_set != NULL && cand_lookup(allowed_set, to) == NULL;
+				c->score = 0;
+				c->best = -get_float8_infinity();
+				c->because = from;
+			}
+			if (c->excluded)
+				continue;
+			c->score += w;
+			/* the largest weight gives the reason; ties: the first in the history's order */
+			if (w > c->best)
+			{
+				c->best = w;
+				c->because = from;
+			}
+		}
+
+		/* the k best positive scores; ties by the candidates' order of arrival, then resolved by key below */
+		byid = palloc(Max(cands->members, 1) * sizeof(Candidate *));
+		ecomai_topk_init(&top, (int) Min(k, Max(cands->members, 1)));
+		cand_start_iterate(cands, &iter);
+		while ((c = cand_iterate(cands, &iter)) != NULL)
+		{
+			if (c->excluded || !(c->score > 0) || isnan(c->score))
+				continue;
+			byid[ncand] = c;
+			ecomai_topk_offer(&top, ncand, c->score);
+			ncand++;
+		}
+		n = ecomai_topk_sort(&top);
+		recs.d = palloc(Max(n, 1) * sizeof(Datum));
+		for (int r = 0; r < n; r++)
+		{
+			Datum		out[4];
+			bool		onull[4] = {false, false, false, false};
+
+			c = byid[top.items[r].id];
+			out[0] = c->key;
+			out[1] = Float8GetDatum(c->score);
+			out[2] = c->because;
+			out[3] = BoolGetDatum(false);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, onull);
+			recs.d[recs.n++] = c->key;
+		}
+		got = n;
+	}
+
+	/* fill from the fallback list, in its order */
+	for (int i = 0; i < fb.n && got < k; i++)
+	{
+		Datum		x = fb.d[i];
+		ElemList	before = {fb.d, i};
+		Datum		out[4];
+		bool		onull[4] = {false, true, true, false};
+
+		CHECK_FOR_INTERRUPTS();
+		if (contains(&hist, x, &tc->eq_opr_finfo, collation) ||
+			contains(&excl, x, &tc->eq_opr_finfo, collation) ||
+			(allowed != NULL && !contains(&allw, x, &tc->eq_opr_finfo, collation)) ||
+			contains(&recs, x, &tc->eq_opr_finfo, collation) ||
+			contains(&before, x, &tc->eq_opr_finfo, collation))
+			continue;
+		out[0] = x;
+		out[1] = (Datum) 0;
+		out[2] = (Datum) 0;
+		out[3] = BoolGetDatum(true);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, onull);
+		got++;
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
