@@ -170,13 +170,140 @@ row_label(const BnSpec *spec, int v, int row)
 	return buf.data;
 }
 
+/* Sizes of a validated network's flat layout, summed by the checks. */
+typedef struct BnSizes
+{
+	int64		nparent_refs;
+	int64		nstate_refs;
+	int64		ncpt;
+	int64		pool;			/* bytes of the name pool */
+} BnSizes;
+
 /*
- * Validate a network and lay it out flat.  Errors about the network's
- * meaning use errcode_sem (22023 for text input and constructors, 22P03 for
- * binary receive).
+ * Check one variable's name, states and parent list (not yet the graph or
+ * the CPT), adding its names and references to sz.
  */
-BayesNet *
-ecomai_bn_build(const BnSpec *spec, int errcode_sem)
+static void
+check_variable(const BnSpec *spec, int v, int errcode_sem, BnSizes *sz)
+{
+	const BnSpecVar *var = &spec->vars[v];
+	int			n = spec->nvars;
+	int			j,
+				s;
+
+	if (var->name == NULL || var->name[0] == '\0')
+		ereport(ERROR,
+				(errcode(errcode_sem),
+				 errmsg("variable %d has an empty name", v + 1)));
+	if (var->nstates < 1 || var->nstates > BN_MAX_STATES)
+		ereport(ERROR,
+				(errcode(errcode_sem),
+				 errmsg("variable \"%s\" has %d states", var->name, var->nstates),
+				 errdetail("A variable needs between 1 and %d states.", BN_MAX_STATES)));
+	for (s = 0; s < var->nstates; s++)
+	{
+		if (var->states[s] == NULL || var->states[s][0] == '\0')
+			ereport(ERROR,
+					(errcode(errcode_sem),
+					 errmsg("variable \"%s\" has an empty state name", var->name)));
+		sz->pool += strlen(var->states[s]) + 1;
+	}
+	s = find_duplicate(var->states, var->nstates);
+	if (s >= 0)
+		ereport(ERROR,
+				(errcode(errcode_sem),
+				 errmsg("variable \"%s\" has state \"%s\" twice", var->name, var->states[s])));
+	if (var->nparents < 0 || var->nparents > n - 1)
+		ereport(ERROR,
+				(errcode(errcode_sem),
+				 errmsg("variable \"%s\" has %d parents", var->name, var->nparents)));
+	for (j = 0; j < var->nparents; j++)
+	{
+		int			k;
+
+		if (var->parents[j] < 0 || var->parents[j] >= n)
+			ereport(ERROR,
+					(errcode(errcode_sem),
+					 errmsg("unknown parent %d of variable \"%s\"", var->parents[j], var->name)));
+		if (var->parents[j] == v)
+			ereport(ERROR,
+					(errcode(errcode_sem),
+					 errmsg("variable \"%s\" is its own parent", var->name)));
+		for (k = 0; k < j; k++)
+			if (var->parents[k] == var->parents[j])
+				ereport(ERROR,
+						(errcode(errcode_sem),
+						 errmsg("variable \"%s\" has parent \"%s\" twice", var->name,
+								spec->vars[var->parents[j]].name)));
+	}
+	sz->pool += strlen(var->name) + 1;
+	sz->nparent_refs += var->nparents;
+	sz->nstate_refs += var->nstates;
+}
+
+/*
+ * Check variable v's CPT: its size against its parents' states and the
+ * limits, every probability in [0, 1], every row summing to 1; adds its size
+ * to sz->ncpt.
+ */
+static void
+check_cpt(const BnSpec *spec, int v, int errcode_sem, BnSizes *sz)
+{
+	const BnSpecVar *var = &spec->vars[v];
+	int64		rows = 1;
+	int			r,
+				j,
+				s;
+
+	for (j = 0; j < var->nparents; j++)
+	{
+		rows *= spec->vars[var->parents[j]].nstates;
+		if (rows * var->nstates > BN_MAX_CPT)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("CPT of variable \"%s\" has more than %d entries", var->name, BN_MAX_CPT)));
+	}
+	if (var->cpt == NULL || var->nrows != rows)
+		ereport(ERROR,
+				(errcode(errcode_sem),
+				 errmsg("CPT of variable \"%s\" has %lld probabilities, expected %lld",
+						var->name, (long long) (var->cpt ? (int64) var->nrows * var->nstates : 0),
+						(long long) (rows * var->nstates)),
+				 errdetail("It needs one row of %d probabilities per configuration of its %d parents.",
+						   var->nstates, var->nparents)));
+	for (r = 0; r < rows; r++)
+	{
+		const double *row = var->cpt + (int64) r * var->nstates;
+		double		sum = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		for (s = 0; s < var->nstates; s++)
+		{
+			if (!(row[s] >= 0.0 && row[s] <= 1.0))	/* also NaN */
+				ereport(ERROR,
+						(errcode(errcode_sem),
+						 errmsg("probability out of range in CPT of variable \"%s\"", var->name),
+						 errdetail("Row %d (%s) has %g for state \"%s\"; probabilities lie in [0, 1].",
+								   r + 1, row_label(spec, v, r), row[s], var->states[s])));
+			sum += row[s];
+		}
+		if (fabs(sum - 1.0) > BN_ROW_TOLERANCE)
+			ereport(ERROR,
+					(errcode(errcode_sem),
+					 errmsg("CPT row of variable \"%s\" does not sum to 1", var->name),
+					 errdetail("Row %d (%s) sums to %.17g.", r + 1, row_label(spec, v, r), sum),
+					 errhint("Each row of a CPT must sum to 1 within %g.", BN_ROW_TOLERANCE)));
+	}
+	sz->ncpt += rows * var->nstates;
+	if (sz->ncpt > BN_MAX_CPT)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("network has more than %d probabilities", BN_MAX_CPT)));
+}
+
+/* Copy a checked network into one flat value of the sizes sz. */
+static BayesNet *
+lay_out(const BnSpec *spec, const BnSizes *sz)
 {
 	int			n = spec->nvars;
 	int			v,
@@ -184,11 +311,7 @@ ecomai_bn_build(const BnSpec *spec, int errcode_sem)
 				s;
 	int64		nparent_refs = 0,
 				nstate_refs = 0,
-				ncpt = 0,
-				pool = 0;
-	char	  **names;
-	int		   *nparents;
-	int		  **parents;
+				ncpt = 0;
 	Size		off_vars,
 				off_cpt,
 				off_pool,
@@ -201,140 +324,10 @@ ecomai_bn_build(const BnSpec *spec, int errcode_sem)
 	char	   *pp;
 	int32		pos;
 
-	if (n < 1)
-		ereport(ERROR,
-				(errcode(errcode_sem),
-				 errmsg("network has no variables")));
-	if (n > BN_MAX_VARS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("network has %d variables, more than the limit of %d", n, BN_MAX_VARS)));
-	names = palloc(sizeof(char *) * n);
-	nparents = palloc(sizeof(int) * n);
-	parents = palloc(sizeof(int *) * n);
-	pool += strlen(spec->name ? spec->name : "") + 1;
-	for (v = 0; v < n; v++)
-	{
-		const BnSpecVar *var = &spec->vars[v];
-
-		CHECK_FOR_INTERRUPTS();
-		if (var->name == NULL || var->name[0] == '\0')
-			ereport(ERROR,
-					(errcode(errcode_sem),
-					 errmsg("variable %d has an empty name", v + 1)));
-		names[v] = var->name;
-		nparents[v] = var->nparents;
-		parents[v] = var->parents;
-		if (var->nstates < 1 || var->nstates > BN_MAX_STATES)
-			ereport(ERROR,
-					(errcode(errcode_sem),
-					 errmsg("variable \"%s\" has %d states", var->name, var->nstates),
-					 errdetail("A variable needs between 1 and %d states.", BN_MAX_STATES)));
-		for (s = 0; s < var->nstates; s++)
-		{
-			if (var->states[s] == NULL || var->states[s][0] == '\0')
-				ereport(ERROR,
-						(errcode(errcode_sem),
-						 errmsg("variable \"%s\" has an empty state name", var->name)));
-			pool += strlen(var->states[s]) + 1;
-		}
-		s = find_duplicate(var->states, var->nstates);
-		if (s >= 0)
-			ereport(ERROR,
-					(errcode(errcode_sem),
-					 errmsg("variable \"%s\" has state \"%s\" twice", var->name, var->states[s])));
-		if (var->nparents < 0 || var->nparents > n - 1)
-			ereport(ERROR,
-					(errcode(errcode_sem),
-					 errmsg("variable \"%s\" has %d parents", var->name, var->nparents)));
-		for (j = 0; j < var->nparents; j++)
-		{
-			int			k;
-
-			if (var->parents[j] < 0 || var->parents[j] >= n)
-				ereport(ERROR,
-						(errcode(errcode_sem),
-						 errmsg("unknown parent %d of variable \"%s\"", var->parents[j], var->name)));
-			if (var->parents[j] == v)
-				ereport(ERROR,
-						(errcode(errcode_sem),
-						 errmsg("variable \"%s\" is its own parent", var->name)));
-			for (k = 0; k < j; k++)
-				if (var->parents[k] == var->parents[j])
-					ereport(ERROR,
-							(errcode(errcode_sem),
-							 errmsg("variable \"%s\" has parent \"%s\" twice", var->name,
-									spec->vars[var->parents[j]].name)));
-		}
-		pool += strlen(var->name) + 1;
-		nparent_refs += var->nparents;
-		nstate_refs += var->nstates;
-	}
-	v = find_duplicate(names, n);
-	if (v >= 0)
-		ereport(ERROR,
-				(errcode(errcode_sem),
-				 errmsg("variable \"%s\" is declared twice", names[v])));
-	ecomai_bn_check_acyclic(n, nparents, parents, names, errcode_sem);
-
-	/* CPT sizes and rows */
-	for (v = 0; v < n; v++)
-	{
-		const BnSpecVar *var = &spec->vars[v];
-		int64		rows = 1;
-		int			r;
-
-		for (j = 0; j < var->nparents; j++)
-		{
-			rows *= spec->vars[var->parents[j]].nstates;
-			if (rows * var->nstates > BN_MAX_CPT)
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("CPT of variable \"%s\" has more than %d entries", var->name, BN_MAX_CPT)));
-		}
-		if (var->cpt == NULL || var->nrows != rows)
-			ereport(ERROR,
-					(errcode(errcode_sem),
-					 errmsg("CPT of variable \"%s\" has %lld probabilities, expected %lld",
-							var->name, (long long) (var->cpt ? (int64) var->nrows * var->nstates : 0),
-							(long long) (rows * var->nstates)),
-					 errdetail("It needs one row of %d probabilities per configuration of its %d parents.",
-							   var->nstates, var->nparents)));
-		for (r = 0; r < rows; r++)
-		{
-			const double *row = var->cpt + (int64) r * var->nstates;
-			double		sum = 0;
-
-			CHECK_FOR_INTERRUPTS();
-			for (s = 0; s < var->nstates; s++)
-			{
-				if (!(row[s] >= 0.0 && row[s] <= 1.0))	/* also NaN */
-					ereport(ERROR,
-							(errcode(errcode_sem),
-							 errmsg("probability out of range in CPT of variable \"%s\"", var->name),
-							 errdetail("Row %d (%s) has %g for state \"%s\"; probabilities lie in [0, 1].",
-									   r + 1, row_label(spec, v, r), row[s], var->states[s])));
-				sum += row[s];
-			}
-			if (fabs(sum - 1.0) > BN_ROW_TOLERANCE)
-				ereport(ERROR,
-						(errcode(errcode_sem),
-						 errmsg("CPT row of variable \"%s\" does not sum to 1", var->name),
-						 errdetail("Row %d (%s) sums to %.17g.", r + 1, row_label(spec, v, r), sum),
-						 errhint("Each row of a CPT must sum to 1 within %g.", BN_ROW_TOLERANCE)));
-		}
-		ncpt += rows * var->nstates;
-		if (ncpt > BN_MAX_CPT)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("network has more than %d probabilities", BN_MAX_CPT)));
-	}
-
-	/* lay it out */
 	off_vars = sizeof(BayesNet);
-	off_cpt = TYPEALIGN(8, off_vars + sizeof(BnVar) * n + sizeof(int32) * (nparent_refs + nstate_refs));
-	off_pool = off_cpt + sizeof(double) * ncpt;
-	total = off_pool + pool;
+	off_cpt = TYPEALIGN(8, off_vars + sizeof(BnVar) * n + sizeof(int32) * (sz->nparent_refs + sz->nstate_refs));
+	off_pool = off_cpt + sizeof(double) * sz->ncpt;
+	total = off_pool + sz->pool;
 	if (total > MaxAllocSize / 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -344,12 +337,12 @@ ecomai_bn_build(const BnSpec *spec, int errcode_sem)
 	SET_VARSIZE(bn, total);
 	bn->magic = BN_MAGIC;
 	bn->nvars = n;
-	bn->nparent_refs = nparent_refs;
-	bn->nstate_refs = nstate_refs;
-	bn->ncpt = ncpt;
+	bn->nparent_refs = sz->nparent_refs;
+	bn->nstate_refs = sz->nstate_refs;
+	bn->ncpt = sz->ncpt;
 	bn->off_cpt = off_cpt;
 	bn->off_pool = off_pool;
-	bn->pool_len = pool;
+	bn->pool_len = sz->pool;
 	vars = BN_VARS(bn);
 	pref = BN_PARENTS(bn);
 	sref = BN_STATES(bn);
@@ -358,7 +351,6 @@ ecomai_bn_build(const BnSpec *spec, int errcode_sem)
 	pos = 0;
 #define POOL_ADD(str) (strcpy(pp + pos, (str)), pos += strlen(str) + 1, pos - (int32) strlen(str) - 1)
 	bn->name = POOL_ADD(spec->name ? spec->name : "");
-	nparent_refs = nstate_refs = ncpt = 0;
 	for (v = 0; v < n; v++)
 	{
 		const BnSpecVar *var = &spec->vars[v];
@@ -378,8 +370,56 @@ ecomai_bn_build(const BnSpec *spec, int errcode_sem)
 		ncpt += (int64) var->nrows * var->nstates;
 	}
 #undef POOL_ADD
-	Assert(pos == pool);
+	Assert(pos == sz->pool);
 	return bn;
+}
+
+/*
+ * Validate a network and lay it out flat.  Errors about the network's
+ * meaning use errcode_sem (22023 for text input and constructors, 22P03 for
+ * binary receive).
+ */
+BayesNet *
+ecomai_bn_build(const BnSpec *spec, int errcode_sem)
+{
+	int			n = spec->nvars;
+	int			v;
+	BnSizes		sz = {0, 0, 0, 0};
+	char	  **names;
+	int		   *nparents;
+	int		  **parents;
+
+	if (n < 1)
+		ereport(ERROR,
+				(errcode(errcode_sem),
+				 errmsg("network has no variables")));
+	if (n > BN_MAX_VARS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("network has %d variables, more than the limit of %d", n, BN_MAX_VARS)));
+	names = palloc(sizeof(char *) * n);
+	nparents = palloc(sizeof(int) * n);
+	parents = palloc(sizeof(int *) * n);
+	sz.pool += strlen(spec->name ? spec->name : "") + 1;
+	for (v = 0; v < n; v++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		check_variable(spec, v, errcode_sem, &sz);
+		names[v] = spec->vars[v].name;
+		nparents[v] = spec->vars[v].nparents;
+		parents[v] = spec->vars[v].parents;
+	}
+	v = find_duplicate(names, n);
+	if (v >= 0)
+		ereport(ERROR,
+				(errcode(errcode_sem),
+				 errmsg("variable \"%s\" is declared twice", names[v])));
+	ecomai_bn_check_acyclic(n, nparents, parents, names, errcode_sem);
+
+	for (v = 0; v < n; v++)
+		check_cpt(spec, v, errcode_sem, &sz);
+
+	return lay_out(spec, &sz);
 }
 
 /* Index of a variable by name, or -1. */
@@ -475,46 +515,51 @@ ecomai_bn_topo_order(const BayesNet *bn, int *order)
 	pfree(done);
 }
 
+/* The network in BIF text, parsed and validated (22023 for its meaning). */
+static BayesNet *
+network_from_bif(const char *str)
+{
+	return ecomai_bn_build(ecomai_bif_parse(str), ERRCODE_INVALID_PARAMETER_VALUE);
+}
+
+/* The network as BIF, doubles in shortest exact form. */
+static StringInfo
+network_to_bif(const BayesNet *bn)
+{
+	StringInfo	buf = makeStringInfo();
+
+	ecomai_bif_print(buf, bn);
+	return buf;
+}
+
 /* Text input: a network in BIF. */
 Datum
 ecomai_bayesnet_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-
-	PG_RETURN_POINTER(ecomai_bn_build(ecomai_bif_parse(str), ERRCODE_INVALID_PARAMETER_VALUE));
+	PG_RETURN_POINTER(network_from_bif(PG_GETARG_CSTRING(0)));
 }
 
 /* Text output: the network in BIF, doubles in shortest exact form. */
 Datum
 ecomai_bayesnet_out(PG_FUNCTION_ARGS)
 {
-	BayesNet   *bn = PG_GETARG_BAYESNET(0);
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	ecomai_bif_print(&buf, bn);
-	PG_RETURN_CSTRING(buf.data);
+	PG_RETURN_CSTRING(network_to_bif(PG_GETARG_BAYESNET(0))->data);
 }
 
 /* bn_from_bif(text): parse and validate a BIF network. */
 Datum
 ecomai_bn_from_bif(PG_FUNCTION_ARGS)
 {
-	char	   *str = text_to_cstring(PG_GETARG_TEXT_PP(0));
-
-	PG_RETURN_POINTER(ecomai_bn_build(ecomai_bif_parse(str), ERRCODE_INVALID_PARAMETER_VALUE));
+	PG_RETURN_POINTER(network_from_bif(text_to_cstring(PG_GETARG_TEXT_PP(0))));
 }
 
 /* bn_to_bif(bayesnet): the network as BIF text. */
 Datum
 ecomai_bn_to_bif(PG_FUNCTION_ARGS)
 {
-	BayesNet   *bn = PG_GETARG_BAYESNET(0);
-	StringInfoData buf;
+	StringInfo	buf = network_to_bif(PG_GETARG_BAYESNET(0));
 
-	initStringInfo(&buf);
-	ecomai_bif_print(&buf, bn);
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf->data, buf->len));
 }
 
 /* Send a length-prefixed string. */

@@ -114,6 +114,8 @@ extern int	ecomai_name_index_find(BnNameIndex *ix, const char *name);
 extern BnSpec *ecomai_bif_parse(const char *text);
 extern void ecomai_bif_print(StringInfo buf, const BayesNet *bn);
 extern void ecomai_append_name(StringInfo buf, const char *name);
+extern void ecomai_append_variable_values(StringInfo buf, const char *name, char *const *values,
+										  int nvalues);
 
 typedef enum BnTokKind
 {
@@ -142,6 +144,7 @@ extern char *ecomai_lex_expect_word(BnLexer *lx, const char *expected);
 extern bool ecomai_lex_is_punct(BnLexer *lx, char c);
 extern bool ecomai_lex_is_keyword(BnLexer *lx, const char *kw);
 extern double ecomai_lex_number(BnLexer *lx, const char *word);
+extern int64 ecomai_lex_int(BnLexer *lx, int64 lo, int64 hi);
 extern void ecomai_lex_error(BnLexer *lx, const char *fmt,...) pg_attribute_printf(2, 3) pg_attribute_noreturn();
 
 #endif							/* ECOMAI_BAYESNET_H */

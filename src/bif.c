@@ -266,6 +266,38 @@ ecomai_lex_number(BnLexer *lx, const char *word)
 	return x;
 }
 
+/* An integer word in [lo, hi] (consumed), or a syntax error. */
+int64
+ecomai_lex_int(BnLexer *lx, int64 lo, int64 hi)
+{
+	char	   *end;
+	long long	x;
+
+	if (lx->kind != BNT_WORD || lx->quoted)
+		ecomai_lex_error(lx, "expected an integer");
+	errno = 0;
+	x = strtoll(lx->word.data, &end, 10);
+	if (errno != 0 || end == lx->word.data || *end != '\0' || x < lo || x > hi)
+		ecomai_lex_error(lx, "integer \"%s\" out of range", lx->word.data);
+	ecomai_lex_next(lx);
+	return x;
+}
+
+/* Append "variable NAME { V1, V2 }" (names quoted where needed), the state texts' variable line. */
+void
+ecomai_append_variable_values(StringInfo buf, const char *name, char *const *values, int nvalues)
+{
+	appendStringInfoString(buf, "variable ");
+	ecomai_append_name(buf, name);
+	appendStringInfoString(buf, " {");
+	for (int i = 0; i < nvalues; i++)
+	{
+		appendStringInfoString(buf, i ? ", " : " ");
+		ecomai_append_name(buf, values[i]);
+	}
+	appendStringInfoString(buf, " }");
+}
+
 /* Append a name, quoted unless it is a plain word. */
 void
 ecomai_append_name(StringInfo buf, const char *name)

@@ -28,6 +28,7 @@
 #include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 
+#include "agg_state.h"
 #include "bayesnet.h"
 #include "ecomai.h"
 
@@ -152,23 +153,6 @@ typedef struct FitState
 	int			nvars;
 	FitVar	   *vars;
 } FitState;
-
-/* The expanded form: the state and a cache of its text. */
-typedef struct FitEOH
-{
-	ExpandedObjectHeader hdr;
-	FitState   *st;
-	char	   *flat;
-	Size		flatlen;
-} FitEOH;
-
-static Size fit_get_flat_size(ExpandedObjectHeader *eohptr);
-static void fit_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
-
-static const ExpandedObjectMethods fit_methods = {
-	fit_get_flat_size,
-	fit_flatten_into
-};
 
 /* Raise a structure error (22023). */
 static void
@@ -536,8 +520,9 @@ new_state(MemoryContext parent, const char *structure, int rawlen)
 
 /* The state's text form. */
 static void
-print_state(StringInfo buf, const FitState *st)
+print_state(StringInfo buf, const void *arg)
 {
+	const FitState *st = arg;
 	int			v,
 				i,
 				k;
@@ -549,15 +534,7 @@ print_state(StringInfo buf, const FitState *st)
 	{
 		const FitVar *var = &st->vars[v];
 
-		appendStringInfoString(buf, "variable ");
-		ecomai_append_name(buf, var->name);
-		appendStringInfoString(buf, " {");
-		for (i = 0; i < var->nvalues; i++)
-		{
-			appendStringInfoString(buf, i ? ", " : " ");
-			ecomai_append_name(buf, var->values[i]);
-		}
-		appendStringInfoString(buf, " }");
+		ecomai_append_variable_values(buf, var->name, var->values, var->nvalues);
 		for (i = 0; i < var->nentries; i++)
 		{
 			appendStringInfoString(buf, " (");
@@ -569,25 +546,8 @@ print_state(StringInfo buf, const FitState *st)
 	}
 }
 
-/* An integer word in [lo, hi], or a syntax error. */
-static int64
-lex_int(BnLexer *lx, int64 lo, int64 hi)
-{
-	char	   *end;
-	long long	x;
-
-	if (lx->kind != BNT_WORD || lx->quoted)
-		ecomai_lex_error(lx, "expected an integer");
-	errno = 0;
-	x = strtoll(lx->word.data, &end, 10);
-	if (errno != 0 || end == lx->word.data || *end != '\0' || x < lo || x > hi)
-		ecomai_lex_error(lx, "integer \"%s\" out of range", lx->word.data);
-	ecomai_lex_next(lx);
-	return x;
-}
-
 /* Parse and validate a state's text form into a new state under parent. */
-static FitState *
+static void *
 parse_state(MemoryContext parent, const char *text, int code)
 {
 	BnLexer		lx;
@@ -648,10 +608,10 @@ parse_state(MemoryContext parent, const char *text, int code)
 			int			k;
 
 			ecomai_lex_next(&lx);
-			key[0] = lex_int(&lx, 0, var->nvalues - 1);
+			key[0] = ecomai_lex_int(&lx, 0, var->nvalues - 1);
 			for (k = 1; k < var->klen; k++)
-				key[k] = lex_int(&lx, 0, BN_MAX_STATES);	/* checked below */
-			add_count(var, key, lex_int(&lx, 1, PG_INT64_MAX), true);
+				key[k] = ecomai_lex_int(&lx, 0, BN_MAX_STATES);	/* checked below */
+			add_count(var, key, ecomai_lex_int(&lx, 1, PG_INT64_MAX), true);
 			ecomai_lex_expect_punct(&lx, ')');
 		}
 		ecomai_lex_expect_punct(&lx, ';');
@@ -677,147 +637,27 @@ parse_state(MemoryContext parent, const char *text, int code)
 	return st;
 }
 
-/* Flat size of the expanded state: its text, computed once per change. */
-static Size
-fit_get_flat_size(ExpandedObjectHeader *eohptr)
+/* An empty state like src (same structure) under parent. */
+static void *
+empty_like(MemoryContext parent, const void *srcp)
 {
-	FitEOH	   *e = (FitEOH *) eohptr;
+	const FitState *src = srcp;
 
-	if (e->flat == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(e->hdr.eoh_context);
-		StringInfoData buf;
-
-		initStringInfo(&buf);
-		print_state(&buf, e->st);
-		e->flat = buf.data;
-		e->flatlen = buf.len;
-		MemoryContextSwitchTo(old);
-	}
-	return VARHDRSZ + e->flatlen;
+	return new_state(parent, src->structure, strlen(src->structure));
 }
 
-/* Write the flat (text) form into result. */
-static void
-fit_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
-{
-	FitEOH	   *e = (FitEOH *) eohptr;
+static void merge_into(void *dstp, const void *srcp);
 
-	Assert(e->flat != NULL && allocated_size == VARHDRSZ + e->flatlen);
-	memcpy(VARDATA(result), e->flat, e->flatlen);
-	SET_VARSIZE(result, allocated_size);
-}
-
-/* Wrap a state as an expanded object whose context is the state's. */
-static FitEOH *
-expand_state(FitState *st)
-{
-	FitEOH	   *e = MemoryContextAllocZero(st->cxt, sizeof(FitEOH));
-
-	EOH_init_header(&e->hdr, &fit_methods, st->cxt);
-	e->st = st;
-	return e;
-}
-
-/* Is d an expanded bn_fit state? */
-static bool
-is_expanded(Datum d)
-{
-	return VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
-		DatumGetEOHP(d)->eoh_methods == &fit_methods;
-}
+/* How the aggregate-state module prints, parses, copies and merges this state. */
+static const EcomaiTextStateKind fit_kind = {
+	"bn_fit", print_state, parse_state, offsetof(FitState, cxt), empty_like, merge_into
+};
 
 /* Read access to a state datum: the expanded state itself, or a parsed copy. */
-static FitState *
-state_of(Datum d)
-{
-	struct varlena *flat;
+#define state_of(d) ((FitState *) ecomai_text_state_read((d), &fit_kind))
 
-	if (is_expanded(d))
-		return ((FitEOH *) DatumGetEOHP(d))->st;
-	flat = PG_DETOAST_DATUM(d);
-	return parse_state(CurrentMemoryContext, text_to_cstring((text *) flat),
-					   ERRCODE_INVALID_TEXT_REPRESENTATION);
-}
-
-/* Text input of a state. */
-Datum
-ecomai_bn_fit_state_in(PG_FUNCTION_ARGS)
-{
-	char	   *str = PG_GETARG_CSTRING(0);
-	FitState   *st = parse_state(CurrentMemoryContext, str, ERRCODE_INVALID_TEXT_REPRESENTATION);
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	print_state(&buf, st);
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
-}
-
-/* Text output of a state: the flat form is already its text. */
-Datum
-ecomai_bn_fit_state_out(PG_FUNCTION_ARGS)
-{
-	Datum		d = PG_GETARG_DATUM(0);
-
-	if (is_expanded(d))
-	{
-		StringInfoData buf;
-
-		initStringInfo(&buf);
-		print_state(&buf, ((FitEOH *) DatumGetEOHP(d))->st);
-		PG_RETURN_CSTRING(buf.data);
-	}
-	PG_RETURN_CSTRING(text_to_cstring((text *) PG_DETOAST_DATUM(d)));
-}
-
-/* Binary input: the text form as bytes, validated the same way (22P03). */
-Datum
-ecomai_bn_fit_state_recv(PG_FUNCTION_ARGS)
-{
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	char	   *str = pnstrdup(buf->data + buf->cursor, buf->len - buf->cursor);
-	FitState   *st;
-	StringInfoData out;
-
-	if (strlen(str) != buf->len - buf->cursor ||
-		!pg_verify_mbstr(GetDatabaseEncoding(), str, strlen(str), true))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary bn_fit state")));
-	buf->cursor = buf->len;
-	st = parse_state(CurrentMemoryContext, str, ERRCODE_INVALID_BINARY_REPRESENTATION);
-	initStringInfo(&out);
-	print_state(&out, st);
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(out.data, out.len));
-}
-
-/* Binary output: the text form as bytes. */
-Datum
-ecomai_bn_fit_state_send(PG_FUNCTION_ARGS)
-{
-	char	   *s = DatumGetCString(DirectFunctionCall1(ecomai_bn_fit_state_out, PG_GETARG_DATUM(0)));
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, s, strlen(s));
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
-/* The running state for in-place update: the argument if it is ours, else a new expanded copy. */
-static FitEOH *
-writable_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, int argno)
-{
-	Datum		d = PG_GETARG_DATUM(argno);
-
-	if (is_expanded(d) && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
-		return (FitEOH *) DatumGetEOHP(d);
-	{
-		struct varlena *flat = PG_DETOAST_DATUM(d);
-
-		return expand_state(parse_state(aggcxt, text_to_cstring((text *) flat),
-										ERRCODE_INVALID_TEXT_REPRESENTATION));
-	}
-}
+/* The type's text and binary I/O functions. */
+ECOMAI_TEXT_STATE_IO(ecomai_bn_fit_state, fit_kind)
 
 /*
  * bn_fit transition: count one row.  A NULL value skips the counts of the
@@ -827,7 +667,7 @@ Datum
 ecomai_bn_fit_accum(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
-	FitEOH	   *e;
+	EcomaiTextState *e;
 	FitState   *st;
 	text	   *structure;
 	ArrayType  *vals;
@@ -849,12 +689,11 @@ ecomai_bn_fit_accum(PG_FUNCTION_ARGS)
 	{
 		char	   *s = text_to_cstring(structure);
 
-		e = expand_state(new_state(aggcxt, s, strlen(s)));
+		e = ecomai_text_state_expand(&fit_kind, new_state(aggcxt, s, strlen(s)));
 	}
 	else
-		e = writable_state(fcinfo, aggcxt, 0);
+		e = ecomai_text_state_for_update(PG_GETARG_DATUM(0), &fit_kind, aggcxt);
 	st = e->st;
-	e->flat = NULL;
 
 	/* the structure must be the same in every row (cheap check first) */
 	if (VARSIZE_ANY_EXHDR(structure) != st->rawlen ||
@@ -929,8 +768,10 @@ ecomai_bn_fit_accum(PG_FUNCTION_ARGS)
 
 /* Add the counts of src into dst (same structure), mapping value ids by name. */
 static void
-merge_into(FitState *dst, const FitState *src)
+merge_into(void *dstp, const void *srcp)
 {
+	FitState *dst = dstp;
+	const FitState *src = srcp;
 	MemoryContext old;
 	int			v,
 				i,
@@ -979,29 +820,7 @@ merge_into(FitState *dst, const FitState *src)
 Datum
 ecomai_bn_fit_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	FitEOH	   *e;
-
-	aggcxt = ecomai_aggregate_context(fcinfo, "bn_fit_combine");
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		e = writable_state(fcinfo, aggcxt, 0);
-		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
-	}
-	if (PG_ARGISNULL(0))
-	{
-		FitState   *src = state_of(PG_GETARG_DATUM(1));
-
-		e = expand_state(new_state(aggcxt, src->structure, strlen(src->structure)));
-		merge_into(e->st, src);
-		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
-	}
-	e = writable_state(fcinfo, aggcxt, 0);
-	e->flat = NULL;
-	merge_into(e->st, state_of(PG_GETARG_DATUM(1)));
-	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+	return ecomai_text_state_combine(fcinfo, &fit_kind, "bn_fit_combine");
 }
 
 /* Order value ids by their text (bytewise). */

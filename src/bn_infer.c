@@ -1077,7 +1077,13 @@ ecomai_bn_map(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
 }
 
-/* xoshiro256** state, seeded through splitmix64. */
+/*
+ * xoshiro256** state, seeded through splitmix64.  Our own generator rather
+ * than pg_prng (xoroshiro128**) on purpose: docs/bayesnet.md documents that
+ * bn_sample's rows for a seed are these generator's on every platform, and
+ * released results (expected/bayesnet.out, user pipelines) depend on them;
+ * switching would change every sample drawn with a seed.
+ */
 typedef struct Rng
 {
 	uint64		s[4];
@@ -1087,11 +1093,7 @@ typedef struct Rng
 static uint64
 splitmix64(uint64 *x)
 {
-	uint64		z = (*x += UINT64CONST(0x9E3779B97F4A7C15));
-
-	z = (z ^ (z >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64CONST(0x94D049BB133111EB);
-	return z ^ (z >> 31);
+	return ecomai_mix64(*x += ECOMAI_GOLDEN64);
 }
 
 /* Rotate left. */

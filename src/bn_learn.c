@@ -31,6 +31,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 
+#include "agg_state.h"
 #include "bayesnet.h"
 #include "bn_learn.h"
 #include "ecomai.h"
@@ -47,28 +48,6 @@ PG_FUNCTION_INFO_V1(ecomai_bn_counts_final);
 PG_FUNCTION_INFO_V1(ecomai_bn_learn_final);
 PG_FUNCTION_INFO_V1(ecomai_bn_learn_counts);
 PG_FUNCTION_INFO_V1(ecomai_bn_score);
-
-/* A name or value dictionary entry (simplehash). */
-typedef struct DictEntry
-{
-	const char *key;
-	int			id;
-	uint32		hash;
-	char		status;
-} DictEntry;
-
-#define SH_PREFIX		bndict
-#define SH_ELEMENT_TYPE DictEntry
-#define SH_KEY_TYPE		const char *
-#define SH_KEY			key
-#define SH_HASH_KEY(tb, k)	hash_bytes((const unsigned char *) (k), strlen(k))
-#define SH_EQUAL(tb, a, b)	(strcmp((a), (b)) == 0)
-#define SH_STORE_HASH
-#define SH_GET_HASH(tb, a)	((a)->hash)
-#define SH_SCOPE		static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
 
 struct CountsState;
 
@@ -103,7 +82,7 @@ typedef struct CountsVar
 	int			nvalues;
 	int			capvalues;
 	char	  **values;
-	bndict_hash *dict;
+	BnNameIndex *dict;		/* value -> index in values[] */
 } CountsVar;
 
 /* The counts. */
@@ -116,7 +95,7 @@ typedef struct CountsState
 	int			nvars;
 	int			capvars;
 	CountsVar  *vars;
-	bndict_hash *names;
+	BnNameIndex *names;		/* variable name -> index in vars[] */
 	int			width;			/* tuple length: nvars */
 	int			nrows;			/* distinct rows */
 	int			caprows;		/* allocated rows (one more is the probe slot) */
@@ -124,22 +103,6 @@ typedef struct CountsState
 	int64	   *cnt;
 	bnrows_hash *rows;
 } CountsState;
-
-typedef struct CountsEOH
-{
-	ExpandedObjectHeader hdr;
-	CountsState *st;
-	char	   *flat;
-	Size		flatlen;
-} CountsEOH;
-
-static Size counts_get_flat_size(ExpandedObjectHeader *eohptr);
-static void counts_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
-
-static const ExpandedObjectMethods counts_methods = {
-	counts_get_flat_size,
-	counts_flatten_into
-};
 
 /* Hash of the tuple at idx. */
 static uint32
@@ -163,10 +126,13 @@ new_state(MemoryContext parent, const char *options)
 {
 	MemoryContext cxt = AllocSetContextCreate(parent, "bn_counts state", ALLOCSET_DEFAULT_SIZES);
 	CountsState *st = MemoryContextAllocZero(cxt, sizeof(CountsState));
+	MemoryContext old;
 
 	st->cxt = cxt;
 	st->options = MemoryContextStrdup(cxt, options);
-	st->names = bndict_create(cxt, 16, NULL);
+	old = MemoryContextSwitchTo(cxt);
+	st->names = ecomai_name_index_create(16);
+	MemoryContextSwitchTo(old);
 	st->rows = bnrows_create(cxt, 64, st);
 	return st;
 }
@@ -226,14 +192,14 @@ static int
 var_id(CountsState *st, const char *name, int len)
 {
 	char	   *s = pnstrdup(name, len);
-	DictEntry  *e = bndict_lookup(st->names, s);
-	bool		found;
+	int			id = ecomai_name_index_find(st->names, s);
 	CountsVar  *var;
+	MemoryContext old;
 
-	if (e)
+	if (id >= 0)
 	{
 		pfree(s);
-		return e->id;
+		return id;
 	}
 	if (len == 0)
 		ereport(ERROR,
@@ -252,9 +218,10 @@ var_id(CountsState *st, const char *name, int len)
 	var = &st->vars[st->nvars];
 	memset(var, 0, sizeof(CountsVar));
 	var->name = MemoryContextStrdup(st->cxt, s);
-	var->dict = bndict_create(st->cxt, 8, NULL);
-	e = bndict_insert(st->names, var->name, &found);
-	e->id = st->nvars;
+	old = MemoryContextSwitchTo(st->cxt);
+	var->dict = ecomai_name_index_create(8);
+	MemoryContextSwitchTo(old);
+	(void) ecomai_name_index_add(st->names, var->name, st->nvars);
 	pfree(s);
 	return st->nvars++;
 }
@@ -264,11 +231,10 @@ static int
 value_id(CountsState *st, int v, const char *value)
 {
 	CountsVar  *var = &st->vars[v];
-	DictEntry  *e = bndict_lookup(var->dict, value);
-	bool		found;
+	int			id = ecomai_name_index_find(var->dict, value);
 
-	if (e)
-		return e->id;
+	if (id >= 0)
+		return id;
 	if (var->nvalues >= PG_INT32_MAX / 4)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -281,8 +247,7 @@ value_id(CountsState *st, int v, const char *value)
 			: MemoryContextAlloc(st->cxt, sizeof(char *) * var->capvalues);
 	}
 	var->values[var->nvalues] = MemoryContextStrdup(st->cxt, value);
-	e = bndict_insert(var->dict, var->values[var->nvalues], &found);
-	e->id = var->nvalues;
+	(void) ecomai_name_index_add(var->dict, var->values[var->nvalues], var->nvalues);
 	return var->nvalues++;
 }
 
@@ -388,8 +353,9 @@ add_row(CountsState *st, Jsonb *row)
 
 /* The state's text form. */
 static void
-print_state(StringInfo buf, const CountsState *st)
+print_state(StringInfo buf, const void *arg)
 {
+	const CountsState *st = arg;
 	int			v,
 				i,
 				k;
@@ -401,15 +367,8 @@ print_state(StringInfo buf, const CountsState *st)
 	{
 		const CountsVar *var = &st->vars[v];
 
-		appendStringInfoString(buf, "variable ");
-		ecomai_append_name(buf, var->name);
-		appendStringInfoString(buf, " {");
-		for (i = 0; i < var->nvalues; i++)
-		{
-			appendStringInfoString(buf, i ? ", " : " ");
-			ecomai_append_name(buf, var->values[i]);
-		}
-		appendStringInfoString(buf, " };\n");
+		ecomai_append_variable_values(buf, var->name, var->values, var->nvalues);
+		appendStringInfoString(buf, ";\n");
 	}
 	appendStringInfoString(buf, "rows");
 	for (i = 0; i < st->nrows; i++)
@@ -420,23 +379,6 @@ print_state(StringInfo buf, const CountsState *st)
 		appendStringInfo(buf, INT64_FORMAT ")", st->cnt[i]);
 	}
 	appendStringInfoString(buf, ";\n");
-}
-
-/* An integer word in [lo, hi], or a syntax error. */
-static int64
-lex_int(BnLexer *lx, int64 lo, int64 hi)
-{
-	char	   *end;
-	long long	x;
-
-	if (lx->kind != BNT_WORD || lx->quoted)
-		ecomai_lex_error(lx, "expected an integer");
-	errno = 0;
-	x = strtoll(lx->word.data, &end, 10);
-	if (errno != 0 || end == lx->word.data || *end != '\0' || x < lo || x > hi)
-		ecomai_lex_error(lx, "integer \"%s\" out of range", lx->word.data);
-	ecomai_lex_next(lx);
-	return x;
 }
 
 /* Is a stored value well formed (a kind prefix, a number for "n:")? */
@@ -463,7 +405,7 @@ valid_value(const char *s)
 }
 
 /* Parse and validate a state's text form into a new state under parent. */
-static CountsState *
+static void *
 parse_state(MemoryContext parent, const char *text, int code)
 {
 	BnLexer		lx;
@@ -517,8 +459,8 @@ parse_state(MemoryContext parent, const char *text, int code)
 		ecomai_lex_next(&lx);
 		probe = st->tup + (Size) st->nrows * st->width;
 		for (k = 0; k < st->width; k++)
-			probe[k] = lex_int(&lx, -1, st->vars[k].nvalues - 1);
-		add_probe(st, lex_int(&lx, 1, PG_INT64_MAX));
+			probe[k] = ecomai_lex_int(&lx, -1, st->vars[k].nvalues - 1);
+		add_probe(st, ecomai_lex_int(&lx, 1, PG_INT64_MAX));
 		ecomai_lex_expect_punct(&lx, ')');
 	}
 	ecomai_lex_expect_punct(&lx, ';');
@@ -528,136 +470,30 @@ parse_state(MemoryContext parent, const char *text, int code)
 	return st;
 }
 
-/* Flat size of the expanded state: its text, computed once per change. */
-static Size
-counts_get_flat_size(ExpandedObjectHeader *eohptr)
+/* An empty state like src (same options) under parent. */
+static void *
+empty_like(MemoryContext parent, const void *srcp)
 {
-	CountsEOH  *e = (CountsEOH *) eohptr;
+	const CountsState *src = srcp;
 
-	if (e->flat == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(e->hdr.eoh_context);
-		StringInfoData buf;
-
-		initStringInfo(&buf);
-		print_state(&buf, e->st);
-		e->flat = buf.data;
-		e->flatlen = buf.len;
-		MemoryContextSwitchTo(old);
-	}
-	return VARHDRSZ + e->flatlen;
+	return new_state(parent, src->options);
 }
 
-/* Write the flat (text) form into result. */
-static void
-counts_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
-{
-	CountsEOH  *e = (CountsEOH *) eohptr;
+static void merge_into(void *dstp, const void *srcp);
 
-	Assert(e->flat != NULL && allocated_size == VARHDRSZ + e->flatlen);
-	memcpy(VARDATA(result), e->flat, e->flatlen);
-	SET_VARSIZE(result, allocated_size);
-}
-
-/* Wrap a state as an expanded object whose context is the state's. */
-static CountsEOH *
-expand_state(CountsState *st)
-{
-	CountsEOH  *e = MemoryContextAllocZero(st->cxt, sizeof(CountsEOH));
-
-	EOH_init_header(&e->hdr, &counts_methods, st->cxt);
-	e->st = st;
-	return e;
-}
-
-/* Is d an expanded bn_counts state? */
-static bool
-is_expanded(Datum d)
-{
-	return VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
-		DatumGetEOHP(d)->eoh_methods == &counts_methods;
-}
+/* How the aggregate-state module prints, parses, copies and merges this state. */
+static const EcomaiTextStateKind counts_kind = {
+	"bn_counts", print_state, parse_state, offsetof(CountsState, cxt), empty_like, merge_into
+};
 
 /* Read access to a state datum: the expanded state itself, or a parsed copy. */
-static CountsState *
-state_of(Datum d)
-{
-	if (is_expanded(d))
-		return ((CountsEOH *) DatumGetEOHP(d))->st;
-	return parse_state(CurrentMemoryContext, text_to_cstring((text *) PG_DETOAST_DATUM(d)),
-					   ERRCODE_INVALID_TEXT_REPRESENTATION);
-}
+#define state_of(d) ((CountsState *) ecomai_text_state_read((d), &counts_kind))
 
 /* The state's canonical text as a varlena. */
-static text *
-state_text(const CountsState *st)
-{
-	StringInfoData buf;
+#define state_text(st) ecomai_text_state_text(&counts_kind, (st))
 
-	initStringInfo(&buf);
-	print_state(&buf, st);
-	return cstring_to_text_with_len(buf.data, buf.len);
-}
-
-/* Text input of a state. */
-Datum
-ecomai_bn_counts_in(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_TEXT_P(state_text(parse_state(CurrentMemoryContext, PG_GETARG_CSTRING(0),
-											ERRCODE_INVALID_TEXT_REPRESENTATION)));
-}
-
-/* Text output of a state. */
-Datum
-ecomai_bn_counts_out(PG_FUNCTION_ARGS)
-{
-	Datum		d = PG_GETARG_DATUM(0);
-
-	if (is_expanded(d))
-		PG_RETURN_CSTRING(text_to_cstring(state_text(((CountsEOH *) DatumGetEOHP(d))->st)));
-	PG_RETURN_CSTRING(text_to_cstring((text *) PG_DETOAST_DATUM(d)));
-}
-
-/* Binary input: the text form as bytes, validated the same way (22P03). */
-Datum
-ecomai_bn_counts_recv(PG_FUNCTION_ARGS)
-{
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	char	   *str = pnstrdup(buf->data + buf->cursor, buf->len - buf->cursor);
-
-	if (strlen(str) != buf->len - buf->cursor ||
-		!pg_verify_mbstr(GetDatabaseEncoding(), str, strlen(str), true))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary bn_counts state")));
-	buf->cursor = buf->len;
-	PG_RETURN_TEXT_P(state_text(parse_state(CurrentMemoryContext, str,
-											ERRCODE_INVALID_BINARY_REPRESENTATION)));
-}
-
-/* Binary output: the text form as bytes. */
-Datum
-ecomai_bn_counts_send(PG_FUNCTION_ARGS)
-{
-	char	   *s = DatumGetCString(DirectFunctionCall1(ecomai_bn_counts_out, PG_GETARG_DATUM(0)));
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, s, strlen(s));
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
-/* The running state for in-place update: the argument if it is ours, else a new expanded copy. */
-static CountsEOH *
-writable_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, int argno)
-{
-	Datum		d = PG_GETARG_DATUM(argno);
-
-	if (is_expanded(d) && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
-		return (CountsEOH *) DatumGetEOHP(d);
-	return expand_state(parse_state(aggcxt, text_to_cstring((text *) PG_DETOAST_DATUM(d)),
-									ERRCODE_INVALID_TEXT_REPRESENTATION));
-}
+/* The type's text and binary I/O functions. */
+ECOMAI_TEXT_STATE_IO(ecomai_bn_counts, counts_kind)
 
 /*
  * Shared transition: count the row (argument 1) under the options whose
@@ -668,7 +504,7 @@ static Datum
 accum(FunctionCallInfo fcinfo, const char *fname, int optarg, char *(*canon) (Datum))
 {
 	MemoryContext aggcxt = ecomai_aggregate_context(fcinfo, fname);
-	CountsEOH  *e;
+	EcomaiTextState *e;
 	CountsState *st;
 	struct varlena *raw = NULL;
 
@@ -681,11 +517,10 @@ accum(FunctionCallInfo fcinfo, const char *fname, int optarg, char *(*canon) (Da
 		raw = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(optarg));
 	}
 	if (PG_ARGISNULL(0))
-		e = expand_state(new_state(aggcxt, optarg > 0 ? canon(PointerGetDatum(raw)) : ""));
+		e = ecomai_text_state_expand(&counts_kind, new_state(aggcxt, optarg > 0 ? canon(PointerGetDatum(raw)) : ""));
 	else
-		e = writable_state(fcinfo, aggcxt, 0);
+		e = ecomai_text_state_for_update(PG_GETARG_DATUM(0), &counts_kind, aggcxt);
 	st = e->st;
-	e->flat = NULL;
 	if (raw && (VARSIZE_ANY(raw) != st->rawlen || memcmp(raw, st->raw, st->rawlen) != 0))
 	{
 		char	   *c = canon(PointerGetDatum(raw));
@@ -762,8 +597,10 @@ ecomai_bn_fit_named_accum(PG_FUNCTION_ARGS)
 
 /* Add the rows of src into dst, mapping value ids by name. */
 static void
-merge_into(CountsState *dst, const CountsState *src)
+merge_into(void *dstp, const void *srcp)
 {
+	CountsState *dst = dstp;
+	const CountsState *src = srcp;
 	MemoryContext old;
 	int		   *vmap;
 	int		  **map;
@@ -812,28 +649,7 @@ merge_into(CountsState *dst, const CountsState *src)
 Datum
 ecomai_bn_counts_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = ecomai_aggregate_context(fcinfo, "bn_counts_combine");
-	CountsEOH  *e;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		e = writable_state(fcinfo, aggcxt, 0);
-		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
-	}
-	if (PG_ARGISNULL(0))
-	{
-		CountsState *src = state_of(PG_GETARG_DATUM(1));
-
-		e = expand_state(new_state(aggcxt, src->options));
-		merge_into(e->st, src);
-		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
-	}
-	e = writable_state(fcinfo, aggcxt, 0);
-	e->flat = NULL;
-	merge_into(e->st, state_of(PG_GETARG_DATUM(1)));
-	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
+	return ecomai_text_state_combine(fcinfo, &counts_kind, "bn_counts_combine");
 }
 
 /* bn_counts final: the state as a value (its flat text). */
@@ -1338,38 +1154,63 @@ opt_bins(JsonbValue *v, BnLearnOpts *o)
 	}
 }
 
+/* A name of an option value and the value it stands for. */
+typedef struct NamedValue
+{
+	const char *name;
+	int			value;
+} NamedValue;
+
+/* The value named s in table (ended by a NULL name), or -1. */
+static int
+named_value(const NamedValue *table, const char *s)
+{
+	for (; table->name; table++)
+		if (strcmp(s, table->name) == 0)
+			return table->value;
+	return -1;
+}
+
+static const NamedValue score_names[] = {
+	{"bic", BNS_BIC}, {"aic", BNS_AIC}, {"loglik", BNS_LOGLIK},
+	{"bde", BNS_BDEU}, {"bdeu", BNS_BDEU}, {"k2", BNS_K2}, {NULL, 0}
+};
+
+static const NamedValue algorithm_names[] = {
+	{"hc", BNA_HC}, {"tabu", BNA_TABU}, {"chow_liu", BNA_CHOW_LIU}, {"chow.liu", BNA_CHOW_LIU},
+	{"tan", BNA_TAN}, {"naive_bayes", BNA_NAIVE_BAYES}, {"naive.bayes", BNA_NAIVE_BAYES},
+	{"none", BNA_NONE}, {NULL, 0}
+};
+
 /* BnScoreKind from its name; ERROR 22023 listing the names. */
 BnScoreKind
 ecomai_bn_score_kind(const char *s)
 {
-	if (strcmp(s, "bic") == 0)
-		return BNS_BIC;
-	if (strcmp(s, "aic") == 0)
-		return BNS_AIC;
-	if (strcmp(s, "loglik") == 0)
-		return BNS_LOGLIK;
-	if (strcmp(s, "bde") == 0 || strcmp(s, "bdeu") == 0)
-		return BNS_BDEU;
-	if (strcmp(s, "k2") == 0)
-		return BNS_K2;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown score \"%s\"", s),
-			 errhint("The scores are bic, aic, loglik, bdeu (or bde) and k2.")));
-	return BNS_BIC;
+	int			k = named_value(score_names, s);
+
+	if (k < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown score \"%s\"", s),
+				 errhint("The scores are bic, aic, loglik, bdeu (or bde) and k2.")));
+	return (BnScoreKind) k;
 }
 
-/* Read bn_learn's options (a jsonb object; {} gives the defaults). */
-void
-ecomai_bn_parse_options(Jsonb *jb, BnLearnOpts *o)
+/* The "algorithm" option's value. */
+static BnAlgorithm
+algorithm_kind(const char *key, const char *a)
 {
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	char	   *key = NULL;
-	int			i,
-				j;
+	int			k = named_value(algorithm_names, a);
 
+	if (k < 0)
+		option_error(key, "The algorithms are hc, tabu, chow_liu, tan, naive_bayes and none.");
+	return (BnAlgorithm) k;
+}
+
+/* bn_learn's default options. */
+static void
+default_options(BnLearnOpts *o)
+{
 	memset(o, 0, sizeof(BnLearnOpts));
 	o->algorithm = BNA_HC;
 	o->score = BNS_BIC;
@@ -1382,6 +1223,45 @@ ecomai_bn_parse_options(Jsonb *jb, BnLearnOpts *o)
 	o->max_states = 64;
 	o->quantile = true;
 	o->breaks = 3;
+}
+
+/* Check the options against each other once all are read. */
+static void
+check_option_combinations(const BnLearnOpts *o)
+{
+	int			i,
+				j;
+
+	for (i = 0; i < o->nwhite; i++)
+		for (j = 0; j < o->nblack; j++)
+			if (strcmp(o->white[2 * i], o->black[2 * j]) == 0 &&
+				strcmp(o->white[2 * i + 1], o->black[2 * j + 1]) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("arc \"%s\" -> \"%s\" is in both the whitelist and the blacklist",
+								o->white[2 * i], o->white[2 * i + 1])));
+	if ((o->algorithm == BNA_TAN || o->algorithm == BNA_NAIVE_BAYES) && o->target == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs a target", o->algorithm == BNA_TAN ? "tan" : "naive_bayes"),
+				 errhint("Add \"target\": \"column\" to the options.")));
+	if (o->algorithm == BNA_NONE && o->start == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("algorithm none needs a start structure"),
+				 errhint("Add \"start\": \"[a][b|a]\" to the options.")));
+}
+
+/* Read bn_learn's options (a jsonb object; {} gives the defaults). */
+void
+ecomai_bn_parse_options(Jsonb *jb, BnLearnOpts *o)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char	   *key = NULL;
+
+	default_options(o);
 	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_IS_SCALAR(jb))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1398,24 +1278,7 @@ ecomai_bn_parse_options(Jsonb *jb, BnLearnOpts *o)
 		if (tok != WJB_VALUE)
 			continue;
 		if (strcmp(key, "algorithm") == 0)
-		{
-			char	   *a = opt_string(key, &v);
-
-			if (strcmp(a, "hc") == 0)
-				o->algorithm = BNA_HC;
-			else if (strcmp(a, "tabu") == 0)
-				o->algorithm = BNA_TABU;
-			else if (strcmp(a, "chow_liu") == 0 || strcmp(a, "chow.liu") == 0)
-				o->algorithm = BNA_CHOW_LIU;
-			else if (strcmp(a, "tan") == 0)
-				o->algorithm = BNA_TAN;
-			else if (strcmp(a, "naive_bayes") == 0 || strcmp(a, "naive.bayes") == 0)
-				o->algorithm = BNA_NAIVE_BAYES;
-			else if (strcmp(a, "none") == 0)
-				o->algorithm = BNA_NONE;
-			else
-				option_error(key, "The algorithms are hc, tabu, chow_liu, tan, naive_bayes and none.");
-		}
+			o->algorithm = algorithm_kind(key, opt_string(key, &v));
 		else if (strcmp(key, "score") == 0)
 			o->score = ecomai_bn_score_kind(opt_string(key, &v));
 		else if (strcmp(key, "iss") == 0)
@@ -1496,24 +1359,7 @@ ecomai_bn_parse_options(Jsonb *jb, BnLearnOpts *o)
 						 "max_tabu, max_iter, seed, params, pseudo_count, max_states, target, root, start, "
 						 "whitelist, blacklist, discretize, breaks and bins.");
 	}
-	for (i = 0; i < o->nwhite; i++)
-		for (j = 0; j < o->nblack; j++)
-			if (strcmp(o->white[2 * i], o->black[2 * j]) == 0 &&
-				strcmp(o->white[2 * i + 1], o->black[2 * j + 1]) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("arc \"%s\" -> \"%s\" is in both the whitelist and the blacklist",
-								o->white[2 * i], o->white[2 * i + 1])));
-	if ((o->algorithm == BNA_TAN || o->algorithm == BNA_NAIVE_BAYES) && o->target == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs a target", o->algorithm == BNA_TAN ? "tan" : "naive_bayes"),
-				 errhint("Add \"target\": \"column\" to the options.")));
-	if (o->algorithm == BNA_NONE && o->start == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("algorithm none needs a start structure"),
-				 errhint("Add \"start\": \"[a][b|a]\" to the options.")));
+	check_option_combinations(o);
 }
 
 /* Skip blanks. */

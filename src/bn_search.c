@@ -91,6 +91,113 @@ cmp_keys(const void *a, const void *b, void *arg)
 }
 
 /*
+ * The log-likelihood part of family_score, counting in a dense table of
+ * q * r cells held in the scratch buffers (cleared again after use).
+ */
+static double
+family_loglik_dense(Scratch *sc, const BnData *d, int v, const int *par, int npar,
+					int64 q, BnScoreKind kind, double aj, double ajk)
+{
+	int			r = d->card[v];
+	const int32 *xv = d->col[v];
+	double		total = 0;
+	int			ntouched = 0;
+	int			i;
+
+	if (sc->ncells < (Size) (q * r + q))
+	{
+		Size		n = Max((Size) (q * r + q), 1024);
+
+		ecomai_check_memory(sizeof(double) * n + sizeof(int) * q, "bn_learn family counts");
+		if (sc->cells)
+			pfree(sc->cells);
+		sc->cells = palloc0(sizeof(double) * n);
+		sc->nj = sc->cells + q * r;
+		sc->ncells = n;
+	}
+	sc->nj = sc->cells + q * r;
+	if (sc->captouched < q)
+	{
+		if (sc->touched)
+			pfree(sc->touched);
+		sc->captouched = Max(q, 1024);
+		sc->touched = palloc(sizeof(int) * sc->captouched);
+	}
+	for (i = 0; i < d->nrows; i++)
+	{
+		int64		cfg;
+
+		if (xv[i] < 0 || !row_config(d, par, npar, i, &cfg))
+			continue;
+		if (sc->nj[cfg] == 0)
+			sc->touched[ntouched++] = cfg;
+		sc->nj[cfg] += d->w[i];
+		sc->cells[cfg * r + xv[i]] += d->w[i];
+	}
+	for (i = 0; i < ntouched; i++)
+	{
+		int			cfg = sc->touched[i];
+
+		total += config_term(sc->cells + (Size) cfg * r, r, sc->nj[cfg], kind, aj, ajk);
+		memset(sc->cells + (Size) cfg * r, 0, sizeof(double) * r);
+		sc->nj[cfg] = 0;
+	}
+	return total;
+}
+
+/* The log-likelihood part of family_score, sorting the rows by their cell. */
+static double
+family_loglik_sparse(Scratch *sc, const BnData *d, int v, const int *par, int npar,
+					 BnScoreKind kind, double aj, double ajk)
+{
+	int			r = d->card[v];
+	const int32 *xv = d->col[v];
+	double		total = 0;
+	int			m = 0;
+	int			i;
+	double	   *njk = palloc0(sizeof(double) * r);
+
+	if (sc->capkeys < d->nrows)
+	{
+		ecomai_check_memory((sizeof(int64) + sizeof(int)) * (Size) d->nrows, "bn_learn family counts");
+		if (sc->keys)
+		{
+			pfree(sc->keys);
+			pfree(sc->idx);
+		}
+		sc->capkeys = d->nrows;
+		sc->keys = palloc(sizeof(int64) * d->nrows);
+		sc->idx = palloc(sizeof(int) * d->nrows);
+	}
+	for (i = 0; i < d->nrows; i++)
+	{
+		int64		cfg;
+
+		sc->keys[i] = -1;
+		if (xv[i] < 0 || !row_config(d, par, npar, i, &cfg))
+			continue;
+		sc->keys[i] = cfg * r + xv[i];
+		sc->idx[m++] = i;
+	}
+	qsort_arg(sc->idx, m, sizeof(int), cmp_keys, sc->keys);
+	for (i = 0; i < m;)
+	{
+		int64		cfg = sc->keys[sc->idx[i]] / r;
+		double		nj = 0;
+
+		memset(njk, 0, sizeof(double) * r);
+		for (; i < m && sc->keys[sc->idx[i]] / r == cfg; i++)
+		{
+			njk[sc->keys[sc->idx[i]] % r] += d->w[sc->idx[i]];
+			nj += d->w[sc->idx[i]];
+		}
+		total += config_term(njk, r, nj, kind, aj, ajk);
+	}
+	pfree(njk);
+	return total;
+}
+
+/*
  * The score of variable v given parents par[0..npar-1] on d; -inf when the
  * family's table would be too large to hold.
  */
@@ -104,9 +211,7 @@ family_score(Scratch *sc, const BnData *d, int v, const int *par, int npar,
 	double		total = 0;
 	double		aj,
 				ajk;
-	int			i,
-				j;
-	const int32 *xv = d->col[v];
+	int			j;
 
 	for (j = 0; j < npar; j++)
 	{
@@ -126,92 +231,9 @@ family_score(Scratch *sc, const BnData *d, int v, const int *par, int npar,
 		ajk = iss / (qd * r);
 	}
 	if (q * r <= DENSE_CELLS)
-	{
-		int			ntouched = 0;
-
-		if (sc->ncells < (Size) (q * r + q))
-		{
-			Size		n = Max((Size) (q * r + q), 1024);
-
-			ecomai_check_memory(sizeof(double) * n + sizeof(int) * q, "bn_learn family counts");
-			if (sc->cells)
-				pfree(sc->cells);
-			sc->cells = palloc0(sizeof(double) * n);
-			sc->nj = sc->cells + q * r;
-			sc->ncells = n;
-		}
-		sc->nj = sc->cells + q * r;
-		if (sc->captouched < q)
-		{
-			if (sc->touched)
-				pfree(sc->touched);
-			sc->captouched = Max(q, 1024);
-			sc->touched = palloc(sizeof(int) * sc->captouched);
-		}
-		for (i = 0; i < d->nrows; i++)
-		{
-			int64		cfg;
-
-			if (xv[i] < 0 || !row_config(d, par, npar, i, &cfg))
-				continue;
-			if (sc->nj[cfg] == 0)
-				sc->touched[ntouched++] = cfg;
-			sc->nj[cfg] += d->w[i];
-			sc->cells[cfg * r + xv[i]] += d->w[i];
-		}
-		for (i = 0; i < ntouched; i++)
-		{
-			int			cfg = sc->touched[i];
-
-			total += config_term(sc->cells + (Size) cfg * r, r, sc->nj[cfg], kind, aj, ajk);
-			memset(sc->cells + (Size) cfg * r, 0, sizeof(double) * r);
-			sc->nj[cfg] = 0;
-		}
-	}
+		total = family_loglik_dense(sc, d, v, par, npar, q, kind, aj, ajk);
 	else
-	{
-		/* sparse: sort the rows by their cell */
-		int			m = 0;
-		double	   *njk = palloc0(sizeof(double) * r);
-
-		if (sc->capkeys < d->nrows)
-		{
-			ecomai_check_memory((sizeof(int64) + sizeof(int)) * (Size) d->nrows, "bn_learn family counts");
-			if (sc->keys)
-			{
-				pfree(sc->keys);
-				pfree(sc->idx);
-			}
-			sc->capkeys = d->nrows;
-			sc->keys = palloc(sizeof(int64) * d->nrows);
-			sc->idx = palloc(sizeof(int) * d->nrows);
-		}
-		for (i = 0; i < d->nrows; i++)
-		{
-			int64		cfg;
-
-			sc->keys[i] = -1;
-			if (xv[i] < 0 || !row_config(d, par, npar, i, &cfg))
-				continue;
-			sc->keys[i] = cfg * r + xv[i];
-			sc->idx[m++] = i;
-		}
-		qsort_arg(sc->idx, m, sizeof(int), cmp_keys, sc->keys);
-		for (i = 0; i < m;)
-		{
-			int64		cfg = sc->keys[sc->idx[i]] / r;
-			double		nj = 0;
-
-			memset(njk, 0, sizeof(double) * r);
-			for (; i < m && sc->keys[sc->idx[i]] / r == cfg; i++)
-			{
-				njk[sc->keys[sc->idx[i]] % r] += d->w[sc->idx[i]];
-				nj += d->w[sc->idx[i]];
-			}
-			total += config_term(njk, r, nj, kind, aj, ajk);
-		}
-		pfree(njk);
-	}
+		total = family_loglik_sparse(sc, d, v, par, npar, kind, aj, ajk);
 	if (kind == BNS_BIC)
 		total -= 0.5 * log(d->total) * qd * (r - 1);
 	else if (kind == BNS_AIC)

@@ -25,6 +25,7 @@
 #include "utils/array.h"
 #include "utils/float.h"
 
+#include "agg_state.h"
 #include "ecomai.h"
 
 PG_FUNCTION_INFO_V1(ecomai_cf_score_accum);
@@ -32,7 +33,6 @@ PG_FUNCTION_INFO_V1(ecomai_cf_score_combine);
 PG_FUNCTION_INFO_V1(ecomai_cf_score_final);
 
 #define CF_STATE_LEN 7
-#define MAX_EXACT_COUNT 9007199254740992.0
 
 enum
 {
@@ -52,16 +52,14 @@ bad_state(const char *detail)
 static double *
 cf_state_values(ArrayType *state)
 {
-	double	   *s;
+	double	   *s = ecomai_float8_state_values(state, CF_STATE_LEN, CF_STATE_LEN, NULL);
 
-	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] != CF_STATE_LEN ||
-		ARR_ELEMTYPE(state) != FLOAT8OID || ARR_HASNULL(state))
+	if (s == NULL)
 		bad_state("The state must be a float8[] of seven elements without nulls.");
-	s = (double *) ARR_DATA_PTR(state);
 	for (int i = 0; i < CF_STATE_LEN; i++)
 		if (!isfinite(s[i]))
 			bad_state("Every element of the state must be finite.");
-	if (!(s[ST_ROWS] >= 1 && s[ST_ROWS] == floor(s[ST_ROWS]) && s[ST_ROWS] <= MAX_EXACT_COUNT))
+	if (!ecomai_state_count_valid(s[ST_ROWS]))
 		bad_state("The row count must be a positive whole number.");
 	if (s[ST_WEIGHT] < 0)
 		bad_state("The similarity weight must not be negative.");
@@ -99,23 +97,6 @@ beats(const double *s, double contribution, int64 id)
 	return id < state_because(s);
 }
 
-static ArrayType *
-cf_state_new(MemoryContext aggcontext)
-{
-	MemoryContext old = MemoryContextSwitchTo(aggcontext);
-	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + CF_STATE_LEN * sizeof(float8);
-	ArrayType  *st = (ArrayType *) palloc0(nbytes);
-
-	SET_VARSIZE(st, nbytes);
-	st->ndim = 1;
-	st->dataoffset = 0;
-	st->elemtype = FLOAT8OID;
-	ARR_DIMS(st)[0] = CF_STATE_LEN;
-	ARR_LBOUND(st)[0] = 1;
-	MemoryContextSwitchTo(old);
-	return st;
-}
-
 static void
 check_sums(const double *s)
 {
@@ -141,11 +122,7 @@ ecomai_cf_score_accum(PG_FUNCTION_ARGS)
 
 	aggcontext = ecomai_aggregate_context(fcinfo, "cf_score_accum");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	sim = PG_GETARG_FLOAT8(1);
 	value = PG_GETARG_FLOAT8(2);
 	if (!isfinite(sim) || !isfinite(value))
@@ -155,7 +132,7 @@ ecomai_cf_score_accum(PG_FUNCTION_ARGS)
 						float8out_internal(isfinite(sim) ? value : sim))));
 
 	if (PG_ARGISNULL(0))
-		state = cf_state_new(aggcontext);
+		state = ecomai_float8_state_new(aggcontext, CF_STATE_LEN);
 	else
 	{
 		state = PG_GETARG_ARRAYTYPE_P(0);
@@ -183,17 +160,12 @@ ecomai_cf_score_combine(PG_FUNCTION_ARGS)
 
 	aggcontext = ecomai_aggregate_context(fcinfo, "cf_score_combine");
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	b = cf_state_values(PG_GETARG_ARRAYTYPE_P(1));
 	if (PG_ARGISNULL(0))
 	{
 		/* copy: the second state belongs to someone else */
-		s1 = cf_state_new(aggcontext);
-		memcpy(ARR_DATA_PTR(s1), b, CF_STATE_LEN * sizeof(double));
+		s1 = ecomai_float8_state_copy(aggcontext, b, CF_STATE_LEN);
 		PG_RETURN_ARRAYTYPE_P(s1);
 	}
 	s1 = PG_GETARG_ARRAYTYPE_P(0);
@@ -201,7 +173,7 @@ ecomai_cf_score_combine(PG_FUNCTION_ARGS)
 	a[ST_ROWS] += b[ST_ROWS];
 	a[ST_SCORE] += b[ST_SCORE];
 	a[ST_WEIGHT] += b[ST_WEIGHT];
-	if (a[ST_ROWS] > MAX_EXACT_COUNT)
+	if (a[ST_ROWS] > ECOMAI_MAX_EXACT_COUNT)
 		bad_state("The row count overflowed.");
 	check_sums(a);
 	if (b[ST_HAS_BECAUSE] == 1 && beats(a, b[ST_BEST], state_because(b)))

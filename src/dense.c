@@ -30,6 +30,7 @@
 #include "utils/float.h"
 
 #include "dense_kernels.h"
+#include "agg_state.h"
 #include "ecomai.h"
 
 PG_FUNCTION_INFO_V1(ecomai_cosine_similarity_f8);
@@ -272,6 +273,19 @@ ecomai_double_out_of_range(const char *what)
 #define ARG_F8(i) dense_arg(PG_GETARG_ARRAYTYPE_P(i), FLOAT8OID)
 #define ARG_F4(i) dense_arg(PG_GETARG_ARRAYTYPE_P(i), FLOAT4OID)
 
+/* The float8[] and float4[] entry points NAME_f8 and NAME_f4 of a two-vector function. */
+#define DEFINE_PAIR_FNS(NAME, COMMON) \
+Datum \
+NAME##_f8(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_FLOAT8(COMMON(ARG_F8(0), ARG_F8(1), true)); \
+} \
+Datum \
+NAME##_f4(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_FLOAT8(COMMON(ARG_F4(0), ARG_F4(1), false)); \
+}
+
 /* cosine_similarity(a, b) and cosine_distance(a, b): NULL when either vector is zero. */
 #define DEFINE_COSINE_FN(NAME, ARG, IS_F8, DISTANCE) \
 Datum \
@@ -301,17 +315,7 @@ dot_common(DenseVec a, DenseVec b, bool is_f8)
 	return r;
 }
 
-Datum
-ecomai_dot_product_f8(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_FLOAT8(dot_common(ARG_F8(0), ARG_F8(1), true));
-}
-
-Datum
-ecomai_dot_product_f4(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_FLOAT8(dot_common(ARG_F4(0), ARG_F4(1), false));
-}
+DEFINE_PAIR_FNS(ecomai_dot_product, dot_common)
 
 /* l2_distance(a, b) = sqrt(sum((a[i]-b[i])^2)). */
 static double
@@ -347,17 +351,7 @@ l2_distance_common(DenseVec a, DenseVec b, bool is_f8)
 	return r;
 }
 
-Datum
-ecomai_l2_distance_f8(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_FLOAT8(l2_distance_common(ARG_F8(0), ARG_F8(1), true));
-}
-
-Datum
-ecomai_l2_distance_f4(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_FLOAT8(l2_distance_common(ARG_F4(0), ARG_F4(1), false));
-}
+DEFINE_PAIR_FNS(ecomai_l2_distance, l2_distance_common)
 
 /* l2_norm(a) = sqrt(sum(a[i]^2)). */
 static double
@@ -396,39 +390,20 @@ ecomai_l2_norm_f4(PG_FUNCTION_ARGS)
 static int
 vector_state_dim(ArrayType *state)
 {
-	const double *s;
+	int			len;
+	const double *s = ecomai_float8_state_values(state, 2, PG_INT32_MAX, &len);
 
-	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] < 2 || ARR_ELEMTYPE(state) != FLOAT8OID ||
-		ARR_HASNULL(state))
+	if (s == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("invalid vector aggregate state"),
 				 errdetail("The state must be a float8[] holding a row count and at least one sum.")));
-	s = (const double *) ARR_DATA_PTR(state);
-	if (!(s[0] >= 1 && s[0] == floor(s[0]) && s[0] <= 9007199254740992.0))
+	if (!ecomai_state_count_valid(s[0]))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("invalid vector aggregate state"),
 				 errdetail("The row count %g is not a positive whole number.", s[0])));
-	return ARR_DIMS(state)[0] - 1;
-}
-
-/* A new state array in the aggregate's memory context. */
-static ArrayType *
-vector_state_new(int dim, MemoryContext aggcontext)
-{
-	MemoryContext old = MemoryContextSwitchTo(aggcontext);
-	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + sizeof(float8) * (Size) (dim + 1);
-	ArrayType  *st = (ArrayType *) palloc0(nbytes);
-
-	SET_VARSIZE(st, nbytes);
-	st->ndim = 1;
-	st->dataoffset = 0;
-	st->elemtype = FLOAT8OID;
-	ARR_DIMS(st)[0] = dim + 1;
-	ARR_LBOUND(st)[0] = 1;
-	MemoryContextSwitchTo(old);
-	return st;
+	return len - 1;
 }
 
 static void
@@ -451,17 +426,13 @@ ecomai_vector_accum(PG_FUNCTION_ARGS)
 
 	aggcontext = ecomai_aggregate_context(fcinfo, "vector_accum");
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	v = ARG_F8(1);
 	x = v.data;
 	check_finite_f8(x, v.n, "input");
 
 	if (PG_ARGISNULL(0))
-		state = vector_state_new(v.n, aggcontext);
+		state = ecomai_float8_state_new(aggcontext, v.n + 1);
 	else
 	{
 		int			dim;
@@ -495,18 +466,13 @@ ecomai_vector_combine(PG_FUNCTION_ARGS)
 
 	aggcontext = ecomai_aggregate_context(fcinfo, "vector_combine");
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	s2 = PG_GETARG_ARRAYTYPE_P(1);
 	d2 = vector_state_dim(s2);
 	if (PG_ARGISNULL(0))
 	{
 		/* copy: the second state belongs to someone else */
-		s1 = vector_state_new(d2, aggcontext);
-		memcpy(ARR_DATA_PTR(s1), ARR_DATA_PTR(s2), sizeof(float8) * (d2 + 1));
+		s1 = ecomai_float8_state_copy(aggcontext, (const double *) ARR_DATA_PTR(s2), d2 + 1);
 		check_sums_finite((double *) ARR_DATA_PTR(s1), d2);
 		PG_RETURN_ARRAYTYPE_P(s1);
 	}

@@ -58,4 +58,21 @@ extern void ecomai_double_out_of_range(const char *what) pg_attribute_noreturn()
  */
 extern MemoryContext ecomai_aggregate_context(FunctionCallInfo fcinfo, const char *fname);
 
+/* The 64-bit golden-ratio increment of splitmix64 (2^64 / phi, odd). */
+#define ECOMAI_GOLDEN64 UINT64CONST(0x9E3779B97F4A7C15)
+
+/*
+ * splitmix64's finaliser: a fixed, platform-independent, well-mixed 64-bit
+ * hash of a 64-bit key.  The one mixer of ecomai (hash keys of simplehash
+ * tables, reproducible splits, generator seeding): its output is part of
+ * documented results (train_test_split, bn_sample), so it never changes.
+ */
+static inline uint64
+ecomai_mix64(uint64 z)
+{
+	z = (z ^ (z >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64CONST(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
 #endif							/* ECOMAI_H */

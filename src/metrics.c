@@ -27,6 +27,7 @@
 #include "utils/builtins.h"
 #include "utils/float.h"
 
+#include "agg_state.h"
 #include "ecomai.h"
 
 PG_FUNCTION_INFO_V1(ecomai_rmse_accum);
@@ -43,7 +44,6 @@ PG_FUNCTION_INFO_V1(ecomai_split_fold);
 PG_FUNCTION_INFO_V1(ecomai_split_uniform);
 
 /* Row counts above 2^53 would no longer be exact in a double. */
-#define MAX_EXACT_COUNT 9007199254740992.0
 
 /* ---------------------------------------------------------------------
  * rmse and mae
@@ -56,16 +56,14 @@ PG_FUNCTION_INFO_V1(ecomai_split_uniform);
 static double *
 error_state_values(ArrayType *state)
 {
-	double	   *s;
+	double	   *s = ecomai_float8_state_values(state, 2, 3, NULL);
 
-	if (ARR_NDIM(state) != 1 || (ARR_DIMS(state)[0] != 2 && ARR_DIMS(state)[0] != 3) ||
-		ARR_ELEMTYPE(state) != FLOAT8OID || ARR_HASNULL(state))
+	if (s == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("invalid error aggregate state"),
 				 errdetail("The state must be a float8[] of a row count, a sum of errors and, for rmse, a scale exponent.")));
-	s = (double *) ARR_DATA_PTR(state);
-	if (!(s[0] >= 1 && s[0] == floor(s[0]) && s[0] <= MAX_EXACT_COUNT))
+	if (!ecomai_state_count_valid(s[0]))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("invalid error aggregate state"),
@@ -93,22 +91,7 @@ error_state_exponent(ArrayType *state)
 }
 
 /* A zeroed state of "len" elements in the aggregate's memory context. */
-static ArrayType *
-error_state_new(MemoryContext aggcontext, int len)
-{
-	MemoryContext old = MemoryContextSwitchTo(aggcontext);
-	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + len * sizeof(float8);
-	ArrayType  *st = (ArrayType *) palloc0(nbytes);
-
-	SET_VARSIZE(st, nbytes);
-	st->ndim = 1;
-	st->dataoffset = 0;
-	st->elemtype = FLOAT8OID;
-	ARR_DIMS(st)[0] = len;
-	ARR_LBOUND(st)[0] = 1;
-	MemoryContextSwitchTo(old);
-	return st;
-}
+#define error_state_new(aggcontext, len) ecomai_float8_state_new((aggcontext), (len))
 
 static void
 sum_of_errors_out_of_range(void)
@@ -175,11 +158,7 @@ error_accum(FunctionCallInfo fcinfo, bool square, const char *name)
 
 	/* a pair with a missing side is not an observation: skip it */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	est = PG_GETARG_FLOAT8(1);
 	act = PG_GETARG_FLOAT8(2);
 	if (!isfinite(est) || !isfinite(act))
@@ -248,19 +227,14 @@ ecomai_error_combine(PG_FUNCTION_ARGS)
 
 	aggcontext = ecomai_aggregate_context(fcinfo, "error_combine");
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	s2 = PG_GETARG_ARRAYTYPE_P(1);
 	b = error_state_values(s2);
 	len = ARR_DIMS(s2)[0];
 	if (PG_ARGISNULL(0))
 	{
 		/* copy: the second state belongs to someone else */
-		s1 = error_state_new(aggcontext, len);
-		memcpy(ARR_DATA_PTR(s1), b, len * sizeof(float8));
+		s1 = ecomai_float8_state_copy(aggcontext, b, len);
 		PG_RETURN_ARRAYTYPE_P(s1);
 	}
 	s1 = PG_GETARG_ARRAYTYPE_P(0);
@@ -286,7 +260,7 @@ ecomai_error_combine(PG_FUNCTION_ARGS)
 		a[0] += b[0];
 		scaled_add(a, b[1], error_state_exponent(s2));
 	}
-	if (a[0] > MAX_EXACT_COUNT)
+	if (a[0] > ECOMAI_MAX_EXACT_COUNT)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("row count of the error aggregate is out of range")));
@@ -570,28 +544,21 @@ ecomai_average_precision_at_k(PG_FUNCTION_ARGS)
  * Reproducible splits
  * --------------------------------------------------------------------- */
 
-/* SplitMix64's finaliser: a fixed, platform-independent 64-bit mix. */
-static uint64
-mix64(uint64 z)
-{
-	z = (z ^ (z >> 30)) * UINT64CONST(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64CONST(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
 /*
  * A uniform number in [0, 1) fixed by (user, item, seed).  The hash is our
  * own, not PostgreSQL's, so that a split is the same on every server version
- * and platform.
+ * and platform.  Not pg_prng: a draw must depend on the pair alone, not on
+ * the order in which rows arrive (a stream generator would tie each row's
+ * fold to its position in the scan, and change released splits).
  */
 static double
 split_uniform(int64 user_id, int64 item_id, int64 seed)
 {
 	uint64		h;
 
-	h = mix64((uint64) seed + UINT64CONST(0x9e3779b97f4a7c15));
-	h = mix64(h ^ (uint64) user_id);
-	h = mix64(h ^ ((uint64) item_id + UINT64CONST(0x9e3779b97f4a7c15)));
+	h = ecomai_mix64((uint64) seed + ECOMAI_GOLDEN64);
+	h = ecomai_mix64(h ^ (uint64) user_id);
+	h = ecomai_mix64(h ^ ((uint64) item_id + ECOMAI_GOLDEN64));
 	return (double) (h >> 11) * (1.0 / 9007199254740992.0);
 }
 

@@ -336,6 +336,188 @@ layout_of(NbrSums sums)
 }
 
 /*
+ * Fill each row's constants after its sums: the whole-vector norm (or sum of
+ * squares, for msd) and the row length.
+ */
+static void
+init_row_constants(const NbrView *v, const NbrParams *p, NbrSums sums, NbrLayout lay,
+				   const double *rv, double *acc)
+{
+	int			a;
+
+	for (a = 0; a < v->rows.n; a++)
+	{
+		double	   *aa = acc + (Size) a * lay.width;
+		int64		len = v->rows.ptr[a + 1] - v->rows.ptr[a];
+
+		if (sums == SUMS_COUNT)
+			aa[1] = (double) len;
+		else if (sums == SUMS_DOT)
+		{
+			double		sq = 0;
+			int64		q;
+
+			for (q = v->rows.ptr[a]; q < v->rows.ptr[a + 1]; q++)
+				sq += rv[q] * rv[q];
+			aa[2] = p->measure == NBR_MSD ? sq : sqrt(sq);
+			aa[3] = (double) len;
+		}
+	}
+}
+
+/*
+ * Sparse product of row a with every row: accumulate the per-pair sums into
+ * acc and list each row touched once in touched[]; returns how many.
+ */
+static int
+accumulate_row(const NbrView *v, NbrSums sums, const double *rv, const double *cv,
+			   int a, double *acc, int32 *touched)
+{
+	int			nt = 0;
+	int64		pa;
+
+	for (pa = v->rows.ptr[a]; pa < v->rows.ptr[a + 1]; pa++)
+	{
+		int32		u = v->rows.idx[pa];
+		double		x = rv[pa];
+		int64		q,
+					qend = v->cols.ptr[u + 1];
+
+		CHECK_FOR_INTERRUPTS();
+
+		/*
+		 * One loop per kind of sums, with a constant width, so that the hot
+		 * loop of each measure does only its own arithmetic.  Each visits the
+		 * rows b that have column u, counting b and remembering it when first
+		 * touched.
+		 */
+#define FOR_EACH_ROW_OF_COLUMN(width, body) \
+		for (q = v->cols.ptr[u]; q < qend; q++) \
+		{ \
+			int32		b = v->cols.idx[q]; \
+			double		y = cv[q]; \
+			double	   *ab = acc + (Size) b * (width); \
+			\
+			if (ab[0]++ == 0) \
+				touched[nt++] = b; \
+			body; \
+		}
+		switch (sums)
+		{
+			case SUMS_COUNT:
+				FOR_EACH_ROW_OF_COLUMN(2, (void) y);
+				break;
+			case SUMS_DOT:
+				FOR_EACH_ROW_OF_COLUMN(4, ab[1] += x * y);
+				break;
+			case SUMS_DOT_NORMS:
+				FOR_EACH_ROW_OF_COLUMN(4, ab[1] += x * y; ab[2] += x * x; ab[3] += y * y);
+				break;
+			case SUMS_FULL:
+				FOR_EACH_ROW_OF_COLUMN(8, ab[1] += x * y; ab[2] += x; ab[3] += y;
+									   ab[4] += x * x; ab[5] += y * y);
+				break;
+			case SUMS_SQDIFF:
+				FOR_EACH_ROW_OF_COLUMN(2, ab[1] += (x - y) * (x - y));
+				break;
+		}
+#undef FOR_EACH_ROW_OF_COLUMN
+	}
+	return nt;
+}
+
+/*
+ * The similarity of rows a and b from a's constants aa and the pair's sums
+ * ab (n = ab[0] co-rated columns); false when it is undefined (a zero norm
+ * or a constant row).
+ */
+static inline bool
+pair_similarity(const NbrParams *p, NbrSums sums, const double *aa, const double *ab,
+				int e, double *simp)
+{
+	double		n = ab[0];
+	double		sim;
+
+	switch (sums)
+	{
+		case SUMS_DOT:
+			if (p->measure == NBR_MSD)
+			{
+				/* over the union of both rows, a missing entry counting 0 */
+				double		sd = aa[2] + ab[2] - 2.0 * ab[1];
+
+				if (sd < 0)
+					sd = 0;
+				sim = msd_similarity(sd / (aa[3] + ab[3] - n), e);
+			}
+			else
+			{
+				/* a cosine of (possibly centred) values, whole-vector norms */
+				double		den = aa[2] * ab[2];
+
+				if (!(den > 0))
+					return false;
+				sim = ab[1] / den;
+			}
+			break;
+		case SUMS_DOT_NORMS:
+			{
+				/* a cosine over the co-rated entries */
+				double		den = sqrt(ab[2] * ab[3]);
+
+				if (!(den > 0))
+					return false;
+				sim = ab[1] / den;
+			}
+			break;
+		case SUMS_FULL:
+			{
+				/* correlation over the co-rated entries, means over them too */
+				double		num = ab[1] - ab[2] * ab[3] / n;
+				double		va = ab[4] - ab[2] * ab[2] / n;
+				double		vb = ab[5] - ab[3] * ab[3] / n;
+
+				if (!(va > NBR_CONSTANT_EPS * ab[4]) || !(vb > NBR_CONSTANT_EPS * ab[5]))
+					return false;
+				sim = num / sqrt(va * vb);
+			}
+			break;
+		case SUMS_SQDIFF:
+			sim = msd_similarity(ab[1] / n, e);
+			break;
+		case SUMS_COUNT:
+			sim = n / (aa[1] + ab[1] - n);
+			break;
+		default:
+			sim = 0;			/* keep compiler quiet */
+	}
+	*simp = sim;
+	return true;
+}
+
+/* Append row a's kept neighbours to the tuplestore, best first (ties by index = by id). */
+static void
+emit_row(const NbrView *v, int a, EcomaiTopK *top, const double *acc, NbrLayout lay,
+		 Tuplestorestate *ts, TupleDesc desc)
+{
+	int			nkept = ecomai_topk_sort(top);
+	int			t;
+
+	for (t = 0; t < nkept; t++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		int32		b = (int32) top->items[t].id;
+
+		values[0] = Int64GetDatum(v->rows.ids[a]);
+		values[1] = Int64GetDatum(v->rows.ids[b]);
+		values[2] = Float8GetDatum(top->items[t].score);
+		values[3] = Int32GetDatum((int32) acc[(Size) b * lay.width]);
+		tuplestore_putvalues(ts, desc, values, nulls);
+	}
+}
+
+/*
  * Compute every row's top-k neighbours and append them to the tuplestore;
  * max_abs is the largest |value| (for the scaling of extreme magnitudes).
  */
@@ -371,86 +553,17 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 	acc = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * lay.width * (Size) nrows);
 	memset(acc, 0, sizeof(double) * lay.width * (Size) nrows);
 	touched = palloc(sizeof(int32) * nrows);
-
-	/* per-row constants: the whole-vector norm (or sum of squares) and length */
-	for (a = 0; a < nrows; a++)
-	{
-		double	   *aa = acc + (Size) a * lay.width;
-		int64		len = v->rows.ptr[a + 1] - v->rows.ptr[a];
-
-		if (sums == SUMS_COUNT)
-			aa[1] = (double) len;
-		else if (sums == SUMS_DOT)
-		{
-			double		sq = 0;
-			int64		q;
-
-			for (q = v->rows.ptr[a]; q < v->rows.ptr[a + 1]; q++)
-				sq += rv[q] * rv[q];
-			aa[2] = p->measure == NBR_MSD ? sq : sqrt(sq);
-			aa[3] = (double) len;
-		}
-	}
+	init_row_constants(v, p, sums, lay, rv, acc);
 	ecomai_topk_init(&top, Min(p->k, nrows));
 
 	for (a = 0; a < nrows; a++)
 	{
 		const double *aa = acc + (Size) a * lay.width;
-		int			nt = 0;
+		int			nt;
 		int			t;
-		int64		pa;
-		int			nkept;
 
 		CHECK_FOR_INTERRUPTS();
-
-		/* sparse product of row a with every row: accumulate per-pair sums */
-		for (pa = v->rows.ptr[a]; pa < v->rows.ptr[a + 1]; pa++)
-		{
-			int32		u = v->rows.idx[pa];
-			double		x = rv[pa];
-			int64		q,
-						qend = v->cols.ptr[u + 1];
-
-			CHECK_FOR_INTERRUPTS();
-
-			/*
-			 * One loop per kind of sums, with a constant width, so that the
-			 * hot loop of each measure does only its own arithmetic.  Each
-			 * visits the rows b that have column u, counting b and
-			 * remembering it when first touched.
-			 */
-#define FOR_EACH_ROW_OF_COLUMN(width, body) \
-			for (q = v->cols.ptr[u]; q < qend; q++) \
-			{ \
-				int32		b = v->cols.idx[q]; \
-				double		y = cv[q]; \
-				double	   *ab = acc + (Size) b * (width); \
-				\
-				if (ab[0]++ == 0) \
-					touched[nt++] = b; \
-				body; \
-			}
-			switch (sums)
-			{
-				case SUMS_COUNT:
-					FOR_EACH_ROW_OF_COLUMN(2, (void) y);
-					break;
-				case SUMS_DOT:
-					FOR_EACH_ROW_OF_COLUMN(4, ab[1] += x * y);
-					break;
-				case SUMS_DOT_NORMS:
-					FOR_EACH_ROW_OF_COLUMN(4, ab[1] += x * y; ab[2] += x * x; ab[3] += y * y);
-					break;
-				case SUMS_FULL:
-					FOR_EACH_ROW_OF_COLUMN(8, ab[1] += x * y; ab[2] += x; ab[3] += y;
-										   ab[4] += x * x; ab[5] += y * y);
-					break;
-				case SUMS_SQDIFF:
-					FOR_EACH_ROW_OF_COLUMN(2, ab[1] += (x - y) * (x - y));
-					break;
-			}
-#undef FOR_EACH_ROW_OF_COLUMN
-		}
+		nt = accumulate_row(v, sums, rv, cv, a, acc, touched);
 
 		/* score the touched rows */
 		for (t = 0; t < nt; t++)
@@ -462,59 +575,8 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 
 			if (b == a || n < p->min_support)
 				continue;
-			switch (sums)
-			{
-				case SUMS_DOT:
-					if (p->measure == NBR_MSD)
-					{
-						/* over the union of both rows, a missing entry counting 0 */
-						double		sd = aa[2] + ab[2] - 2.0 * ab[1];
-
-						if (sd < 0)
-							sd = 0;
-						sim = msd_similarity(sd / (aa[3] + ab[3] - n), e);
-					}
-					else
-					{
-						/* a cosine of (possibly centred) values, whole-vector norms */
-						double		den = aa[2] * ab[2];
-
-						if (!(den > 0))
-							continue;
-						sim = ab[1] / den;
-					}
-					break;
-				case SUMS_DOT_NORMS:
-					{
-						/* a cosine over the co-rated entries */
-						double		den = sqrt(ab[2] * ab[3]);
-
-						if (!(den > 0))
-							continue;
-						sim = ab[1] / den;
-					}
-					break;
-				case SUMS_FULL:
-					{
-						/* correlation over the co-rated entries, means over them too */
-						double		num = ab[1] - ab[2] * ab[3] / n;
-						double		va = ab[4] - ab[2] * ab[2] / n;
-						double		vb = ab[5] - ab[3] * ab[3] / n;
-
-						if (!(va > NBR_CONSTANT_EPS * ab[4]) || !(vb > NBR_CONSTANT_EPS * ab[5]))
-							continue;
-						sim = num / sqrt(va * vb);
-					}
-					break;
-				case SUMS_SQDIFF:
-					sim = msd_similarity(ab[1] / n, e);
-					break;
-				case SUMS_COUNT:
-					sim = n / (aa[1] + ab[1] - n);
-					break;
-				default:
-					sim = 0;	/* keep compiler quiet */
-			}
+			if (!pair_similarity(p, sums, aa, ab, e, &sim))
+				continue;
 			if (p->shrinkage > 0)
 				sim *= n / (n + p->shrinkage);
 			if (!(sim > 0))
@@ -522,20 +584,7 @@ compute_neighbors(const NbrView *v, const NbrParams *p, const char *what,
 			ecomai_topk_offer(&top, b, sim);
 		}
 
-		/* emit, best first (ties by index = by id) */
-		nkept = ecomai_topk_sort(&top);
-		for (t = 0; t < nkept; t++)
-		{
-			Datum		values[4];
-			bool		nulls[4] = {false, false, false, false};
-			int32		b = (int32) top.items[t].id;
-
-			values[0] = Int64GetDatum(v->rows.ids[a]);
-			values[1] = Int64GetDatum(v->rows.ids[b]);
-			values[2] = Float8GetDatum(top.items[t].score);
-			values[3] = Int32GetDatum((int32) acc[(Size) b * lay.width]);
-			tuplestore_putvalues(ts, desc, values, nulls);
-		}
+		emit_row(v, a, &top, acc, lay, ts, desc);
 		ecomai_topk_reset(&top);
 
 		/* clear the count and sums of what this row touched (constants stay) */

@@ -40,17 +40,12 @@ typedef struct IdEntry
 	char		status;
 } IdEntry;
 
-/* splitmix64's finaliser: a good 64-bit mix, folded to 32 bits */
+/* The shared 64-bit mix, folded to 32 bits. */
 static inline uint32
 ratings_hash_id(int64 id)
 {
-	uint64		x = (uint64) id;
+	uint64		x = ecomai_mix64((uint64) id);
 
-	x ^= x >> 30;
-	x *= UINT64CONST(0xbf58476d1ce4e5b9);
-	x ^= x >> 27;
-	x *= UINT64CONST(0x94d049bb133111eb);
-	x ^= x >> 31;
 	return (uint32) (x ^ (x >> 32));
 }
 
@@ -155,15 +150,24 @@ number_id(Loader *ld, IdNumbering *num, int64 id, const char *colname)
 	return e->index;
 }
 
-/* qsort comparator for int64 */
-static int
-cmp_int64(const void *a, const void *b)
+/*
+ * Compare two ids for the id sort, checking for interrupts: a sort of
+ * millions of ids must stay cancellable, and the check is one flag read.
+ */
+static inline int
+cmp_id_interruptible(const int64 *a, const int64 *b)
 {
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return (x > y) - (x < y);
+	CHECK_FOR_INTERRUPTS();
+	return (*a > *b) - (*a < *b);
 }
+
+#define ST_SORT sort_ids
+#define ST_ELEMENT_TYPE int64
+#define ST_COMPARE(a, b) cmp_id_interruptible(a, b)
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 /* Binary search of id in the ascending array ids[0..n-1]: its index or -1. */
 int
@@ -241,7 +245,7 @@ rank_ids(Loader *ld, IdNumbering *num)
 	if (num->n == 0)
 		return rank;			/* an empty source: memcpy from NULL is undefined */
 	memcpy(sorted, num->ids, sizeof(int64) * (Size) num->n);
-	qsort(sorted, num->n, sizeof(int64), cmp_int64);
+	sort_ids(sorted, num->n);
 	for (p = 0; p < num->n; p++)
 	{
 		if ((p & (RATINGS_CHECK_EVERY - 1)) == 0)
@@ -397,138 +401,62 @@ read_triples(SPITupleTable *tt, uint64 nrows, void *arg)
 	}
 }
 
-/* Load a relation into both sparse orientations (see ratings.h). */
-EcomaiRatings *
-ecomai_ratings_load(Oid relid, const char *user_col, const char *item_col,
-					const char *value_col, const char *what)
+/*
+ * Counting sort of n cells into CSR rows by key: cell p (value val[p], or 1
+ * when val is NULL) goes to row key[p] of dst, tagged with its source row:
+ * src_row[p] when src_ptr is NULL (a flat list), otherwise the CSR row of
+ * src_ptr that holds p.  Cells keep their order within a destination row,
+ * so a source sorted by row gives destination rows sorted by tag.
+ * dst_ptr has nkeys + 1 entries; dst_tag and dst_val n each.
+ */
+static void
+scatter_by_key(int64 n, const int64 *src_ptr, const int32 *src_row,
+			   const int32 *key, const double *val, int nkeys,
+			   int64 *dst_ptr, int32 *dst_tag, double *dst_val)
 {
-	Loader		ld;
-	IdNumbering users = {0},
-				items = {0};
-	int32	   *tu = NULL,
-			   *ti = NULL;
-	double	   *tv = NULL;
-	int64		n;
-	TripleReader reader = {0};
-	char	   *query;
-	EcomaiRatings *r;
-	int32	   *urank,
-			   *irank;
-	int64	   *cptr;			/* item-major intermediate */
-	int32	   *cusr;
-	double	   *cval;
-	int64		p,
-				nnz;
-	int			nu,
-				ni,
-				x;
+	int64		p;
+	int			x;
+	int32		row = 0;
 
-	if (get_rel_name(relid) == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	ecomai_ratings_check_column(relid, user_col, true);
-	ecomai_ratings_check_column(relid, item_col, true);
-	if (value_col)
-		ecomai_ratings_check_column(relid, value_col, false);
-
-	ld.cxt = CurrentMemoryContext;
-	ld.what = what;
-	ld.held = 0;
-	ld.peak = 0;
-	users.map = idmap_create(ld.cxt, 1024, NULL);
-	items.map = idmap_create(ld.cxt, 1024, NULL);
-
-	query = ratings_query(relid, user_col, item_col, value_col);
-	reader.ld = &ld;
-	reader.users = &users;
-	reader.items = &items;
-	reader.user_col = user_col;
-	reader.item_col = item_col;
-	reader.value_col = value_col;
-	ecomai_spi_for_each_batch(query, read_triples, &reader);
-	tu = reader.tu;
-	ti = reader.ti;
-	tv = reader.tv;
-	n = reader.n;
-
-	idmap_destroy(users.map);
-	idmap_destroy(items.map);
-	ld.held -= Min(ld.held, (Size) (users.cap + items.cap) * 32);
-
-	r = palloc0(sizeof(EcomaiRatings));
-	r->implicit = (value_col == NULL);
-	nu = r->nusers = users.n;
-	ni = r->nitems = items.n;
-
-	/* dense indexes in id order */
-	urank = rank_ids(&ld, &users);
-	irank = rank_ids(&ld, &items);
-	r->user_ids = users.ids;
-	r->item_ids = items.ids;
+	memset(dst_ptr, 0, sizeof(int64) * ((Size) nkeys + 1));
+	for (p = 0; p < n; p++)
+		dst_ptr[key[p] + 1]++;
+	for (x = 0; x < nkeys; x++)
+		dst_ptr[x + 1] += dst_ptr[x];
 	for (p = 0; p < n; p++)
 	{
-		if ((p & (RATINGS_CHECK_EVERY - 1)) == 0)
-			CHECK_FOR_INTERRUPTS();
-		tu[p] = urank[tu[p]];
-		ti[p] = irank[ti[p]];
-	}
-	loader_free(&ld, urank, sizeof(int32) * (Size) nu);
-	loader_free(&ld, irank, sizeof(int32) * (Size) ni);
-
-	/* scatter by item: item-major, users in arrival order */
-	cptr = loader_alloc(&ld, sizeof(int64) * ((Size) ni + 1));
-	cusr = loader_alloc(&ld, sizeof(int32) * (Size) Max(n, 1));
-	cval = loader_alloc(&ld, sizeof(double) * (Size) Max(n, 1));
-	memset(cptr, 0, sizeof(int64) * ((Size) ni + 1));
-	for (p = 0; p < n; p++)
-		cptr[ti[p] + 1]++;
-	for (x = 0; x < ni; x++)
-		cptr[x + 1] += cptr[x];
-	for (p = 0; p < n; p++)
-	{
-		int64		pos = cptr[ti[p]]++;
+		int64		pos = dst_ptr[key[p]]++;
 
 		if ((p & (RATINGS_CHECK_EVERY - 1)) == 0)
 			CHECK_FOR_INTERRUPTS();
-		cusr[pos] = tu[p];
-		cval[pos] = tv ? tv[p] : 1.0;
-	}
-	for (x = ni; x > 0; x--)
-		cptr[x] = cptr[x - 1];
-	cptr[0] = 0;
-	loader_free(&ld, tu, sizeof(int32) * (Size) reader.cap);
-	loader_free(&ld, ti, sizeof(int32) * (Size) reader.cap);
-	if (tv)
-		loader_free(&ld, tv, sizeof(double) * (Size) reader.cap);
-
-	/* scatter by user, walking items in order: user rows come out sorted by item */
-	r->user_ptr = loader_alloc(&ld, sizeof(int64) * ((Size) nu + 1));
-	r->user_items = loader_alloc(&ld, sizeof(int32) * (Size) Max(n, 1));
-	r->user_vals = loader_alloc(&ld, sizeof(double) * (Size) Max(n, 1));
-	memset(r->user_ptr, 0, sizeof(int64) * ((Size) nu + 1));
-	for (p = 0; p < n; p++)
-		r->user_ptr[cusr[p] + 1]++;
-	for (x = 0; x < nu; x++)
-		r->user_ptr[x + 1] += r->user_ptr[x];
-	for (x = 0; x < ni; x++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		for (p = cptr[x]; p < cptr[x + 1]; p++)
+		if (src_ptr)
 		{
-			int64		pos = r->user_ptr[cusr[p]]++;
-
-			r->user_items[pos] = x;
-			r->user_vals[pos] = cval[p];
+			while (p >= src_ptr[row + 1])
+				row++;
+			dst_tag[pos] = row;
 		}
+		else
+			dst_tag[pos] = src_row[p];
+		dst_val[pos] = val ? val[p] : 1.0;
 	}
-	for (x = nu; x > 0; x--)
-		r->user_ptr[x] = r->user_ptr[x - 1];
-	r->user_ptr[0] = 0;
+	for (x = nkeys; x > 0; x--)
+		dst_ptr[x] = dst_ptr[x - 1];
+	dst_ptr[0] = 0;
+}
 
-	/* merge repeated (user, item) cells, now adjacent, compacting in place */
-	nnz = 0;
-	for (x = 0; x < nu; x++)
+/*
+ * Merge repeated (user, item) cells of the user rows, adjacent because rows
+ * are sorted by item, compacting in place (values summed, or kept at 1 for
+ * implicit feedback); sets r->nnz.
+ */
+static void
+merge_repeated_cells(EcomaiRatings *r)
+{
+	int64		nnz = 0;
+	int64		p;
+	int			x;
+
+	for (x = 0; x < r->nusers; x++)
 	{
 		int64		start = r->user_ptr[x],
 					end = r->user_ptr[x + 1];
@@ -549,76 +477,168 @@ ecomai_ratings_load(Oid relid, const char *user_col, const char *item_col,
 			nnz++;
 		}
 	}
-	r->user_ptr[nu] = nnz;
+	r->user_ptr[r->nusers] = nnz;
 	r->nnz = nnz;
+}
 
-	/* item-major again from the merged user rows: user indexes ascending */
-	memset(cptr, 0, sizeof(int64) * ((Size) ni + 1));
-	for (p = 0; p < nnz; p++)
-		cptr[r->user_items[p] + 1]++;
-	for (x = 0; x < ni; x++)
-		cptr[x + 1] += cptr[x];
-	for (x = 0; x < nu; x++)
+/* Means and range over the stored cells (sum overflow is ERROR 22003). */
+static void
+compute_means(Loader *ld, EcomaiRatings *r, const char *value_col)
+{
+	double		total = 0;
+	int64		p;
+	int			x;
+
+	r->user_means = loader_alloc(ld, sizeof(double) * (Size) Max(r->nusers, 1));
+	r->item_means = loader_alloc(ld, sizeof(double) * (Size) Max(r->nitems, 1));
+	r->min_value = r->nnz > 0 ? r->user_vals[0] : 0;
+	r->max_value = r->min_value;
+	for (x = 0; x < r->nusers; x++)
 	{
-		if ((x & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
+		double		s = 0;
+
 		for (p = r->user_ptr[x]; p < r->user_ptr[x + 1]; p++)
 		{
-			int64		pos = cptr[r->user_items[p]]++;
+			double		v = r->user_vals[p];
 
-			cusr[pos] = x;
-			cval[pos] = r->user_vals[p];
+			s += v;
+			if (v < r->min_value)
+				r->min_value = v;
+			if (v > r->max_value)
+				r->max_value = v;
 		}
+		if (isinf(s) || isinf(r->min_value) || isinf(r->max_value))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("sum of values in column \"%s\" is out of range", value_col)));
+		r->user_means[x] = s / (double) (r->user_ptr[x + 1] - r->user_ptr[x]);
+		total += s;
 	}
-	for (x = ni; x > 0; x--)
-		cptr[x] = cptr[x - 1];
-	cptr[0] = 0;
+	r->global_mean = r->nnz > 0 ? total / (double) r->nnz : 0;
+	for (x = 0; x < r->nitems; x++)
+	{
+		double		s = 0;
+
+		for (p = r->item_ptr[x]; p < r->item_ptr[x + 1]; p++)
+			s += r->item_vals[p];
+		r->item_means[x] = s / (double) (r->item_ptr[x + 1] - r->item_ptr[x]);
+	}
+}
+
+/*
+ * Read the source's triples through SPI, numbering ids on arrival, and turn
+ * the provisional indexes into dense ones in id order; fills r's counts and
+ * id maps and returns the reader holding the triples.
+ */
+static void
+read_source(Loader *ld, Oid relid, const char *user_col, const char *item_col,
+			const char *value_col, EcomaiRatings *r, TripleReader *reader)
+{
+	IdNumbering users = {0},
+				items = {0};
+	int32	   *urank,
+			   *irank;
+	int64		p;
+
+	users.map = idmap_create(ld->cxt, 1024, NULL);
+	items.map = idmap_create(ld->cxt, 1024, NULL);
+	reader->ld = ld;
+	reader->users = &users;
+	reader->items = &items;
+	reader->user_col = user_col;
+	reader->item_col = item_col;
+	reader->value_col = value_col;
+	ecomai_spi_for_each_batch(ratings_query(relid, user_col, item_col, value_col),
+							  read_triples, reader);
+	reader->users = reader->items = NULL;
+
+	idmap_destroy(users.map);
+	idmap_destroy(items.map);
+	ld->held -= Min(ld->held, (Size) (users.cap + items.cap) * 32);
+
+	r->nusers = users.n;
+	r->nitems = items.n;
+
+	/* dense indexes in id order */
+	urank = rank_ids(ld, &users);
+	irank = rank_ids(ld, &items);
+	r->user_ids = users.ids;
+	r->item_ids = items.ids;
+	for (p = 0; p < reader->n; p++)
+	{
+		if ((p & (RATINGS_CHECK_EVERY - 1)) == 0)
+			CHECK_FOR_INTERRUPTS();
+		reader->tu[p] = urank[reader->tu[p]];
+		reader->ti[p] = irank[reader->ti[p]];
+	}
+	loader_free(ld, urank, sizeof(int32) * (Size) r->nusers);
+	loader_free(ld, irank, sizeof(int32) * (Size) r->nitems);
+}
+
+/* Load a relation into both sparse orientations (see ratings.h). */
+EcomaiRatings *
+ecomai_ratings_load(Oid relid, const char *user_col, const char *item_col,
+					const char *value_col, const char *what)
+{
+	Loader		ld;
+	TripleReader reader = {0};
+	EcomaiRatings *r;
+	int64	   *cptr;			/* item-major intermediate */
+	int32	   *cusr;
+	double	   *cval;
+	int64		n;
+	int			nu,
+				ni;
+
+	if (get_rel_name(relid) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	ecomai_ratings_check_column(relid, user_col, true);
+	ecomai_ratings_check_column(relid, item_col, true);
+	if (value_col)
+		ecomai_ratings_check_column(relid, value_col, false);
+
+	ld.cxt = CurrentMemoryContext;
+	ld.what = what;
+	ld.held = 0;
+	ld.peak = 0;
+
+	r = palloc0(sizeof(EcomaiRatings));
+	r->implicit = (value_col == NULL);
+	read_source(&ld, relid, user_col, item_col, value_col, r, &reader);
+	n = reader.n;
+	nu = r->nusers;
+	ni = r->nitems;
+
+	/* scatter by item: item-major, users in arrival order */
+	cptr = loader_alloc(&ld, sizeof(int64) * ((Size) ni + 1));
+	cusr = loader_alloc(&ld, sizeof(int32) * (Size) Max(n, 1));
+	cval = loader_alloc(&ld, sizeof(double) * (Size) Max(n, 1));
+	scatter_by_key(n, NULL, reader.tu, reader.ti, reader.tv, ni, cptr, cusr, cval);
+	loader_free(&ld, reader.tu, sizeof(int32) * (Size) reader.cap);
+	loader_free(&ld, reader.ti, sizeof(int32) * (Size) reader.cap);
+	if (reader.tv)
+		loader_free(&ld, reader.tv, sizeof(double) * (Size) reader.cap);
+
+	/* scatter by user, walking items in order: user rows come out sorted by item */
+	r->user_ptr = loader_alloc(&ld, sizeof(int64) * ((Size) nu + 1));
+	r->user_items = loader_alloc(&ld, sizeof(int32) * (Size) Max(n, 1));
+	r->user_vals = loader_alloc(&ld, sizeof(double) * (Size) Max(n, 1));
+	scatter_by_key(n, cptr, NULL, cusr, cval, nu, r->user_ptr, r->user_items, r->user_vals);
+
+	merge_repeated_cells(r);
+
+	/* item-major again from the merged user rows: user indexes ascending */
+	scatter_by_key(r->nnz, r->user_ptr, NULL, r->user_items, r->user_vals, ni, cptr, cusr, cval);
 	r->item_ptr = cptr;
 	r->item_users = cusr;
 	r->item_vals = cval;
 
-	/* means and range over the stored cells */
-	r->user_means = loader_alloc(&ld, sizeof(double) * (Size) Max(nu, 1));
-	r->item_means = loader_alloc(&ld, sizeof(double) * (Size) Max(ni, 1));
-	{
-		double		total = 0;
-
-		r->min_value = nnz > 0 ? r->user_vals[0] : 0;
-		r->max_value = r->min_value;
-		for (x = 0; x < nu; x++)
-		{
-			double		s = 0;
-
-			for (p = r->user_ptr[x]; p < r->user_ptr[x + 1]; p++)
-			{
-				double		v = r->user_vals[p];
-
-				s += v;
-				if (v < r->min_value)
-					r->min_value = v;
-				if (v > r->max_value)
-					r->max_value = v;
-			}
-			if (isinf(s) || isinf(r->min_value) || isinf(r->max_value))
-				ereport(ERROR,
-						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						 errmsg("sum of values in column \"%s\" is out of range", value_col)));
-			r->user_means[x] = s / (double) (r->user_ptr[x + 1] - r->user_ptr[x]);
-			total += s;
-		}
-		r->global_mean = nnz > 0 ? total / (double) nnz : 0;
-		for (x = 0; x < ni; x++)
-		{
-			double		s = 0;
-
-			for (p = r->item_ptr[x]; p < r->item_ptr[x + 1]; p++)
-				s += r->item_vals[p];
-			r->item_means[x] = s / (double) (r->item_ptr[x + 1] - r->item_ptr[x]);
-		}
-	}
+	compute_means(&ld, r, value_col);
 
 	r->bytes = ld.held;
 	elog(DEBUG1, "%s: read %lld rows: %d users, %d items, %lld cells; %zu kB held, %zu kB at the peak of loading",
-		 what, (long long) n, nu, ni, (long long) nnz, r->bytes / 1024, ld.peak / 1024);
+		 what, (long long) n, nu, ni, (long long) r->nnz, r->bytes / 1024, ld.peak / 1024);
 	return r;
 }

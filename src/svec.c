@@ -43,6 +43,7 @@
 #include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 
+#include "agg_state.h"
 #include "ecomai.h"
 #include "svec.h"
 
@@ -263,6 +264,73 @@ skip_space(const char *p)
 	return p;
 }
 
+/* Parse an entry's key at *pp (just past it on return). */
+static int64
+parse_key(const char *str, const char **pp)
+{
+	const char *p = *pp;
+	char	   *end;
+	int64		key;
+
+	/* strtoll would skip spaces and accept a sign, so insist on a digit or sign here */
+	if (!(isdigit((unsigned char) *p) || *p == '-' || *p == '+'))
+		syntax_error(str, p, "a key (an integer)");
+	errno = 0;
+	key = strtoll(p, &end, 10);
+	if (end == p)
+		syntax_error(str, p, "a key (an integer)");
+	if (errno == ERANGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("svec key is out of range for type bigint"),
+				 errdetail("The key \"%.*s\" at character %d is too large.",
+						   (int) (end - p), p, char_number(str, p - str))));
+	*pp = end;
+	return key;
+}
+
+/*
+ * Parse the value of key (whose entry starts at start) at *pp, as float8in
+ * (strtod) but refusing NaN and Infinity; just past it on return.
+ */
+static double
+parse_value(const char *str, const char **pp, int64 key, const char *start)
+{
+	const char *p = *pp;
+	char	   *end;
+	double		val;
+
+	errno = 0;
+	val = strtod(p, &end);
+	if (end == p || scanner_isspace(*p))
+		syntax_error(str, p, "a value (a number)");
+	if (isnan(val) || (isinf(val) && errno != ERANGE))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("svec values must be finite, not %s", nonfinite_name(val)),
+				 errdetail("Key " INT64_FORMAT " at character %d has the value %s.",
+						   key, char_number(str, start - str), nonfinite_name(val))));
+	if (errno == ERANGE && (val == 0.0 || isinf(val)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("svec value is out of range for type double precision"),
+				 errdetail("The value \"%.*s\" of key " INT64_FORMAT " at character %d is out of range.",
+						   (int) (end - p), p, key, char_number(str, p - str))));
+	*pp = end;
+	return val;
+}
+
+/* ERROR 22P02: key appears at byte offsets pos1 and pos2 of str. */
+static void
+duplicate_key_error(const char *str, int64 key, Size pos1, Size pos2)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("duplicate key in svec input"),
+			 errdetail("Key " INT64_FORMAT " appears at characters %d and %d.",
+					   key, char_number(str, pos1), char_number(str, pos2))));
+}
+
 /* Parse the text form.  Keys may come in any order; duplicates are an error. */
 Datum
 ecomai_svec_in(PG_FUNCTION_ARGS)
@@ -301,59 +369,23 @@ ecomai_svec_in(PG_FUNCTION_ARGS)
 		for (;;)
 		{
 			const char *start = p;
-			char	   *end;
 			int64		key;
 			double		val;
 
 			if ((n & INTERRUPT_MASK) == 0)
 				CHECK_FOR_INTERRUPTS();
-			/* key: strtoll would skip spaces and accept a sign, so insist on a digit or sign here */
-			if (!(isdigit((unsigned char) *p) || *p == '-' || *p == '+'))
-				syntax_error(str, p, "a key (an integer)");
-			errno = 0;
-			key = strtoll(p, &end, 10);
-			if (end == p)
-				syntax_error(str, p, "a key (an integer)");
-			if (errno == ERANGE)
-				ereport(ERROR,
-						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						 errmsg("svec key is out of range for type bigint"),
-						 errdetail("The key \"%.*s\" at character %d is too large.",
-								   (int) (end - p), p, char_number(str, p - str))));
-			p = skip_space(end);
+			key = parse_key(str, &p);
+			p = skip_space(p);
 			if (*p != ':')
 				syntax_error(str, p, "\":\"");
 			p = skip_space(p + 1);
-
-			/* value: as float8in (strtod), but NaN and Infinity are refused */
-			errno = 0;
-			val = strtod(p, &end);
-			if (end == p || scanner_isspace(*p))
-				syntax_error(str, p, "a value (a number)");
-			if (isnan(val) || (isinf(val) && errno != ERANGE))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						 errmsg("svec values must be finite, not %s", nonfinite_name(val)),
-						 errdetail("Key " INT64_FORMAT " at character %d has the value %s.",
-								   key, char_number(str, start - str), nonfinite_name(val))));
-			if (errno == ERANGE && (val == 0.0 || isinf(val)))
-				ereport(ERROR,
-						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						 errmsg("svec value is out of range for type double precision"),
-						 errdetail("The value \"%.*s\" of key " INT64_FORMAT " at character %d is out of range.",
-								   (int) (end - p), p, key, char_number(str, p - str))));
-			p = end;
+			val = parse_value(str, &p, key, start);
 
 			Assert(n < maxn);
 			if (n > 0 && key <= e[n - 1].key)
 			{
 				if (key == e[n - 1].key)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-							 errmsg("duplicate key in svec input"),
-							 errdetail("Key " INT64_FORMAT " appears at characters %d and %d.",
-									   key, char_number(str, e[n - 1].pos),
-									   char_number(str, start - str))));
+					duplicate_key_error(str, key, e[n - 1].pos, start - str);
 				ascending = false;
 			}
 			e[n].key = key;
@@ -384,12 +416,7 @@ ecomai_svec_in(PG_FUNCTION_ARGS)
 		sort_text_entries(e, n);
 		for (Size i = 1; i < n; i++)
 			if (e[i].key == e[i - 1].key)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						 errmsg("duplicate key in svec input"),
-						 errdetail("Key " INT64_FORMAT " appears at characters %d and %d.",
-								   e[i].key, char_number(str, e[i - 1].pos),
-								   char_number(str, e[i].pos))));
+				duplicate_key_error(str, e[i].key, e[i - 1].pos, e[i].pos);
 	}
 
 	/* now sorted and unique: compact to (key, value) and drop zeros */
@@ -1180,82 +1207,9 @@ static const ExpandedObjectMethods svec_expanded_methods = {
 	svec_flatten_into
 };
 
-/*
- * The context that holds every svec_agg state of one call site in one
- * aggregate context.
- *
- * nodeAgg keeps an expanded state in place only when its context is a child
- * of the aggregate context.  One child per state would do, but hash
- * aggregation measures its memory after every new group by walking all the
- * children of that context, which made GROUP BY quadratic in the number of
- * groups (150 us per group at 10,000 groups).  So all states of a call site
- * share one child, found through fn_extra; a reset callback forgets it when
- * the aggregate context is reset or deleted (per group in sorted mode, per
- * batch in hash mode).  Nothing ever deletes a single state's context: the
- * transition and combine functions always hand back the object they were
- * given, so nodeAgg never replaces (and frees) a state.
- */
-#define STATE_CONTEXT_SLOTS 4
-
-typedef struct StateContextSlot
-{
-	MemoryContext aggcontext;	/* the aggregate context the child belongs to */
-	MemoryContext states;		/* the shared child, or NULL when forgotten */
-} StateContextSlot;
-
-typedef struct StateContextCache
-{
-	StateContextSlot slots[STATE_CONTEXT_SLOTS];
-	int			next;			/* slot to reuse when all are live */
-} StateContextCache;
-
-/* Reset callback of a shared child: it is going away, forget it. */
-static void
-forget_state_context(void *arg)
-{
-	StateContextSlot *slot = (StateContextSlot *) arg;
-
-	slot->aggcontext = NULL;
-	slot->states = NULL;
-}
-
-static MemoryContext
-state_context(FunctionCallInfo fcinfo, MemoryContext aggcontext)
-{
-	StateContextCache *cache = (StateContextCache *) fcinfo->flinfo->fn_extra;
-	StateContextSlot *slot = NULL;
-	MemoryContextCallback *cb;
-
-	if (cache == NULL)
-	{
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(StateContextCache));
-		fcinfo->flinfo->fn_extra = cache;
-	}
-	for (int i = 0; i < STATE_CONTEXT_SLOTS; i++)
-	{
-		if (cache->slots[i].states != NULL && cache->slots[i].aggcontext == aggcontext)
-			return cache->slots[i].states;
-		if (cache->slots[i].states == NULL && slot == NULL)
-			slot = &cache->slots[i];
-	}
-	if (slot == NULL)
-	{
-		/*
-		 * All slots live (several grouping sets): reuse one.  Its old child
-		 * stays valid for the states in it; if that child's callback fires
-		 * later it merely makes us forget the new one too, which is safe.
-		 */
-		slot = &cache->slots[cache->next];
-		cache->next = (cache->next + 1) % STATE_CONTEXT_SLOTS;
-	}
-	slot->states = AllocSetContextCreate(aggcontext, "svec_agg states", ALLOCSET_DEFAULT_SIZES);
-	slot->aggcontext = aggcontext;
-	cb = MemoryContextAlloc(slot->states, sizeof(MemoryContextCallback));
-	cb->func = forget_state_context;
-	cb->arg = slot;
-	MemoryContextRegisterResetCallback(slot->states, cb);
-	return slot->states;
-}
+/* The context of this call site's svec_agg states (see agg_state.h). */
+#define state_context(fcinfo, aggcontext) \
+	ecomai_agg_state_context((fcinfo), (aggcontext), "svec_agg states")
 
 /* A new, empty expanded svec in cxt (a child of the aggregate context). */
 static ExpandedSVec *
@@ -1418,13 +1372,9 @@ state_for_update(FunctionCallInfo fcinfo, int argno, MemoryContext aggcontext)
 	if (PG_ARGISNULL(argno))
 		return expanded_new(state_context(fcinfo, aggcontext));
 	d = PG_GETARG_DATUM(argno);
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
-	{
-		es = (ExpandedSVec *) DatumGetEOHP(d);
-		if (es->hdr.eoh_methods == &svec_expanded_methods &&
-			MemoryContextGetParent(es->hdr.eoh_context) == aggcontext)
-			return es;
-	}
+	es = (ExpandedSVec *) ecomai_agg_state_owned(d, &svec_expanded_methods, aggcontext);
+	if (es)
+		return es;
 	flat = ecomai_svec_detoast(d);
 	es = expanded_new(state_context(fcinfo, aggcontext));
 	expanded_merge(es, SVEC_KEYS(flat), SVEC_VALS(flat), flat->nnz, 1);
@@ -1442,11 +1392,7 @@ ecomai_svec_agg_transfn(PG_FUNCTION_ARGS)
 
 	aggcontext = ecomai_aggregate_context(fcinfo, "svec_agg_transfn");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	key = PG_GETARG_INT64(1);
 	val = PG_GETARG_FLOAT8(2);
 	if (!isfinite(val))
@@ -1470,11 +1416,7 @@ ecomai_svec_agg_combine(PG_FUNCTION_ARGS)
 
 	aggcontext = ecomai_aggregate_context(fcinfo, "svec_agg_combine");
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	other = PG_GETARG_SVEC_P(1);
 	es = state_for_update(fcinfo, 0, aggcontext);
 	expanded_compact(es);
