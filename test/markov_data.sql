@@ -1,7 +1,7 @@
 -- Markov chains on the shared reference data (PEER_CHECKS.md): Alofi rain (R markovchain) and
 -- ChannelAttribution's PathData.  Skips when ../shared/data is absent.
 BEGIN;
-SELECT plan(27);
+SELECT plan(28);
 SELECT coalesce(current_setting('ecomai_test.data_dir', true), '') AS data_dir,
        coalesce(current_setting('ecomai_test.data_dir', true), '') <> '' AS have_data \gset
 \if :have_data
@@ -264,6 +264,36 @@ FROM rain_chain, ecomai.markov_confidence(m, 0.9) c
 WHERE abs(c.lower_bound - greatest(0, c.probability - 1.6448535113665228 * c.standard_error)) < 1e-9
   AND abs(c.upper_bound - least(1, c.probability + 1.6448535113665228 * c.standard_error)) < 1e-9;
 
+-- The same intervals as printed by R markovchain 0.9.1 (Debian r-cran-markovchain, R 4.2.2):
+-- markovchainFit(data = rain$rain, method = "mle", confidencelevel = 0.95 and 0.90) on data(rain),
+-- standardError / lowerEndpointMatrix / upperEndpointMatrix with %.17g. bench/markov_confidence_r.sh
+-- reproduces them (it installs R and the package) and compares: max abs difference 1.1e-16. With the
+-- unrounded z = qnorm(0.975) the endpoints would differ from these by up to 1.8e-8.
+SELECT is(count(*), 0::bigint, 'Alofi rain: 95% and 90% intervals equal R markovchain 0.9.1''s printed endpoints to 1e-9 (18 cells)')
+FROM (SELECT v.level, c.* FROM rain_chain, (VALUES (0.95::float8), (0.9)) v(level), ecomai.markov_confidence(m, v.level) c) c
+FULL JOIN (VALUES
+  (0.95, '0', '0', 0.034719521150438776, 0.59253491642714862, 0.72863296678453027),
+  (0.95, '0', '1-5', 0.020483525840003326, 0.1897800260204936, 0.27007398857804654),
+  (0.95, '0', '6+', 0.014134975716085463, 0.081785002002844595, 0.13719310018693642),
+  (0.95, '1-5', '0', 0.039666339420716332, 0.38484042116911904, 0.54032964685809193),
+  (0.95, '1-5', '1-5', 0.03226813938947326, 0.24287804476475952, 0.36936685319442419),
+  (0.95, '1-5', '6+', 0.028048337589235788, 0.17631877406374361, 0.28626625994986182),
+  (0.95, '6+', '0', 0.027948884631879348, 0.14284963981010967, 0.25240727718593775),
+  (0.95, '6+', '1-5', 0.035131203230496399, 0.24339705703025311, 0.38110887182350178),
+  (0.95, '6+', '6+', 0.044013947532253142, 0.40385280713955873, 0.5763843470106389),
+  (0.9, '0', '0', 0.034719521150438776, 0.60347541532857596, 0.71769246788310292),
+  (0.9, '0', '1-5', 0.020483525840003326, 0.1962346078961737, 0.26361940670236644),
+  (0.9, '0', '6+', 0.014134975716085463, 0.086239086655206812, 0.13273901553457423),
+  (0.9, '1-5', '0', 0.039666339420716332, 0.39733971633438386, 0.52783035169282699),
+  (0.9, '1-5', '1-5', 0.03226813938947326, 0.25304608659955236, 0.35919881135963133),
+  (0.9, '1-5', '6+', 0.028048337589235788, 0.18515711043515462, 0.27742792357845086),
+  (0.9, '6+', '0', 0.027948884631879348, 0.15165663747249913, 0.24360027952354829),
+  (0.9, '6+', '1-5', 0.035131203230496399, 0.25446728143466452, 0.37003864741909037),
+  (0.9, '6+', '6+', 0.044013947532253142, 0.41772208092757035, 0.56251507322262728)
+) r(level, f, t, se, lo, hi) ON r.level = c.level AND r.f = c.from_state AND r.t = c.to_state
+WHERE c.from_state IS NULL OR r.f IS NULL
+   OR NOT (abs(c.standard_error - r.se) < 1e-9 AND abs(c.lower_bound - r.lo) < 1e-9 AND abs(c.upper_bound - r.hi) < 1e-9);
+
 -- Bootstrap intervals of removal effects (resampling journeys, seeded): reproducible.
 CREATE TEMP TABLE path_arrays AS
 SELECT array_agg(path) AS p, array_agg(conversions) AS c, array_agg(nulls) AS n FROM path_data;
@@ -284,7 +314,7 @@ SELECT ok(removal_effect_lower < removal_effect AND removal_effect < removal_eff
 FROM boot WHERE state = 'alpha';
 
 \else
-SELECT skip('shared data directory not configured (ecomai_test.data_dir): Alofi rain and PathData checks', 27);
+SELECT skip('shared data directory not configured (ecomai_test.data_dir): Alofi rain and PathData checks', 28);
 \endif
 
 SELECT * FROM finish();
