@@ -81,39 +81,19 @@ ecomai_markov_cmp_triple(const void *a, const void *b)
 	return 0;
 }
 
-/* Build the canonical flat chain (see markov.h). */
-MarkovChain *
-ecomai_markov_build(int order, double smoothing, int nstates, char **names,
-					int ntrans, MarkovTriple *triples, bool merge, int sqlstate)
+/*
+ * ecomai_markov_build, phase 1: the distinct state names in byte order.
+ * uniq[i] gets the index of input state i among them (a repeated name is an
+ * error unless merge); uname the distinct names; returns their number.
+ */
+static int
+markov_distinct_states(int nstates, char **names, bool merge, int sqlstate,
+					   int *uniq, char **uname)
 {
-	int		   *perm;
-	int		   *uniq;			/* input state -> index among distinct names */
-	char	  **uname;
+	int		   *perm = palloc(sizeof(int) * Max(nstates, 1));
 	int			nuniq = 0;
-	int		   *final;			/* distinct index -> final index, -1 if unused */
-	int			nfinal = 0;
-	MarkovTriple *t;
-	int			nt = 0;
-	Size		namebytes = 0;
-	Size		size;
-	MarkovChain *m;
 	int			i;
 
-	if (order < 1 || order > MARKOV_MAX_ORDER)
-		ereport(ERROR, (errcode(sqlstate),
-						errmsg("markov chain order must be between 1 and %d, not %d",
-							   MARKOV_MAX_ORDER, order)));
-	if (!isfinite(smoothing) || smoothing < 0)
-		ereport(ERROR, (errcode(sqlstate),
-						errmsg("smoothing must be finite and non-negative")));
-	if (nstates > MARKOV_MAX_STATES)
-		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						errmsg("markov chain has more than %d states", MARKOV_MAX_STATES)));
-
-	/* distinct names, in byte order */
-	perm = palloc(sizeof(int) * Max(nstates, 1));
-	uniq = palloc(sizeof(int) * Max(nstates, 1));
-	uname = palloc(sizeof(char *) * Max(nstates, 1));
 	for (i = 0; i < nstates; i++)
 		perm[i] = i;
 	qsort_arg(perm, nstates, sizeof(int), ecomai_markov_cmp_name_index, names);
@@ -132,9 +112,22 @@ ecomai_markov_build(int order, double smoothing, int nstates, char **names,
 			uniq[perm[i]] = nuniq++;
 		}
 	}
+	pfree(perm);
+	return nuniq;
+}
 
-	/* transitions over distinct states, sorted, duplicates summed or rejected */
-	t = palloc(sizeof(MarkovTriple) * Max(ntrans, 1));
+/*
+ * ecomai_markov_build, phase 2: the transitions over distinct states into t,
+ * sorted, duplicates summed (merge) or rejected; returns their number.
+ */
+static int
+markov_distinct_transitions(int nstates, char **names, const int *uniq, char **uname,
+							int ntrans, const MarkovTriple *triples, bool merge,
+							int sqlstate, MarkovTriple *t)
+{
+	int			nt = 0;
+	int			i;
+
 	for (i = 0; i < ntrans; i++)
 	{
 		if (triples[i].from < 0 || triples[i].from >= nstates ||
@@ -166,8 +159,26 @@ ecomai_markov_build(int order, double smoothing, int nstates, char **names,
 		else
 			t[nt++] = t[i];
 	}
+	return nt;
+}
 
-	/* keep only states that some transition uses */
+/*
+ * ecomai_markov_build, phase 3: the flat chain of the nt sorted transitions t
+ * over the nuniq distinct names uname, keeping only the states they use.
+ */
+static MarkovChain *
+markov_assemble(int order, double smoothing, int nuniq, char **uname,
+				int nt, const MarkovTriple *t)
+{
+	int		   *final;			/* distinct index -> final index, -1 if unused */
+	int			nfinal = 0;
+	Size		namebytes = 0;
+	Size		size;
+	MarkovChain *m;
+	char	   *p;
+	int			i,
+				k = 0;
+
 	final = palloc(sizeof(int) * Max(nuniq, 1));
 	for (i = 0; i < nuniq; i++)
 		final[i] = -1;
@@ -199,25 +210,53 @@ ecomai_markov_build(int order, double smoothing, int nstates, char **names,
 		MC_FROM(m)[i] = final[t[i].from];
 		MC_TO(m)[i] = final[t[i].to];
 	}
-	{
-		char	   *p = MC_NAMES(m);
-		int			k = 0;
+	p = MC_NAMES(m);
+	for (i = 0; i < nuniq; i++)
+		if (final[i] >= 0)
+		{
+			Size		len = strlen(uname[i]) + 1;
 
-		for (i = 0; i < nuniq; i++)
-			if (final[i] >= 0)
-			{
-				Size		len = strlen(uname[i]) + 1;
+			MC_NAMEOFF(m)[k++] = p - MC_NAMES(m);
+			memcpy(p, uname[i], len);
+			p += len;
+		}
+	pfree(final);
+	return m;
+}
 
-				MC_NAMEOFF(m)[k++] = p - MC_NAMES(m);
-				memcpy(p, uname[i], len);
-				p += len;
-			}
-	}
-	pfree(perm);
+/* Build the canonical flat chain (see markov.h). */
+MarkovChain *
+ecomai_markov_build(int order, double smoothing, int nstates, char **names,
+					int ntrans, MarkovTriple *triples, bool merge, int sqlstate)
+{
+	int		   *uniq;			/* input state -> index among distinct names */
+	char	  **uname;
+	int			nuniq;
+	MarkovTriple *t;
+	int			nt;
+	MarkovChain *m;
+
+	if (order < 1 || order > MARKOV_MAX_ORDER)
+		ereport(ERROR, (errcode(sqlstate),
+						errmsg("markov chain order must be between 1 and %d, not %d",
+							   MARKOV_MAX_ORDER, order)));
+	if (!isfinite(smoothing) || smoothing < 0)
+		ereport(ERROR, (errcode(sqlstate),
+						errmsg("smoothing must be finite and non-negative")));
+	if (nstates > MARKOV_MAX_STATES)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("markov chain has more than %d states", MARKOV_MAX_STATES)));
+
+	uniq = palloc(sizeof(int) * Max(nstates, 1));
+	uname = palloc(sizeof(char *) * Max(nstates, 1));
+	nuniq = markov_distinct_states(nstates, names, merge, sqlstate, uniq, uname);
+	t = palloc(sizeof(MarkovTriple) * Max(ntrans, 1));
+	nt = markov_distinct_transitions(nstates, names, uniq, uname, ntrans, triples,
+									 merge, sqlstate, t);
+	m = markov_assemble(order, smoothing, nuniq, uname, nt, t);
 	pfree(uniq);
 	pfree(uname);
 	pfree(t);
-	pfree(final);
 	return m;
 }
 
