@@ -34,6 +34,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 
+#include "agg_state.h"
 #include "ecomai.h"
 #include "markov.h"
 
@@ -686,16 +687,11 @@ typedef struct PairEntry
 	char		status;
 } PairEntry;
 
-/* splitmix64 finaliser: a cheap, well-mixed hash of a (from, to) pair. */
+/* A cheap, well-mixed hash of a (from, to) pair: ecomai's one 64-bit mixer. */
 static inline uint32
 pair_hash(uint64 x)
 {
-	x ^= x >> 30;
-	x *= UINT64CONST(0xbf58476d1ce4e5b9);
-	x ^= x >> 27;
-	x *= UINT64CONST(0x94d049bb133111eb);
-	x ^= x >> 31;
-	return (uint32) x;
+	return (uint32) ecomai_mix64(x);
 }
 
 #define SH_PREFIX		mkpairs
@@ -734,11 +730,13 @@ static const ExpandedObjectMethods markov_methods = {
 	markov_flatten_into
 };
 
-/* A new, empty growing chain in a child context of parent. */
+/*
+ * A new, empty growing chain in ctx: the shared context of a call site's
+ * states (see markov_state_context), a child of the aggregate context.
+ */
 static MarkovExpanded *
-markov_expanded_new(MemoryContext parent, int order, double smoothing)
+markov_expanded_new(MemoryContext ctx, int order, double smoothing)
 {
-	MemoryContext ctx = AllocSetContextCreate(parent, "markov chain", ALLOCSET_DEFAULT_SIZES);
 	MarkovExpanded *e = MemoryContextAllocZero(ctx, sizeof(MarkovExpanded));
 
 	EOH_init_header(&e->hdr, &markov_methods, ctx);
@@ -938,10 +936,15 @@ markov_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_s
 	memcpy(result, e->flat, allocated_size);
 }
 
+/* The context of this call site's growing chains (see agg_state.h). */
+#define markov_state_context(fcinfo, aggctx) \
+	ecomai_agg_state_context((fcinfo), (aggctx), "markov chain states")
+
 /*
- * The aggregate state at argument argno, updatable in place: our own
- * read-write expanded object, or a new one in the aggregate context (copying
- * a flat chain, e.g. a partial state from a worker).
+ * The aggregate state at argument argno (not NULL), updatable in place: our
+ * own read-write expanded object in the aggregate context, or a new one
+ * copying the chain (a flat chain, e.g. a partial state from a worker, or
+ * one that belongs to someone else).
  */
 static MarkovExpanded *
 markov_agg_state(FunctionCallInfo fcinfo, int argno, MemoryContext aggctx)
@@ -950,14 +953,11 @@ markov_agg_state(FunctionCallInfo fcinfo, int argno, MemoryContext aggctx)
 	MarkovChain *m;
 	MarkovExpanded *e;
 
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
-	{
-		e = (MarkovExpanded *) DatumGetEOHP(d);
-		if (e->hdr.eoh_methods == &markov_methods)
-			return e;
-	}
+	e = (MarkovExpanded *) ecomai_agg_state_owned(d, &markov_methods, aggctx);
+	if (e != NULL)
+		return e;
 	m = DatumGetMarkovChain(d);
-	e = markov_expanded_new(aggctx, m->order, m->smoothing);
+	e = markov_expanded_new(markov_state_context(fcinfo, aggctx), m->order, m->smoothing);
 	markov_expanded_merge(e, m);
 	return e;
 }
@@ -975,11 +975,7 @@ ecomai_markov_fit_accum(PG_FUNCTION_ARGS)
 				t;
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || (PG_NARGS() > 3 && PG_ARGISNULL(3)))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	if (PG_NARGS() > 3)
 	{
 		w = PG_GETARG_FLOAT8(3);
@@ -989,12 +985,8 @@ ecomai_markov_fit_accum(PG_FUNCTION_ARGS)
 					 errmsg("transition weight must be finite and non-negative, not %g", w)));
 	}
 	if (w == 0)
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	e = PG_ARGISNULL(0) ? markov_expanded_new(aggctx, 1, 0) : markov_agg_state(fcinfo, 0, aggctx);
+		ECOMAI_AGG_KEEP_STATE();
+	e = PG_ARGISNULL(0) ? markov_expanded_new(markov_state_context(fcinfo, aggctx), 1, 0) : markov_agg_state(fcinfo, 0, aggctx);
 	from = PG_GETARG_TEXT_PP(1);
 	to = PG_GETARG_TEXT_PP(2);
 	f = markov_expanded_state(e, VARDATA_ANY(from), VARSIZE_ANY_EXHDR(from));
@@ -1012,14 +1004,10 @@ ecomai_markov_combine(PG_FUNCTION_ARGS)
 	MarkovChain *b;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	b = PG_GETARG_MARKOV(1);
 	if (PG_ARGISNULL(0))
-		e = markov_expanded_new(aggctx, b->order, b->smoothing);
+		e = markov_expanded_new(markov_state_context(fcinfo, aggctx), b->order, b->smoothing);
 	else
 		e = markov_agg_state(fcinfo, 0, aggctx);
 	markov_expanded_merge(e, b);
@@ -1267,11 +1255,7 @@ ecomai_markov_fit_paths_accum(PG_FUNCTION_ARGS)
 				old;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	conv = ecomai_markov_count_arg(fcinfo, 2, "conversions");
 	nulls = ecomai_markov_count_arg(fcinfo, 3, "nulls");
 	total = conv + nulls;
@@ -1280,7 +1264,7 @@ ecomai_markov_fit_paths_accum(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("conversions plus nulls is out of range for type double precision")));
 	if (PG_ARGISNULL(0))
-		e = markov_expanded_new(aggctx, order, 0);
+		e = markov_expanded_new(markov_state_context(fcinfo, aggctx), order, 0);
 	else
 	{
 		e = markov_agg_state(fcinfo, 0, aggctx);
