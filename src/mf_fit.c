@@ -29,7 +29,6 @@
 #include <cblas.h>
 
 #include "catalog/pg_type.h"
-#include "common/hashfn.h"
 #include "common/pg_prng.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -59,32 +58,13 @@ extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, c
  * ---------------------------------------------------------------------------
  */
 
-/* A distinct key seen in a column, numbered in arrival order. */
-typedef struct KeyEntry
-{
-	const char *key;
-	uint32		hash;
-	int32		index;
-	char		status;
-} KeyEntry;
-
-#define SH_PREFIX mfkey
-#define SH_ELEMENT_TYPE KeyEntry
-#define SH_KEY_TYPE const char *
-#define SH_KEY key
-#define SH_HASH_KEY(tb, k) hash_bytes((const unsigned char *) (k), (int) strlen(k))
-#define SH_EQUAL(tb, a, b) (strcmp((a), (b)) == 0)
-#define SH_STORE_HASH
-#define SH_GET_HASH(tb, a) ((a)->hash)
-#define SH_SCOPE static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
+/* The keys of a column, numbered in arrival order: name_hash.h. */
+#include "name_hash.h"
 
 /* The keys of one column: hash table, and the texts by index. */
 typedef struct KeyDict
 {
-	mfkey_hash *map;
+	ecomai_names_hash *map;
 	char	  **keys;			/* [n] */
 	int			n;
 	int			cap;
@@ -122,15 +102,15 @@ reader_reserve(MfReader *rd, Size bytes)
 static int32
 dict_index(MfReader *rd, KeyDict *d, const char *key, bool add)
 {
-	KeyEntry   *e;
+	EcomaiNameEntry *e;
 	bool		found;
 
 	if (!add)
 	{
-		e = mfkey_lookup(d->map, key);
+		e = ecomai_names_lookup(d->map, key);
 		return e ? e->index : -1;
 	}
-	e = mfkey_insert(d->map, key, &found);
+	e = ecomai_names_insert(d->map, key, &found);
 	if (!found)
 	{
 		Size		len = strlen(key) + 1;
@@ -143,15 +123,15 @@ dict_index(MfReader *rd, KeyDict *d, const char *key, bool add)
 		{
 			int			newcap = d->cap < 1024 ? 1024 : d->cap * 2;
 
-			reader_reserve(rd, (Size) (newcap - d->cap) * (sizeof(char *) + 2 * sizeof(KeyEntry)));
+			reader_reserve(rd, (Size) (newcap - d->cap) * (sizeof(char *) + 2 * sizeof(EcomaiNameEntry)));
 			d->keys = d->keys ? repalloc_huge(d->keys, sizeof(char *) * newcap)
 				: palloc_extended(sizeof(char *) * newcap, MCXT_ALLOC_HUGE);
 			d->cap = newcap;
 		}
 		reader_reserve(rd, len);
-		e->key = MemoryContextStrdup(d->map->ctx, key);
+		e->name = MemoryContextStrdup(d->map->ctx, key);
 		e->index = d->n;
-		d->keys[d->n++] = (char *) e->key;
+		d->keys[d->n++] = (char *) e->name;
 		d->bytes += len;
 	}
 	return e->index;
@@ -293,7 +273,7 @@ sort_dict(KeyDict *d)
 	qsort_arg(order, d->n, sizeof(int32), cmp_key_index, d->keys);
 	for (int k = 0; k < d->n; k++)
 	{
-		KeyEntry   *e = mfkey_lookup(d->map, d->keys[order[k]]);
+		EcomaiNameEntry *e = ecomai_names_lookup(d->map, d->keys[order[k]]);
 
 		rank[order[k]] = k;
 		sorted[k] = d->keys[order[k]];
@@ -892,8 +872,8 @@ mf_read_training(MfRun *run, MfReader *rd, KeyDict *users, KeyDict *items, Oid r
 
 	users->colname = user_col;
 	items->colname = item_col;
-	users->map = mfkey_create(CurrentMemoryContext, 1024, NULL);
-	items->map = mfkey_create(CurrentMemoryContext, 1024, NULL);
+	users->map = ecomai_names_create(CurrentMemoryContext, 1024, NULL);
+	items->map = ecomai_names_create(CurrentMemoryContext, 1024, NULL);
 	rd->users = users;
 	rd->items = items;
 	rd->add_keys = true;
