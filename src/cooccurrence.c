@@ -32,6 +32,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "agg_state.h"
 #include "cooccurrence.h"
 #include "ecomai.h"
 #include "svec.h"
@@ -1209,7 +1210,7 @@ merge_flat(ExpandedCooc *e, const CoocView *v)
 	pfree(map);
 }
 
-/* The state of argument 0 ready for update in place. */
+/* The state of argument 0 ready for update in place (see agg_state.h). */
 static ExpandedCooc *
 state_for_update(FunctionCallInfo fcinfo, MemoryContext aggcontext)
 {
@@ -1217,13 +1218,9 @@ state_for_update(FunctionCallInfo fcinfo, MemoryContext aggcontext)
 	ExpandedCooc *e;
 	CoocView	v;
 
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
-	{
-		e = (ExpandedCooc *) DatumGetEOHP(d);
-		if (e->hdr.eoh_methods == &cooc_expanded_methods &&
-			MemoryContextGetParent(e->hdr.eoh_context) == aggcontext)
-			return e;
-	}
+	e = (ExpandedCooc *) ecomai_agg_state_owned(d, &cooc_expanded_methods, aggcontext);
+	if (e != NULL)
+		return e;
 	e = expanded_new(aggcontext);
 	ecomai_cooc_view(d, &v);
 	merge_flat(e, &v);
@@ -1359,20 +1356,31 @@ cooc_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_siz
  * Aggregate support functions
  * ---------------------------------------------------------------- */
 
+/*
+ * A transition function's state, ready for update in place (never NULL:
+ * the initial condition is an empty model); fname names the function.
+ */
+static ExpandedCooc *
+transition_state(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcontext = ecomai_aggregate_context(fcinfo, fname);
+
+	if (PG_ARGISNULL(0))
+		elog(ERROR, "cooccurrence state is NULL");
+	return state_for_update(fcinfo, aggcontext);
+}
+
 /* Transition over an svec basket: integer items, positive values as weights. */
 Datum
 ecomai_cooc_svec_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = ecomai_aggregate_context(fcinfo, "cooccurrence_svec_transfn");
 	ExpandedCooc *e;
 	SVec	   *basket;
 	int64	   *keys;
 	float8	   *vals;
 	int32		n = 0;
 
-	if (PG_ARGISNULL(0))
-		elog(ERROR, "cooccurrence state is NULL");
-	e = state_for_update(fcinfo, aggcontext);
+	e = transition_state(fcinfo, "cooccurrence_svec_transfn");
 	if (PG_ARGISNULL(1))
 		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 	basket = PG_GETARG_SVEC_P(1);
@@ -1406,7 +1414,6 @@ typedef struct ElemOutCache
 Datum
 ecomai_cooc_array_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = ecomai_aggregate_context(fcinfo, "cooccurrence_array_transfn");
 	ExpandedCooc *e;
 	ArrayType  *arr;
 	Oid			elemtype;
@@ -1416,9 +1423,7 @@ ecomai_cooc_array_transfn(PG_FUNCTION_ARGS)
 	int			nelems;
 	int32		n = 0;
 
-	if (PG_ARGISNULL(0))
-		elog(ERROR, "cooccurrence state is NULL");
-	e = state_for_update(fcinfo, aggcontext);
+	e = transition_state(fcinfo, "cooccurrence_array_transfn");
 	if (PG_ARGISNULL(1))
 		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 	arr = PG_GETARG_ARRAYTYPE_P(1);
