@@ -16,12 +16,12 @@
 #include <limits.h>
 #include <math.h>
 
-#include "common/hashfn.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 
 #include "bayesnet.h"
 #include "ecomai.h"
+#include "name_hash.h"
 
 /* Characters that are tokens by themselves ("=" and ":" are not: child.bif has state ">=7.5"). */
 #define PUNCT_CHARS "()[]{}|,;"
@@ -30,32 +30,11 @@
  * A map from names to indexes, for the parsers (BIF here, the bn_fit
  * structure in bn_fit.c): a linear search per name made parsing quadratic in
  * the number of variables.  simplehash keyed by the NUL-terminated name,
- * which the caller keeps alive.
+ * which the caller keeps alive (name_hash.h).
  */
-typedef struct NameEntry
-{
-	const char *name;
-	int			id;
-	uint32		hash;
-	char		status;
-} NameEntry;
-
-#define SH_PREFIX nameix
-#define SH_ELEMENT_TYPE NameEntry
-#define SH_KEY_TYPE const char *
-#define SH_KEY name
-#define SH_HASH_KEY(tb, key) hash_bytes((const unsigned char *) (key), strlen(key))
-#define SH_EQUAL(tb, a, b) (strcmp((a), (b)) == 0)
-#define SH_STORE_HASH
-#define SH_GET_HASH(tb, a) ((a)->hash)
-#define SH_SCOPE static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
-
 struct BnNameIndex
 {
-	nameix_hash *tab;
+	ecomai_names_hash *tab;
 };
 
 /* An empty name index for about "expected" names, in the current memory context. */
@@ -64,7 +43,7 @@ ecomai_name_index_create(int expected)
 {
 	BnNameIndex *ix = palloc(sizeof(BnNameIndex));
 
-	ix->tab = nameix_create(CurrentMemoryContext, Max(expected, 8), NULL);
+	ix->tab = ecomai_names_create(CurrentMemoryContext, Max(expected, 8), NULL);
 	return ix;
 }
 
@@ -73,11 +52,11 @@ int
 ecomai_name_index_add(BnNameIndex *ix, const char *name, int id)
 {
 	bool		found;
-	NameEntry  *e = nameix_insert(ix->tab, name, &found);
+	EcomaiNameEntry *e = ecomai_names_insert(ix->tab, name, &found);
 
 	if (found)
-		return e->id;
-	e->id = id;
+		return e->index;
+	e->index = id;
 	return -1;
 }
 
@@ -85,9 +64,9 @@ ecomai_name_index_add(BnNameIndex *ix, const char *name, int id)
 int
 ecomai_name_index_find(BnNameIndex *ix, const char *name)
 {
-	NameEntry  *e = nameix_lookup(ix->tab, name);
+	EcomaiNameEntry *e = ecomai_names_lookup(ix->tab, name);
 
-	return e ? e->id : -1;
+	return e ? e->index : -1;
 }
 
 /* Start lexing input; errors use errcode and name "what". */

@@ -32,6 +32,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "agg_state.h"
 #include "cooccurrence.h"
 #include "ecomai.h"
 #include "svec.h"
@@ -68,27 +69,8 @@ typedef struct ItemIntEntry
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
-/* key text -> item index */
-typedef struct ItemStrEntry
-{
-	const char *key;
-	uint32		hash;
-	int32		idx;
-	char		status;
-} ItemStrEntry;
-
-#define SH_PREFIX itemstr
-#define SH_ELEMENT_TYPE ItemStrEntry
-#define SH_KEY_TYPE const char *
-#define SH_KEY key
-#define SH_HASH_KEY(tb, k) hash_bytes((const unsigned char *) (k), strlen(k))
-#define SH_EQUAL(tb, a, b) (strcmp((a), (b)) == 0)
-#define SH_STORE_HASH
-#define SH_GET_HASH(tb, a) ((a)->hash)
-#define SH_SCOPE static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
+/* key text -> item index: name_hash.h */
+#include "name_hash.h"
 
 /*
  * Pair sums (items i < j by index, the count of baskets with both, the sum of
@@ -420,19 +402,6 @@ ecomai_cooc_adjacency(const CoocView *v, CoocAdjacency *adj)
  * and the type name are double-quoted with \" and \\ escaped.
  * ---------------------------------------------------------------- */
 
-static void
-append_quoted(StringInfo buf, const char *s)
-{
-	appendStringInfoChar(buf, '"');
-	for (; *s; s++)
-	{
-		if (*s == '"' || *s == '\\')
-			appendStringInfoChar(buf, '\\');
-		appendStringInfoChar(buf, *s);
-	}
-	appendStringInfoChar(buf, '"');
-}
-
 /* The type name as written in text and binary forms ("" for no type yet). */
 static char *
 keytype_name(Oid keytype)
@@ -468,7 +437,7 @@ ecomai_cooc_out(PG_FUNCTION_ARGS)
 	ecomai_cooc_view(PG_GETARG_DATUM(0), &v);
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "key_type=");
-	append_quoted(&buf, keytype_name(v.keytype));
+	ecomai_append_quoted(&buf, keytype_name(v.keytype));
 	appendStringInfo(&buf, " baskets=" INT64_FORMAT " items={", v.nbaskets);
 	for (int32 i = 0; i < v.nitems; i++)
 	{
@@ -479,7 +448,7 @@ ecomai_cooc_out(PG_FUNCTION_ARGS)
 		if (v.intkeys)
 			appendStringInfo(&buf, INT64_FORMAT, v.ikeys[i]);
 		else
-			append_quoted(&buf, v.kdata + v.koff[i]);
+			ecomai_append_quoted(&buf, v.kdata + v.koff[i]);
 		appendStringInfo(&buf, ":" INT64_FORMAT ":", v.count[i]);
 		ecomai_append_double(&buf, v.weight[i]);
 	}
@@ -545,21 +514,15 @@ read_quoted(TextCursor *c)
 		text_syntax_error(c, "a double-quoted string");
 	c->p++;
 	initStringInfo(&s);
-	for (;;)
+	switch (ecomai_read_quoted(&c->p, &s))
 	{
-		if (*c->p == '\0')
+		case ECOMAI_QUOTED_UNTERMINATED:
 			text_syntax_error(c, "a closing double quote");
-		if (*c->p == '"')
 			break;
-		if (*c->p == '\\')
-		{
-			c->p++;
-			if (*c->p != '"' && *c->p != '\\')
-				text_syntax_error(c, "\\\" or \\\\");
-		}
-		appendStringInfoChar(&s, *c->p++);
+		case ECOMAI_QUOTED_BAD_ESCAPE:
+			text_syntax_error(c, "\\\" or \\\\");
+			break;
 	}
-	c->p++;
 	return s.data;
 }
 
@@ -823,7 +786,7 @@ typedef struct ExpandedCooc
 	int64	   *count;
 	double	   *weight;
 	itemint_hash *ih;
-	itemstr_hash *sh;
+	ecomai_names_hash *sh;
 	PairOut    *pa;				/* pair sums, possibly repeated */
 	int64		npa;
 	int64		pacap;
@@ -867,7 +830,7 @@ expanded_new(MemoryContext aggcontext)
 	e->count = MemoryContextAllocZero(cxt, e->cap * sizeof(int64));
 	e->weight = MemoryContextAllocZero(cxt, e->cap * sizeof(double));
 	e->ih = itemint_create(cxt, 64, NULL);
-	e->sh = itemstr_create(cxt, 64, NULL);
+	e->sh = ecomai_names_create(cxt, 64, NULL);
 	e->pacap = 256;
 	e->pa = MemoryContextAlloc(cxt, e->pacap * sizeof(PairOut));
 	e->bcap = 64;
@@ -904,7 +867,7 @@ static Size
 state_bytes(const ExpandedCooc *e, int64 new_pairs)
 {
 	double		bytes = (double) e->cap * 40.0 + (double) e->ih->size * sizeof(ItemIntEntry) +
-		(double) e->sh->size * sizeof(ItemStrEntry) + (double) e->pacap * sizeof(PairOut) +
+		(double) e->sh->size * sizeof(EcomaiNameEntry) + (double) e->pacap * sizeof(PairOut) +
 		(double) e->bufcap * 12.0 + (double) e->bufbcap * 8.0;
 
 	if ((double) e->npa + new_pairs > (double) e->pacap)
@@ -927,11 +890,11 @@ item_index(ExpandedCooc *e, int64 ikey, const char *skey)
 	}
 	else
 	{
-		ItemStrEntry *ent = itemstr_insert(e->sh, skey, &found);
+		EcomaiNameEntry *ent = ecomai_names_insert(e->sh, skey, &found);
 
 		if (!found)
-			ent->key = MemoryContextStrdup(e->hdr.eoh_context, skey);
-		idxp = &ent->idx;
+			ent->name = MemoryContextStrdup(e->hdr.eoh_context, skey);
+		idxp = &ent->index;
 	}
 	if (found)
 		return *idxp;
@@ -959,9 +922,9 @@ item_index(ExpandedCooc *e, int64 ikey, const char *skey)
 	else
 	{
 		/* the hash table's copy of the key serves as the dictionary's */
-		ItemStrEntry *ent = itemstr_lookup(e->sh, skey);
+		EcomaiNameEntry *ent = ecomai_names_lookup(e->sh, skey);
 
-		e->skeys[e->nitems] = (char *) ent->key;
+		e->skeys[e->nitems] = (char *) ent->name;
 	}
 	return e->nitems++;
 }
@@ -1247,7 +1210,7 @@ merge_flat(ExpandedCooc *e, const CoocView *v)
 	pfree(map);
 }
 
-/* The state of argument 0 ready for update in place. */
+/* The state of argument 0 ready for update in place (see agg_state.h). */
 static ExpandedCooc *
 state_for_update(FunctionCallInfo fcinfo, MemoryContext aggcontext)
 {
@@ -1255,13 +1218,9 @@ state_for_update(FunctionCallInfo fcinfo, MemoryContext aggcontext)
 	ExpandedCooc *e;
 	CoocView	v;
 
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
-	{
-		e = (ExpandedCooc *) DatumGetEOHP(d);
-		if (e->hdr.eoh_methods == &cooc_expanded_methods &&
-			MemoryContextGetParent(e->hdr.eoh_context) == aggcontext)
-			return e;
-	}
+	e = (ExpandedCooc *) ecomai_agg_state_owned(d, &cooc_expanded_methods, aggcontext);
+	if (e != NULL)
+		return e;
 	e = expanded_new(aggcontext);
 	ecomai_cooc_view(d, &v);
 	merge_flat(e, &v);
@@ -1397,20 +1356,31 @@ cooc_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_siz
  * Aggregate support functions
  * ---------------------------------------------------------------- */
 
+/*
+ * A transition function's state, ready for update in place (never NULL:
+ * the initial condition is an empty model); fname names the function.
+ */
+static ExpandedCooc *
+transition_state(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcontext = ecomai_aggregate_context(fcinfo, fname);
+
+	if (PG_ARGISNULL(0))
+		elog(ERROR, "cooccurrence state is NULL");
+	return state_for_update(fcinfo, aggcontext);
+}
+
 /* Transition over an svec basket: integer items, positive values as weights. */
 Datum
 ecomai_cooc_svec_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = ecomai_aggregate_context(fcinfo, "cooccurrence_svec_transfn");
 	ExpandedCooc *e;
 	SVec	   *basket;
 	int64	   *keys;
 	float8	   *vals;
 	int32		n = 0;
 
-	if (PG_ARGISNULL(0))
-		elog(ERROR, "cooccurrence state is NULL");
-	e = state_for_update(fcinfo, aggcontext);
+	e = transition_state(fcinfo, "cooccurrence_svec_transfn");
 	if (PG_ARGISNULL(1))
 		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 	basket = PG_GETARG_SVEC_P(1);
@@ -1444,7 +1414,6 @@ typedef struct ElemOutCache
 Datum
 ecomai_cooc_array_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = ecomai_aggregate_context(fcinfo, "cooccurrence_array_transfn");
 	ExpandedCooc *e;
 	ArrayType  *arr;
 	Oid			elemtype;
@@ -1454,9 +1423,7 @@ ecomai_cooc_array_transfn(PG_FUNCTION_ARGS)
 	int			nelems;
 	int32		n = 0;
 
-	if (PG_ARGISNULL(0))
-		elog(ERROR, "cooccurrence state is NULL");
-	e = state_for_update(fcinfo, aggcontext);
+	e = transition_state(fcinfo, "cooccurrence_array_transfn");
 	if (PG_ARGISNULL(1))
 		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 	arr = PG_GETARG_ARRAYTYPE_P(1);

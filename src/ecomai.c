@@ -153,6 +153,50 @@ ecomai_append_double(StringInfo buf, double value)
 	appendStringInfoString(buf, tmp);
 }
 
+/* Append s double-quoted, escaping " and \ (see ecomai.h). */
+void
+ecomai_append_quoted(StringInfo buf, const char *s)
+{
+	appendStringInfoChar(buf, '"');
+	for (; *s; s++)
+	{
+		if (*s == '"' || *s == '\\')
+			appendStringInfoChar(buf, '\\');
+		appendStringInfoChar(buf, *s);
+	}
+	appendStringInfoChar(buf, '"');
+}
+
+/* Read the rest of a double-quoted string (see ecomai.h). */
+int
+ecomai_read_quoted(const char **pp, StringInfo out)
+{
+	const char *p = *pp;
+
+	for (;;)
+	{
+		if (*p == '\0')
+		{
+			*pp = p;
+			return ECOMAI_QUOTED_UNTERMINATED;
+		}
+		if (*p == '"')
+			break;
+		if (*p == '\\')
+		{
+			p++;
+			if (*p != '"' && *p != '\\')
+			{
+				*pp = p;
+				return ECOMAI_QUOTED_BAD_ESCAPE;
+			}
+		}
+		appendStringInfoChar(out, *p++);
+	}
+	*pp = p + 1;
+	return ECOMAI_QUOTED_OK;
+}
+
 /*
  * PostgreSQL's own support functions report a direct call with elog (XX000,
  * an internal error); sqlsmith reaches ours from SQL, so they say it with a

@@ -28,6 +28,22 @@ extern void ecomai_check_memory(Size bytes, const char *what);
 extern void ecomai_append_double(StringInfo buf, double value);
 
 /*
+ * Double-quoted strings of the text forms (cooccurrence, mf_model): a
+ * double quote or a backslash inside is escaped with a backslash.
+ * ecomai_append_quoted writes one; ecomai_read_quoted reads the rest of
+ * one, *pp just past the opening quote, appending its text to out: it
+ * returns ECOMAI_QUOTED_OK with *pp past the closing quote, or leaves *pp at
+ * the fault and returns ECOMAI_QUOTED_UNTERMINATED (the end of the input)
+ * or ECOMAI_QUOTED_BAD_ESCAPE (the character after a backslash), for the
+ * caller's own syntax error.
+ */
+#define ECOMAI_QUOTED_OK			0
+#define ECOMAI_QUOTED_UNTERMINATED	1
+#define ECOMAI_QUOTED_BAD_ESCAPE	2
+extern void ecomai_append_quoted(StringInfo buf, const char *s);
+extern int	ecomai_read_quoted(const char **pp, StringInfo out);
+
+/*
  * What every two-vector function of dense.c and svec.c needs, computed once:
  * the sums over values scaled by 2^-exp (exactly; exp is 0 unless a plain sum
  * over- or underflowed), and the dot product itself, scaled back.

@@ -34,6 +34,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 
+#include "agg_state.h"
 #include "ecomai.h"
 #include "markov.h"
 
@@ -81,39 +82,19 @@ ecomai_markov_cmp_triple(const void *a, const void *b)
 	return 0;
 }
 
-/* Build the canonical flat chain (see markov.h). */
-MarkovChain *
-ecomai_markov_build(int order, double smoothing, int nstates, char **names,
-					int ntrans, MarkovTriple *triples, bool merge, int sqlstate)
+/*
+ * ecomai_markov_build, phase 1: the distinct state names in byte order.
+ * uniq[i] gets the index of input state i among them (a repeated name is an
+ * error unless merge); uname the distinct names; returns their number.
+ */
+static int
+markov_distinct_states(int nstates, char **names, bool merge, int sqlstate,
+					   int *uniq, char **uname)
 {
-	int		   *perm;
-	int		   *uniq;			/* input state -> index among distinct names */
-	char	  **uname;
+	int		   *perm = palloc(sizeof(int) * Max(nstates, 1));
 	int			nuniq = 0;
-	int		   *final;			/* distinct index -> final index, -1 if unused */
-	int			nfinal = 0;
-	MarkovTriple *t;
-	int			nt = 0;
-	Size		namebytes = 0;
-	Size		size;
-	MarkovChain *m;
 	int			i;
 
-	if (order < 1 || order > MARKOV_MAX_ORDER)
-		ereport(ERROR, (errcode(sqlstate),
-						errmsg("markov chain order must be between 1 and %d, not %d",
-							   MARKOV_MAX_ORDER, order)));
-	if (!isfinite(smoothing) || smoothing < 0)
-		ereport(ERROR, (errcode(sqlstate),
-						errmsg("smoothing must be finite and non-negative")));
-	if (nstates > MARKOV_MAX_STATES)
-		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						errmsg("markov chain has more than %d states", MARKOV_MAX_STATES)));
-
-	/* distinct names, in byte order */
-	perm = palloc(sizeof(int) * Max(nstates, 1));
-	uniq = palloc(sizeof(int) * Max(nstates, 1));
-	uname = palloc(sizeof(char *) * Max(nstates, 1));
 	for (i = 0; i < nstates; i++)
 		perm[i] = i;
 	qsort_arg(perm, nstates, sizeof(int), ecomai_markov_cmp_name_index, names);
@@ -132,9 +113,22 @@ ecomai_markov_build(int order, double smoothing, int nstates, char **names,
 			uniq[perm[i]] = nuniq++;
 		}
 	}
+	pfree(perm);
+	return nuniq;
+}
 
-	/* transitions over distinct states, sorted, duplicates summed or rejected */
-	t = palloc(sizeof(MarkovTriple) * Max(ntrans, 1));
+/*
+ * ecomai_markov_build, phase 2: the transitions over distinct states into t,
+ * sorted, duplicates summed (merge) or rejected; returns their number.
+ */
+static int
+markov_distinct_transitions(int nstates, char **names, const int *uniq, char **uname,
+							int ntrans, const MarkovTriple *triples, bool merge,
+							int sqlstate, MarkovTriple *t)
+{
+	int			nt = 0;
+	int			i;
+
 	for (i = 0; i < ntrans; i++)
 	{
 		if (triples[i].from < 0 || triples[i].from >= nstates ||
@@ -166,8 +160,26 @@ ecomai_markov_build(int order, double smoothing, int nstates, char **names,
 		else
 			t[nt++] = t[i];
 	}
+	return nt;
+}
 
-	/* keep only states that some transition uses */
+/*
+ * ecomai_markov_build, phase 3: the flat chain of the nt sorted transitions t
+ * over the nuniq distinct names uname, keeping only the states they use.
+ */
+static MarkovChain *
+markov_assemble(int order, double smoothing, int nuniq, char **uname,
+				int nt, const MarkovTriple *t)
+{
+	int		   *final;			/* distinct index -> final index, -1 if unused */
+	int			nfinal = 0;
+	Size		namebytes = 0;
+	Size		size;
+	MarkovChain *m;
+	char	   *p;
+	int			i,
+				k = 0;
+
 	final = palloc(sizeof(int) * Max(nuniq, 1));
 	for (i = 0; i < nuniq; i++)
 		final[i] = -1;
@@ -199,25 +211,53 @@ ecomai_markov_build(int order, double smoothing, int nstates, char **names,
 		MC_FROM(m)[i] = final[t[i].from];
 		MC_TO(m)[i] = final[t[i].to];
 	}
-	{
-		char	   *p = MC_NAMES(m);
-		int			k = 0;
+	p = MC_NAMES(m);
+	for (i = 0; i < nuniq; i++)
+		if (final[i] >= 0)
+		{
+			Size		len = strlen(uname[i]) + 1;
 
-		for (i = 0; i < nuniq; i++)
-			if (final[i] >= 0)
-			{
-				Size		len = strlen(uname[i]) + 1;
+			MC_NAMEOFF(m)[k++] = p - MC_NAMES(m);
+			memcpy(p, uname[i], len);
+			p += len;
+		}
+	pfree(final);
+	return m;
+}
 
-				MC_NAMEOFF(m)[k++] = p - MC_NAMES(m);
-				memcpy(p, uname[i], len);
-				p += len;
-			}
-	}
-	pfree(perm);
+/* Build the canonical flat chain (see markov.h). */
+MarkovChain *
+ecomai_markov_build(int order, double smoothing, int nstates, char **names,
+					int ntrans, MarkovTriple *triples, bool merge, int sqlstate)
+{
+	int		   *uniq;			/* input state -> index among distinct names */
+	char	  **uname;
+	int			nuniq;
+	MarkovTriple *t;
+	int			nt;
+	MarkovChain *m;
+
+	if (order < 1 || order > MARKOV_MAX_ORDER)
+		ereport(ERROR, (errcode(sqlstate),
+						errmsg("markov chain order must be between 1 and %d, not %d",
+							   MARKOV_MAX_ORDER, order)));
+	if (!isfinite(smoothing) || smoothing < 0)
+		ereport(ERROR, (errcode(sqlstate),
+						errmsg("smoothing must be finite and non-negative")));
+	if (nstates > MARKOV_MAX_STATES)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("markov chain has more than %d states", MARKOV_MAX_STATES)));
+
+	uniq = palloc(sizeof(int) * Max(nstates, 1));
+	uname = palloc(sizeof(char *) * Max(nstates, 1));
+	nuniq = markov_distinct_states(nstates, names, merge, sqlstate, uniq, uname);
+	t = palloc(sizeof(MarkovTriple) * Max(ntrans, 1));
+	nt = markov_distinct_transitions(nstates, names, uniq, uname, ntrans, triples,
+									 merge, sqlstate, t);
+	m = markov_assemble(order, smoothing, nuniq, uname, nt, t);
 	pfree(uniq);
 	pfree(uname);
 	pfree(t);
-	pfree(final);
 	return m;
 }
 
@@ -647,16 +687,11 @@ typedef struct PairEntry
 	char		status;
 } PairEntry;
 
-/* splitmix64 finaliser: a cheap, well-mixed hash of a (from, to) pair. */
+/* A cheap, well-mixed hash of a (from, to) pair: ecomai's one 64-bit mixer. */
 static inline uint32
 pair_hash(uint64 x)
 {
-	x ^= x >> 30;
-	x *= UINT64CONST(0xbf58476d1ce4e5b9);
-	x ^= x >> 27;
-	x *= UINT64CONST(0x94d049bb133111eb);
-	x ^= x >> 31;
-	return (uint32) x;
+	return (uint32) ecomai_mix64(x);
 }
 
 #define SH_PREFIX		mkpairs
@@ -695,11 +730,13 @@ static const ExpandedObjectMethods markov_methods = {
 	markov_flatten_into
 };
 
-/* A new, empty growing chain in a child context of parent. */
+/*
+ * A new, empty growing chain in ctx: the shared context of a call site's
+ * states (see markov_state_context), a child of the aggregate context.
+ */
 static MarkovExpanded *
-markov_expanded_new(MemoryContext parent, int order, double smoothing)
+markov_expanded_new(MemoryContext ctx, int order, double smoothing)
 {
-	MemoryContext ctx = AllocSetContextCreate(parent, "markov chain", ALLOCSET_DEFAULT_SIZES);
 	MarkovExpanded *e = MemoryContextAllocZero(ctx, sizeof(MarkovExpanded));
 
 	EOH_init_header(&e->hdr, &markov_methods, ctx);
@@ -899,10 +936,15 @@ markov_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_s
 	memcpy(result, e->flat, allocated_size);
 }
 
+/* The context of this call site's growing chains (see agg_state.h). */
+#define markov_state_context(fcinfo, aggctx) \
+	ecomai_agg_state_context((fcinfo), (aggctx), "markov chain states")
+
 /*
- * The aggregate state at argument argno, updatable in place: our own
- * read-write expanded object, or a new one in the aggregate context (copying
- * a flat chain, e.g. a partial state from a worker).
+ * The aggregate state at argument argno (not NULL), updatable in place: our
+ * own read-write expanded object in the aggregate context, or a new one
+ * copying the chain (a flat chain, e.g. a partial state from a worker, or
+ * one that belongs to someone else).
  */
 static MarkovExpanded *
 markov_agg_state(FunctionCallInfo fcinfo, int argno, MemoryContext aggctx)
@@ -911,14 +953,11 @@ markov_agg_state(FunctionCallInfo fcinfo, int argno, MemoryContext aggctx)
 	MarkovChain *m;
 	MarkovExpanded *e;
 
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
-	{
-		e = (MarkovExpanded *) DatumGetEOHP(d);
-		if (e->hdr.eoh_methods == &markov_methods)
-			return e;
-	}
+	e = (MarkovExpanded *) ecomai_agg_state_owned(d, &markov_methods, aggctx);
+	if (e != NULL)
+		return e;
 	m = DatumGetMarkovChain(d);
-	e = markov_expanded_new(aggctx, m->order, m->smoothing);
+	e = markov_expanded_new(markov_state_context(fcinfo, aggctx), m->order, m->smoothing);
 	markov_expanded_merge(e, m);
 	return e;
 }
@@ -936,11 +975,7 @@ ecomai_markov_fit_accum(PG_FUNCTION_ARGS)
 				t;
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || (PG_NARGS() > 3 && PG_ARGISNULL(3)))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	if (PG_NARGS() > 3)
 	{
 		w = PG_GETARG_FLOAT8(3);
@@ -950,12 +985,8 @@ ecomai_markov_fit_accum(PG_FUNCTION_ARGS)
 					 errmsg("transition weight must be finite and non-negative, not %g", w)));
 	}
 	if (w == 0)
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	e = PG_ARGISNULL(0) ? markov_expanded_new(aggctx, 1, 0) : markov_agg_state(fcinfo, 0, aggctx);
+		ECOMAI_AGG_KEEP_STATE();
+	e = PG_ARGISNULL(0) ? markov_expanded_new(markov_state_context(fcinfo, aggctx), 1, 0) : markov_agg_state(fcinfo, 0, aggctx);
 	from = PG_GETARG_TEXT_PP(1);
 	to = PG_GETARG_TEXT_PP(2);
 	f = markov_expanded_state(e, VARDATA_ANY(from), VARSIZE_ANY_EXHDR(from));
@@ -973,14 +1004,10 @@ ecomai_markov_combine(PG_FUNCTION_ARGS)
 	MarkovChain *b;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	b = PG_GETARG_MARKOV(1);
 	if (PG_ARGISNULL(0))
-		e = markov_expanded_new(aggctx, b->order, b->smoothing);
+		e = markov_expanded_new(markov_state_context(fcinfo, aggctx), b->order, b->smoothing);
 	else
 		e = markov_agg_state(fcinfo, 0, aggctx);
 	markov_expanded_merge(e, b);
@@ -1228,11 +1255,7 @@ ecomai_markov_fit_paths_accum(PG_FUNCTION_ARGS)
 				old;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		ECOMAI_AGG_KEEP_STATE();
 	conv = ecomai_markov_count_arg(fcinfo, 2, "conversions");
 	nulls = ecomai_markov_count_arg(fcinfo, 3, "nulls");
 	total = conv + nulls;
@@ -1241,7 +1264,7 @@ ecomai_markov_fit_paths_accum(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("conversions plus nulls is out of range for type double precision")));
 	if (PG_ARGISNULL(0))
-		e = markov_expanded_new(aggctx, order, 0);
+		e = markov_expanded_new(markov_state_context(fcinfo, aggctx), order, 0);
 	else
 	{
 		e = markov_agg_state(fcinfo, 0, aggctx);

@@ -1616,6 +1616,139 @@ attribution_values(const MarkovChain *m, const MarkovModel *mm, int conv,
 }
 
 /*
+ * The conversions observed: the counts entering the conversion state.  Past
+ * the double range they are summed at 2^-64 (exact) and *conv_exp says so
+ * (each channel's part is scaled back).
+ */
+static double
+attribution_total_conversions(const MarkovChain *m, int conv, int *conv_exp)
+{
+	double		total_conv = 0;
+	int			k;
+
+	*conv_exp = 0;
+	for (k = 0; k < m->ntrans; k++)
+		if (MC_TO(m)[k] == conv)
+			total_conv += MC_WEIGHT(m)[k];
+	if (!isfinite(total_conv))
+	{
+		*conv_exp = 64;
+		total_conv = 0;
+		for (k = 0; k < m->ntrans; k++)
+			if (MC_TO(m)[k] == conv)
+				total_conv += ldexp(MC_WEIGHT(m)[k], -*conv_exp);
+	}
+	return total_conv;
+}
+
+/*
+ * Solve the absorbing system with the conversion and null states absorbing:
+ * the nr x nrhs result is [N | h | hv] for the right-hand side
+ * [I | r_conv | r_value] (hv only when rv is given).  rindex maps a state to
+ * its row (-1 when absorbing); *nr gets the number of rows.
+ */
+static double *
+attribution_solve(const MarkovModel *mm, const MarkovGraph *g, int conv, int nullst,
+				  const double *rv, int *rindex, int *nr)
+{
+	bool	   *isabs;
+	int		   *rstate;
+	double	   *A,
+			   *B;
+	int			nrhs,
+				i;
+
+	isabs = palloc(sizeof(bool) * mm->n);
+	for (i = 0; i < mm->n; i++)
+		isabs[i] = mm->absorbing[i] || i == conv || i == nullst;
+	rstate = palloc(sizeof(int) * mm->n);
+	A = absorb_system(mm, g, isabs, rindex, rstate, nr, 0);
+	nrhs = *nr + (rv ? 2 : 1);
+	ecomai_check_memory((Size) *nr * nrhs * sizeof(double), "markov attribution inverse");
+	B = dense_alloc0((Size) *nr * nrhs);
+	for (i = 0; i < *nr; i++)
+	{
+		B[i + (Size) i * *nr] = 1;
+		B[i + (Size) *nr * *nr] = model_prob(mm, rstate[i], conv);
+		if (rv)
+			B[i + (Size) (*nr + 1) * *nr] = rv[rstate[i]];
+	}
+	dense_solve(*nr, nrhs, A, B);
+	return B;
+}
+
+/*
+ * The (channel, state) pairs of every state other than start, conversion
+ * and null, sorted by channel; *npairs gets their number.
+ */
+static ChannelState *
+attribution_channel_states(const MarkovChain *m, int n, int start, int conv, int nullst,
+						   int *npairs)
+{
+	int			maxpairs = Max(n, 1);
+	ChannelState *pairs = palloc(sizeof(ChannelState) * maxpairs);
+	int			i;
+
+	*npairs = 0;
+	for (i = 0; i < n; i++)
+	{
+		const char **chs;
+		int			c,
+					j;
+
+		if (i == start || i == conv || i == nullst)
+			continue;
+		c = state_channels(m, i, &chs);
+		for (j = 0; j < c; j++)
+		{
+			if (*npairs == maxpairs)
+			{
+				maxpairs *= 2;
+				pairs = repalloc_huge(pairs, sizeof(ChannelState) * maxpairs);
+			}
+			pairs[*npairs].channel = chs[j];
+			pairs[(*npairs)++].state = i;
+		}
+	}
+	qsort(pairs, *npairs, sizeof(ChannelState), cmp_channel_state);
+	return pairs;
+}
+
+/*
+ * Remove the ns transient rows S (one channel's states) of the solution B
+ * (see attribution_solve): subtract N[start,S] N[S,S]^-1 h[S] from *Pc and
+ * the same with hv from *Pvc (hv NULL: no value chain).
+ */
+static void
+attribution_remove(const double *B, int nr, const double *h, const double *hv,
+				   const int *S, int ns, int s0, double *Pc, double *Pvc)
+{
+	double	   *M;
+	double	   *y = palloc(sizeof(double) * ns * 2);
+	int			a,
+				b;
+
+	ecomai_check_memory((Size) ns * ns * sizeof(double), "markov attribution removal system");
+	M = dense_alloc0((Size) ns * ns);
+
+	for (a = 0; a < ns; a++)
+	{
+		y[a] = h[S[a]];
+		y[a + ns] = hv ? hv[S[a]] : 0;
+		for (b = 0; b < ns; b++)
+			M[a + (Size) b * ns] = B[S[a] + (Size) S[b] * nr];
+	}
+	dense_solve(ns, hv ? 2 : 1, M, y);
+	for (a = 0; a < ns; a++)
+	{
+		*Pc -= B[s0 + (Size) S[a] * nr] * y[a];
+		*Pvc -= B[s0 + (Size) S[a] * nr] * y[a + ns];
+	}
+	pfree(M);
+	pfree(y);
+}
+
+/*
  * markov_attribution(m, conversion, null_state [, conversion_value]): Markov
  * removal effects.  P = probability of reaching the conversion state from
  * (start).  Removing a channel sends every visit to it (every state
@@ -1640,24 +1773,19 @@ ecomai_markov_attribution_compute(const MarkovChain *m, const char *convname,
 				start;
 	MarkovModel mm;
 	MarkovGraph g;
-	bool	   *isabs;
-	int		   *rindex,
-			   *rstate;
+	int		   *rindex;
 	int			nr,
 				i,
 				k,
-				npairs = 0,
-				maxpairs,
-				nch = 0,
-				nrhs;
-	double	   *A,
-			   *B,
+				npairs,
+				nch = 0;
+	double	   *B,
 			   *h,
 			   *hv = NULL,
 			   *rv = NULL;
 	double		P = 0,
 				Pv = 0,
-				total_conv = 0,
+				total_conv,
 				total_value = 0,
 				sum_re = 0;
 	ChannelState *pairs;
@@ -1665,7 +1793,7 @@ ecomai_markov_attribution_compute(const MarkovChain *m, const char *convname,
 	double	   *re,
 			   *rev;
 	bool		with_value = v != NULL;
-	int			conv_exp = 0;	/* total_conv is scaled by 2^-conv_exp */
+	int			conv_exp;		/* total_conv is scaled by 2^-conv_exp */
 
 	conv = ecomai_markov_find(m, convname);
 	if (conv < 0)
@@ -1680,42 +1808,15 @@ ecomai_markov_attribution_compute(const MarkovChain *m, const char *convname,
 				 errmsg("the conversion state must not be \"%s\"", MARKOV_START)));
 	model_build(m, &mm);
 	graph_build(&mm, &g);
-	for (k = 0; k < m->ntrans; k++)
-		if (MC_TO(m)[k] == conv)
-			total_conv += MC_WEIGHT(m)[k];
-	if (!isfinite(total_conv))
-	{
-		/* past the double range: sum at 2^-64 (exact) and scale each channel's part back */
-		conv_exp = 64;
-		total_conv = 0;
-		for (k = 0; k < m->ntrans; k++)
-			if (MC_TO(m)[k] == conv)
-				total_conv += ldexp(MC_WEIGHT(m)[k], -conv_exp);
-	}
+	total_conv = attribution_total_conversions(m, conv, &conv_exp);
 	if (with_value)
 	{
 		rv = palloc(sizeof(double) * Max(mm.n, 1));
 		total_value = attribution_values(m, &mm, conv, v, convname, rv);
 	}
 
-	isabs = palloc(sizeof(bool) * mm.n);
-	for (i = 0; i < mm.n; i++)
-		isabs[i] = mm.absorbing[i] || i == conv || i == nullst;
 	rindex = palloc(sizeof(int) * mm.n);
-	rstate = palloc(sizeof(int) * mm.n);
-	A = absorb_system(&mm, &g, isabs, rindex, rstate, &nr, 0);
-	/* right-hand side [I | r_conv | r_value]: the solution is [N | h | hv] */
-	nrhs = nr + (with_value ? 2 : 1);
-	ecomai_check_memory((Size) nr * nrhs * sizeof(double), "markov attribution inverse");
-	B = dense_alloc0((Size) nr * nrhs);
-	for (i = 0; i < nr; i++)
-	{
-		B[i + (Size) i * nr] = 1;
-		B[i + (Size) nr * nr] = model_prob(&mm, rstate[i], conv);
-		if (with_value)
-			B[i + (Size) (nr + 1) * nr] = rv[rstate[i]];
-	}
-	dense_solve(nr, nrhs, A, B);
+	B = attribution_solve(&mm, &g, conv, nullst, rv, rindex, &nr);
 	h = B + (Size) nr * nr;
 	if (with_value)
 		hv = B + (Size) (nr + 1) * nr;
@@ -1727,38 +1828,14 @@ ecomai_markov_attribution_compute(const MarkovChain *m, const char *convname,
 	}
 
 	/* channels and the states that carry them */
-	maxpairs = Max(mm.n, 1);
-	pairs = palloc(sizeof(ChannelState) * maxpairs);
-	for (i = 0; i < mm.n; i++)
-	{
-		const char **chs;
-		int			c,
-					j;
-
-		if (i == start || i == conv || i == nullst)
-			continue;
-		c = state_channels(m, i, &chs);
-		for (j = 0; j < c; j++)
-		{
-			if (npairs == maxpairs)
-			{
-				maxpairs *= 2;
-				pairs = repalloc_huge(pairs, sizeof(ChannelState) * maxpairs);
-			}
-			pairs[npairs].channel = chs[j];
-			pairs[npairs++].state = i;
-		}
-	}
-	qsort(pairs, npairs, sizeof(ChannelState), cmp_channel_state);
+	pairs = attribution_channel_states(m, mm.n, start, conv, nullst, &npairs);
 	chname = palloc(sizeof(char *) * Max(npairs, 1));
 	re = palloc(sizeof(double) * Max(npairs, 1));
 	rev = palloc(sizeof(double) * Max(npairs, 1));
 	for (i = 0; i < npairs;)
 	{
 		int			j = i,
-					ns = 0,
-					a,
-					b;
+					ns = 0;
 		int		   *S;
 		double		Pc = P,
 					Pvc = Pv;
@@ -1771,30 +1848,7 @@ ecomai_markov_attribution_compute(const MarkovChain *m, const char *convname,
 			if (rindex[pairs[k].state] >= 0)
 				S[ns++] = rindex[pairs[k].state];
 		if (ns > 0 && rindex[start] >= 0)
-		{
-			double	   *M;
-			double	   *y = palloc(sizeof(double) * ns * 2);
-			int			s0 = rindex[start];
-
-			ecomai_check_memory((Size) ns * ns * sizeof(double), "markov attribution removal system");
-			M = dense_alloc0((Size) ns * ns);
-
-			for (a = 0; a < ns; a++)
-			{
-				y[a] = h[S[a]];
-				y[a + ns] = with_value ? hv[S[a]] : 0;
-				for (b = 0; b < ns; b++)
-					M[a + (Size) b * ns] = B[S[a] + (Size) S[b] * nr];
-			}
-			dense_solve(ns, with_value ? 2 : 1, M, y);
-			for (a = 0; a < ns; a++)
-			{
-				Pc -= B[s0 + (Size) S[a] * nr] * y[a];
-				Pvc -= B[s0 + (Size) S[a] * nr] * y[a + ns];
-			}
-			pfree(M);
-			pfree(y);
-		}
+			attribution_remove(B, nr, h, hv, S, ns, rindex[start], &Pc, &Pvc);
 		chname[nch] = pairs[i].channel;
 		/* exact values lie in [0, 1]; clamp rounding */
 		re[nch] = P > 0 ? Min(1, Max(0, 1 - Pc / P)) : 0;

@@ -216,88 +216,79 @@ cmp_name_key(const void *key, const void *elem)
 	return strcmp(*(const char *const *) key, *(const char *const *) elem);
 }
 
-/*
- * markov_attribution_bootstrap(paths, conversions, nulls, n_boot, seed,
- * level, chain_order): per channel the removal effect and share of the data
- * with their bootstrap intervals.
- */
-Datum
-ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
+/* The data of a bootstrap: rows, their journey counts and the distinct state names. */
+typedef struct BootData
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ArrayType  *pa;
-	Datum	   *pvals;
-	bool	   *pnulls;
-	int			nrows,
-				n_boot,
-				order,
-				i,
-				r,
-				b,
-				c;
-	int64		seed;
-	double		level;
-	double	   *conv,
-			   *nulls,
-			   *aprob,
-			   *cconv,
-			   *cnull;
-	double		journeys = 0;
+	int			nrows;
+	int			order;
 	BootRow    *rows;
-	char	  **names;
-	int			nnames = 0,
-				maxnames = 64,
-				conv_id,
-				null_id;
-	Size		maxtrans = 0;
-	MarkovTriple *t;
-	MarkovAttribution full;
-	double	   *re_boot,
-			   *share_boot,
-			   *col;
-	pg_prng_state prng;
-	BootEdges	be;
-	int		   *alias;
-	int			ncells;
-	double	   *ew;
-	MemoryContext loopctx,
-				old;
+	double	   *conv;			/* per row: converted journeys */
+	double	   *nulls;			/* per row: journeys that did not convert */
+	double		journeys;		/* sum of conv and nulls */
+	char	  **names;			/* distinct state names, in byte order */
+	int			nnames;
+	int			conv_id;		/* the conversion and null states among names */
+	int			null_id;
+	Size		maxtrans;		/* bound on the transitions of one chain */
+} BootData;
 
-	InitMaterializedSRF(fcinfo, 0);
-	for (i = 0; i < 7; i++)
-		if (PG_ARGISNULL(i))
-			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-							errmsg("arguments of markov_attribution_bootstrap must not be null")));
-	pa = PG_GETARG_ARRAYTYPE_P(0);
-	n_boot = PG_GETARG_INT32(3);
-	seed = PG_GETARG_INT64(4);
-	level = PG_GETARG_FLOAT8(5);
-	order = PG_GETARG_INT32(6);
-	if (n_boot < 2 || n_boot > BOOT_MAX)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("n_boot must be between 2 and %d, not %d", BOOT_MAX, n_boot)));
-	if (!(level > 0 && level < 1))
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("confidence level must be between 0 and 1, not %g", level)));
-	if (order < 1 || order > MARKOV_MAX_ORDER)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("markov chain order must be between 1 and %d, not %d", MARKOV_MAX_ORDER, order)));
-	if (ARR_NDIM(pa) > 1)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("paths must be a one-dimensional array")));
-	deconstruct_array(pa, TEXTOID, -1, false, TYPALIGN_INT, &pvals, &pnulls, &nrows);
-	conv = float_array_arg(PG_GETARG_ARRAYTYPE_P(1), nrows, "conversions");
-	nulls = float_array_arg(PG_GETARG_ARRAYTYPE_P(2), nrows, "nulls");
+/*
+ * Replace the interned state names of the rows by one name per distinct
+ * state (so that every replicate builds from the short list); the state ids
+ * of the rows and the conversion and null ids follow.
+ */
+static void
+boot_distinct_names(BootData *bd)
+{
+	int		   *perm = palloc(sizeof(int) * bd->nnames);
+	int		   *uid = palloc(sizeof(int) * bd->nnames);
+	char	  **uname = palloc(sizeof(char *) * bd->nnames);
+	int			nu = 0,
+				i,
+				r;
 
-	/* the paths' states, interned once (names merge in ecomai_markov_build) */
-	ecomai_check_memory((Size) nrows * 64, "markov bootstrap paths");
-	names = palloc(sizeof(char *) * maxnames);
-	names[nnames++] = CONVERSION_NAME;
-	names[nnames++] = NULL_NAME;
-	conv_id = 0;
-	null_id = 1;
-	rows = palloc0(sizeof(BootRow) * Max(nrows, 1));
-	for (r = 0; r < nrows; r++)
+	for (i = 0; i < bd->nnames; i++)
+		perm[i] = i;
+	qsort_arg(perm, bd->nnames, sizeof(int), ecomai_markov_cmp_name_index, bd->names);
+	for (i = 0; i < bd->nnames; i++)
+	{
+		if (i == 0 || strcmp(bd->names[perm[i]], bd->names[perm[i - 1]]) != 0)
+			uname[nu++] = bd->names[perm[i]];
+		uid[perm[i]] = nu - 1;
+	}
+	for (r = 0; r < bd->nrows; r++)
+		for (i = 0; i < bd->rows[r].nstates; i++)
+			bd->rows[r].state[i] = uid[bd->rows[r].state[i]];
+	bd->conv_id = uid[bd->conv_id];
+	bd->null_id = uid[bd->null_id];
+	bd->names = uname;
+	bd->nnames = nu;
+}
+
+/*
+ * Read the paths (nrows text values, NULL ones skipped as by
+ * markov_fit_paths) into bd->rows with their states of order bd->order,
+ * interned once (names merge in ecomai_markov_build).  bd->conv and
+ * bd->nulls are set; a NULL path's counts become 0.
+ */
+static void
+boot_read_paths(BootData *bd, const Datum *pvals, const bool *pnulls)
+{
+	int			maxnames = 64,
+				r,
+				i;
+
+	ecomai_check_memory((Size) bd->nrows * 64, "markov bootstrap paths");
+	bd->names = palloc(sizeof(char *) * maxnames);
+	bd->nnames = 0;
+	bd->names[bd->nnames++] = CONVERSION_NAME;
+	bd->names[bd->nnames++] = NULL_NAME;
+	bd->conv_id = 0;
+	bd->null_id = 1;
+	bd->maxtrans = 0;
+	bd->journeys = 0;
+	bd->rows = palloc0(sizeof(BootRow) * Max(bd->nrows, 1));
+	for (r = 0; r < bd->nrows; r++)
 	{
 		char	  **channels;
 		char	  **st;
@@ -306,118 +297,107 @@ ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		if (pnulls[r])
 		{
-			conv[r] = nulls[r] = 0; /* a NULL path is skipped, as by markov_fit_paths */
+			bd->conv[r] = bd->nulls[r] = 0; /* a NULL path is skipped, as by markov_fit_paths */
 			continue;
 		}
 		nch = ecomai_markov_split_path(TextDatumGetCString(pvals[r]), true, &channels);
-		st = ecomai_markov_path_states(channels, nch, order);
-		rows[r].nstates = nch + 1;
-		rows[r].state = palloc(sizeof(int) * (nch + 1));
-		rows[r].conv = conv[r];
-		rows[r].nulls = nulls[r];
+		st = ecomai_markov_path_states(channels, nch, bd->order);
+		bd->rows[r].nstates = nch + 1;
+		bd->rows[r].state = palloc(sizeof(int) * (nch + 1));
+		bd->rows[r].conv = bd->conv[r];
+		bd->rows[r].nulls = bd->nulls[r];
 		for (i = 0; i <= nch; i++)
 		{
-			if (nnames == maxnames)
+			if (bd->nnames == maxnames)
 			{
 				maxnames *= 2;
-				names = repalloc_huge(names, sizeof(char *) * maxnames);
+				bd->names = repalloc_huge(bd->names, sizeof(char *) * maxnames);
 			}
-			rows[r].state[i] = nnames;
-			names[nnames++] = st[i];
+			bd->rows[r].state[i] = bd->nnames;
+			bd->names[bd->nnames++] = st[i];
 		}
-		maxtrans += nch + 2;
-		journeys += conv[r] + nulls[r];
+		bd->maxtrans += nch + 2;
+		bd->journeys += bd->conv[r] + bd->nulls[r];
 	}
-	/* one name per distinct state, so that every replicate builds from the short list */
+	boot_distinct_names(bd);
+}
+
+/*
+ * Vose's alias table over the cells (row r: 2r conversions, 2r + 1 nulls),
+ * each cell weighted by its journeys: a draw is O(1).  Returns the number
+ * of cells; *aprob and *alias get the table.
+ */
+static int
+boot_alias_table(const BootData *bd, double **aprob_out, int **alias_out)
+{
+	int			ncells = 2 * Max(bd->nrows, 1);
+	double	   *aprob = palloc(sizeof(double) * ncells);
+	int		   *alias = palloc(sizeof(int) * ncells);
+	int		   *small = palloc(sizeof(int) * ncells);
+	int		   *large = palloc(sizeof(int) * ncells);
+	int			ns = 0,
+				nl = 0,
+				i;
+
+	for (i = 0; i < ncells; i++)
 	{
-		int		   *perm = palloc(sizeof(int) * nnames);
-		int		   *uid = palloc(sizeof(int) * nnames);
-		char	  **uname = palloc(sizeof(char *) * nnames);
-		int			nu = 0;
+		double		wgt = i / 2 < bd->nrows ? (i % 2 == 0 ? bd->conv[i / 2] : bd->nulls[i / 2]) : 0;
 
-		for (i = 0; i < nnames; i++)
-			perm[i] = i;
-		qsort_arg(perm, nnames, sizeof(int), ecomai_markov_cmp_name_index, names);
-		for (i = 0; i < nnames; i++)
-		{
-			if (i == 0 || strcmp(names[perm[i]], names[perm[i - 1]]) != 0)
-				uname[nu++] = names[perm[i]];
-			uid[perm[i]] = nu - 1;
-		}
-		for (r = 0; r < nrows; r++)
-			for (i = 0; i < rows[r].nstates; i++)
-				rows[r].state[i] = uid[rows[r].state[i]];
-		conv_id = uid[conv_id];
-		null_id = uid[null_id];
-		names = uname;
-		nnames = nu;
+		aprob[i] = wgt * ncells / bd->journeys;
+		alias[i] = i;
+		if (aprob[i] < 1)
+			small[ns++] = i;
+		else
+			large[nl++] = i;
 	}
-	if (journeys < 1)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("path data has no journeys to resample")));
-	t = palloc(sizeof(MarkovTriple) * Max(maxtrans, 1));
-
-	/* the point estimate on the data */
+	while (ns > 0 && nl > 0)
 	{
-		MarkovChain *m;
+		int			sm = small[--ns];
+		int			lg = large[nl - 1];
 
-		boot_edges(rows, nrows, conv_id, null_id, &be);
-		ew = palloc(sizeof(double) * Max(be.nedges, 1));
-		m = boot_chain_edges(&be, nrows, conv, nulls, ew, order, nnames, names, t);
-
-		ecomai_markov_attribution_compute(m, CONVERSION_NAME, NULL_NAME, NULL, &full);
-	}
-	if (full.nch == 0)
-		return (Datum) 0;
-	ecomai_check_memory((Size) n_boot * full.nch * 2 * sizeof(double), "markov bootstrap replicates");
-	re_boot = palloc0(sizeof(double) * n_boot * full.nch);
-	share_boot = palloc0(sizeof(double) * n_boot * full.nch);
-
-	/*
-	 * Vose's alias table over the cells (row r: 2r conversions, 2r + 1 nulls),
-	 * each cell weighted by its journeys: a draw is O(1).
-	 */
-	ncells = 2 * Max(nrows, 1);
-	aprob = palloc(sizeof(double) * ncells);
-	alias = palloc(sizeof(int) * ncells);
-	{
-		int		   *small = palloc(sizeof(int) * ncells);
-		int		   *large = palloc(sizeof(int) * ncells);
-		int			ns = 0,
-					nl = 0;
-
-		for (i = 0; i < ncells; i++)
+		alias[sm] = lg;
+		aprob[lg] -= 1 - aprob[sm];
+		if (aprob[lg] < 1)
 		{
-			double		wgt = i / 2 < nrows ? (i % 2 == 0 ? conv[i / 2] : nulls[i / 2]) : 0;
-
-			aprob[i] = wgt * ncells / journeys;
-			alias[i] = i;
-			if (aprob[i] < 1)
-				small[ns++] = i;
-			else
-				large[nl++] = i;
+			nl--;
+			small[ns++] = lg;
 		}
-		while (ns > 0 && nl > 0)
-		{
-			int			sm = small[--ns];
-			int			lg = large[nl - 1];
-
-			alias[sm] = lg;
-			aprob[lg] -= 1 - aprob[sm];
-			if (aprob[lg] < 1)
-			{
-				nl--;
-				small[ns++] = lg;
-			}
-		}
-		/* what is left is 1 up to rounding */
-		while (nl > 0)
-			aprob[large[--nl]] = 1;
-		while (ns > 0)
-			aprob[small[--ns]] = 1;
 	}
-	cconv = palloc(sizeof(double) * Max(nrows, 1));
-	cnull = palloc(sizeof(double) * Max(nrows, 1));
+	/* what is left is 1 up to rounding */
+	while (nl > 0)
+		aprob[large[--nl]] = 1;
+	while (ns > 0)
+		aprob[small[--ns]] = 1;
+	pfree(small);
+	pfree(large);
+	*aprob_out = aprob;
+	*alias_out = alias;
+	return ncells;
+}
+
+/*
+ * The n_boot replicates: each draws bd->journeys journeys through the alias
+ * table, fits its chain through the edge table be and stores per channel of
+ * full its removal effect and share at [k * n_boot + b] of re_boot and
+ * share_boot (zeroed by the caller: a channel no drawn journey visits, or a
+ * replicate without a conversion, keeps 0).
+ */
+static void
+boot_replicates(const BootData *bd, const BootEdges *be, const MarkovAttribution *full,
+				int n_boot, int64 seed, double *re_boot, double *share_boot)
+{
+	double	   *aprob;
+	int		   *alias;
+	int			ncells = boot_alias_table(bd, &aprob, &alias);
+	double	   *cconv = palloc(sizeof(double) * Max(bd->nrows, 1));
+	double	   *cnull = palloc(sizeof(double) * Max(bd->nrows, 1));
+	double	   *ew = palloc(sizeof(double) * Max(be->nedges, 1));
+	MarkovTriple *t = palloc(sizeof(MarkovTriple) * Max(bd->maxtrans, 1));
+	pg_prng_state prng;
+	MemoryContext loopctx,
+				old;
+	int			b,
+				c;
 
 	pg_prng_seed(&prng, (uint64) seed);
 	loopctx = AllocSetContextCreate(CurrentMemoryContext, "markov bootstrap replicate", ALLOCSET_DEFAULT_SIZES);
@@ -427,9 +407,9 @@ ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 		MarkovAttribution rep;
 		double		d;
 
-		memset(cconv, 0, sizeof(double) * Max(nrows, 1));
-		memset(cnull, 0, sizeof(double) * Max(nrows, 1));
-		for (d = 0; d < journeys; d++)
+		memset(cconv, 0, sizeof(double) * Max(bd->nrows, 1));
+		memset(cnull, 0, sizeof(double) * Max(bd->nrows, 1));
+		for (d = 0; d < bd->journeys; d++)
 		{
 			/* a journey uniformly: a cell by the alias table (one uniform draw) */
 			double		x = pg_prng_double(&prng) * ncells;
@@ -447,20 +427,20 @@ ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 				cnull[cell / 2] += 1;
 		}
 		old = MemoryContextSwitchTo(loopctx);
-		m = boot_chain_edges(&be, nrows, cconv, cnull, ew, order, nnames, names, t);
+		m = boot_chain_edges(be, bd->nrows, cconv, cnull, ew, bd->order, bd->nnames, bd->names, t);
 		/* a replicate without a conversion has removal effects 0 (and no shares) */
 		if (ecomai_markov_find(m, CONVERSION_NAME) >= 0 && ecomai_markov_find(m, MARKOV_START) >= 0)
 		{
 			ecomai_markov_attribution_compute(m, CONVERSION_NAME, NULL_NAME, NULL, &rep);
 			for (c = 0; c < rep.nch; c++)
 			{
-				const char **hit = bsearch(&rep.channel[c], full.channel, full.nch,
+				const char **hit = bsearch(&rep.channel[c], full->channel, full->nch,
 										   sizeof(char *), cmp_name_key);
 				int			k;
 
 				if (hit == NULL)
 					continue;
-				k = hit - full.channel;
+				k = hit - full->channel;
 				re_boot[(Size) k * n_boot + b] = rep.re[c];
 				if (rep.sum_re > 0)
 					share_boot[(Size) k * n_boot + b] = rep.re[c] / rep.sum_re;
@@ -469,29 +449,111 @@ ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(loopctx);
 	}
+	MemoryContextDelete(loopctx);
+}
 
-	col = palloc(sizeof(double) * n_boot);
-	for (c = 0; c < full.nch; c++)
+/* The result rows: per channel of full its estimates and the replicates' quantiles. */
+static void
+boot_emit(ReturnSetInfo *rsinfo, const MarkovAttribution *full, const double *re_boot,
+		  const double *share_boot, int n_boot, double level)
+{
+	double	   *col = palloc(sizeof(double) * n_boot);
+	int			c;
+
+	for (c = 0; c < full->nch; c++)
 	{
 		Datum		values[7];
 		bool		vnulls[7] = {false, false, false, false, false, false, false};
 		double		lq = (1 - level) / 2,
 					uq = (1 + level) / 2;
 
-		values[0] = CStringGetTextDatum(full.channel[c]);
-		values[1] = Float8GetDatum(full.re[c]);
+		values[0] = CStringGetTextDatum(full->channel[c]);
+		values[1] = Float8GetDatum(full->re[c]);
 		memcpy(col, re_boot + (Size) c * n_boot, sizeof(double) * n_boot);
 		qsort(col, n_boot, sizeof(double), cmp_double);
 		values[2] = Float8GetDatum(quantile7(col, n_boot, lq));
 		values[3] = Float8GetDatum(quantile7(col, n_boot, uq));
-		vnulls[4] = !(full.sum_re > 0);
-		values[4] = Float8GetDatum(full.sum_re > 0 ? full.re[c] / full.sum_re : 0);
+		vnulls[4] = !(full->sum_re > 0);
+		values[4] = Float8GetDatum(full->sum_re > 0 ? full->re[c] / full->sum_re : 0);
 		memcpy(col, share_boot + (Size) c * n_boot, sizeof(double) * n_boot);
 		qsort(col, n_boot, sizeof(double), cmp_double);
 		values[5] = Float8GetDatum(quantile7(col, n_boot, lq));
 		values[6] = Float8GetDatum(quantile7(col, n_boot, uq));
-		vnulls[1] = !(full.P > 0);
+		vnulls[1] = !(full->P > 0);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, vnulls);
 	}
+}
+
+/*
+ * markov_attribution_bootstrap(paths, conversions, nulls, n_boot, seed,
+ * level, chain_order): per channel the removal effect and share of the data
+ * with their bootstrap intervals.
+ */
+Datum
+ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ArrayType  *pa;
+	Datum	   *pvals;
+	bool	   *pnulls;
+	int			n_boot,
+				i;
+	int64		seed;
+	double		level;
+	BootData	bd;
+	BootEdges	be;
+	MarkovAttribution full;
+	double	   *re_boot,
+			   *share_boot;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; i < 7; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+							errmsg("arguments of markov_attribution_bootstrap must not be null")));
+	pa = PG_GETARG_ARRAYTYPE_P(0);
+	n_boot = PG_GETARG_INT32(3);
+	seed = PG_GETARG_INT64(4);
+	level = PG_GETARG_FLOAT8(5);
+	bd.order = PG_GETARG_INT32(6);
+	if (n_boot < 2 || n_boot > BOOT_MAX)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("n_boot must be between 2 and %d, not %d", BOOT_MAX, n_boot)));
+	if (!(level > 0 && level < 1))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("confidence level must be between 0 and 1, not %g", level)));
+	if (bd.order < 1 || bd.order > MARKOV_MAX_ORDER)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("markov chain order must be between 1 and %d, not %d", MARKOV_MAX_ORDER, bd.order)));
+	if (ARR_NDIM(pa) > 1)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("paths must be a one-dimensional array")));
+	deconstruct_array(pa, TEXTOID, -1, false, TYPALIGN_INT, &pvals, &pnulls, &bd.nrows);
+	bd.conv = float_array_arg(PG_GETARG_ARRAYTYPE_P(1), bd.nrows, "conversions");
+	bd.nulls = float_array_arg(PG_GETARG_ARRAYTYPE_P(2), bd.nrows, "nulls");
+	boot_read_paths(&bd, pvals, pnulls);
+	if (bd.journeys < 1)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("path data has no journeys to resample")));
+
+	/* the point estimate on the data */
+	{
+		MarkovChain *m;
+		double	   *ew;
+		MarkovTriple *t = palloc(sizeof(MarkovTriple) * Max(bd.maxtrans, 1));
+
+		boot_edges(bd.rows, bd.nrows, bd.conv_id, bd.null_id, &be);
+		ew = palloc(sizeof(double) * Max(be.nedges, 1));
+		m = boot_chain_edges(&be, bd.nrows, bd.conv, bd.nulls, ew, bd.order, bd.nnames, bd.names, t);
+
+		ecomai_markov_attribution_compute(m, CONVERSION_NAME, NULL_NAME, NULL, &full);
+	}
+	if (full.nch == 0)
+		return (Datum) 0;
+	ecomai_check_memory((Size) n_boot * full.nch * 2 * sizeof(double), "markov bootstrap replicates");
+	re_boot = palloc0(sizeof(double) * n_boot * full.nch);
+	share_boot = palloc0(sizeof(double) * n_boot * full.nch);
+	boot_replicates(&bd, &be, &full, n_boot, seed, re_boot, share_boot);
+	boot_emit(rsinfo, &full, re_boot, share_boot, n_boot, level);
 	return (Datum) 0;
 }

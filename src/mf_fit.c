@@ -29,7 +29,6 @@
 #include <cblas.h>
 
 #include "catalog/pg_type.h"
-#include "common/hashfn.h"
 #include "common/pg_prng.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -59,32 +58,13 @@ extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, c
  * ---------------------------------------------------------------------------
  */
 
-/* A distinct key seen in a column, numbered in arrival order. */
-typedef struct KeyEntry
-{
-	const char *key;
-	uint32		hash;
-	int32		index;
-	char		status;
-} KeyEntry;
-
-#define SH_PREFIX mfkey
-#define SH_ELEMENT_TYPE KeyEntry
-#define SH_KEY_TYPE const char *
-#define SH_KEY key
-#define SH_HASH_KEY(tb, k) hash_bytes((const unsigned char *) (k), (int) strlen(k))
-#define SH_EQUAL(tb, a, b) (strcmp((a), (b)) == 0)
-#define SH_STORE_HASH
-#define SH_GET_HASH(tb, a) ((a)->hash)
-#define SH_SCOPE static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
+/* The keys of a column, numbered in arrival order: name_hash.h. */
+#include "name_hash.h"
 
 /* The keys of one column: hash table, and the texts by index. */
 typedef struct KeyDict
 {
-	mfkey_hash *map;
+	ecomai_names_hash *map;
 	char	  **keys;			/* [n] */
 	int			n;
 	int			cap;
@@ -122,15 +102,15 @@ reader_reserve(MfReader *rd, Size bytes)
 static int32
 dict_index(MfReader *rd, KeyDict *d, const char *key, bool add)
 {
-	KeyEntry   *e;
+	EcomaiNameEntry *e;
 	bool		found;
 
 	if (!add)
 	{
-		e = mfkey_lookup(d->map, key);
+		e = ecomai_names_lookup(d->map, key);
 		return e ? e->index : -1;
 	}
-	e = mfkey_insert(d->map, key, &found);
+	e = ecomai_names_insert(d->map, key, &found);
 	if (!found)
 	{
 		Size		len = strlen(key) + 1;
@@ -143,15 +123,15 @@ dict_index(MfReader *rd, KeyDict *d, const char *key, bool add)
 		{
 			int			newcap = d->cap < 1024 ? 1024 : d->cap * 2;
 
-			reader_reserve(rd, (Size) (newcap - d->cap) * (sizeof(char *) + 2 * sizeof(KeyEntry)));
+			reader_reserve(rd, (Size) (newcap - d->cap) * (sizeof(char *) + 2 * sizeof(EcomaiNameEntry)));
 			d->keys = d->keys ? repalloc_huge(d->keys, sizeof(char *) * newcap)
 				: palloc_extended(sizeof(char *) * newcap, MCXT_ALLOC_HUGE);
 			d->cap = newcap;
 		}
 		reader_reserve(rd, len);
-		e->key = MemoryContextStrdup(d->map->ctx, key);
+		e->name = MemoryContextStrdup(d->map->ctx, key);
 		e->index = d->n;
-		d->keys[d->n++] = (char *) e->key;
+		d->keys[d->n++] = (char *) e->name;
 		d->bytes += len;
 	}
 	return e->index;
@@ -293,7 +273,7 @@ sort_dict(KeyDict *d)
 	qsort_arg(order, d->n, sizeof(int32), cmp_key_index, d->keys);
 	for (int k = 0; k < d->n; k++)
 	{
-		KeyEntry   *e = mfkey_lookup(d->map, d->keys[order[k]]);
+		EcomaiNameEntry *e = ecomai_names_lookup(d->map, d->keys[order[k]]);
 
 		rank[order[k]] = k;
 		sorted[k] = d->keys[order[k]];
@@ -854,6 +834,234 @@ choice_arg(text *arg, const char *param, const char *a, const char *b)
 	return 0;
 }
 
+/* One training run: the data, the factors being trained, the best iteration and the log. */
+typedef struct MfRun
+{
+	MfTrain		t;
+	int			nu;
+	int			ni;
+	MfCsr		byuser;
+	MfCsr		byitem;
+	bool		has_valid;
+	MfValidation valid;
+	double	   *X;				/* the model's factors and biases */
+	double	   *Y;
+	double	   *bu;
+	double	   *bi;
+	double	   *bestX;			/* the best iteration's (with validation) */
+	double	   *bestY;
+	double	   *bestbu;
+	double	   *bestbi;
+	double	   *scores;			/* implicit validation: [ni] scratch */
+	bool	   *relevant;
+	double	   *logloss;		/* [iterations] */
+	double	   *logvalid;
+	int			nlog;
+} MfRun;
+
+/*
+ * Read the training relation into rd (keys into users and items, numbered
+ * in byte order) and its cells by user and by item into run.
+ */
+static void
+mf_read_training(MfRun *run, MfReader *rd, KeyDict *users, KeyDict *items, Oid relid,
+				 const char *user_col, const char *item_col, const char *value_col)
+{
+	int32	   *urank,
+			   *irank;
+
+	users->colname = user_col;
+	items->colname = item_col;
+	users->map = ecomai_names_create(CurrentMemoryContext, 1024, NULL);
+	items->map = ecomai_names_create(CurrentMemoryContext, 1024, NULL);
+	rd->users = users;
+	rd->items = items;
+	rd->add_keys = true;
+	rd->implicit = (run->t.kind == MF_IMPLICIT);
+	read_relation(rd, relid, user_col, item_col, value_col);
+	if (rd->n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("relation \"%s\" has no rows to train on", get_rel_name(relid)),
+				 errdetail("Rows with a NULL user or item are skipped.")));
+	run->nu = users->n;
+	run->ni = items->n;
+	urank = sort_dict(users);
+	irank = sort_dict(items);
+	for (int64 p = 0; p < rd->n; p++)
+	{
+		rd->tu[p] = urank[rd->tu[p]];
+		rd->ti[p] = irank[rd->ti[p]];
+	}
+	build_cells(rd, run->nu, run->ni, run->t.kind == MF_IMPLICIT, &run->byuser, &run->byitem);
+}
+
+/*
+ * Read the validation relation: its cells by user (keys unknown to training
+ * skipped), the metric's scratch and room for the best iteration's factors;
+ * bytes is the size of the model, counted against ecomai.max_memory.
+ */
+static void
+mf_read_validation(MfRun *run, MfReader *rd, KeyDict *users, KeyDict *items, Oid relid,
+				   const char *user_col, const char *item_col, const char *value_col,
+				   Size bytes)
+{
+	MfReader	vr = {0};
+	int			nu = run->nu,
+				ni = run->ni,
+				f = run->t.f;
+
+	vr.users = users;
+	vr.items = items;
+	vr.add_keys = false;
+	vr.implicit = (run->t.kind == MF_IMPLICIT);
+	vr.held = rd->held + bytes;
+	read_relation(&vr, relid, user_col, item_col, value_col);
+	run->valid.cells = scatter(nu, vr.n, vr.tu, vr.ti, vr.tv);
+	run->valid.nnz = vr.n;
+	if (run->t.kind == MF_IMPLICIT)
+	{
+		reader_reserve(rd, (Size) ni * (sizeof(double) + sizeof(bool)));
+		run->scores = palloc(sizeof(double) * ni);
+		run->relevant = palloc0(sizeof(bool) * ni);
+	}
+	reader_reserve(rd, bytes);
+	run->bestX = palloc_extended(sizeof(double) * (Size) nu * f, MCXT_ALLOC_HUGE);
+	run->bestY = palloc_extended(sizeof(double) * (Size) ni * f, MCXT_ALLOC_HUGE);
+	run->bestbu = palloc(sizeof(double) * nu);
+	run->bestbi = palloc(sizeof(double) * ni);
+}
+
+/* The solver's workspace for f factors (t's kind, solver, f, reg and alpha set). */
+static void
+mf_workspace(MfTrain *t)
+{
+	int			g = t->f + 1;
+
+	t->mu = 0;
+	t->gram = palloc(sizeof(double) * t->f * t->f);
+	t->A = palloc(sizeof(double) * g * g);
+	t->b = palloc(sizeof(double) * g);
+	t->r = palloc(sizeof(double) * g);
+	t->p = palloc(sizeof(double) * g);
+	t->Ap = palloc(sizeof(double) * g);
+	t->yt = palloc(sizeof(double) * g);
+}
+
+/*
+ * After an iteration with validation metric metric: remember the factors
+ * when it is the best so far (*best), else put the best back and return
+ * true (early stop).
+ */
+static bool
+mf_keep_best(MfRun *run, double metric, double *best, int it)
+{
+	int			f = run->t.f;
+	bool		better = isnan(*best) || (run->t.kind == MF_EXPLICIT ? metric < *best : metric > *best);
+
+	if (better)
+	{
+		*best = metric;
+		memcpy(run->bestX, run->X, sizeof(double) * (Size) run->nu * f);
+		memcpy(run->bestY, run->Y, sizeof(double) * (Size) run->ni * f);
+		memcpy(run->bestbu, run->bu, sizeof(double) * run->nu);
+		memcpy(run->bestbi, run->bi, sizeof(double) * run->ni);
+		return false;
+	}
+	/* early stop: keep the best iteration's factors */
+	memcpy(run->X, run->bestX, sizeof(double) * (Size) run->nu * f);
+	memcpy(run->Y, run->bestY, sizeof(double) * (Size) run->ni * f);
+	memcpy(run->bu, run->bestbu, sizeof(double) * run->nu);
+	memcpy(run->bi, run->bestbi, sizeof(double) * run->ni);
+	ereport(NOTICE,
+			(errmsg("mf_fit stops early after iteration %d: validation got worse; the model keeps iteration %d",
+					it + 1, it)));
+	return true;
+}
+
+/*
+ * Initial factors from the seed, then up to iterations ALS iterations, each
+ * logged (run->logloss, run->logvalid, run->nlog) and reported as a NOTICE;
+ * with validation, stop when the metric gets worse.
+ */
+static void
+mf_iterate(MfRun *run, int iterations, int seed)
+{
+	MfTrain    *t = &run->t;
+	int			f = t->f;
+	double		best = NAN;
+	pg_prng_state rng;
+	double		scale = t->kind == MF_IMPLICIT ? 0.01 : 0.1;
+
+	pg_prng_seed(&rng, (uint64) (int64) seed);
+	for (Size p = 0; p < (Size) run->nu * f; p++)
+		run->X[p] = scale * normal_draw(&rng);
+	for (Size p = 0; p < (Size) run->ni * f; p++)
+		run->Y[p] = scale * normal_draw(&rng);
+
+	for (int it = 0; it < iterations; it++)
+	{
+		double		loss,
+					metric = NAN;
+
+		if (t->kind == MF_IMPLICIT)
+		{
+			implicit_step(t, run->X, run->Y, run->ni, &run->byuser);
+			implicit_step(t, run->Y, run->X, run->nu, &run->byitem);
+		}
+		else
+		{
+			explicit_step(t, run->X, run->bu, run->Y, run->bi, &run->byuser);
+			explicit_step(t, run->Y, run->bi, run->X, run->bu, &run->byitem);
+		}
+		loss = training_loss(t, run->X, run->bu, run->Y, run->bi, &run->byuser, run->ni);
+		if (run->has_valid)
+			metric = validation_metric(t, &run->valid, run->X, run->bu, run->Y, run->bi,
+									   &run->byuser, run->ni, run->scores, run->relevant);
+		run->logloss[run->nlog] = loss;
+		run->logvalid[run->nlog] = metric;
+		run->nlog++;
+		if (run->has_valid)
+			ereport(NOTICE,
+					(errmsg("mf_fit iteration %d: loss %.6g, validation %s %.6g",
+							it + 1, loss, t->kind == MF_EXPLICIT ? "rmse" : "precision@10", metric)));
+		else
+			ereport(NOTICE, (errmsg("mf_fit iteration %d: loss %.6g", it + 1, loss)));
+
+		if (run->has_valid && !isnan(metric) && mf_keep_best(run, metric, &best, it))
+			break;
+	}
+}
+
+/*
+ * The model with the run's log: the log sits between the biases and the key
+ * offsets, so a run that stopped early is copied into a model with nlog
+ * entries.
+ */
+static MfModel *
+mf_with_log(MfModel *m, const MfRun *run, int iterations, const KeyDict *users,
+			const KeyDict *items)
+{
+	int			nlog = run->nlog;
+
+	if (nlog < iterations)
+	{
+		MfModel    *m2 = ecomai_mf_alloc(run->t.kind, run->t.solver, run->t.f, run->nu, run->ni,
+										 nlog, users->bytes, items->bytes, "mf_fit");
+		Size		head = (char *) mf_log_loss(m) - (char *) m;
+
+		memcpy((char *) m2 + VARHDRSZ, (char *) m + VARHDRSZ, head - VARHDRSZ);
+		m2->nlog = nlog;
+		memcpy(mf_user_key_off(m2), mf_user_key_off(m),
+			   sizeof(int32) * ((Size) run->nu + run->ni + 2) + users->bytes + items->bytes);
+		pfree(m);
+		m = m2;
+	}
+	memcpy(mf_log_loss(m), run->logloss, sizeof(double) * nlog);
+	memcpy(mf_log_valid(m), run->logvalid, sizeof(double) * nlog);
+	return m;
+}
+
 /*
  * mf_fit(source, user_col, item_col, value_col, kind, factors,
  *		  regularization, alpha, iterations, seed, solver, validation)
@@ -875,33 +1083,9 @@ ecomai_mf_fit(PG_FUNCTION_ARGS)
 	KeyDict		users = {0},
 				items = {0};
 	MfReader	rd = {0};
-	int32	   *urank,
-			   *irank;
-	MfCsr		byuser,
-				byitem;
-	MfValidation valid;
-	bool		has_valid;
-	MfTrain		t;
-	int			nu,
-				ni,
-				g;
+	MfRun		run = {0};
 	MfModel    *m;
-	double	   *X,
-			   *Y,
-			   *bu,
-			   *bi,
-			   *bestX = NULL,
-			   *bestY = NULL,
-			   *bestbu = NULL,
-			   *bestbi = NULL,
-			   *scores = NULL;
-	bool	   *relevant = NULL;
-	double	   *logloss,
-			   *logvalid;
-	double		best = NAN;
-	int			nlog = 0;
 	Size		bytes;
-	pg_prng_state rng;
 
 	for (int a = 0; a < 11; a++)
 		if (PG_ARGISNULL(a) && a != 3 && a != 6)
@@ -920,8 +1104,7 @@ ecomai_mf_fit(PG_FUNCTION_ARGS)
 	iterations = PG_GETARG_INT32(8);
 	seed = PG_GETARG_INT32(9);
 	solver = choice_arg(PG_GETARG_TEXT_PP(10), "solver", "cg", "cholesky") == 0 ? MF_SOLVER_CG : MF_SOLVER_CHOLESKY;
-	has_valid = !PG_ARGISNULL(11);
-	memset(&valid, 0, sizeof(valid));
+	run.has_valid = !PG_ARGISNULL(11);
 
 	if (f < 1 || f > MF_MAX_FACTORS)
 		ereport(ERROR,
@@ -944,35 +1127,16 @@ ecomai_mf_fit(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("explicit matrix factorisation needs a value column"),
 				 errhint("Pass the ratings column as value_col, or use kind => 'implicit'.")));
+	run.t.kind = kind;
+	run.t.solver = solver;
+	run.t.f = f;
+	run.t.reg = reg;
+	run.t.alpha = alpha;
 
-	/* read the training relation */
-	users.colname = user_col;
-	items.colname = item_col;
-	users.map = mfkey_create(CurrentMemoryContext, 1024, NULL);
-	items.map = mfkey_create(CurrentMemoryContext, 1024, NULL);
-	rd.users = &users;
-	rd.items = &items;
-	rd.add_keys = true;
-	rd.implicit = (kind == MF_IMPLICIT);
-	read_relation(&rd, relid, user_col, item_col, value_col);
-	if (rd.n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("relation \"%s\" has no rows to train on", get_rel_name(relid)),
-				 errdetail("Rows with a NULL user or item are skipped.")));
-	nu = users.n;
-	ni = items.n;
-	urank = sort_dict(&users);
-	irank = sort_dict(&items);
-	for (int64 p = 0; p < rd.n; p++)
-	{
-		rd.tu[p] = urank[rd.tu[p]];
-		rd.ti[p] = irank[rd.ti[p]];
-	}
-	build_cells(&rd, nu, ni, kind == MF_IMPLICIT, &byuser, &byitem);
+	mf_read_training(&run, &rd, &users, &items, relid, user_col, item_col, value_col);
 
 	/* the model holds the factors being trained */
-	m = ecomai_mf_alloc(kind, solver, f, nu, ni, iterations, users.bytes, items.bytes, "mf_fit");
+	m = ecomai_mf_alloc(kind, solver, f, run.nu, run.ni, iterations, users.bytes, items.bytes, "mf_fit");
 	bytes = VARSIZE(m);
 	m->iterations = iterations;
 	m->seed = seed;
@@ -980,147 +1144,31 @@ ecomai_mf_fit(PG_FUNCTION_ARGS)
 	m->alpha = alpha;
 	m->user_type = column_type(relid, user_col);
 	m->item_type = column_type(relid, item_col);
-	X = mf_user_factors(m);
-	Y = mf_item_factors(m);
-	bu = mf_user_bias(m);
-	bi = mf_item_bias(m);
-	logloss = palloc(sizeof(double) * iterations);
-	logvalid = palloc(sizeof(double) * iterations);
+	run.X = mf_user_factors(m);
+	run.Y = mf_item_factors(m);
+	run.bu = mf_user_bias(m);
+	run.bi = mf_item_bias(m);
+	run.logloss = palloc(sizeof(double) * iterations);
+	run.logvalid = palloc(sizeof(double) * iterations);
 
 	copy_keys(&users, mf_user_key_off(m), mf_user_keys(m));
 	copy_keys(&items, mf_item_key_off(m), mf_item_keys(m));
 
-	/* validation cells, by user, keys unknown to training skipped */
-	if (has_valid)
-	{
-		MfReader	vr = {0};
+	if (run.has_valid)
+		mf_read_validation(&run, &rd, &users, &items, PG_GETARG_OID(11), user_col, item_col,
+						   value_col, bytes);
 
-		vr.users = &users;
-		vr.items = &items;
-		vr.add_keys = false;
-		vr.implicit = (kind == MF_IMPLICIT);
-		vr.held = rd.held + bytes;
-		read_relation(&vr, PG_GETARG_OID(11), user_col, item_col, value_col);
-		valid.cells = scatter(nu, vr.n, vr.tu, vr.ti, vr.tv);
-		valid.nnz = vr.n;
-		if (kind == MF_IMPLICIT)
-		{
-			reader_reserve(&rd, (Size) ni * (sizeof(double) + sizeof(bool)));
-			scores = palloc(sizeof(double) * ni);
-			relevant = palloc0(sizeof(bool) * ni);
-		}
-		reader_reserve(&rd, bytes);
-		bestX = palloc_extended(sizeof(double) * (Size) nu * f, MCXT_ALLOC_HUGE);
-		bestY = palloc_extended(sizeof(double) * (Size) ni * f, MCXT_ALLOC_HUGE);
-		bestbu = palloc(sizeof(double) * nu);
-		bestbi = palloc(sizeof(double) * ni);
-	}
-
-	/* workspace */
-	t.kind = kind;
-	t.solver = solver;
-	t.f = f;
-	t.reg = reg;
-	t.alpha = alpha;
-	t.mu = 0;
-	g = f + 1;
-	t.gram = palloc(sizeof(double) * f * f);
-	t.A = palloc(sizeof(double) * g * g);
-	t.b = palloc(sizeof(double) * g);
-	t.r = palloc(sizeof(double) * g);
-	t.p = palloc(sizeof(double) * g);
-	t.Ap = palloc(sizeof(double) * g);
-	t.yt = palloc(sizeof(double) * g);
+	mf_workspace(&run.t);
 	if (kind == MF_EXPLICIT)
 	{
 		double		s = 0;
 
-		for (int64 p = 0; p < byuser.ptr[nu]; p++)
-			s += byuser.val[p];
-		t.mu = s / (double) byuser.ptr[nu];
-		m->global_mean = t.mu;
+		for (int64 p = 0; p < run.byuser.ptr[run.nu]; p++)
+			s += run.byuser.val[p];
+		run.t.mu = s / (double) run.byuser.ptr[run.nu];
+		m->global_mean = run.t.mu;
 	}
 
-	/* initial factors from the seed */
-	pg_prng_seed(&rng, (uint64) (int64) seed);
-	{
-		double		scale = kind == MF_IMPLICIT ? 0.01 : 0.1;
-
-		for (Size p = 0; p < (Size) nu * f; p++)
-			X[p] = scale * normal_draw(&rng);
-		for (Size p = 0; p < (Size) ni * f; p++)
-			Y[p] = scale * normal_draw(&rng);
-	}
-
-	for (int it = 0; it < iterations; it++)
-	{
-		double		loss,
-					metric = NAN;
-
-		if (kind == MF_IMPLICIT)
-		{
-			implicit_step(&t, X, Y, ni, &byuser);
-			implicit_step(&t, Y, X, nu, &byitem);
-		}
-		else
-		{
-			explicit_step(&t, X, bu, Y, bi, &byuser);
-			explicit_step(&t, Y, bi, X, bu, &byitem);
-		}
-		loss = training_loss(&t, X, bu, Y, bi, &byuser, ni);
-		if (has_valid)
-			metric = validation_metric(&t, &valid, X, bu, Y, bi, &byuser, ni, scores, relevant);
-		logloss[nlog] = loss;
-		logvalid[nlog] = metric;
-		nlog++;
-		if (has_valid)
-			ereport(NOTICE,
-					(errmsg("mf_fit iteration %d: loss %.6g, validation %s %.6g",
-							it + 1, loss, kind == MF_EXPLICIT ? "rmse" : "precision@10", metric)));
-		else
-			ereport(NOTICE, (errmsg("mf_fit iteration %d: loss %.6g", it + 1, loss)));
-
-		if (has_valid && !isnan(metric))
-		{
-			bool		better = isnan(best) || (kind == MF_EXPLICIT ? metric < best : metric > best);
-
-			if (better)
-			{
-				best = metric;
-				memcpy(bestX, X, sizeof(double) * (Size) nu * f);
-				memcpy(bestY, Y, sizeof(double) * (Size) ni * f);
-				memcpy(bestbu, bu, sizeof(double) * nu);
-				memcpy(bestbi, bi, sizeof(double) * ni);
-			}
-			else
-			{
-				/* early stop: keep the best iteration's factors */
-				memcpy(X, bestX, sizeof(double) * (Size) nu * f);
-				memcpy(Y, bestY, sizeof(double) * (Size) ni * f);
-				memcpy(bu, bestbu, sizeof(double) * nu);
-				memcpy(bi, bestbi, sizeof(double) * ni);
-				ereport(NOTICE,
-						(errmsg("mf_fit stops early after iteration %d: validation got worse; the model keeps iteration %d",
-								it + 1, it)));
-				break;
-			}
-		}
-	}
-
-	/* the log sits between the biases and the key offsets: rebuild with nlog entries */
-	if (nlog < iterations)
-	{
-		MfModel    *m2 = ecomai_mf_alloc(kind, solver, f, nu, ni, nlog, users.bytes, items.bytes, "mf_fit");
-		Size		head = (char *) mf_log_loss(m) - (char *) m;
-
-		memcpy((char *) m2 + VARHDRSZ, (char *) m + VARHDRSZ, head - VARHDRSZ);
-		m2->nlog = nlog;
-		memcpy(mf_user_key_off(m2), mf_user_key_off(m),
-			   sizeof(int32) * ((Size) nu + ni + 2) + users.bytes + items.bytes);
-		pfree(m);
-		m = m2;
-	}
-	memcpy(mf_log_loss(m), logloss, sizeof(double) * nlog);
-	memcpy(mf_log_valid(m), logvalid, sizeof(double) * nlog);
-	PG_RETURN_POINTER(m);
+	mf_iterate(&run, iterations, seed);
+	PG_RETURN_POINTER(mf_with_log(m, &run, iterations, &users, &items));
 }

@@ -203,20 +203,6 @@ ecomai_mf_arg(FunctionCallInfo fcinfo, int argno)
 	return m;
 }
 
-/* Append a key double-quoted, escaping " and \. */
-static void
-append_quoted(StringInfo buf, const char *s)
-{
-	appendStringInfoChar(buf, '"');
-	for (; *s; s++)
-	{
-		if (*s == '"' || *s == '\\')
-			appendStringInfoChar(buf, '\\');
-		appendStringInfoChar(buf, *s);
-	}
-	appendStringInfoChar(buf, '"');
-}
-
 /* Append "users N: ..." or "items N: ..." entries. */
 static void
 append_entries(StringInfo buf, const char *label, int n, int factors, const double *f,
@@ -227,7 +213,7 @@ append_entries(StringInfo buf, const char *label, int n, int factors, const doub
 	{
 		CHECK_FOR_INTERRUPTS();
 		appendStringInfoString(buf, r == 0 ? " " : "; ");
-		append_quoted(buf, keys + off[r]);
+		ecomai_append_quoted(buf, keys + off[r]);
 		appendStringInfoChar(buf, ' ');
 		ecomai_append_double(buf, bias[r]);
 		for (int c = 0; c < factors; c++)
@@ -254,9 +240,9 @@ mf_model_to_text(const MfModel *m)
 	appendStringInfoString(&buf, " global_mean=");
 	ecomai_append_double(&buf, m->global_mean);
 	appendStringInfoString(&buf, " user_type=");
-	append_quoted(&buf, format_type_extended(m->user_type, -1, FORMAT_TYPE_FORCE_QUALIFY));
+	ecomai_append_quoted(&buf, format_type_extended(m->user_type, -1, FORMAT_TYPE_FORCE_QUALIFY));
 	appendStringInfoString(&buf, " item_type=");
-	append_quoted(&buf, format_type_extended(m->item_type, -1, FORMAT_TYPE_FORCE_QUALIFY));
+	ecomai_append_quoted(&buf, format_type_extended(m->item_type, -1, FORMAT_TYPE_FORCE_QUALIFY));
 	appendStringInfo(&buf, "\nlog %d:", m->nlog);
 	for (int r = 0; r < m->nlog; r++)
 	{
@@ -407,23 +393,14 @@ read_quoted(MfParser *ps, const char *what)
 	if (!accept_char(ps, '"'))
 		mf_syntax(ps, what);
 	initStringInfo(&s);
-	for (;;)
+	switch (ecomai_read_quoted(&ps->p, &s))
 	{
-		char		c = *ps->p;
-
-		if (c == '\0')
+		case ECOMAI_QUOTED_UNTERMINATED:
 			mf_syntax(ps, "a closing quote");
-		ps->p++;
-		if (c == '"')
 			break;
-		if (c == '\\')
-		{
-			c = *ps->p;
-			if (c != '"' && c != '\\')
-				mf_syntax(ps, "\\\" or \\\\ after a backslash");
-			ps->p++;
-		}
-		appendStringInfoChar(&s, c);
+		case ECOMAI_QUOTED_BAD_ESCAPE:
+			mf_syntax(ps, "\\\" or \\\\ after a backslash");
+			break;
 	}
 	return s.data;
 }

@@ -133,62 +133,30 @@ contains(const ElemList *l, Datum x, FmgrInfo *eq, Oid collation)
 	return false;
 }
 
-/*
- * recommend_from_history(neighbors regclass, history anyarray, k bigint, exclude "any",
- * allowed "any", fallback "any", item_col name, neighbor_col name,
- * similarity_col name)
- *	RETURNS TABLE (item anyelement, score float8, because anyelement, is_fallback boolean)
- */
-Datum
-ecomai_recommend_history(PG_FUNCTION_ARGS)
+/* One request: the lists of keys (NULLs dropped) and how to compare them. */
+typedef struct RecRequest
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Oid			relid;
-	Oid			arraytype;
-	Oid			elemtype;
-	Oid			simtype;
-	int64		k;
-	ArrayType  *history;
-	ArrayType  *exclude;
-	ArrayType  *allowed;
-	ArrayType  *fallback;
-	char	   *item_col;
-	char	   *neighbor_col;
-	char	   *sim_col;
-	TypeCacheEntry *tc;
+	ReturnSetInfo *rsinfo;
+	TypeCacheEntry *tc;			/* the item type's hash and equality */
 	Oid			collation;
+	int64		k;
 	ElemList	hist;
 	ElemList	excl;
+	bool		has_allowed;	/* allowed given (even empty) */
 	ElemList	allw;
 	ElemList	fb;
-	ElemList	recs = {NULL, 0};
-	StringInfoData q;
-	int64		got = 0;
+	ElemList	recs;			/* the items returned from the neighbours */
+} RecRequest;
 
-	InitMaterializedSRF(fcinfo, 0);
-	for (int i = 0; i < 9; i++)
-		if (PG_ARGISNULL(i) && (i == 0 || i == 2 || i >= 6))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("neighbors, k, item_col, neighbor_col and similarity_col must not be NULL")));
-	relid = PG_GETARG_OID(0);
-	k = PG_GETARG_INT64(2);
-	if (k < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be at least 1"),
-				 errdetail("k is " INT64_FORMAT ".", k)));
-	arraytype = get_fn_expr_argtype(fcinfo->flinfo, 1);
-	elemtype = get_element_type(arraytype);
-	if (!OidIsValid(elemtype))
-		elog(ERROR, "could not determine the history's element type");
-	history = PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1);
-	exclude = optional_array(fcinfo, 3, arraytype, "exclude");
-	allowed = optional_array(fcinfo, 4, arraytype, "allowed");
-	fallback = optional_array(fcinfo, 5, arraytype, "fallback");
-	item_col = NameStr(*PG_GETARG_NAME(6));
-	neighbor_col = NameStr(*PG_GETARG_NAME(7));
-	sim_col = NameStr(*PG_GETARG_NAME(8));
+/*
+ * Check the neighbour relation: it exists, its item and neighbour columns
+ * are of the history's item type and its similarity column is numeric.
+ */
+static void
+check_neighbors(Oid relid, const char *item_col, const char *neighbor_col, const char *sim_col,
+				Oid elemtype)
+{
+	Oid			simtype;
 
 	if (get_rel_name(relid) == NULL)
 		ereport(ERROR,
@@ -205,154 +173,241 @@ ecomai_recommend_history(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("column \"%s\" of %s must be numeric", sim_col, get_rel_name(relid))));
+}
 
-	tc = lookup_type_cache(elemtype, TYPECACHE_EQ_OPR_FINFO | TYPECACHE_HASH_PROC_FINFO);
-	if (!OidIsValid(tc->eq_opr_finfo.fn_oid) || !OidIsValid(tc->hash_proc_finfo.fn_oid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_FUNCTION),
-				 errmsg("could not identify hash and equality functions for type %s", format_type_be(elemtype))));
-	collation = get_typcollation(elemtype);
-	if (OidIsValid(collation))
-		collation = DEFAULT_COLLATION_OID;
-	hist = elements_of(history, tc);
-	excl = elements_of(exclude, tc);
-	allw = elements_of(allowed, tc);
-	fb = elements_of(fallback, tc);
+/*
+ * Score the candidates into cands: the neighbour rows of the history items
+ * (read through SPI, connected by the caller), summed per neighbour; the
+ * history, the excluded items and (with allowed) the items not allowed are
+ * marked excluded.
+ */
+static void
+score_candidates(RecRequest *req, cand_hash *cands, KeyOps *ops, Oid relid, ArrayType *history,
+				 Oid arraytype, const char *item_col, const char *neighbor_col, const char *sim_col)
+{
+	Oid			argtypes[1] = {arraytype};
+	Datum		values[1];
+	const char *it = quote_identifier(item_col);
+	const char *nb = quote_identifier(neighbor_col);
+	const char *sim = quote_identifier(sim_col);
+	cand_hash  *allowed_set = NULL;
+	StringInfoData q;
+	Candidate  *c;
+	int			rc;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (hist.n > 0)
+	if (req->has_allowed)
 	{
-		Oid			argtypes[1] = {arraytype};
-		Datum		values[1];
-		const char *it = quote_identifier(item_col);
-		const char *nb = quote_identifier(neighbor_col);
-		const char *sim = quote_identifier(sim_col);
-		KeyOps		ops = {&tc->hash_proc_finfo, &tc->eq_opr_finfo, collation};
-		cand_hash  *cands = cand_create(CurrentMemoryContext, 1024, &ops);
-		cand_iterator iter;
-		Candidate  *c;
-		EcomaiTopK	top;
-		Candidate **byid;
-		int64		ncand = 0;
-		int			rc;
-		int			n;
-
-		cand_hash  *allowed_set = NULL;
-
-		if (allowed != NULL)
-		{
-			allowed_set = cand_create(CurrentMemoryContext, Max(allw.n, 16), &ops);
-			for (int i = 0; i < allw.n; i++)
-			{
-				bool		found;
-
-				(void) cand_insert(allowed_set, allw.d[i], &found);
-			}
-		}
-		/* the history and the excluded items: never candidates */
-		for (int i = 0; i < hist.n + excl.n; i++)
+		allowed_set = cand_create(CurrentMemoryContext, Max(req->allw.n, 16), ops);
+		for (int i = 0; i < req->allw.n; i++)
 		{
 			bool		found;
 
-			c = cand_insert(cands, i < hist.n ? hist.d[i] : excl.d[i - hist.n], &found);
-			c->excluded = true;
+			(void) cand_insert(allowed_set, req->allw.d[i], &found);
 		}
+	}
+	/* the history and the excluded items: never candidates */
+	for (int i = 0; i < req->hist.n + req->excl.n; i++)
+	{
+		bool		found;
 
-		/* the neighbour rows of the history items; operators schema-qualified */
-		initStringInfo(&q);
-		appendStringInfo(&q,
-						 "SELECT n.%s, n.%s, pg_catalog.float8(n.%s) FROM %s n "
-						 "WHERE n.%s OPERATOR(pg_catalog.=) ANY ($1) AND n.%s IS NOT NULL AND n.%s IS NOT NULL",
-						 it, nb, sim,
-						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid)),
-						 it, nb, sim);
-		values[0] = PointerGetDatum(history);
-		rc = SPI_execute_with_args(q.data, 1, argtypes, values, NULL, true, 0);
-		if (rc != SPI_OK_SELECT)
-			elog(ERROR, "recommend query failed: %s", SPI_result_code_string(rc));
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[r];
-			bool		isnull;
-			Datum		from = SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull);
-			Datum		to = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull);
-			double		w = DatumGetFloat8(SPI_getbinval(tup, SPI_tuptable->tupdesc, 3, &isnull));
-			bool		found;
-
-			if ((r & 0xFFF) == 0)
-				CHECK_FOR_INTERRUPTS();
-			c = cand_insert(cands, to, &found);
-			if (!found)
-			{
-				c->excluded = allowed_set != NULL && cand_lookup(allowed_set, to) == NULL;
-				c->score = 0;
-				c->best = -get_float8_infinity();
-				c->because = from;
-			}
-			if (c->excluded)
-				continue;
-			c->score += w;
-			/* the largest weight gives the reason; ties: the first in the history's order */
-			if (w > c->best)
-			{
-				c->best = w;
-				c->because = from;
-			}
-		}
-
-		/* the k best positive scores; ties by the candidates' order of arrival, then resolved by key below */
-		byid = palloc(Max(cands->members, 1) * sizeof(Candidate *));
-		ecomai_topk_init(&top, (int) Min(k, Max(cands->members, 1)));
-		cand_start_iterate(cands, &iter);
-		while ((c = cand_iterate(cands, &iter)) != NULL)
-		{
-			if (c->excluded || !(c->score > 0) || isnan(c->score))
-				continue;
-			byid[ncand] = c;
-			ecomai_topk_offer(&top, ncand, c->score);
-			ncand++;
-		}
-		n = ecomai_topk_sort(&top);
-		recs.d = palloc(Max(n, 1) * sizeof(Datum));
-		for (int r = 0; r < n; r++)
-		{
-			Datum		out[4];
-			bool		onull[4] = {false, false, false, false};
-
-			c = byid[top.items[r].id];
-			out[0] = c->key;
-			out[1] = Float8GetDatum(c->score);
-			out[2] = c->because;
-			out[3] = BoolGetDatum(false);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, onull);
-			recs.d[recs.n++] = c->key;
-		}
-		got = n;
+		c = cand_insert(cands, i < req->hist.n ? req->hist.d[i] : req->excl.d[i - req->hist.n], &found);
+		c->excluded = true;
 	}
 
-	/* fill from the fallback list, in its order */
-	for (int i = 0; i < fb.n && got < k; i++)
+	/* the neighbour rows of the history items; operators schema-qualified */
+	initStringInfo(&q);
+	appendStringInfo(&q,
+					 "SELECT n.%s, n.%s, pg_catalog.float8(n.%s) FROM %s n "
+					 "WHERE n.%s OPERATOR(pg_catalog.=) ANY ($1) AND n.%s IS NOT NULL AND n.%s IS NOT NULL",
+					 it, nb, sim,
+					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid)),
+					 it, nb, sim);
+	values[0] = PointerGetDatum(history);
+	rc = SPI_execute_with_args(q.data, 1, argtypes, values, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "recommend query failed: %s", SPI_result_code_string(rc));
+	for (uint64 r = 0; r < SPI_processed; r++)
 	{
-		Datum		x = fb.d[i];
-		ElemList	before = {fb.d, i};
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		bool		isnull;
+		Datum		from = SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull);
+		Datum		to = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull);
+		double		w = DatumGetFloat8(SPI_getbinval(tup, SPI_tuptable->tupdesc, 3, &isnull));
+		bool		found;
+
+		if ((r & 0xFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		c = cand_insert(cands, to, &found);
+		if (!found)
+		{
+			c->excluded = allowed_set != NULL && cand_lookup(allowed_set, to) == NULL;
+			c->score = 0;
+			c->best = -get_float8_infinity();
+			c->because = from;
+		}
+		if (c->excluded)
+			continue;
+		c->score += w;
+		/* the largest weight gives the reason; ties: the first in the history's order */
+		if (w > c->best)
+		{
+			c->best = w;
+			c->because = from;
+		}
+	}
+}
+
+/*
+ * Return the k best positive scores of cands (ties by the candidates' order
+ * of arrival, then resolved by key) and remember them in req->recs; returns
+ * their number.
+ */
+static int64
+emit_best(RecRequest *req, cand_hash *cands)
+{
+	cand_iterator iter;
+	Candidate  *c;
+	EcomaiTopK	top;
+	Candidate **byid;
+	int64		ncand = 0;
+	int			n;
+
+	byid = palloc(Max(cands->members, 1) * sizeof(Candidate *));
+	ecomai_topk_init(&top, (int) Min(req->k, Max(cands->members, 1)));
+	cand_start_iterate(cands, &iter);
+	while ((c = cand_iterate(cands, &iter)) != NULL)
+	{
+		if (c->excluded || !(c->score > 0) || isnan(c->score))
+			continue;
+		byid[ncand] = c;
+		ecomai_topk_offer(&top, ncand, c->score);
+		ncand++;
+	}
+	n = ecomai_topk_sort(&top);
+	req->recs.d = palloc(Max(n, 1) * sizeof(Datum));
+	for (int r = 0; r < n; r++)
+	{
+		Datum		out[4];
+		bool		onull[4] = {false, false, false, false};
+
+		c = byid[top.items[r].id];
+		out[0] = c->key;
+		out[1] = Float8GetDatum(c->score);
+		out[2] = c->because;
+		out[3] = BoolGetDatum(false);
+		tuplestore_putvalues(req->rsinfo->setResult, req->rsinfo->setDesc, out, onull);
+		req->recs.d[req->recs.n++] = c->key;
+	}
+	return n;
+}
+
+/*
+ * Fill up to k rows from the fallback list, in its order, skipping the
+ * history, the excluded, the not allowed, the already returned and repeats.
+ */
+static void
+emit_fallback(RecRequest *req, int64 got)
+{
+	FmgrInfo   *eq = &req->tc->eq_opr_finfo;
+	Oid			collation = req->collation;
+
+	for (int i = 0; i < req->fb.n && got < req->k; i++)
+	{
+		Datum		x = req->fb.d[i];
+		ElemList	before = {req->fb.d, i};
 		Datum		out[4];
 		bool		onull[4] = {false, true, true, false};
 
 		CHECK_FOR_INTERRUPTS();
-		if (contains(&hist, x, &tc->eq_opr_finfo, collation) ||
-			contains(&excl, x, &tc->eq_opr_finfo, collation) ||
-			(allowed != NULL && !contains(&allw, x, &tc->eq_opr_finfo, collation)) ||
-			contains(&recs, x, &tc->eq_opr_finfo, collation) ||
-			contains(&before, x, &tc->eq_opr_finfo, collation))
+		if (contains(&req->hist, x, eq, collation) ||
+			contains(&req->excl, x, eq, collation) ||
+			(req->has_allowed && !contains(&req->allw, x, eq, collation)) ||
+			contains(&req->recs, x, eq, collation) ||
+			contains(&before, x, eq, collation))
 			continue;
 		out[0] = x;
 		out[1] = (Datum) 0;
 		out[2] = (Datum) 0;
 		out[3] = BoolGetDatum(true);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, onull);
+		tuplestore_putvalues(req->rsinfo->setResult, req->rsinfo->setDesc, out, onull);
 		got++;
 	}
+}
+
+/*
+ * recommend_from_history(neighbors regclass, history anyarray, k bigint, exclude "any",
+ * allowed "any", fallback "any", item_col name, neighbor_col name,
+ * similarity_col name)
+ *	RETURNS TABLE (item anyelement, score float8, because anyelement, is_fallback boolean)
+ */
+Datum
+ecomai_recommend_history(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	Oid			arraytype;
+	Oid			elemtype;
+	ArrayType  *history;
+	ArrayType  *exclude;
+	ArrayType  *allowed;
+	ArrayType  *fallback;
+	char	   *item_col;
+	char	   *neighbor_col;
+	char	   *sim_col;
+	RecRequest	req = {0};
+	int64		got = 0;
+
+	InitMaterializedSRF(fcinfo, 0);
+	req.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	for (int i = 0; i < 9; i++)
+		if (PG_ARGISNULL(i) && (i == 0 || i == 2 || i >= 6))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("neighbors, k, item_col, neighbor_col and similarity_col must not be NULL")));
+	relid = PG_GETARG_OID(0);
+	req.k = PG_GETARG_INT64(2);
+	if (req.k < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be at least 1"),
+				 errdetail("k is " INT64_FORMAT ".", req.k)));
+	arraytype = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	elemtype = get_element_type(arraytype);
+	if (!OidIsValid(elemtype))
+		elog(ERROR, "could not determine the history's element type");
+	history = PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1);
+	exclude = optional_array(fcinfo, 3, arraytype, "exclude");
+	allowed = optional_array(fcinfo, 4, arraytype, "allowed");
+	fallback = optional_array(fcinfo, 5, arraytype, "fallback");
+	item_col = NameStr(*PG_GETARG_NAME(6));
+	neighbor_col = NameStr(*PG_GETARG_NAME(7));
+	sim_col = NameStr(*PG_GETARG_NAME(8));
+	check_neighbors(relid, item_col, neighbor_col, sim_col, elemtype);
+
+	req.tc = lookup_type_cache(elemtype, TYPECACHE_EQ_OPR_FINFO | TYPECACHE_HASH_PROC_FINFO);
+	if (!OidIsValid(req.tc->eq_opr_finfo.fn_oid) || !OidIsValid(req.tc->hash_proc_finfo.fn_oid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("could not identify hash and equality functions for type %s", format_type_be(elemtype))));
+	req.collation = get_typcollation(elemtype);
+	if (OidIsValid(req.collation))
+		req.collation = DEFAULT_COLLATION_OID;
+	req.hist = elements_of(history, req.tc);
+	req.excl = elements_of(exclude, req.tc);
+	req.has_allowed = allowed != NULL;
+	req.allw = elements_of(allowed, req.tc);
+	req.fb = elements_of(fallback, req.tc);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (req.hist.n > 0)
+	{
+		KeyOps		ops = {&req.tc->hash_proc_finfo, &req.tc->eq_opr_finfo, req.collation};
+		cand_hash  *cands = cand_create(CurrentMemoryContext, 1024, &ops);
+
+		score_candidates(&req, cands, &ops, relid, history, arraytype, item_col, neighbor_col, sim_col);
+		got = emit_best(&req, cands);
+	}
+	emit_fallback(&req, got);
 	SPI_finish();
 	return (Datum) 0;
 }
