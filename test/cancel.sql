@@ -6,7 +6,7 @@
 -- Also: every function that builds a large working set fails with 54000 naming
 -- ecomai.max_memory when that set is over the bound.
 BEGIN;
-SELECT plan(80);
+SELECT plan(92);
 \ir lib/helpers.sql
 
 CREATE TEMP TABLE cancel_log (name text, state text, elapsed float8);
@@ -48,6 +48,20 @@ CREATE TEMP TABLE c_chains AS SELECT pg_temp.absorbing_chain(3000) AS absorbing,
 -- a chain with 200k transitions, merged with itself many times
 CREATE TEMP TABLE c_bigchain AS
 SELECT ecomai.markov_fit('p' || (g % 2000), 'p' || ((g * 31) % 2000)) AS m FROM generate_series(1, 200000) g;
+-- inputs of the 1.0 families: 5,000 channel paths; a co-occurrence model of 3,000 items; the
+-- contingency counts of 12 variables
+CREATE TEMP TABLE c_boot AS
+SELECT array_agg('c' || (g % 50) || ' > c' || (g * 7 % 37) || ' > c' || (g * 3 % 41)) AS paths,
+       array_agg((g % 3)::float8) AS conv, array_agg(1::float8) AS nulls FROM generate_series(1, 5000) g;
+CREATE TEMP TABLE c_cooc AS
+SELECT ecomai.cooccurrence(b) AS m FROM (
+    SELECT array_agg(DISTINCT (u * 104729 + j * 7919) % 3000) AS b
+    FROM generate_series(1, 3000) u, generate_series(1, 40) j GROUP BY u) t;
+CREATE TEMP TABLE c_counts AS
+SELECT ecomai.bn_counts(jsonb_build_object('a', g % 3, 'b', g % 5, 'c', (g / 3) % 4, 'd', (g * 7) % 6,
+                        'e', (g / 7) % 3, 'f', (g * 13) % 5, 'g', (g / 11) % 4, 'h', (g * 17) % 3,
+                        'i', (g / 13) % 5, 'j', (g * 19) % 4, 'k', (g / 17) % 3, 'l', (g * 23) % 6)) AS counts
+FROM generate_series(1, 20000) g;
 -- grid_bn(nr, nc, ns, nrows): an nr x nc grid network of ns-state variables (ns a power of 2;
 -- parents: the cells above and to the left), fitted on nrows pseudo-random rows.  Exact inference
 -- needs factors over a whole front of the grid.
@@ -118,6 +132,16 @@ SELECT pg_temp.cancels('markov_absorption (8,000 states)',
 SELECT pg_temp.cancels('markov_attribution (8,000 states)', $$SELECT count(*) FROM c_max, ecomai.markov_attribution(absorbing)$$);
 SELECT pg_temp.cancels('markov_stationary (4,096 states, dense)', $$SELECT count(*) FROM c_max, ecomai.markov_stationary(ring)$$);
 SELECT pg_temp.cancels('bn_query (14 x 60 grid)', $$SELECT count(*) FROM c_grid, ecomai.bn_query(bn, 'x13_59')$$);
+-- the families of 1.0: journeys, bootstrap, co-occurrence and EASE, matrix factorisation,
+-- structure learning
+SELECT pg_temp.cancels('markov_simulate', $$SELECT count(*) FROM c_chains, ecomai.markov_simulate(absorbing, '(start)', 100000000, 1000, 1)$$);
+SELECT pg_temp.cancels('markov_attribution_bootstrap',
+    $$SELECT count(*) FROM c_boot, ecomai.markov_attribution_bootstrap(paths, conv, nulls, 100000, 1)$$);
+SELECT pg_temp.cancels('cooccurrence', $$SELECT ecomai.cooccurrence(b) IS NULL FROM (SELECT array_agg(i) AS b FROM c_full GROUP BY u) t$$);
+SELECT pg_temp.cancels('ease (3,000 items)', $$SELECT count(*) FROM c_cooc, ecomai.ease(m) e$$);
+SELECT pg_temp.cancels('mf_fit', $$SELECT ecomai.mf_fit('c_ratings', 'u', 'i', 'r', iterations => 1000) IS NULL$$);
+SELECT pg_temp.cancels('bn_learn (tabu, restarts)',
+    $$SELECT ecomai.bn_learn(counts, '{"algorithm": "tabu", "restarts": 100000, "max_tabu": 1000}') IS NULL FROM c_counts$$);
 RESET statement_timeout;
 
 SELECT is(state, '57014', name || ': statement_timeout cancels it (57014)') FROM cancel_log ORDER BY name;
