@@ -23,21 +23,7 @@ data=${ECOMAI_SHARED_DATA:-$(cd "$root/.." && pwd)/shared/data}
 PY=/usr/bin/python3
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
 
-psql_q <<'SQL'
-CREATE EXTENSION ecomai;
--- best wall-clock time of reps runs of a query, in seconds
-CREATE FUNCTION bench_seconds(query text, reps int DEFAULT 3) RETURNS float8 LANGUAGE plpgsql AS $$
-DECLARE best float8; t0 timestamptz; s float8;
-BEGIN
-    FOR r IN 1..reps LOOP
-        t0 := clock_timestamp();
-        EXECUTE query;
-        s := extract(epoch FROM clock_timestamp() - t0);
-        best := least(best, s);
-    END LOOP;
-    RETURN best;
-END $$;
-SQL
+psql_q -f "$root/bench/timing.sql" -c 'CREATE EXTENSION ecomai'
 
 if [ "$mode" = movielens ]; then
 	udata=$data/movielens-100k/u.data
@@ -114,7 +100,7 @@ SQL
 
 	echo
 	echo "== EASE on all of MovieLens 100k (1682 items, lambda 500, top 200): ecomai vs NumPy/SciPy"
-	ours=$(psql_q -At -c "SELECT bench_seconds(\$q\$SELECT count(*) FROM ecomai.ease(
+	ours=$(psql_q -At -c "SELECT bench.best_seconds(\$q\$SELECT count(*) FROM ecomai.ease(
 	           (SELECT ecomai.cooccurrence(b) FROM (SELECT array_agg(item_id) AS b FROM ml GROUP BY user_id) t), 500, 200)\$q\$, 3)")
 	printf 'ecomai (read table + cooccurrence + EASE + top 200 rows) %8.3f s (best of 3)\n' "$ours"
 	py=$(OPENBLAS_NUM_THREADS=1 "$PY" "$root/bench/implicit_numpy.py" "$udata" 500 200)
@@ -170,10 +156,10 @@ SQL
 	psql_q -At <<'SQL'
 SET ecomai.max_memory = '4GB';
 SELECT format('cooccurrence (svec baskets per customer): %s s',
-       round(bench_seconds($q$SELECT ecomai.cooccurrence_summary(ecomai.cooccurrence(b)) FROM
+       round(bench.best_seconds($q$SELECT ecomai.cooccurrence_summary(ecomai.cooccurrence(b)) FROM
               (SELECT ecomai.svec_agg(product_id, quantity) AS b FROM big_orders GROUP BY customer_id) t$q$, 1)::numeric, 2));
 SELECT format('item_neighbors k => 50 cosine: %s s',
-       round(bench_seconds($q$SELECT count(*) FROM ecomai.item_neighbors('big_orders', 'customer_id', 'product_id', 'quantity', k => 50)$q$, 1)::numeric, 2));
+       round(bench.best_seconds($q$SELECT count(*) FROM ecomai.item_neighbors('big_orders', 'customer_id', 'product_id', 'quantity', k => 50)$q$, 1)::numeric, 2));
 SQL
 else
 	echo "usage: bench/implicit.sh [big]" >&2

@@ -23,20 +23,9 @@ trap 'rm -rf "$work"' EXIT
 PY=/usr/bin/python3
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
 
+psql_q -f "$root/bench/timing.sql"
 psql_q <<'SQL'
 CREATE EXTENSION ecomai;
--- best wall-clock time of reps runs of a query, in seconds
-CREATE FUNCTION bench_seconds(query text, reps int DEFAULT 3) RETURNS float8 LANGUAGE plpgsql AS $$
-DECLARE best float8; t0 timestamptz; s float8;
-BEGIN
-    FOR r IN 1..reps LOOP
-        t0 := clock_timestamp();
-        EXECUTE query;
-        s := extract(epoch FROM clock_timestamp() - t0);
-        best := least(best, s);
-    END LOOP;
-    RETURN best;
-END $$;
 -- peak resident memory of this backend (includes shared buffers it touched)
 CREATE FUNCTION backend_vmhwm() RETURNS text LANGUAGE sql AS $$
     SELECT substring(pg_read_file('/proc/self/status') FROM 'VmHWM:\s*([0-9]+ kB)') $$;
@@ -50,12 +39,12 @@ if [ "$mode" = movielens ]; then
 	psql_q -c "\\copy (SELECT * FROM ecomai.item_neighbors('ml', 'user_id', 'item_id', 'rating', k => 50)) TO '$work/ours.tsv'"
 
 	echo "== MovieLens 100k (943 users, 1682 items, 100000 ratings): item top-50 cosine"
-	ours=$(psql_q -At -c "SELECT bench_seconds(\$q\$SELECT count(*) FROM ecomai.item_neighbors('ml', 'user_id', 'item_id', 'rating', k => 50)\$q\$, 5)")
+	ours=$(psql_q -At -c "SELECT bench.best_seconds(\$q\$SELECT count(*) FROM ecomai.item_neighbors('ml', 'user_id', 'item_id', 'rating', k => 50)\$q\$, 5)")
 	printf 'ecomai.item_neighbors        %8.4f s (best of 5, includes reading the table)\n' "$ours"
 
 	plain=$(psql_q -At <<'SQL'
 SET work_mem = '256MB';
-SELECT bench_seconds($q$
+SELECT bench.best_seconds($q$
 WITH nrm AS (SELECT item_id, sqrt(sum(rating::float8 * rating)) AS n FROM ml GROUP BY item_id),
 s AS (SELECT a.item_id AS item, b.item_id AS neighbor, sum(a.rating::float8 * b.rating) AS dot, count(*) AS support
       FROM ml a JOIN ml b ON a.user_id = b.user_id AND a.item_id <> b.item_id GROUP BY 1, 2),
@@ -79,7 +68,7 @@ elif [ "$mode" = big ]; then
 	gen=$(psql_q -At <<'SQL'
 SELECT setseed(0.5);
 CREATE UNLOGGED TABLE big_orders (customer_id bigint, product_id bigint, quantity int);
-SELECT bench_seconds($q$
+SELECT bench.best_seconds($q$
 INSERT INTO big_orders
 SELECT 1 + floor(random() * 1000000)::bigint,
        least(100000, floor(exp(random() * ln(100001)))::bigint),

@@ -39,3 +39,18 @@ BEGIN
     END LOOP;
     RETURN result;
 END $$;
+
+-- bench.best_seconds(query, reps): the best wall time of "reps" runs of a query, in seconds (for
+-- long runs, where a warm-up and a median would cost too much).
+CREATE OR REPLACE FUNCTION bench.best_seconds(query text, reps int DEFAULT 3) RETURNS float8
+LANGUAGE plpgsql AS $$
+DECLARE best float8; t0 timestamptz; s float8;
+BEGIN
+    FOR r IN 1..reps LOOP
+        t0 := clock_timestamp();
+        EXECUTE query;
+        s := extract(epoch FROM clock_timestamp() - t0);
+        best := least(best, s);
+    END LOOP;
+    RETURN best;
+END $$;
