@@ -26,7 +26,7 @@ DATA_built   = ecomai--$(EXTVERSION).sql ecomai--$(PREVVERSION)--$(EXTVERSION).s
 DATA         = $(filter-out $(DATA_built),$(wildcard ecomai--*.sql))
 REGRESS      = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=ecomai
-EXTRA_CLEAN  = results regression.diffs regression.out
+EXTRA_CLEAN  = results regression.diffs regression.out $(addsuffix .tmp,$(DATA_built))
 
 PG_CONFIG ?= pg_config
 
@@ -61,21 +61,28 @@ endif
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-ecomai--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql)) ecomai.control
-	( echo "-- ecomai $(EXTVERSION) install script, generated from src/sql/*.sql by the Makefile."; \
+# The macros of the pieces (-- @template, -- @each: tools/sql-expand.awk) are expanded here, so
+# that declarations PostgreSQL needs once per type (src/sql/templates/) are written once.
+INSTALL_PIECES = $(sort $(wildcard src/sql/*.sql))
+UPDATE_PIECES  = $(sort $(wildcard src/sql/update/*.sql))
+SQL_TEMPLATES  = $(sort $(wildcard src/sql/templates/*.sql))
+EXPAND_SQL     = awk -v templates=src/sql/templates -f tools/sql-expand.awk
+
+ecomai--$(EXTVERSION).sql: $(INSTALL_PIECES) $(SQL_TEMPLATES) tools/sql-expand.awk ecomai.control
+	{ echo "-- ecomai $(EXTVERSION) install script, generated from src/sql/*.sql by the Makefile."; \
 	  echo "-- complain if script is sourced in psql, rather than via CREATE EXTENSION"; \
 	  printf '%s\n' '\echo Use "CREATE EXTENSION ecomai" to load this file. \quit'; \
-	  for f in $(sort $(wildcard src/sql/*.sql)); do echo; echo "-- from $$f"; cat $$f; done ) > $@
+	  $(EXPAND_SQL) $(INSTALL_PIECES); } > $@.tmp && mv $@.tmp $@
 
 $(OBJS): $(wildcard src/*.h)
 
-NEW_PIECES = $(shell grep -l '^-- since $(EXTVERSION)$$' $(sort $(wildcard src/sql/*.sql)) /dev/null)
+NEW_PIECES = $(shell grep -l '^-- since $(EXTVERSION)$$' $(INSTALL_PIECES) /dev/null)
 
-ecomai--$(PREVVERSION)--$(EXTVERSION).sql: $(sort $(wildcard src/sql/update/*.sql)) $(sort $(wildcard src/sql/*.sql)) ecomai.control
-	( echo "-- ecomai $(PREVVERSION) -> $(EXTVERSION), generated from src/sql/update/*.sql and the pieces new in $(EXTVERSION)."; \
+ecomai--$(PREVVERSION)--$(EXTVERSION).sql: $(UPDATE_PIECES) $(INSTALL_PIECES) $(SQL_TEMPLATES) tools/sql-expand.awk ecomai.control
+	{ echo "-- ecomai $(PREVVERSION) -> $(EXTVERSION), generated from src/sql/update/*.sql and the pieces new in $(EXTVERSION)."; \
 	  echo "-- complain if script is sourced in psql, rather than via ALTER EXTENSION"; \
 	  printf '%s\n' '\echo Use "ALTER EXTENSION ecomai UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \quit'; \
-	  for f in $(sort $(wildcard src/sql/update/*.sql)) $(NEW_PIECES); do echo; echo "-- from $$f"; cat $$f; done ) > $@
+	  $(EXPAND_SQL) $(UPDATE_PIECES) $(NEW_PIECES); } > $@.tmp && mv $@.tmp $@
 
 PSQL = $(shell $(PG_CONFIG) --bindir)/psql -X -q -v ON_ERROR_STOP=1
 

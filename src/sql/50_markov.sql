@@ -1,26 +1,7 @@
 -- Markov chains over clickstreams and channel paths (src/markov.c, src/markov_algebra.c).
 -- Reference: docs/markov.md.
 
-CREATE TYPE @extschema@.markov_chain;
-
-CREATE FUNCTION @extschema@.markov_chain_in(cstring) RETURNS @extschema@.markov_chain
-    AS 'MODULE_PATHNAME', 'ecomai_markov_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.markov_chain_out(@extschema@.markov_chain) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'ecomai_markov_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.markov_chain_recv(internal) RETURNS @extschema@.markov_chain
-    AS 'MODULE_PATHNAME', 'ecomai_markov_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.markov_chain_send(@extschema@.markov_chain) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'ecomai_markov_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
-CREATE TYPE @extschema@.markov_chain (
-    INPUT = @extschema@.markov_chain_in,
-    OUTPUT = @extschema@.markov_chain_out,
-    RECEIVE = @extschema@.markov_chain_recv,
-    SEND = @extschema@.markov_chain_send,
-    INTERNALLENGTH = VARIABLE,
-    ALIGNMENT = double,
-    STORAGE = extended
-);
+-- @template base_type TYPE=markov_chain C=ecomai_markov VOLATILITY=IMMUTABLE ALIGNMENT=double STORAGE=extended
 COMMENT ON TYPE @extschema@.markov_chain IS
     'Markov chain: state names and weighted transitions; text form {"order":1,"smoothing":0,"transitions":[["from","to",count],...]}';
 

@@ -1,19 +1,7 @@
 -- Discrete Bayesian networks (src/bayesnet.c, src/bif.c, src/bn_infer.c, src/bn_fit.c).
 -- Reference: docs/bayesnet.md.
 
-CREATE TYPE @extschema@.bayesnet;
-CREATE FUNCTION @extschema@.bayesnet_in(cstring) RETURNS @extschema@.bayesnet
-    AS 'MODULE_PATHNAME', 'ecomai_bayesnet_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bayesnet_out(@extschema@.bayesnet) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'ecomai_bayesnet_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bayesnet_recv(internal) RETURNS @extschema@.bayesnet
-    AS 'MODULE_PATHNAME', 'ecomai_bayesnet_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bayesnet_send(@extschema@.bayesnet) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'ecomai_bayesnet_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE TYPE @extschema@.bayesnet (
-    INPUT = @extschema@.bayesnet_in, OUTPUT = @extschema@.bayesnet_out,
-    RECEIVE = @extschema@.bayesnet_recv, SEND = @extschema@.bayesnet_send,
-    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended);
+-- @template base_type TYPE=bayesnet C=ecomai_bayesnet VOLATILITY=IMMUTABLE ALIGNMENT=double STORAGE=extended
 COMMENT ON TYPE @extschema@.bayesnet IS
     'discrete Bayesian network: variables with states, a DAG and one CPT per variable; text form is BIF';
 
@@ -73,19 +61,7 @@ COMMENT ON FUNCTION @extschema@.bn_sample(@extschema@.bayesnet, int, int) IS
     'n forward samples as jsonb objects; reproducible for a given seed';
 
 -- bn_fit: learn CPTs from rows, with a concrete, combinable state (its flat form is its text).
-CREATE TYPE @extschema@.bn_fit_state;
-CREATE FUNCTION @extschema@.bn_fit_state_in(cstring) RETURNS @extschema@.bn_fit_state
-    AS 'MODULE_PATHNAME', 'ecomai_bn_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bn_fit_state_out(@extschema@.bn_fit_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'ecomai_bn_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bn_fit_state_recv(internal) RETURNS @extschema@.bn_fit_state
-    AS 'MODULE_PATHNAME', 'ecomai_bn_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bn_fit_state_send(@extschema@.bn_fit_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'ecomai_bn_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE TYPE @extschema@.bn_fit_state (
-    INPUT = @extschema@.bn_fit_state_in, OUTPUT = @extschema@.bn_fit_state_out,
-    RECEIVE = @extschema@.bn_fit_state_recv, SEND = @extschema@.bn_fit_state_send,
-    INTERNALLENGTH = VARIABLE, ALIGNMENT = int4, STORAGE = extended);
+-- @template base_type TYPE=bn_fit_state C=ecomai_bn_fit_state VOLATILITY=IMMUTABLE ALIGNMENT=int4 STORAGE=extended
 COMMENT ON TYPE @extschema@.bn_fit_state IS
     'partial bn_fit aggregate state: structure, values seen and family counts per variable';
 

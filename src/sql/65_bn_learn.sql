@@ -4,19 +4,7 @@
 
 -- The contingency counts of rows with named columns: a concrete, combinable state whose text is its
 -- flat form (distinct rows with their counts, the values seen per column, the options).
-CREATE TYPE @extschema@.bn_counts;
-CREATE FUNCTION @extschema@.bn_counts_in(cstring) RETURNS @extschema@.bn_counts
-    AS 'MODULE_PATHNAME', 'ecomai_bn_counts_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bn_counts_out(@extschema@.bn_counts) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'ecomai_bn_counts_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bn_counts_recv(internal) RETURNS @extschema@.bn_counts
-    AS 'MODULE_PATHNAME', 'ecomai_bn_counts_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bn_counts_send(@extschema@.bn_counts) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'ecomai_bn_counts_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE TYPE @extschema@.bn_counts (
-    INPUT = @extschema@.bn_counts_in, OUTPUT = @extschema@.bn_counts_out,
-    RECEIVE = @extschema@.bn_counts_recv, SEND = @extschema@.bn_counts_send,
-    INTERNALLENGTH = VARIABLE, ALIGNMENT = int4, STORAGE = extended);
+-- @template base_type TYPE=bn_counts C=ecomai_bn_counts VOLATILITY=IMMUTABLE ALIGNMENT=int4 STORAGE=extended
 COMMENT ON TYPE @extschema@.bn_counts IS
     'contingency counts of rows with named columns: distinct rows and their counts (bn_learn state)';
 

@@ -3,26 +3,7 @@
 -- (src/cooccurrence.c), item-item models derived from it (src/item_models.c, src/ease.c),
 -- recommendation from a history array, evaluation and splits.  Reference: docs/recommend.md.
 
-CREATE TYPE @extschema@.cooccurrence;
-
-CREATE FUNCTION @extschema@.cooccurrence_in(cstring) RETURNS @extschema@.cooccurrence
-    AS 'MODULE_PATHNAME', 'ecomai_cooc_in' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.cooccurrence_out(@extschema@.cooccurrence) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'ecomai_cooc_out' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.cooccurrence_recv(internal) RETURNS @extschema@.cooccurrence
-    AS 'MODULE_PATHNAME', 'ecomai_cooc_recv' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.cooccurrence_send(@extschema@.cooccurrence) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'ecomai_cooc_send' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-
-CREATE TYPE @extschema@.cooccurrence (
-    INPUT = @extschema@.cooccurrence_in,
-    OUTPUT = @extschema@.cooccurrence_out,
-    RECEIVE = @extschema@.cooccurrence_recv,
-    SEND = @extschema@.cooccurrence_send,
-    INTERNALLENGTH = VARIABLE,
-    ALIGNMENT = double,
-    STORAGE = external
-);
+-- @template base_type TYPE=cooccurrence C=ecomai_cooc VOLATILITY=STABLE ALIGNMENT=double STORAGE=external
 COMMENT ON TYPE @extschema@.cooccurrence IS
     'co-occurrence model of baskets: item counts, the sparse item-item Gram matrix, the number of baskets';
 
