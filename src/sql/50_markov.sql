@@ -125,31 +125,14 @@ COMMENT ON FUNCTION @extschema@.markov_smooth(@extschema@.markov_chain, float8) 
     'the same counts with Laplace smoothing alpha applied by every query (0 removes it)';
 
 -- Queries ---------------------------------------------------------------------
-
-CREATE FUNCTION @extschema@.markov_next(m @extschema@.markov_chain, state text)
-    RETURNS TABLE (state text, probability float8)
-    AS 'MODULE_PATHNAME', 'ecomai_markov_next' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
-COMMENT ON FUNCTION @extschema@.markov_next(@extschema@.markov_chain, text) IS
-    'next-page distribution after a state (order k: a page sequence, lumped over longer histories when shorter than k), most likely first; ERROR 22023 for an unknown state';
-
-CREATE FUNCTION @extschema@.markov_probability(m @extschema@.markov_chain, from_state text, to_state text,
-                                               steps int DEFAULT 1)
-    RETURNS float8
-    AS 'MODULE_PATHNAME', 'ecomai_markov_probability' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.markov_probability(@extschema@.markov_chain, text, text, int) IS
-    'probability of being on page to_state steps transitions after from_state; ERROR 22023 for unknown states';
+-- (markov_next, markov_probability, markov_path_probability, markov_attribution,
+-- touch_attribution and markov_to_dot as 1.0.0 defines them: 51_markov_analysis.sql)
 
 CREATE FUNCTION @extschema@.markov_matrix(m @extschema@.markov_chain)
     RETURNS TABLE (from_state text, to_state text, count float8, probability float8)
     AS 'MODULE_PATHNAME', 'ecomai_markov_matrix' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.markov_matrix(@extschema@.markov_chain) IS
     'non-zero transition matrix entries with their counts';
-
-CREATE FUNCTION @extschema@.markov_path_probability(m @extschema@.markov_chain, path text[])
-    RETURNS float8
-    AS 'MODULE_PATHNAME', 'ecomai_markov_path_probability' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.markov_path_probability(@extschema@.markov_chain, text[]) IS
-    'log-likelihood (natural log) of a sequence of states; ERROR 22023 for an unknown state';
 
 CREATE FUNCTION @extschema@.markov_stationary(m @extschema@.markov_chain)
     RETURNS TABLE (state text, probability float8)
@@ -168,26 +151,3 @@ CREATE FUNCTION @extschema@.markov_first_passage(m @extschema@.markov_chain, to_
     AS 'MODULE_PATHNAME', 'ecomai_markov_first_passage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.markov_first_passage(@extschema@.markov_chain, text) IS
     'mean first passage time to to_state from every state (mean recurrence time for to_state itself)';
-
-CREATE FUNCTION @extschema@.markov_attribution(m @extschema@.markov_chain,
-                                               conversion text DEFAULT '(conversion)',
-                                               null_state text DEFAULT '(null)',
-                                               conversion_value @extschema@.markov_chain DEFAULT NULL)
-    RETURNS TABLE (state text, removal_effect float8, share float8, conversions float8,
-                   conversion_value float8, value_removal_effect float8)
-    AS 'MODULE_PATHNAME', 'ecomai_markov_attribution' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.markov_attribution(@extschema@.markov_chain, text, text, @extschema@.markov_chain) IS
-    'Markov channel attribution: exact removal effects from (start), shares, attributed conversions and (with a value chain) conversion value';
-
-CREATE FUNCTION @extschema@.touch_attribution(path text, conversions float8 DEFAULT 1)
-    RETURNS TABLE (channel text, first_touch float8, last_touch float8, linear_touch float8)
-    AS 'MODULE_PATHNAME', 'ecomai_touch_attribution' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 5;
-COMMENT ON FUNCTION @extschema@.touch_attribution(text, float8) IS
-    'deprecated: use heuristic_attribution; first-touch, last-touch and linear credit of one path string';
-
-CREATE FUNCTION @extschema@.markov_to_dot(m @extschema@.markov_chain, threshold float8 DEFAULT 0, k int DEFAULT 0,
-                                          edge_width text DEFAULT 'none', highlight text[] DEFAULT '{}')
-    RETURNS text
-    AS 'MODULE_PATHNAME', 'ecomai_markov_to_dot' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.markov_to_dot(@extschema@.markov_chain, float8, int, text, text[]) IS
-    'Graphviz digraph of the chain: edges with probability at least threshold, the k most probable per state (0: all), pen width by none | probability | flow, highlight states filled';

@@ -25,10 +25,6 @@ CREATE FUNCTION @extschema@.bn_to_bif(bn @extschema@.bayesnet) RETURNS text
     AS 'MODULE_PATHNAME', 'ecomai_bn_to_bif' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.bn_to_bif(@extschema@.bayesnet) IS
     'the network in BIF, probabilities in shortest exact form';
-CREATE FUNCTION @extschema@.bn_to_dot(bn @extschema@.bayesnet, highlight text[] DEFAULT '{}') RETURNS text
-    AS 'MODULE_PATHNAME', 'ecomai_bn_to_dot' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bn_to_dot(@extschema@.bayesnet, text[]) IS
-    'the DAG in Graphviz dot; highlight variables (and the edges out of them) filled';
 CREATE FUNCTION @extschema@.bn_cpt(bn @extschema@.bayesnet, variable text)
     RETURNS TABLE (parents jsonb, state text, probability float8)
     AS 'MODULE_PATHNAME', 'ecomai_bn_cpt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 20;
