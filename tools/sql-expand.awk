@@ -4,13 +4,15 @@
 #   -- @template NAME KEY=value ...
 #       the text of $templates/NAME.sql (its leading comment block left out), every @KEY@ in it
 #       replaced by the value: declarations that PostgreSQL needs once per type, written once.
-#   -- @each KEY=value ... | KEY=value ... | ...
+#   -- @each KEY=value ... | KEY=value ...
 #   ...lines...
 #   -- @end
-#       the lines up to "-- @end", once per "|"-separated set of values: overloads that differ
-#       only in a type or a name.
+#       the lines up to "-- @end", once per "|"-separated set of values: overloads and families
+#       of functions that differ only in a type, a name or a description.
 #
-# Values have no spaces.  A template may call templates; an @each block may call them too.  A @KEY@ (capitals, digits, _) left
+# A macro line that ends in " \" goes on in the next line (its leading "--" left out).
+# A value is a word, or "in double quotes" (no " nor | inside; SQL quoting is the caller's).  A
+# template may call templates, and so may an @each block.  A @KEY@ (capitals, digits, _) left
 # unreplaced is an error, as are an unknown template and an unclosed @each; @extschema@ (lower
 # case) is PostgreSQL's and passes through.  Each file's text starts with a "-- from FILE" line.
 #
@@ -23,20 +25,32 @@ function fail(where, msg)
 	exit 1
 }
 
-# KEY=value words of spec into keys[1..n] and vals[1..n]; returns n
-function bind(spec, keys, vals, where,    words, nw, i, eq)
+# KEY=value and KEY="value with spaces" of spec into keys[1..n] and vals[1..n]; returns n
+function bind(spec, keys, vals, where,    n, eq, close_at)
 {
-	nw = split(spec, words, " ")
-	for (i = 1; i <= nw; i++) {
-		eq = index(words[i], "=")
-		if (eq < 2 || words[i] !~ /^[A-Z][A-Z0-9_]*=/)
-			fail(where, "expected KEY=value, not \"" words[i] "\"")
-		keys[i] = substr(words[i], 1, eq - 1)
-		vals[i] = substr(words[i], eq + 1)
-		if (vals[i] ~ /[&\\]/)
-			fail(where, "a value with & or \\: " words[i])
+	n = 0
+	sub(/^ +/, "", spec)
+	while (spec != "") {
+		if (!match(spec, /^[A-Z][A-Z0-9_]*=/))
+			fail(where, "expected KEY=value at \"" spec "\"")
+		keys[++n] = substr(spec, 1, RLENGTH - 1)
+		spec = substr(spec, RLENGTH + 1)
+		if (substr(spec, 1, 1) == "\"") {
+			close_at = index(substr(spec, 2), "\"")
+			if (close_at == 0)
+				fail(where, "unclosed \" in the value of " keys[n])
+			vals[n] = substr(spec, 2, close_at - 1)
+			spec = substr(spec, close_at + 2)
+		} else {
+			eq = index(spec " ", " ")
+			vals[n] = substr(spec, 1, eq - 1)
+			spec = substr(spec, eq)
+		}
+		if (vals[n] ~ /[&\\]/)
+			fail(where, "a value with & or \\ in " keys[n])
+		sub(/^ +/, "", spec)
 	}
-	return nw
+	return n
 }
 
 function substitute(line, keys, vals, n,    i)
@@ -46,30 +60,41 @@ function substitute(line, keys, vals, n,    i)
 	return line
 }
 
-# Lines lines[1..n] of where: @each blocks repeated, then every line through out().
-function process(lines, n, where,    i, j, spec, sets, nsets, s, keys, vals, nk, first)
+# Lines lines[1..n] of where: macro lines ending in " \\" joined to the next, @each blocks
+# repeated, then every line through out().
+function process(lines, n, where,    m, joined, text, i, j, spec, sets, nsets, s, keys, vals, nk, first)
 {
+	m = 0
 	for (i = 1; i <= n; i++) {
-		if (lines[i] ~ /^-- @end *$/)
+		joined[++m] = lines[i]
+		while (joined[m] ~ /^-- @(template|each) / && joined[m] ~ / \\$/ && i < n) {
+			sub(/ \\$/, "", joined[m])
+			text = lines[++i]
+			sub(/^-- */, "", text)
+			joined[m] = joined[m] " " text
+		}
+	}
+	for (i = 1; i <= m; i++) {
+		if (joined[i] ~ /^-- @end *$/)
 			fail(where, "@end without @each")
-		if (lines[i] !~ /^-- @each /) {
-			out(lines[i], where)
+		if (joined[i] !~ /^-- @each /) {
+			out(joined[i], where)
 			continue
 		}
-		print lines[i]
-		spec = lines[i]
+		print joined[i]
+		spec = joined[i]
 		sub(/^-- @each +/, "", spec)
 		first = i + 1
-		for (j = first; j <= n && lines[j] !~ /^-- @end *$/; j++)
-			if (lines[j] ~ /^-- @each /)
+		for (j = first; j <= m && joined[j] !~ /^-- @end *$/; j++)
+			if (joined[j] ~ /^-- @each /)
 				fail(where, "@each inside @each")
-		if (j > n)
+		if (j > m)
 			fail(where, "@each without @end")
 		nsets = split(spec, sets, /\|/)
 		for (s = 1; s <= nsets; s++) {
 			nk = bind(sets[s], keys, vals, where)
 			for (i = first; i < j; i++)
-				out(substitute(lines[i], keys, vals, nk), where)
+				out(substitute(joined[i], keys, vals, nk), where)
 		}
 		i = j
 	}

@@ -79,12 +79,7 @@ CREATE FUNCTION @extschema@.svec_agg_combine(a @extschema@.svec, b @extschema@.s
 CREATE FUNCTION @extschema@.svec_agg_final(state @extschema@.svec) RETURNS @extschema@.svec
     AS 'MODULE_PATHNAME', 'ecomai_svec_agg_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE AGGREGATE @extschema@.svec_agg(key bigint, value float8) (
-    SFUNC = @extschema@.svec_agg_transfn,
-    STYPE = @extschema@.svec,
-    COMBINEFUNC = @extschema@.svec_agg_combine,
-    FINALFUNC = @extschema@.svec_agg_final,
-    PARALLEL = SAFE
-);
+-- @template aggregate NAME=svec_agg ARGS="key bigint, value float8" SFUNC=svec_agg_transfn \
+--     STYPE=@extschema@.svec COMBINEFUNC=svec_agg_combine FINALFUNC=svec_agg_final
 COMMENT ON AGGREGATE @extschema@.svec_agg(bigint, float8) IS
     'sparse vector of the values summed per key; rows with a NULL key or value skipped; NULL when no rows';

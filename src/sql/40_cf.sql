@@ -17,20 +17,10 @@ CREATE FUNCTION @extschema@.rmse_final(state float8[]) RETURNS float8
 CREATE FUNCTION @extschema@.mae_final(state float8[]) RETURNS float8
     AS 'MODULE_PATHNAME', 'ecomai_mae_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE AGGREGATE @extschema@.rmse(estimate float8, actual float8) (
-    SFUNC = @extschema@.rmse_accum,
-    STYPE = float8[],
-    COMBINEFUNC = @extschema@.error_combine,
-    FINALFUNC = @extschema@.rmse_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.mae(estimate float8, actual float8) (
-    SFUNC = @extschema@.mae_accum,
-    STYPE = float8[],
-    COMBINEFUNC = @extschema@.error_combine,
-    FINALFUNC = @extschema@.mae_final,
-    PARALLEL = SAFE
-);
+-- @template aggregate NAME=rmse ARGS="estimate float8, actual float8" SFUNC=rmse_accum \
+--     STYPE=float8[] COMBINEFUNC=error_combine FINALFUNC=rmse_final
+-- @template aggregate NAME=mae ARGS="estimate float8, actual float8" SFUNC=mae_accum \
+--     STYPE=float8[] COMBINEFUNC=error_combine FINALFUNC=mae_final
 COMMENT ON AGGREGATE @extschema@.rmse(float8, float8) IS
     'root mean squared error of estimates; pairs with a NULL side skipped; NULL when no pair';
 COMMENT ON AGGREGATE @extschema@.mae(float8, float8) IS
@@ -90,12 +80,7 @@ CREATE FUNCTION @extschema@.cf_score_combine(a float8[], b float8[]) RETURNS flo
 CREATE FUNCTION @extschema@.cf_score_final(state float8[]) RETURNS @extschema@.cf_score_result
     AS 'MODULE_PATHNAME', 'ecomai_cf_score_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE AGGREGATE @extschema@.cf_score(similarity float8, value float8, source bigint) (
-    SFUNC = @extschema@.cf_score_accum,
-    STYPE = float8[],
-    COMBINEFUNC = @extschema@.cf_score_combine,
-    FINALFUNC = @extschema@.cf_score_final,
-    PARALLEL = SAFE
-);
+-- @template aggregate NAME=cf_score ARGS="similarity float8, value float8, source bigint" \
+--     SFUNC=cf_score_accum STYPE=float8[] COMBINEFUNC=cf_score_combine FINALFUNC=cf_score_final
 COMMENT ON AGGREGATE @extschema@.cf_score(float8, float8, bigint) IS
     'score of a candidate item: sum(similarity * value), the source item that contributed most, support and weight';

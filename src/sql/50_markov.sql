@@ -7,108 +7,63 @@ COMMENT ON TYPE @extschema@.markov_chain IS
 
 -- Aggregates ------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.markov_fit_accum(@extschema@.markov_chain, text, text)
-    RETURNS @extschema@.markov_chain
-    AS 'MODULE_PATHNAME', 'ecomai_markov_fit_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.markov_fit_accum(@extschema@.markov_chain, text, text, float8)
-    RETURNS @extschema@.markov_chain
-    AS 'MODULE_PATHNAME', 'ecomai_markov_fit_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.markov_combine(@extschema@.markov_chain, @extschema@.markov_chain)
     RETURNS @extschema@.markov_chain
     AS 'MODULE_PATHNAME', 'ecomai_markov_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.markov_final(@extschema@.markov_chain) RETURNS @extschema@.markov_chain
     AS 'MODULE_PATHNAME', 'ecomai_markov_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE AGGREGATE @extschema@.markov_fit(from_state text, to_state text) (
-    SFUNC = @extschema@.markov_fit_accum,
-    STYPE = @extschema@.markov_chain,
-    COMBINEFUNC = @extschema@.markov_combine,
-    FINALFUNC = @extschema@.markov_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.markov_fit(from_state text, to_state text, weight float8) (
-    SFUNC = @extschema@.markov_fit_accum,
-    STYPE = @extschema@.markov_chain,
-    COMBINEFUNC = @extschema@.markov_combine,
-    FINALFUNC = @extschema@.markov_final,
-    PARALLEL = SAFE
-);
+-- markov_fit(from_state, to_state[, weight]) and markov_fit_paths(path, conversions, nulls[,
+-- chain_order]): one C transition function each, whatever the arguments.
+-- @each FIT=markov_fit TYPES="text, text" ARGS="from_state text, to_state text" \
+--     | FIT=markov_fit TYPES="text, text, float8" \
+--       ARGS="from_state text, to_state text, weight float8" \
+--     | FIT=markov_fit_paths TYPES="text, float8, float8" \
+--       ARGS="path text, conversions float8, nulls float8" \
+--     | FIT=markov_fit_paths TYPES="text, float8, float8, int" \
+--       ARGS="path text, conversions float8, nulls float8, chain_order int"
+CREATE FUNCTION @extschema@.@FIT@_accum(@extschema@.markov_chain, @TYPES@)
+    RETURNS @extschema@.markov_chain
+    AS 'MODULE_PATHNAME', 'ecomai_@FIT@_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+-- @template aggregate NAME=@FIT@ ARGS="@ARGS@" SFUNC=@FIT@_accum STYPE=@extschema@.markov_chain \
+--     COMBINEFUNC=markov_combine FINALFUNC=markov_final
+-- @end
 COMMENT ON AGGREGATE @extschema@.markov_fit(text, text) IS
     'first-order chain counting (from_state, to_state) rows; rows with a NULL state are skipped';
 COMMENT ON AGGREGATE @extschema@.markov_fit(text, text, float8) IS
     'first-order chain summing weights of (from_state, to_state) rows; NULLs and zero weights skipped';
+COMMENT ON AGGREGATE @extschema@.markov_fit_paths(text, float8, float8) IS
+    'chain from ChannelAttribution-style path strings "a > b > c" with conversion and null counts';
+COMMENT ON AGGREGATE @extschema@.markov_fit_paths(text, float8, float8, int) IS
+    'chain of order k from ChannelAttribution-style path strings with conversion and null counts';
 
-CREATE AGGREGATE @extschema@.markov_merge(@extschema@.markov_chain) (
-    SFUNC = @extschema@.markov_combine,
-    STYPE = @extschema@.markov_chain,
-    COMBINEFUNC = @extschema@.markov_combine,
-    FINALFUNC = @extschema@.markov_final,
-    PARALLEL = SAFE
-);
+-- @template aggregate NAME=markov_merge ARGS=@extschema@.markov_chain SFUNC=markov_combine \
+--     STYPE=@extschema@.markov_chain COMBINEFUNC=markov_combine FINALFUNC=markov_final
 COMMENT ON AGGREGATE @extschema@.markov_merge(@extschema@.markov_chain) IS
     'sum of chains (transition counts add up); NULLs skipped';
 
 -- markov_path: one session's path, in the aggregate's ORDER BY.  Its state (text[]:
 -- order, outcome, pages) cannot be split, so it has no combine function; sum the
 -- per-session chains with markov_merge, which is combinable.
-CREATE FUNCTION @extschema@.markov_path_accum(text[], text) RETURNS text[]
-    AS 'MODULE_PATHNAME', 'ecomai_markov_path_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.markov_path_accum(text[], text, text) RETURNS text[]
-    AS 'MODULE_PATHNAME', 'ecomai_markov_path_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.markov_path_accum(text[], text, text, int) RETURNS text[]
-    AS 'MODULE_PATHNAME', 'ecomai_markov_path_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.markov_path_final(text[]) RETURNS @extschema@.markov_chain
     AS 'MODULE_PATHNAME', 'ecomai_markov_path_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE AGGREGATE @extschema@.markov_path(state text) (
+-- @each TYPES=text ARGS="state text" | TYPES="text, text" ARGS="state text, outcome text" \
+--     | TYPES="text, text, int" ARGS="state text, outcome text, chain_order int"
+CREATE FUNCTION @extschema@.markov_path_accum(text[], @TYPES@) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'ecomai_markov_path_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.markov_path(@ARGS@) (
     SFUNC = @extschema@.markov_path_accum,
     STYPE = text[],
     FINALFUNC = @extschema@.markov_path_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.markov_path(state text, outcome text) (
-    SFUNC = @extschema@.markov_path_accum,
-    STYPE = text[],
-    FINALFUNC = @extschema@.markov_path_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.markov_path(state text, outcome text, chain_order int) (
-    SFUNC = @extschema@.markov_path_accum,
-    STYPE = text[],
-    FINALFUNC = @extschema@.markov_path_final,
-    PARALLEL = SAFE
-);
+-- @end
 COMMENT ON AGGREGATE @extschema@.markov_path(text) IS
     'one path (use ORDER BY): (start) -> first state -> ... -> last state; NULL states skipped';
 COMMENT ON AGGREGATE @extschema@.markov_path(text, text) IS
     'one path (use ORDER BY) ending in the last non-NULL outcome, e.g. (conversion) or (null)';
 COMMENT ON AGGREGATE @extschema@.markov_path(text, text, int) IS
     'one path of order k: states are the last k states joined by " > "';
-
-CREATE FUNCTION @extschema@.markov_fit_paths_accum(@extschema@.markov_chain, text, float8, float8)
-    RETURNS @extschema@.markov_chain
-    AS 'MODULE_PATHNAME', 'ecomai_markov_fit_paths_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.markov_fit_paths_accum(@extschema@.markov_chain, text, float8, float8, int)
-    RETURNS @extschema@.markov_chain
-    AS 'MODULE_PATHNAME', 'ecomai_markov_fit_paths_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE AGGREGATE @extschema@.markov_fit_paths(path text, conversions float8, nulls float8) (
-    SFUNC = @extschema@.markov_fit_paths_accum,
-    STYPE = @extschema@.markov_chain,
-    COMBINEFUNC = @extschema@.markov_combine,
-    FINALFUNC = @extschema@.markov_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.markov_fit_paths(path text, conversions float8, nulls float8, chain_order int) (
-    SFUNC = @extschema@.markov_fit_paths_accum,
-    STYPE = @extschema@.markov_chain,
-    COMBINEFUNC = @extschema@.markov_combine,
-    FINALFUNC = @extschema@.markov_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.markov_fit_paths(text, float8, float8) IS
-    'chain from ChannelAttribution-style path strings "a > b > c" with conversion and null counts';
-COMMENT ON AGGREGATE @extschema@.markov_fit_paths(text, float8, float8, int) IS
-    'chain of order k from ChannelAttribution-style path strings with conversion and null counts';
 
 -- Constructors ----------------------------------------------------------------
 

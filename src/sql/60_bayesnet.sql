@@ -69,11 +69,7 @@ CREATE FUNCTION @extschema@.bn_fit_combine(a @extschema@.bn_fit_state, b @extsch
     AS 'MODULE_PATHNAME', 'ecomai_bn_fit_combine' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.bn_fit_final(state @extschema@.bn_fit_state) RETURNS @extschema@.bayesnet
     AS 'MODULE_PATHNAME', 'ecomai_bn_fit_final' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE AGGREGATE @extschema@.bn_fit(structure text, VARIADIC vals text[]) (
-    SFUNC = @extschema@.bn_fit_accum,
-    STYPE = @extschema@.bn_fit_state,
-    COMBINEFUNC = @extschema@.bn_fit_combine,
-    FINALFUNC = @extschema@.bn_fit_final,
-    PARALLEL = SAFE);
+-- @template aggregate NAME=bn_fit ARGS="structure text, VARIADIC vals text[]" SFUNC=bn_fit_accum \
+--     STYPE=@extschema@.bn_fit_state COMBINEFUNC=bn_fit_combine FINALFUNC=bn_fit_final
 COMMENT ON AGGREGATE @extschema@.bn_fit(text, VARIADIC text[]) IS
     'maximum-likelihood (or smoothed) CPTs of a network of given structure from rows of values';

@@ -37,30 +37,24 @@ CREATE FUNCTION @extschema@.mf_predict(model @extschema@.mf_model, user_id anyel
 COMMENT ON FUNCTION @extschema@.mf_predict(@extschema@.mf_model, anyelement, anycompatible) IS
     'score of a (user, item) pair: x.y for implicit models, the predicted rating for explicit ones; NULL when either is unknown';
 
-CREATE FUNCTION @extschema@.mf_recommend(model @extschema@.mf_model, user_id anynonarray, k int,
-        item_type anycompatible)
+-- mf_recommend for a known user (ecomai_mf_recommend_user) or a history folded in
+-- (ecomai_mf_recommend_history), optionally with exclude and allowed arrays.
+-- @each ARGS="user_id anynonarray, k int, item_type anycompatible" FOR=user \
+--     | ARGS="user_id anynonarray, k int, exclude anycompatiblearray, allowed anycompatiblearray" \
+--       FOR=user \
+--     | ARGS="history anycompatiblearray, k int" FOR=history \
+--     | ARGS="history anycompatiblearray, k int, exclude anycompatiblearray, allowed anycompatiblearray" \
+--       FOR=history
+CREATE FUNCTION @extschema@.mf_recommend(model @extschema@.mf_model, @ARGS@)
     RETURNS TABLE (item anycompatible, score float8)
-    AS 'MODULE_PATHNAME', 'ecomai_mf_recommend_user' LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
+    AS 'MODULE_PATHNAME', 'ecomai_mf_recommend_@FOR@' LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
+-- @end
 COMMENT ON FUNCTION @extschema@.mf_recommend(@extschema@.mf_model, anynonarray, int, anycompatible) IS
     'top-k items of a known user, best first; item_type (e.g. NULL::text) fixes the type of the item column';
-
-CREATE FUNCTION @extschema@.mf_recommend(model @extschema@.mf_model, user_id anynonarray, k int,
-        exclude anycompatiblearray, allowed anycompatiblearray)
-    RETURNS TABLE (item anycompatible, score float8)
-    AS 'MODULE_PATHNAME', 'ecomai_mf_recommend_user' LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION @extschema@.mf_recommend(@extschema@.mf_model, anynonarray, int, anycompatiblearray, anycompatiblearray) IS
     'top-k items of a known user without the excluded items, among the allowed ones when allowed is not NULL';
-
-CREATE FUNCTION @extschema@.mf_recommend(model @extschema@.mf_model, history anycompatiblearray, k int)
-    RETURNS TABLE (item anycompatible, score float8)
-    AS 'MODULE_PATHNAME', 'ecomai_mf_recommend_history' LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION @extschema@.mf_recommend(@extschema@.mf_model, anycompatiblearray, int) IS
     'top-k items for a new user folded in from a history of items (one ALS solve), history items left out';
-
-CREATE FUNCTION @extschema@.mf_recommend(model @extschema@.mf_model, history anycompatiblearray, k int,
-        exclude anycompatiblearray, allowed anycompatiblearray)
-    RETURNS TABLE (item anycompatible, score float8)
-    AS 'MODULE_PATHNAME', 'ecomai_mf_recommend_history' LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION @extschema@.mf_recommend(@extschema@.mf_model, anycompatiblearray, int, anycompatiblearray, anycompatiblearray) IS
     'top-k items for a history folded in, without the excluded items, among the allowed ones when allowed is not NULL';
 
