@@ -21,29 +21,18 @@ CREATE FUNCTION @extschema@.svec_nnz(v @extschema@.svec) RETURNS integer
 COMMENT ON FUNCTION @extschema@.svec_nnz(@extschema@.svec) IS 'number of stored (non-zero) entries';
 
 -- Similarity.  All STRICT (NULL in, NULL out), IMMUTABLE, PARALLEL SAFE.
-CREATE FUNCTION @extschema@.cosine_similarity(a @extschema@.svec, b @extschema@.svec) RETURNS float8
-    AS 'MODULE_PATHNAME', 'ecomai_svec_cosine_similarity' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cosine_similarity(@extschema@.svec, @extschema@.svec) IS
-    'cosine of the angle between two sparse vectors; NULL when either is empty';
-
-CREATE FUNCTION @extschema@.cosine_distance(a @extschema@.svec, b @extschema@.svec) RETURNS float8
-    AS 'MODULE_PATHNAME', 'ecomai_svec_cosine_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cosine_distance(@extschema@.svec, @extschema@.svec) IS
-    '1 - cosine_similarity(a, b); NULL when either is empty';
-
-CREATE FUNCTION @extschema@.dot_product(a @extschema@.svec, b @extschema@.svec) RETURNS float8
-    AS 'MODULE_PATHNAME', 'ecomai_svec_dot_product' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.dot_product(@extschema@.svec, @extschema@.svec) IS
-    'sum of a[k] * b[k] over the keys both vectors hold';
+-- @each F=cosine_similarity DOC="cosine of the angle between two sparse vectors; NULL when either is empty" \
+--     | F=cosine_distance DOC="1 - cosine_similarity(a, b); NULL when either is empty" \
+--     | F=dot_product DOC="sum of a[k] * b[k] over the keys both vectors hold" \
+--     | F=jaccard_similarity DOC="shared keys / keys in either (values ignored); NULL when both are empty"
+CREATE FUNCTION @extschema@.@F@(a @extschema@.svec, b @extschema@.svec) RETURNS float8
+    AS 'MODULE_PATHNAME', 'ecomai_svec_@F@' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.@F@(@extschema@.svec, @extschema@.svec) IS '@DOC@';
+-- @end
 
 CREATE FUNCTION @extschema@.l2_norm(a @extschema@.svec) RETURNS float8
     AS 'MODULE_PATHNAME', 'ecomai_svec_l2_norm' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.l2_norm(@extschema@.svec) IS 'Euclidean length of a sparse vector';
-
-CREATE FUNCTION @extschema@.jaccard_similarity(a @extschema@.svec, b @extschema@.svec) RETURNS float8
-    AS 'MODULE_PATHNAME', 'ecomai_svec_jaccard_similarity' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.jaccard_similarity(@extschema@.svec, @extschema@.svec) IS
-    'shared keys / keys in either (values ignored); NULL when both are empty';
 
 CREATE OPERATOR @extschema@.<=> (
     LEFTARG = @extschema@.svec,
