@@ -12,10 +12,15 @@
 # its SQL next to its C code.  Released versions are frozen: ecomai--0.1.0.sql and
 # ecomai--0.2.0.sql are the install scripts as released, and ecomai--A--B.sql the steps between
 # releases.  The step to the version in development, ecomai--$(PREVVERSION)--$(EXTVERSION).sql, is
-# generated too: the pieces in src/sql/update/ (changes to existing objects, in name order), then
-# every install piece whose first line is "-- since $(EXTVERSION)" (a family new in this version,
-# created by the step exactly as by a fresh install).  test/upgrade.sql checks that every released
-# version plus the steps gives exactly the objects of a fresh install.
+# generated too: the pieces in src/sql/update/ (the DROPs and ALTERs of existing objects that
+# have no install counterpart, in name order), then every install piece whose first line is
+# "-- since $(EXTVERSION)": the objects new in this version or defined anew by it, created by the
+# step exactly as by a fresh install (CREATE OR REPLACE where the old object is kept, so that
+# views over it survive), so that no update text repeats install text.  test/upgrade.sql checks
+# that every released version plus the steps gives exactly the objects of a fresh install.
+# The pieces' macros (-- @template NAME, -- @each ... -- @end) are expanded on the way by
+# tools/sql-expand.awk, from the templates in src/sql/templates/: declarations that PostgreSQL
+# needs once per type (base-type I/O, operator classes, aggregates) are written once.
 
 EXTENSION    = ecomai
 EXTVERSION   = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" ecomai.control)
@@ -61,8 +66,7 @@ endif
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# The macros of the pieces (-- @template, -- @each: tools/sql-expand.awk) are expanded here, so
-# that declarations PostgreSQL needs once per type (src/sql/templates/) are written once.
+# The scripts are written to a .tmp file first: a failed expansion leaves no script behind.
 INSTALL_PIECES = $(sort $(wildcard src/sql/*.sql))
 UPDATE_PIECES  = $(sort $(wildcard src/sql/update/*.sql))
 SQL_TEMPLATES  = $(sort $(wildcard src/sql/templates/*.sql))

@@ -4,7 +4,8 @@
 -- same; the order is a byte order with no meaning beyond grouping, sorting and indexing.
 -- DISTINCT, GROUP BY, UNION, hash and merge joins, ORDER BY and btree and hash indexes work on
 -- model columns.  bayesnet's = and <> (src/sql/60_bayesnet.sql, since 0.1.0) gain selectivity
--- estimators, LEAKPROOF and the operator classes here.
+-- estimators, LEAKPROOF and the operator classes here.  The declarations are those of every
+-- model type (src/sql/templates/model_equality.sql, model_order_hash.sql; mf_model in 75_mf.sql).
 
 -- markov_chain
 -- @template model_equality TYPE=markov_chain
