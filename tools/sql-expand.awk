@@ -60,7 +60,7 @@ function substitute(line, keys, vals, n,    i)
 	return line
 }
 
-# Lines lines[1..n] of where: macro lines ending in " \\" joined to the next, @each blocks
+# Lines lines[1..n] of where: macro lines ending in " \" joined to the next, @each blocks
 # repeated, then every line through out().
 function process(lines, n, where,    m, joined, text, i, j, spec, sets, nsets, s, keys, vals, nk, first)
 {
