@@ -12,10 +12,15 @@
 # its SQL next to its C code.  Released versions are frozen: ecomai--0.1.0.sql and
 # ecomai--0.2.0.sql are the install scripts as released, and ecomai--A--B.sql the steps between
 # releases.  The step to the version in development, ecomai--$(PREVVERSION)--$(EXTVERSION).sql, is
-# generated too: the pieces in src/sql/update/ (changes to existing objects, in name order), then
-# every install piece whose first line is "-- since $(EXTVERSION)" (a family new in this version,
-# created by the step exactly as by a fresh install).  test/upgrade.sql checks that every released
-# version plus the steps gives exactly the objects of a fresh install.
+# generated too: the pieces in src/sql/update/ (the DROPs and ALTERs of existing objects that
+# have no install counterpart, in name order), then every install piece whose first line is
+# "-- since $(EXTVERSION)": the objects new in this version or defined anew by it, created by the
+# step exactly as by a fresh install (CREATE OR REPLACE where the old object is kept, so that
+# views over it survive), so that no update text repeats install text.  test/upgrade.sql checks
+# that every released version plus the steps gives exactly the objects of a fresh install.
+# The pieces' macros (-- @template NAME, -- @each ... -- @end) are expanded on the way by
+# tools/sql-expand.awk, from the templates in src/sql/templates/: declarations that PostgreSQL
+# needs once per type (base-type I/O, operator classes, aggregates) are written once.
 
 EXTENSION    = ecomai
 EXTVERSION   = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" ecomai.control)
@@ -26,7 +31,7 @@ DATA_built   = ecomai--$(EXTVERSION).sql ecomai--$(PREVVERSION)--$(EXTVERSION).s
 DATA         = $(filter-out $(DATA_built),$(wildcard ecomai--*.sql))
 REGRESS      = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=ecomai
-EXTRA_CLEAN  = results regression.diffs regression.out
+EXTRA_CLEAN  = results regression.diffs regression.out $(addsuffix .tmp,$(DATA_built))
 
 PG_CONFIG ?= pg_config
 
@@ -61,21 +66,27 @@ endif
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-ecomai--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql)) ecomai.control
-	( echo "-- ecomai $(EXTVERSION) install script, generated from src/sql/*.sql by the Makefile."; \
+# The scripts are written to a .tmp file first: a failed expansion leaves no script behind.
+INSTALL_PIECES = $(sort $(wildcard src/sql/*.sql))
+UPDATE_PIECES  = $(sort $(wildcard src/sql/update/*.sql))
+SQL_TEMPLATES  = $(sort $(wildcard src/sql/templates/*.sql))
+EXPAND_SQL     = awk -v templates=src/sql/templates -f tools/sql-expand.awk
+
+ecomai--$(EXTVERSION).sql: $(INSTALL_PIECES) $(SQL_TEMPLATES) tools/sql-expand.awk ecomai.control
+	{ echo "-- ecomai $(EXTVERSION) install script, generated from src/sql/*.sql by the Makefile."; \
 	  echo "-- complain if script is sourced in psql, rather than via CREATE EXTENSION"; \
 	  printf '%s\n' '\echo Use "CREATE EXTENSION ecomai" to load this file. \quit'; \
-	  for f in $(sort $(wildcard src/sql/*.sql)); do echo; echo "-- from $$f"; cat $$f; done ) > $@
+	  $(EXPAND_SQL) $(INSTALL_PIECES); } > $@.tmp && mv $@.tmp $@
 
 $(OBJS): $(wildcard src/*.h)
 
-NEW_PIECES = $(shell grep -l '^-- since $(EXTVERSION)$$' $(sort $(wildcard src/sql/*.sql)) /dev/null)
+NEW_PIECES = $(shell grep -l '^-- since $(EXTVERSION)$$' $(INSTALL_PIECES) /dev/null)
 
-ecomai--$(PREVVERSION)--$(EXTVERSION).sql: $(sort $(wildcard src/sql/update/*.sql)) $(sort $(wildcard src/sql/*.sql)) ecomai.control
-	( echo "-- ecomai $(PREVVERSION) -> $(EXTVERSION), generated from src/sql/update/*.sql and the pieces new in $(EXTVERSION)."; \
+ecomai--$(PREVVERSION)--$(EXTVERSION).sql: $(UPDATE_PIECES) $(INSTALL_PIECES) $(SQL_TEMPLATES) tools/sql-expand.awk ecomai.control
+	{ echo "-- ecomai $(PREVVERSION) -> $(EXTVERSION), generated from src/sql/update/*.sql and the pieces new in $(EXTVERSION)."; \
 	  echo "-- complain if script is sourced in psql, rather than via ALTER EXTENSION"; \
 	  printf '%s\n' '\echo Use "ALTER EXTENSION ecomai UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \quit'; \
-	  for f in $(sort $(wildcard src/sql/update/*.sql)) $(NEW_PIECES); do echo; echo "-- from $$f"; cat $$f; done ) > $@
+	  $(EXPAND_SQL) $(UPDATE_PIECES) $(NEW_PIECES); } > $@.tmp && mv $@.tmp $@
 
 PSQL = $(shell $(PG_CONFIG) --bindir)/psql -X -q -v ON_ERROR_STOP=1
 

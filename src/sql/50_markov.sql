@@ -1,133 +1,69 @@
 -- Markov chains over clickstreams and channel paths (src/markov.c, src/markov_algebra.c).
 -- Reference: docs/markov.md.
 
-CREATE TYPE @extschema@.markov_chain;
-
-CREATE FUNCTION @extschema@.markov_chain_in(cstring) RETURNS @extschema@.markov_chain
-    AS 'MODULE_PATHNAME', 'ecomai_markov_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.markov_chain_out(@extschema@.markov_chain) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'ecomai_markov_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.markov_chain_recv(internal) RETURNS @extschema@.markov_chain
-    AS 'MODULE_PATHNAME', 'ecomai_markov_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.markov_chain_send(@extschema@.markov_chain) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'ecomai_markov_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
-CREATE TYPE @extschema@.markov_chain (
-    INPUT = @extschema@.markov_chain_in,
-    OUTPUT = @extschema@.markov_chain_out,
-    RECEIVE = @extschema@.markov_chain_recv,
-    SEND = @extschema@.markov_chain_send,
-    INTERNALLENGTH = VARIABLE,
-    ALIGNMENT = double,
-    STORAGE = extended
-);
+-- @template base_type TYPE=markov_chain C=ecomai_markov VOLATILITY=IMMUTABLE ALIGNMENT=double STORAGE=extended
 COMMENT ON TYPE @extschema@.markov_chain IS
     'Markov chain: state names and weighted transitions; text form {"order":1,"smoothing":0,"transitions":[["from","to",count],...]}';
 
 -- Aggregates ------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.markov_fit_accum(@extschema@.markov_chain, text, text)
-    RETURNS @extschema@.markov_chain
-    AS 'MODULE_PATHNAME', 'ecomai_markov_fit_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.markov_fit_accum(@extschema@.markov_chain, text, text, float8)
-    RETURNS @extschema@.markov_chain
-    AS 'MODULE_PATHNAME', 'ecomai_markov_fit_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.markov_combine(@extschema@.markov_chain, @extschema@.markov_chain)
     RETURNS @extschema@.markov_chain
     AS 'MODULE_PATHNAME', 'ecomai_markov_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.markov_final(@extschema@.markov_chain) RETURNS @extschema@.markov_chain
     AS 'MODULE_PATHNAME', 'ecomai_markov_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE AGGREGATE @extschema@.markov_fit(from_state text, to_state text) (
-    SFUNC = @extschema@.markov_fit_accum,
-    STYPE = @extschema@.markov_chain,
-    COMBINEFUNC = @extschema@.markov_combine,
-    FINALFUNC = @extschema@.markov_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.markov_fit(from_state text, to_state text, weight float8) (
-    SFUNC = @extschema@.markov_fit_accum,
-    STYPE = @extschema@.markov_chain,
-    COMBINEFUNC = @extschema@.markov_combine,
-    FINALFUNC = @extschema@.markov_final,
-    PARALLEL = SAFE
-);
+-- markov_fit(from_state, to_state[, weight]) and markov_fit_paths(path, conversions, nulls[,
+-- chain_order]): one C transition function each, whatever the arguments.
+-- @each FIT=markov_fit TYPES="text, text" ARGS="from_state text, to_state text" \
+--     | FIT=markov_fit TYPES="text, text, float8" \
+--       ARGS="from_state text, to_state text, weight float8" \
+--     | FIT=markov_fit_paths TYPES="text, float8, float8" \
+--       ARGS="path text, conversions float8, nulls float8" \
+--     | FIT=markov_fit_paths TYPES="text, float8, float8, int" \
+--       ARGS="path text, conversions float8, nulls float8, chain_order int"
+CREATE FUNCTION @extschema@.@FIT@_accum(@extschema@.markov_chain, @TYPES@)
+    RETURNS @extschema@.markov_chain
+    AS 'MODULE_PATHNAME', 'ecomai_@FIT@_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+-- @template aggregate NAME=@FIT@ ARGS="@ARGS@" SFUNC=@FIT@_accum STYPE=@extschema@.markov_chain \
+--     COMBINEFUNC=markov_combine FINALFUNC=markov_final
+-- @end
 COMMENT ON AGGREGATE @extschema@.markov_fit(text, text) IS
     'first-order chain counting (from_state, to_state) rows; rows with a NULL state are skipped';
 COMMENT ON AGGREGATE @extschema@.markov_fit(text, text, float8) IS
     'first-order chain summing weights of (from_state, to_state) rows; NULLs and zero weights skipped';
+COMMENT ON AGGREGATE @extschema@.markov_fit_paths(text, float8, float8) IS
+    'chain from ChannelAttribution-style path strings "a > b > c" with conversion and null counts';
+COMMENT ON AGGREGATE @extschema@.markov_fit_paths(text, float8, float8, int) IS
+    'chain of order k from ChannelAttribution-style path strings with conversion and null counts';
 
-CREATE AGGREGATE @extschema@.markov_merge(@extschema@.markov_chain) (
-    SFUNC = @extschema@.markov_combine,
-    STYPE = @extschema@.markov_chain,
-    COMBINEFUNC = @extschema@.markov_combine,
-    FINALFUNC = @extschema@.markov_final,
-    PARALLEL = SAFE
-);
+-- @template aggregate NAME=markov_merge ARGS=@extschema@.markov_chain SFUNC=markov_combine \
+--     STYPE=@extschema@.markov_chain COMBINEFUNC=markov_combine FINALFUNC=markov_final
 COMMENT ON AGGREGATE @extschema@.markov_merge(@extschema@.markov_chain) IS
     'sum of chains (transition counts add up); NULLs skipped';
 
 -- markov_path: one session's path, in the aggregate's ORDER BY.  Its state (text[]:
 -- order, outcome, pages) cannot be split, so it has no combine function; sum the
 -- per-session chains with markov_merge, which is combinable.
-CREATE FUNCTION @extschema@.markov_path_accum(text[], text) RETURNS text[]
-    AS 'MODULE_PATHNAME', 'ecomai_markov_path_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.markov_path_accum(text[], text, text) RETURNS text[]
-    AS 'MODULE_PATHNAME', 'ecomai_markov_path_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.markov_path_accum(text[], text, text, int) RETURNS text[]
-    AS 'MODULE_PATHNAME', 'ecomai_markov_path_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.markov_path_final(text[]) RETURNS @extschema@.markov_chain
     AS 'MODULE_PATHNAME', 'ecomai_markov_path_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE AGGREGATE @extschema@.markov_path(state text) (
+-- @each TYPES=text ARGS="state text" | TYPES="text, text" ARGS="state text, outcome text" \
+--     | TYPES="text, text, int" ARGS="state text, outcome text, chain_order int"
+CREATE FUNCTION @extschema@.markov_path_accum(text[], @TYPES@) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'ecomai_markov_path_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.markov_path(@ARGS@) (
     SFUNC = @extschema@.markov_path_accum,
     STYPE = text[],
     FINALFUNC = @extschema@.markov_path_final,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.markov_path(state text, outcome text) (
-    SFUNC = @extschema@.markov_path_accum,
-    STYPE = text[],
-    FINALFUNC = @extschema@.markov_path_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.markov_path(state text, outcome text, chain_order int) (
-    SFUNC = @extschema@.markov_path_accum,
-    STYPE = text[],
-    FINALFUNC = @extschema@.markov_path_final,
-    PARALLEL = SAFE
-);
+-- @end
 COMMENT ON AGGREGATE @extschema@.markov_path(text) IS
     'one path (use ORDER BY): (start) -> first state -> ... -> last state; NULL states skipped';
 COMMENT ON AGGREGATE @extschema@.markov_path(text, text) IS
     'one path (use ORDER BY) ending in the last non-NULL outcome, e.g. (conversion) or (null)';
 COMMENT ON AGGREGATE @extschema@.markov_path(text, text, int) IS
     'one path of order k: states are the last k states joined by " > "';
-
-CREATE FUNCTION @extschema@.markov_fit_paths_accum(@extschema@.markov_chain, text, float8, float8)
-    RETURNS @extschema@.markov_chain
-    AS 'MODULE_PATHNAME', 'ecomai_markov_fit_paths_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.markov_fit_paths_accum(@extschema@.markov_chain, text, float8, float8, int)
-    RETURNS @extschema@.markov_chain
-    AS 'MODULE_PATHNAME', 'ecomai_markov_fit_paths_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE AGGREGATE @extschema@.markov_fit_paths(path text, conversions float8, nulls float8) (
-    SFUNC = @extschema@.markov_fit_paths_accum,
-    STYPE = @extschema@.markov_chain,
-    COMBINEFUNC = @extschema@.markov_combine,
-    FINALFUNC = @extschema@.markov_final,
-    PARALLEL = SAFE
-);
-CREATE AGGREGATE @extschema@.markov_fit_paths(path text, conversions float8, nulls float8, chain_order int) (
-    SFUNC = @extschema@.markov_fit_paths_accum,
-    STYPE = @extschema@.markov_chain,
-    COMBINEFUNC = @extschema@.markov_combine,
-    FINALFUNC = @extschema@.markov_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.markov_fit_paths(text, float8, float8) IS
-    'chain from ChannelAttribution-style path strings "a > b > c" with conversion and null counts';
-COMMENT ON AGGREGATE @extschema@.markov_fit_paths(text, float8, float8, int) IS
-    'chain of order k from ChannelAttribution-style path strings with conversion and null counts';
 
 -- Constructors ----------------------------------------------------------------
 
@@ -144,31 +80,14 @@ COMMENT ON FUNCTION @extschema@.markov_smooth(@extschema@.markov_chain, float8) 
     'the same counts with Laplace smoothing alpha applied by every query (0 removes it)';
 
 -- Queries ---------------------------------------------------------------------
-
-CREATE FUNCTION @extschema@.markov_next(m @extschema@.markov_chain, state text)
-    RETURNS TABLE (state text, probability float8)
-    AS 'MODULE_PATHNAME', 'ecomai_markov_next' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
-COMMENT ON FUNCTION @extschema@.markov_next(@extschema@.markov_chain, text) IS
-    'next-page distribution after a state (order k: a page sequence, lumped over longer histories when shorter than k), most likely first; ERROR 22023 for an unknown state';
-
-CREATE FUNCTION @extschema@.markov_probability(m @extschema@.markov_chain, from_state text, to_state text,
-                                               steps int DEFAULT 1)
-    RETURNS float8
-    AS 'MODULE_PATHNAME', 'ecomai_markov_probability' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.markov_probability(@extschema@.markov_chain, text, text, int) IS
-    'probability of being on page to_state steps transitions after from_state; ERROR 22023 for unknown states';
+-- (markov_next, markov_probability, markov_path_probability, markov_attribution,
+-- touch_attribution and markov_to_dot as 1.0.0 defines them: 51_markov_analysis.sql)
 
 CREATE FUNCTION @extschema@.markov_matrix(m @extschema@.markov_chain)
     RETURNS TABLE (from_state text, to_state text, count float8, probability float8)
     AS 'MODULE_PATHNAME', 'ecomai_markov_matrix' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.markov_matrix(@extschema@.markov_chain) IS
     'non-zero transition matrix entries with their counts';
-
-CREATE FUNCTION @extschema@.markov_path_probability(m @extschema@.markov_chain, path text[])
-    RETURNS float8
-    AS 'MODULE_PATHNAME', 'ecomai_markov_path_probability' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.markov_path_probability(@extschema@.markov_chain, text[]) IS
-    'log-likelihood (natural log) of a sequence of states; ERROR 22023 for an unknown state';
 
 CREATE FUNCTION @extschema@.markov_stationary(m @extschema@.markov_chain)
     RETURNS TABLE (state text, probability float8)
@@ -187,26 +106,3 @@ CREATE FUNCTION @extschema@.markov_first_passage(m @extschema@.markov_chain, to_
     AS 'MODULE_PATHNAME', 'ecomai_markov_first_passage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.markov_first_passage(@extschema@.markov_chain, text) IS
     'mean first passage time to to_state from every state (mean recurrence time for to_state itself)';
-
-CREATE FUNCTION @extschema@.markov_attribution(m @extschema@.markov_chain,
-                                               conversion text DEFAULT '(conversion)',
-                                               null_state text DEFAULT '(null)',
-                                               conversion_value @extschema@.markov_chain DEFAULT NULL)
-    RETURNS TABLE (state text, removal_effect float8, share float8, conversions float8,
-                   conversion_value float8, value_removal_effect float8)
-    AS 'MODULE_PATHNAME', 'ecomai_markov_attribution' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.markov_attribution(@extschema@.markov_chain, text, text, @extschema@.markov_chain) IS
-    'Markov channel attribution: exact removal effects from (start), shares, attributed conversions and (with a value chain) conversion value';
-
-CREATE FUNCTION @extschema@.touch_attribution(path text, conversions float8 DEFAULT 1)
-    RETURNS TABLE (channel text, first_touch float8, last_touch float8, linear_touch float8)
-    AS 'MODULE_PATHNAME', 'ecomai_touch_attribution' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 5;
-COMMENT ON FUNCTION @extschema@.touch_attribution(text, float8) IS
-    'deprecated: use heuristic_attribution; first-touch, last-touch and linear credit of one path string';
-
-CREATE FUNCTION @extschema@.markov_to_dot(m @extschema@.markov_chain, threshold float8 DEFAULT 0, k int DEFAULT 0,
-                                          edge_width text DEFAULT 'none', highlight text[] DEFAULT '{}')
-    RETURNS text
-    AS 'MODULE_PATHNAME', 'ecomai_markov_to_dot' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.markov_to_dot(@extschema@.markov_chain, float8, int, text, text[]) IS
-    'Graphviz digraph of the chain: edges with probability at least threshold, the k most probable per state (0: all), pen width by none | probability | flow, highlight states filled';

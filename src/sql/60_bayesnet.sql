@@ -1,19 +1,7 @@
 -- Discrete Bayesian networks (src/bayesnet.c, src/bif.c, src/bn_infer.c, src/bn_fit.c).
 -- Reference: docs/bayesnet.md.
 
-CREATE TYPE @extschema@.bayesnet;
-CREATE FUNCTION @extschema@.bayesnet_in(cstring) RETURNS @extschema@.bayesnet
-    AS 'MODULE_PATHNAME', 'ecomai_bayesnet_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bayesnet_out(@extschema@.bayesnet) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'ecomai_bayesnet_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bayesnet_recv(internal) RETURNS @extschema@.bayesnet
-    AS 'MODULE_PATHNAME', 'ecomai_bayesnet_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bayesnet_send(@extschema@.bayesnet) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'ecomai_bayesnet_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE TYPE @extschema@.bayesnet (
-    INPUT = @extschema@.bayesnet_in, OUTPUT = @extschema@.bayesnet_out,
-    RECEIVE = @extschema@.bayesnet_recv, SEND = @extschema@.bayesnet_send,
-    INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended);
+-- @template base_type TYPE=bayesnet C=ecomai_bayesnet VOLATILITY=IMMUTABLE ALIGNMENT=double STORAGE=extended
 COMMENT ON TYPE @extschema@.bayesnet IS
     'discrete Bayesian network: variables with states, a DAG and one CPT per variable; text form is BIF';
 
@@ -37,10 +25,6 @@ CREATE FUNCTION @extschema@.bn_to_bif(bn @extschema@.bayesnet) RETURNS text
     AS 'MODULE_PATHNAME', 'ecomai_bn_to_bif' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.bn_to_bif(@extschema@.bayesnet) IS
     'the network in BIF, probabilities in shortest exact form';
-CREATE FUNCTION @extschema@.bn_to_dot(bn @extschema@.bayesnet, highlight text[] DEFAULT '{}') RETURNS text
-    AS 'MODULE_PATHNAME', 'ecomai_bn_to_dot' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bn_to_dot(@extschema@.bayesnet, text[]) IS
-    'the DAG in Graphviz dot; highlight variables (and the edges out of them) filled';
 CREATE FUNCTION @extschema@.bn_cpt(bn @extschema@.bayesnet, variable text)
     RETURNS TABLE (parents jsonb, state text, probability float8)
     AS 'MODULE_PATHNAME', 'ecomai_bn_cpt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 20;
@@ -73,19 +57,7 @@ COMMENT ON FUNCTION @extschema@.bn_sample(@extschema@.bayesnet, int, int) IS
     'n forward samples as jsonb objects; reproducible for a given seed';
 
 -- bn_fit: learn CPTs from rows, with a concrete, combinable state (its flat form is its text).
-CREATE TYPE @extschema@.bn_fit_state;
-CREATE FUNCTION @extschema@.bn_fit_state_in(cstring) RETURNS @extschema@.bn_fit_state
-    AS 'MODULE_PATHNAME', 'ecomai_bn_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bn_fit_state_out(@extschema@.bn_fit_state) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'ecomai_bn_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bn_fit_state_recv(internal) RETURNS @extschema@.bn_fit_state
-    AS 'MODULE_PATHNAME', 'ecomai_bn_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bn_fit_state_send(@extschema@.bn_fit_state) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'ecomai_bn_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE TYPE @extschema@.bn_fit_state (
-    INPUT = @extschema@.bn_fit_state_in, OUTPUT = @extschema@.bn_fit_state_out,
-    RECEIVE = @extschema@.bn_fit_state_recv, SEND = @extschema@.bn_fit_state_send,
-    INTERNALLENGTH = VARIABLE, ALIGNMENT = int4, STORAGE = extended);
+-- @template base_type TYPE=bn_fit_state C=ecomai_bn_fit_state VOLATILITY=IMMUTABLE ALIGNMENT=int4 STORAGE=extended
 COMMENT ON TYPE @extschema@.bn_fit_state IS
     'partial bn_fit aggregate state: structure, values seen and family counts per variable';
 
@@ -97,11 +69,7 @@ CREATE FUNCTION @extschema@.bn_fit_combine(a @extschema@.bn_fit_state, b @extsch
     AS 'MODULE_PATHNAME', 'ecomai_bn_fit_combine' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.bn_fit_final(state @extschema@.bn_fit_state) RETURNS @extschema@.bayesnet
     AS 'MODULE_PATHNAME', 'ecomai_bn_fit_final' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE AGGREGATE @extschema@.bn_fit(structure text, VARIADIC vals text[]) (
-    SFUNC = @extschema@.bn_fit_accum,
-    STYPE = @extschema@.bn_fit_state,
-    COMBINEFUNC = @extschema@.bn_fit_combine,
-    FINALFUNC = @extschema@.bn_fit_final,
-    PARALLEL = SAFE);
+-- @template aggregate NAME=bn_fit ARGS="structure text, VARIADIC vals text[]" SFUNC=bn_fit_accum \
+--     STYPE=@extschema@.bn_fit_state COMBINEFUNC=bn_fit_combine FINALFUNC=bn_fit_final
 COMMENT ON AGGREGATE @extschema@.bn_fit(text, VARIADIC text[]) IS
     'maximum-likelihood (or smoothed) CPTs of a network of given structure from rows of values';

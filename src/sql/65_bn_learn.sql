@@ -4,63 +4,38 @@
 
 -- The contingency counts of rows with named columns: a concrete, combinable state whose text is its
 -- flat form (distinct rows with their counts, the values seen per column, the options).
-CREATE TYPE @extschema@.bn_counts;
-CREATE FUNCTION @extschema@.bn_counts_in(cstring) RETURNS @extschema@.bn_counts
-    AS 'MODULE_PATHNAME', 'ecomai_bn_counts_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bn_counts_out(@extschema@.bn_counts) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'ecomai_bn_counts_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bn_counts_recv(internal) RETURNS @extschema@.bn_counts
-    AS 'MODULE_PATHNAME', 'ecomai_bn_counts_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bn_counts_send(@extschema@.bn_counts) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'ecomai_bn_counts_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE TYPE @extschema@.bn_counts (
-    INPUT = @extschema@.bn_counts_in, OUTPUT = @extschema@.bn_counts_out,
-    RECEIVE = @extschema@.bn_counts_recv, SEND = @extschema@.bn_counts_send,
-    INTERNALLENGTH = VARIABLE, ALIGNMENT = int4, STORAGE = extended);
+-- @template base_type TYPE=bn_counts C=ecomai_bn_counts VOLATILITY=IMMUTABLE ALIGNMENT=int4 STORAGE=extended
 COMMENT ON TYPE @extschema@.bn_counts IS
     'contingency counts of rows with named columns: distinct rows and their counts (bn_learn state)';
 
-CREATE FUNCTION @extschema@.bn_counts_accum(state @extschema@.bn_counts, row_values jsonb)
+-- The transition functions of bn_counts(row_values), bn_learn(row_values, options) and
+-- bn_fit(structure, row_values), and the final functions: counts, or the network learned.
+-- @each AGG=bn_counts ARGS="row_values jsonb" | AGG=bn_learn ARGS="row_values jsonb, options jsonb" \
+--     | AGG=bn_fit_named ARGS="structure text, row_values jsonb"
+CREATE FUNCTION @extschema@.@AGG@_accum(state @extschema@.bn_counts, @ARGS@)
     RETURNS @extschema@.bn_counts
-    AS 'MODULE_PATHNAME', 'ecomai_bn_counts_accum' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bn_learn_accum(state @extschema@.bn_counts, row_values jsonb, options jsonb)
-    RETURNS @extschema@.bn_counts
-    AS 'MODULE_PATHNAME', 'ecomai_bn_learn_accum' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bn_fit_named_accum(state @extschema@.bn_counts, structure text, row_values jsonb)
-    RETURNS @extschema@.bn_counts
-    AS 'MODULE_PATHNAME', 'ecomai_bn_fit_named_accum' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'ecomai_@AGG@_accum' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+-- @end
 CREATE FUNCTION @extschema@.bn_counts_combine(a @extschema@.bn_counts, b @extschema@.bn_counts)
     RETURNS @extschema@.bn_counts
     AS 'MODULE_PATHNAME', 'ecomai_bn_counts_combine' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bn_counts_final(state @extschema@.bn_counts) RETURNS @extschema@.bn_counts
-    AS 'MODULE_PATHNAME', 'ecomai_bn_counts_final' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bn_learn_final(state @extschema@.bn_counts) RETURNS @extschema@.bayesnet
-    AS 'MODULE_PATHNAME', 'ecomai_bn_learn_final' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+-- @each AGG=bn_counts RESULT=bn_counts | AGG=bn_learn RESULT=bayesnet
+CREATE FUNCTION @extschema@.@AGG@_final(state @extschema@.bn_counts) RETURNS @extschema@.@RESULT@
+    AS 'MODULE_PATHNAME', 'ecomai_@AGG@_final' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+-- @end
 
-CREATE AGGREGATE @extschema@.bn_counts(row_values jsonb) (
-    SFUNC = @extschema@.bn_counts_accum,
-    STYPE = @extschema@.bn_counts,
-    COMBINEFUNC = @extschema@.bn_counts_combine,
-    FINALFUNC = @extschema@.bn_counts_final,
-    PARALLEL = SAFE);
+-- @template aggregate NAME=bn_counts ARGS="row_values jsonb" SFUNC=bn_counts_accum \
+--     STYPE=@extschema@.bn_counts COMBINEFUNC=bn_counts_combine FINALFUNC=bn_counts_final
 COMMENT ON AGGREGATE @extschema@.bn_counts(jsonb) IS
     'contingency counts of rows given as jsonb objects (column: value), for bn_learn and bn_score';
 
-CREATE AGGREGATE @extschema@.bn_learn(row_values jsonb, options jsonb) (
-    SFUNC = @extschema@.bn_learn_accum,
-    STYPE = @extschema@.bn_counts,
-    COMBINEFUNC = @extschema@.bn_counts_combine,
-    FINALFUNC = @extschema@.bn_learn_final,
-    PARALLEL = SAFE);
+-- @template aggregate NAME=bn_learn ARGS="row_values jsonb, options jsonb" SFUNC=bn_learn_accum \
+--     STYPE=@extschema@.bn_counts COMBINEFUNC=bn_counts_combine FINALFUNC=bn_learn_final
 COMMENT ON AGGREGATE @extschema@.bn_learn(jsonb, jsonb) IS
     'learn a Bayesian network (structure and CPTs) from rows given as jsonb objects; options as jsonb';
 
-CREATE AGGREGATE @extschema@.bn_learn(row_values jsonb) (
-    SFUNC = @extschema@.bn_counts_accum,
-    STYPE = @extschema@.bn_counts,
-    COMBINEFUNC = @extschema@.bn_counts_combine,
-    FINALFUNC = @extschema@.bn_learn_final,
-    PARALLEL = SAFE);
+-- @template aggregate NAME=bn_learn ARGS="row_values jsonb" SFUNC=bn_counts_accum \
+--     STYPE=@extschema@.bn_counts COMBINEFUNC=bn_counts_combine FINALFUNC=bn_learn_final
 COMMENT ON AGGREGATE @extschema@.bn_learn(jsonb) IS
     'learn a Bayesian network (hill climbing, BIC) from rows given as jsonb objects, default options';
 
@@ -70,12 +45,9 @@ CREATE FUNCTION @extschema@.bn_learn(counts @extschema@.bn_counts, options jsonb
 COMMENT ON FUNCTION @extschema@.bn_learn(@extschema@.bn_counts, jsonb) IS
     'learn a Bayesian network from counts made once by bn_counts';
 
-CREATE AGGREGATE @extschema@.bn_fit(structure text, row_values jsonb) (
-    SFUNC = @extschema@.bn_fit_named_accum,
-    STYPE = @extschema@.bn_counts,
-    COMBINEFUNC = @extschema@.bn_counts_combine,
-    FINALFUNC = @extschema@.bn_learn_final,
-    PARALLEL = SAFE);
+-- @template aggregate NAME=bn_fit ARGS="structure text, row_values jsonb" \
+--     SFUNC=bn_fit_named_accum STYPE=@extschema@.bn_counts COMBINEFUNC=bn_counts_combine \
+--     FINALFUNC=bn_learn_final
 COMMENT ON AGGREGATE @extschema@.bn_fit(text, jsonb) IS
     'maximum-likelihood (or smoothed) CPTs of a network of given structure from rows with named columns';
 

@@ -3,60 +3,32 @@
 -- (src/cooccurrence.c), item-item models derived from it (src/item_models.c, src/ease.c),
 -- recommendation from a history array, evaluation and splits.  Reference: docs/recommend.md.
 
-CREATE TYPE @extschema@.cooccurrence;
-
-CREATE FUNCTION @extschema@.cooccurrence_in(cstring) RETURNS @extschema@.cooccurrence
-    AS 'MODULE_PATHNAME', 'ecomai_cooc_in' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.cooccurrence_out(@extschema@.cooccurrence) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'ecomai_cooc_out' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.cooccurrence_recv(internal) RETURNS @extschema@.cooccurrence
-    AS 'MODULE_PATHNAME', 'ecomai_cooc_recv' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.cooccurrence_send(@extschema@.cooccurrence) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'ecomai_cooc_send' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-
-CREATE TYPE @extschema@.cooccurrence (
-    INPUT = @extschema@.cooccurrence_in,
-    OUTPUT = @extschema@.cooccurrence_out,
-    RECEIVE = @extschema@.cooccurrence_recv,
-    SEND = @extschema@.cooccurrence_send,
-    INTERNALLENGTH = VARIABLE,
-    ALIGNMENT = double,
-    STORAGE = external
-);
+-- @template base_type TYPE=cooccurrence C=ecomai_cooc VOLATILITY=STABLE ALIGNMENT=double STORAGE=external
 COMMENT ON TYPE @extschema@.cooccurrence IS
     'co-occurrence model of baskets: item counts, the sparse item-item Gram matrix, the number of baskets';
 
-CREATE FUNCTION @extschema@.cooccurrence_svec_transfn(state @extschema@.cooccurrence, basket @extschema@.svec)
-    RETURNS @extschema@.cooccurrence
-    AS 'MODULE_PATHNAME', 'ecomai_cooc_svec_transfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.cooccurrence_array_transfn(state @extschema@.cooccurrence, basket anyarray)
-    RETURNS @extschema@.cooccurrence
-    AS 'MODULE_PATHNAME', 'ecomai_cooc_array_transfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.cooccurrence_combine(a @extschema@.cooccurrence, b @extschema@.cooccurrence)
     RETURNS @extschema@.cooccurrence
     AS 'MODULE_PATHNAME', 'ecomai_cooc_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.cooccurrence_final(state @extschema@.cooccurrence) RETURNS @extschema@.cooccurrence
     AS 'MODULE_PATHNAME', 'ecomai_cooc_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE AGGREGATE @extschema@.cooccurrence(basket @extschema@.svec) (
-    SFUNC = @extschema@.cooccurrence_svec_transfn,
+-- cooccurrence(basket): baskets as svecs or as arrays of any type.
+-- @each KIND=svec BASKET=@extschema@.svec | KIND=array BASKET=anyarray
+CREATE FUNCTION @extschema@.cooccurrence_@KIND@_transfn(state @extschema@.cooccurrence, basket @BASKET@)
+    RETURNS @extschema@.cooccurrence
+    AS 'MODULE_PATHNAME', 'ecomai_cooc_@KIND@_transfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.cooccurrence(basket @BASKET@) (
+    SFUNC = @extschema@.cooccurrence_@KIND@_transfn,
     STYPE = @extschema@.cooccurrence,
     INITCOND = 'key_type="" baskets=0 items={} pairs={}',
     COMBINEFUNC = @extschema@.cooccurrence_combine,
     FINALFUNC = @extschema@.cooccurrence_final,
     PARALLEL = SAFE
 );
+-- @end
 COMMENT ON AGGREGATE @extschema@.cooccurrence(@extschema@.svec) IS
     'co-occurrence model of weighted baskets (one svec per customer, positive values count); NULL without baskets';
-
-CREATE AGGREGATE @extschema@.cooccurrence(basket anyarray) (
-    SFUNC = @extschema@.cooccurrence_array_transfn,
-    STYPE = @extschema@.cooccurrence,
-    INITCOND = 'key_type="" baskets=0 items={} pairs={}',
-    COMBINEFUNC = @extschema@.cooccurrence_combine,
-    FINALFUNC = @extschema@.cooccurrence_final,
-    PARALLEL = SAFE
-);
 COMMENT ON AGGREGATE @extschema@.cooccurrence(anyarray) IS
     'co-occurrence model of baskets given as arrays of items of any type (each item once); NULL without baskets';
 

@@ -8,88 +8,15 @@
 -- a typed argument (a history, exclude or allowed array, or a typed NULL witness such as
 -- NULL::uuid, as jsonb_populate_record does).
 
-CREATE TYPE @extschema@.mf_model;
-
-CREATE FUNCTION @extschema@.mf_model_in(cstring) RETURNS @extschema@.mf_model
-    AS 'MODULE_PATHNAME', 'ecomai_mf_model_in' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.mf_model_out(@extschema@.mf_model) RETURNS cstring
-    AS 'MODULE_PATHNAME', 'ecomai_mf_model_out' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.mf_model_recv(internal) RETURNS @extschema@.mf_model
-    AS 'MODULE_PATHNAME', 'ecomai_mf_model_recv' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.mf_model_send(@extschema@.mf_model) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'ecomai_mf_model_send' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-
-CREATE TYPE @extschema@.mf_model (
-    INPUT = @extschema@.mf_model_in,
-    OUTPUT = @extschema@.mf_model_out,
-    RECEIVE = @extschema@.mf_model_recv,
-    SEND = @extschema@.mf_model_send,
-    INTERNALLENGTH = VARIABLE,
-    ALIGNMENT = double,
-    STORAGE = extended
-);
+-- @template base_type TYPE=mf_model C=ecomai_mf_model VOLATILITY=STABLE ALIGNMENT=double STORAGE=extended
 COMMENT ON TYPE @extschema@.mf_model IS
     'matrix factorisation model: user and item factors and biases, key dictionaries, hyper-parameters, training log';
 
 -- Equality, a total order and hashing (the byte-wise support functions of src/model_equality.c;
 -- the flat form of a model is canonical: keys in byte order, zeroed padding): DISTINCT, GROUP BY,
 -- hash and merge joins, ORDER BY and btree and hash indexes work on model columns.
-CREATE FUNCTION @extschema@.mf_model_eq(a @extschema@.mf_model, b @extschema@.mf_model) RETURNS boolean
-    AS 'MODULE_PATHNAME', 'ecomai_model_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION @extschema@.mf_model_ne(a @extschema@.mf_model, b @extschema@.mf_model) RETURNS boolean
-    AS 'MODULE_PATHNAME', 'ecomai_model_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION @extschema@.mf_model_lt(a @extschema@.mf_model, b @extschema@.mf_model) RETURNS boolean
-    AS 'MODULE_PATHNAME', 'ecomai_model_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION @extschema@.mf_model_le(a @extschema@.mf_model, b @extschema@.mf_model) RETURNS boolean
-    AS 'MODULE_PATHNAME', 'ecomai_model_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION @extschema@.mf_model_gt(a @extschema@.mf_model, b @extschema@.mf_model) RETURNS boolean
-    AS 'MODULE_PATHNAME', 'ecomai_model_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION @extschema@.mf_model_ge(a @extschema@.mf_model, b @extschema@.mf_model) RETURNS boolean
-    AS 'MODULE_PATHNAME', 'ecomai_model_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION @extschema@.mf_model_cmp(a @extschema@.mf_model, b @extschema@.mf_model) RETURNS integer
-    AS 'MODULE_PATHNAME', 'ecomai_model_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION @extschema@.mf_model_hash(v @extschema@.mf_model) RETURNS integer
-    AS 'MODULE_PATHNAME', 'ecomai_model_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.mf_model_hash_extended(v @extschema@.mf_model, seed bigint) RETURNS bigint
-    AS 'MODULE_PATHNAME', 'ecomai_model_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mf_model_cmp(@extschema@.mf_model, @extschema@.mf_model) IS
-    'btree support: -1, 0 or 1 in the mf_model byte order';
-COMMENT ON FUNCTION @extschema@.mf_model_hash(@extschema@.mf_model) IS 'hash support: hash of the canonical flat form';
-COMMENT ON FUNCTION @extschema@.mf_model_hash_extended(@extschema@.mf_model, bigint) IS
-    'hash support: 64-bit seeded hash of the canonical flat form';
-CREATE OPERATOR @extschema@.= (
-    LEFTARG = @extschema@.mf_model, RIGHTARG = @extschema@.mf_model, FUNCTION = @extschema@.mf_model_eq,
-    COMMUTATOR = OPERATOR(@extschema@.=), NEGATOR = OPERATOR(@extschema@.<>),
-    RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
-CREATE OPERATOR @extschema@.<> (
-    LEFTARG = @extschema@.mf_model, RIGHTARG = @extschema@.mf_model, FUNCTION = @extschema@.mf_model_ne,
-    COMMUTATOR = OPERATOR(@extschema@.<>), NEGATOR = OPERATOR(@extschema@.=),
-    RESTRICT = neqsel, JOIN = neqjoinsel);
-COMMENT ON OPERATOR @extschema@.= (@extschema@.mf_model, @extschema@.mf_model) IS 'the same model: identical canonical flat forms';
-COMMENT ON OPERATOR @extschema@.<> (@extschema@.mf_model, @extschema@.mf_model) IS 'not the same model';
-CREATE OPERATOR @extschema@.< (LEFTARG = @extschema@.mf_model, RIGHTARG = @extschema@.mf_model,
-    FUNCTION = @extschema@.mf_model_lt, COMMUTATOR = OPERATOR(@extschema@.>),
-    NEGATOR = OPERATOR(@extschema@.>=), RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
-CREATE OPERATOR @extschema@.<= (LEFTARG = @extschema@.mf_model, RIGHTARG = @extschema@.mf_model,
-    FUNCTION = @extschema@.mf_model_le, COMMUTATOR = OPERATOR(@extschema@.>=),
-    NEGATOR = OPERATOR(@extschema@.>), RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
-CREATE OPERATOR @extschema@.>= (LEFTARG = @extschema@.mf_model, RIGHTARG = @extschema@.mf_model,
-    FUNCTION = @extschema@.mf_model_ge, COMMUTATOR = OPERATOR(@extschema@.<=),
-    NEGATOR = OPERATOR(@extschema@.<), RESTRICT = scalargesel, JOIN = scalargejoinsel);
-CREATE OPERATOR @extschema@.> (LEFTARG = @extschema@.mf_model, RIGHTARG = @extschema@.mf_model,
-    FUNCTION = @extschema@.mf_model_gt, COMMUTATOR = OPERATOR(@extschema@.<),
-    NEGATOR = OPERATOR(@extschema@.<=), RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
-CREATE OPERATOR CLASS @extschema@.mf_model_btree_ops DEFAULT FOR TYPE @extschema@.mf_model USING btree AS
-    OPERATOR 1 @extschema@.< ,
-    OPERATOR 2 @extschema@.<= ,
-    OPERATOR 3 @extschema@.= ,
-    OPERATOR 4 @extschema@.>= ,
-    OPERATOR 5 @extschema@.> ,
-    FUNCTION 1 @extschema@.mf_model_cmp(@extschema@.mf_model, @extschema@.mf_model);
-CREATE OPERATOR CLASS @extschema@.mf_model_hash_ops DEFAULT FOR TYPE @extschema@.mf_model USING hash AS
-    OPERATOR 1 @extschema@.= (@extschema@.mf_model, @extschema@.mf_model),
-    FUNCTION 1 @extschema@.mf_model_hash(@extschema@.mf_model),
-    FUNCTION 2 @extschema@.mf_model_hash_extended(@extschema@.mf_model, bigint);
+-- @template model_equality TYPE=mf_model
+-- @template model_order_hash TYPE=mf_model
 
 -- Training reads the source (and the validation relation) through SPI as the caller: STABLE,
 -- PARALLEL RESTRICTED (a worker cannot read the leader's temporary tables), not STRICT
@@ -110,30 +37,24 @@ CREATE FUNCTION @extschema@.mf_predict(model @extschema@.mf_model, user_id anyel
 COMMENT ON FUNCTION @extschema@.mf_predict(@extschema@.mf_model, anyelement, anycompatible) IS
     'score of a (user, item) pair: x.y for implicit models, the predicted rating for explicit ones; NULL when either is unknown';
 
-CREATE FUNCTION @extschema@.mf_recommend(model @extschema@.mf_model, user_id anynonarray, k int,
-        item_type anycompatible)
+-- mf_recommend for a known user (ecomai_mf_recommend_user) or a history folded in
+-- (ecomai_mf_recommend_history), optionally with exclude and allowed arrays.
+-- @each ARGS="user_id anynonarray, k int, item_type anycompatible" FOR=user \
+--     | ARGS="user_id anynonarray, k int, exclude anycompatiblearray, allowed anycompatiblearray" \
+--       FOR=user \
+--     | ARGS="history anycompatiblearray, k int" FOR=history \
+--     | ARGS="history anycompatiblearray, k int, exclude anycompatiblearray, allowed anycompatiblearray" \
+--       FOR=history
+CREATE FUNCTION @extschema@.mf_recommend(model @extschema@.mf_model, @ARGS@)
     RETURNS TABLE (item anycompatible, score float8)
-    AS 'MODULE_PATHNAME', 'ecomai_mf_recommend_user' LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
+    AS 'MODULE_PATHNAME', 'ecomai_mf_recommend_@FOR@' LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
+-- @end
 COMMENT ON FUNCTION @extschema@.mf_recommend(@extschema@.mf_model, anynonarray, int, anycompatible) IS
     'top-k items of a known user, best first; item_type (e.g. NULL::text) fixes the type of the item column';
-
-CREATE FUNCTION @extschema@.mf_recommend(model @extschema@.mf_model, user_id anynonarray, k int,
-        exclude anycompatiblearray, allowed anycompatiblearray)
-    RETURNS TABLE (item anycompatible, score float8)
-    AS 'MODULE_PATHNAME', 'ecomai_mf_recommend_user' LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION @extschema@.mf_recommend(@extschema@.mf_model, anynonarray, int, anycompatiblearray, anycompatiblearray) IS
     'top-k items of a known user without the excluded items, among the allowed ones when allowed is not NULL';
-
-CREATE FUNCTION @extschema@.mf_recommend(model @extschema@.mf_model, history anycompatiblearray, k int)
-    RETURNS TABLE (item anycompatible, score float8)
-    AS 'MODULE_PATHNAME', 'ecomai_mf_recommend_history' LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION @extschema@.mf_recommend(@extschema@.mf_model, anycompatiblearray, int) IS
     'top-k items for a new user folded in from a history of items (one ALS solve), history items left out';
-
-CREATE FUNCTION @extschema@.mf_recommend(model @extschema@.mf_model, history anycompatiblearray, k int,
-        exclude anycompatiblearray, allowed anycompatiblearray)
-    RETURNS TABLE (item anycompatible, score float8)
-    AS 'MODULE_PATHNAME', 'ecomai_mf_recommend_history' LANGUAGE C STABLE PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION @extschema@.mf_recommend(@extschema@.mf_model, anycompatiblearray, int, anycompatiblearray, anycompatiblearray) IS
     'top-k items for a history folded in, without the excluded items, among the allowed ones when allowed is not NULL';
 
