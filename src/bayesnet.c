@@ -30,8 +30,6 @@ PG_FUNCTION_INFO_V1(ecomai_bayesnet_in);
 PG_FUNCTION_INFO_V1(ecomai_bayesnet_out);
 PG_FUNCTION_INFO_V1(ecomai_bayesnet_recv);
 PG_FUNCTION_INFO_V1(ecomai_bayesnet_send);
-PG_FUNCTION_INFO_V1(ecomai_bayesnet_eq);
-PG_FUNCTION_INFO_V1(ecomai_bayesnet_ne);
 PG_FUNCTION_INFO_V1(ecomai_bn_from_bif);
 PG_FUNCTION_INFO_V1(ecomai_bn_to_bif);
 PG_FUNCTION_INFO_V1(ecomai_bn_to_dot);
@@ -689,41 +687,6 @@ ecomai_bayesnet_recv(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(ecomai_bn_build(&spec, ERRCODE_INVALID_BINARY_REPRESENTATION));
 }
 
-/* Two networks are equal when their flat forms are identical. */
-static bool
-bn_equal(BayesNet *a, BayesNet *b)
-{
-	return VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
-}
-
-/* bayesnet = bayesnet: same variables, states, parents and bit-identical CPTs. */
-Datum
-ecomai_bayesnet_eq(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BOOL(bn_equal(PG_GETARG_BAYESNET(0), PG_GETARG_BAYESNET(1)));
-}
-
-/* bayesnet <> bayesnet. */
-Datum
-ecomai_bayesnet_ne(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BOOL(!bn_equal(PG_GETARG_BAYESNET(0), PG_GETARG_BAYESNET(1)));
-}
-
-/* Append a Graphviz double-quoted string. */
-static void
-append_dot_string(StringInfo buf, const char *s)
-{
-	appendStringInfoChar(buf, '"');
-	for (; *s; s++)
-	{
-		if (*s == '"' || *s == '\\')
-			appendStringInfoChar(buf, '\\');
-		appendStringInfoChar(buf, *s == '\n' ? ' ' : *s);
-	}
-	appendStringInfoChar(buf, '"');
-}
-
 /*
  * bn_to_dot(bayesnet, highlight): the DAG in Graphviz dot; the highlight
  * variables (a query's target and evidence, say) are filled, each in its own
@@ -769,12 +732,12 @@ ecomai_bn_to_dot(PG_FUNCTION_ARGS)
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "digraph ");
-	append_dot_string(&buf, BN_POOL(bn) + bn->name);
+	ecomai_append_dot_string(&buf, BN_POOL(bn) + bn->name, " ");
 	appendStringInfoString(&buf, " {\n");
 	for (v = 0; v < bn->nvars; v++)
 	{
 		appendStringInfoString(&buf, "  ");
-		append_dot_string(&buf, BN_VAR_NAME(bn, v));
+		ecomai_append_dot_string(&buf, BN_VAR_NAME(bn, v), " ");
 		if (color[v] >= 0)
 			appendStringInfo(&buf, " [style=filled, fillcolor=\"%s\"]", colors[color[v]][0]);
 		appendStringInfoString(&buf, ";\n");
@@ -785,9 +748,9 @@ ecomai_bn_to_dot(PG_FUNCTION_ARGS)
 			int			parent = BN_VAR_PARENTS(bn, v)[j];
 
 			appendStringInfoString(&buf, "  ");
-			append_dot_string(&buf, BN_VAR_NAME(bn, parent));
+			ecomai_append_dot_string(&buf, BN_VAR_NAME(bn, parent), " ");
 			appendStringInfoString(&buf, " -> ");
-			append_dot_string(&buf, BN_VAR_NAME(bn, v));
+			ecomai_append_dot_string(&buf, BN_VAR_NAME(bn, v), " ");
 			if (color[parent] >= 0)
 				appendStringInfo(&buf, " [color=\"%s\", penwidth=2]", colors[color[parent]][1]);
 			appendStringInfoString(&buf, ";\n");

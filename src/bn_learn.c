@@ -1154,29 +1154,12 @@ opt_bins(JsonbValue *v, BnLearnOpts *o)
 	}
 }
 
-/* A name of an option value and the value it stands for. */
-typedef struct NamedValue
-{
-	const char *name;
-	int			value;
-} NamedValue;
-
-/* The value named s in table (ended by a NULL name), or -1. */
-static int
-named_value(const NamedValue *table, const char *s)
-{
-	for (; table->name; table++)
-		if (strcmp(s, table->name) == 0)
-			return table->value;
-	return -1;
-}
-
-static const NamedValue score_names[] = {
+static const EcomaiNamedValue score_names[] = {
 	{"bic", BNS_BIC}, {"aic", BNS_AIC}, {"loglik", BNS_LOGLIK},
 	{"bde", BNS_BDEU}, {"bdeu", BNS_BDEU}, {"k2", BNS_K2}, {NULL, 0}
 };
 
-static const NamedValue algorithm_names[] = {
+static const EcomaiNamedValue algorithm_names[] = {
 	{"hc", BNA_HC}, {"tabu", BNA_TABU}, {"chow_liu", BNA_CHOW_LIU}, {"chow.liu", BNA_CHOW_LIU},
 	{"tan", BNA_TAN}, {"naive_bayes", BNA_NAIVE_BAYES}, {"naive.bayes", BNA_NAIVE_BAYES},
 	{"none", BNA_NONE}, {NULL, 0}
@@ -1186,21 +1169,15 @@ static const NamedValue algorithm_names[] = {
 BnScoreKind
 ecomai_bn_score_kind(const char *s)
 {
-	int			k = named_value(score_names, s);
-
-	if (k < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown score \"%s\"", s),
-				 errhint("The scores are bic, aic, loglik, bdeu (or bde) and k2.")));
-	return (BnScoreKind) k;
+	return (BnScoreKind) ecomai_named_value_or_error(score_names, s, "score",
+													 "The scores are bic, aic, loglik, bdeu (or bde) and k2.");
 }
 
 /* The "algorithm" option's value. */
 static BnAlgorithm
 algorithm_kind(const char *key, const char *a)
 {
-	int			k = named_value(algorithm_names, a);
+	int			k = ecomai_named_value(algorithm_names, a);
 
 	if (k < 0)
 		option_error(key, "The algorithms are hc, tabu, chow_liu, tan, naive_bayes and none.");

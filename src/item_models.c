@@ -36,21 +36,16 @@ typedef enum SimMeasure
 	SIM_DOT
 } SimMeasure;
 
-static const char *const measure_names[] = {"cosine", "jaccard", "lift", "conditional", "dot"};
+static const EcomaiNamedValue measure_names[] = {
+	{"cosine", SIM_COSINE}, {"jaccard", SIM_JACCARD}, {"lift", SIM_LIFT},
+	{"conditional", SIM_CONDITIONAL}, {"dot", SIM_DOT}, {NULL, 0}
+};
 
 static SimMeasure
 parse_measure(text *t)
 {
-	char	   *s = text_to_cstring(t);
-
-	for (int i = 0; i < lengthof(measure_names); i++)
-		if (strcmp(s, measure_names[i]) == 0)
-			return (SimMeasure) i;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown measure \"%s\"", s),
-			 errhint("Use cosine, jaccard, lift, conditional or dot.")));
-	pg_unreachable();
+	return (SimMeasure) ecomai_named_value_or_error(measure_names, text_to_cstring(t), "measure",
+													"Use cosine, jaccard, lift, conditional or dot.");
 }
 
 static void

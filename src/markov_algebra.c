@@ -1925,23 +1925,6 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* Append a DOT double-quoted string. */
-static void
-dot_quote(StringInfo buf, const char *s)
-{
-	appendStringInfoChar(buf, '"');
-	for (; *s; s++)
-	{
-		if (*s == '"' || *s == '\\')
-			appendStringInfoChar(buf, '\\');
-		if (*s == '\n')
-			appendStringInfoString(buf, "\\n");
-		else
-			appendStringInfoChar(buf, *s);
-	}
-	appendStringInfoChar(buf, '"');
-}
-
 /* A candidate edge of markov_to_dot: target state and probability. */
 typedef struct NextRow
 {
@@ -1974,22 +1957,10 @@ static const char *const dot_colors[][2] = {
 	{"#fde2a7", "#b8860b"}, {"#d9c9e8", "#6a3d9a"}
 };
 
-/* Parse markov_to_dot's edge_width argument: 0 none, 1 probability, 2 flow. */
-static int
-dot_width_arg(const char *s)
-{
-	if (strcmp(s, "none") == 0)
-		return 0;
-	if (strcmp(s, "probability") == 0)
-		return 1;
-	if (strcmp(s, "flow") == 0)
-		return 2;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown edge_width \"%s\"", s),
-			 errhint("Use 'none', 'probability' or 'flow'.")));
-	return 0;					/* not reached */
-}
+/* markov_to_dot's edge_width argument: 0 none, 1 probability, 2 flow. */
+static const EcomaiNamedValue dot_width_names[] = {
+	{"none", 0}, {"probability", 1}, {"flow", 2}, {NULL, 0}
+};
 
 /*
  * markov_to_dot(m, threshold, k, edge_width, highlight): Graphviz digraph,
@@ -2008,7 +1979,9 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 	MarkovChain *m = PG_GETARG_MARKOV(0);
 	double		threshold = PG_GETARG_FLOAT8(1);
 	int			topk = PG_NARGS() > 2 ? PG_GETARG_INT32(2) : 0;
-	int			width = PG_NARGS() > 3 ? dot_width_arg(text_to_cstring(PG_GETARG_TEXT_PP(3))) : 0;
+	int			width = PG_NARGS() > 3 ?
+		ecomai_named_value_or_error(dot_width_names, text_to_cstring(PG_GETARG_TEXT_PP(3)), "edge_width",
+									"Use 'none', 'probability' or 'flow'.") : 0;
 	MarkovModel mm;
 	StringInfoData buf;
 	int		   *color;			/* per state: index into dot_colors, or -1 */
@@ -2054,7 +2027,7 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 		if (mm.absorbing[i] || color[i] >= 0)
 		{
 			appendStringInfoString(&buf, "  ");
-			dot_quote(&buf, MC_NAME(m, i));
+			ecomai_append_dot_string(&buf, MC_NAME(m, i), "\\n");
 			appendStringInfoString(&buf, " [");
 			if (mm.absorbing[i])
 				appendStringInfoString(&buf, "shape=doublecircle");
@@ -2097,9 +2070,9 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 		{
 			j = rows[k].state;
 			appendStringInfoString(&buf, "  ");
-			dot_quote(&buf, MC_NAME(m, i));
+			ecomai_append_dot_string(&buf, MC_NAME(m, i), "\\n");
 			appendStringInfoString(&buf, " -> ");
-			dot_quote(&buf, MC_NAME(m, j));
+			ecomai_append_dot_string(&buf, MC_NAME(m, j), "\\n");
 			appendStringInfo(&buf, " [label=\"%.3g\"", rows[k].p);
 			if (width > 0)
 			{
