@@ -391,18 +391,9 @@ static int
 vector_state_dim(ArrayType *state)
 {
 	int			len;
-	const double *s = ecomai_float8_state_values(state, 2, PG_INT32_MAX, &len);
 
-	if (s == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid vector aggregate state"),
-				 errdetail("The state must be a float8[] holding a row count and at least one sum.")));
-	if (!ecomai_state_count_valid(s[0]))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid vector aggregate state"),
-				 errdetail("The row count %g is not a positive whole number.", s[0])));
+	(void) ecomai_counted_state_values(state, 2, PG_INT32_MAX, &len, "vector aggregate",
+									   "The state must be a float8[] holding a row count and at least one sum.");
 	return len - 1;
 }
 
