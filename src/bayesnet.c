@@ -520,6 +520,20 @@ network_from_bif(const char *str)
 	return ecomai_bn_build(ecomai_bif_parse(str), ERRCODE_INVALID_PARAMETER_VALUE);
 }
 
+/* Text input: a network in BIF. */
+Datum
+ecomai_bayesnet_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(network_from_bif(PG_GETARG_CSTRING(0)));
+}
+
+/* bn_from_bif(text): parse and validate a BIF network. */
+Datum
+ecomai_bn_from_bif(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(network_from_bif(text_to_cstring(PG_GETARG_TEXT_PP(0))));
+}
+
 /* The network as BIF, doubles in shortest exact form. */
 static StringInfo
 network_to_bif(const BayesNet *bn)
@@ -530,25 +544,11 @@ network_to_bif(const BayesNet *bn)
 	return buf;
 }
 
-/* Text input: a network in BIF. */
-Datum
-ecomai_bayesnet_in(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_POINTER(network_from_bif(PG_GETARG_CSTRING(0)));
-}
-
 /* Text output: the network in BIF, doubles in shortest exact form. */
 Datum
 ecomai_bayesnet_out(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_CSTRING(network_to_bif(PG_GETARG_BAYESNET(0))->data);
-}
-
-/* bn_from_bif(text): parse and validate a BIF network. */
-Datum
-ecomai_bn_from_bif(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_POINTER(network_from_bif(text_to_cstring(PG_GETARG_TEXT_PP(0))));
 }
 
 /* bn_to_bif(bayesnet): the network as BIF text. */
