@@ -7,6 +7,8 @@
 #define ECOMAI_H
 
 #include "postgres.h"
+
+#include <math.h>
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 
@@ -94,6 +96,15 @@ extern bool ecomai_cosine_from_sums(double ab, double aa, double bb, double *res
 
 /* ERROR 22003 "<what> is out of range for type double precision". */
 extern void ecomai_double_out_of_range(const char *what) pg_attribute_noreturn();
+
+/* r itself when it is finite; otherwise ecomai_double_out_of_range(what). */
+static inline double
+ecomai_finite_result(double r, const char *what)
+{
+	if (unlikely(!isfinite(r)))
+		ecomai_double_out_of_range(what);
+	return r;
+}
 
 /*
  * The aggregate memory context of a transition or combine function; called

@@ -257,16 +257,13 @@ ecomai_rmse_final(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state;
 	const double *s;
-	double		r;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	state = PG_GETARG_ARRAYTYPE_P(0);
 	s = error_state_values(state);
-	r = ldexp(sqrt(s[1] / s[0]), error_state_exponent(state));
-	if (!isfinite(r))
-		ecomai_double_out_of_range("root mean squared error");
-	PG_RETURN_FLOAT8(r);
+	PG_RETURN_FLOAT8(ecomai_finite_result(ldexp(sqrt(s[1] / s[0]), error_state_exponent(state)),
+										  "root mean squared error"));
 }
 
 /* Mean absolute error; NULL when no pair was seen. */

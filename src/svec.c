@@ -1138,11 +1138,7 @@ ecomai_svec_cosine_distance(PG_FUNCTION_ARGS)
 Datum
 ecomai_svec_dot_product(PG_FUNCTION_ARGS)
 {
-	double		r = pair_sums(fcinfo).dot;
-
-	if (!isfinite(r))
-		ecomai_double_out_of_range("dot product");
-	PG_RETURN_FLOAT8(r);
+	PG_RETURN_FLOAT8(ecomai_finite_result(pair_sums(fcinfo).dot, "dot product"));
 }
 
 /* l2_norm(a) = sqrt(sum(a[k]^2)). */
@@ -1152,17 +1148,13 @@ ecomai_svec_l2_norm(PG_FUNCTION_ARGS)
 	SVec	   *a = PG_GETARG_SVEC_P(0);
 	double		ss = sum_squares(SVEC_VALS(a), a->nnz);
 	SparseSums	s;
-	double		r;
 
 	if (likely(isfinite(ss) && ss > TINY_SUM_OF_SQUARES))
 		PG_RETURN_FLOAT8(sqrt(ss));
 	if (a->nnz == 0)
 		PG_RETURN_FLOAT8(0.0);
 	scaled_sums(a, a, &s);
-	r = ldexp(sqrt(s.aa), s.exp_a);
-	if (!isfinite(r))
-		ecomai_double_out_of_range("norm");
-	PG_RETURN_FLOAT8(r);
+	PG_RETURN_FLOAT8(ecomai_finite_result(ldexp(sqrt(s.aa), s.exp_a), "norm"));
 }
 
 /* |keys(a) ∩ keys(b)| / |keys(a) ∪ keys(b)|; NULL when both are empty. */
