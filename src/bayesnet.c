@@ -25,6 +25,7 @@
 
 #include "bayesnet.h"
 #include "ecomai.h"
+#include "srf.h"
 
 PG_FUNCTION_INFO_V1(ecomai_bayesnet_in);
 PG_FUNCTION_INFO_V1(ecomai_bayesnet_out);
@@ -783,7 +784,7 @@ ecomai_jsonb_push_string(JsonbParseState **st, const char *key, const char *val)
 Datum
 ecomai_bn_cpt(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	BayesNet   *bn = PG_GETARG_BAYESNET(0);
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	int			v = ecomai_bn_lookup_var(bn, name);
@@ -794,7 +795,6 @@ ecomai_bn_cpt(PG_FUNCTION_ARGS)
 				s,
 				j;
 
-	InitMaterializedSRF(fcinfo, 0);
 	for (r = 0; r < var->nrows; r++)
 	{
 		JsonbParseState *st = NULL;
@@ -816,12 +816,11 @@ ecomai_bn_cpt(PG_FUNCTION_ARGS)
 		for (s = 0; s < var->nstates; s++)
 		{
 			Datum		values[3];
-			bool		nulls[3] = {false, false, false};
 
 			values[0] = JsonbPGetDatum(cfg);
 			values[1] = CStringGetTextDatum(BN_STATE_NAME(bn, v, s));
 			values[2] = Float8GetDatum(BN_VAR_CPT(bn, v)[(int64) r * var->nstates + s]);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			ecomai_srf_row(rsinfo, values);
 		}
 	}
 	return (Datum) 0;
@@ -843,18 +842,16 @@ text_array(const char **items, int n)
 Datum
 ecomai_bn_variables(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	BayesNet   *bn = PG_GETARG_BAYESNET(0);
 	int			v,
 				j;
 
-	InitMaterializedSRF(fcinfo, 0);
 	for (v = 0; v < bn->nvars; v++)
 	{
 		BnVar	   *var = &BN_VARS(bn)[v];
 		const char **items = palloc(sizeof(char *) * Max(Max(var->nstates, var->nparents), 1));
 		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
 
 		CHECK_FOR_INTERRUPTS();
 		values[0] = CStringGetTextDatum(BN_VAR_NAME(bn, v));
@@ -864,7 +861,7 @@ ecomai_bn_variables(PG_FUNCTION_ARGS)
 		for (j = 0; j < var->nparents; j++)
 			items[j] = BN_VAR_NAME(bn, BN_VAR_PARENTS(bn, v)[j]);
 		values[2] = PointerGetDatum(text_array(items, var->nparents));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		ecomai_srf_row(rsinfo, values);
 	}
 	return (Datum) 0;
 }

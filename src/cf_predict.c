@@ -39,9 +39,10 @@
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
-#include "ecomai.h"
 #include "baselines.h"
+#include "ecomai.h"
 #include "ratings.h"
+#include "srf.h"
 #include "topk.h"
 
 PG_FUNCTION_INFO_V1(ecomai_knn_predict);
@@ -758,7 +759,7 @@ cmp_pair_x(const void *a, const void *b, void *arg)
 Datum
 ecomai_knn_predict(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	KnnParams	p = knn_params(fcinfo);
 	Oid			source = PG_GETARG_OID(0);
 	Oid			pairs_rel = PG_GETARG_OID(1);
@@ -777,7 +778,6 @@ ecomai_knn_predict(PG_FUNCTION_ARGS)
 	EcomaiTopK	top;
 	int			cur = -1;
 
-	InitMaterializedSRF(fcinfo, 0);
 	r = ecomai_ratings_load(source, user_col, item_col, value_col, "knn_predict");
 	read_pairs(pairs_rel, user_col, item_col, value_col, &pr);
 

@@ -24,6 +24,7 @@
 
 #include "cooccurrence.h"
 #include "ecomai.h"
+#include "srf.h"
 #include "topk.h"
 
 
@@ -94,7 +95,7 @@ similarity_of(const CoocView *v, SimMeasure measure, double alpha, int32 i, int3
 static Datum
 item_similarities(FunctionCallInfo fcinfo, int off)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	CoocView	v;
 	CoocAdjacency adj;
 	SimMeasure	measure;
@@ -106,7 +107,6 @@ item_similarities(FunctionCallInfo fcinfo, int off)
 	EcomaiTopK	top;
 	int64	   *pair_of;
 
-	InitMaterializedSRF(fcinfo, 0);
 	require_arg(fcinfo, off + 1, "measure");
 	measure = parse_measure(PG_GETARG_TEXT_PP(off + 1));
 	k = PG_ARGISNULL(off + 2) ? -1 : PG_GETARG_INT32(off + 2);
@@ -161,13 +161,12 @@ item_similarities(FunctionCallInfo fcinfo, int off)
 		{
 			int32		j = (int32) top.items[r].id;
 			Datum		values[4];
-			bool		nulls[4] = {false, false, false, false};
 
 			values[0] = keys[i];
 			values[1] = keys[j];
 			values[2] = Float8GetDatum(top.items[r].score);
 			values[3] = Int64GetDatum(v.pcount[pair_of[j]]);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			ecomai_srf_row(rsinfo, values);
 		}
 	}
 	return (Datum) 0;
@@ -181,7 +180,7 @@ item_similarities(FunctionCallInfo fcinfo, int off)
 static Datum
 association_rules(FunctionCallInfo fcinfo, int off)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	CoocView	v;
 	CoocAdjacency adj;
 	double		min_support;
@@ -190,7 +189,6 @@ association_rules(FunctionCallInfo fcinfo, int off)
 	Datum	   *keys;
 	double		nb;
 
-	InitMaterializedSRF(fcinfo, 0);
 	min_support = PG_ARGISNULL(off + 1) ? 0 : PG_GETARG_FLOAT8(off + 1);
 	min_confidence = PG_ARGISNULL(off + 2) ? 0 : PG_GETARG_FLOAT8(off + 2);
 	min_lift = PG_ARGISNULL(off + 3) ? 0 : PG_GETARG_FLOAT8(off + 3);
@@ -225,7 +223,6 @@ association_rules(FunctionCallInfo fcinfo, int off)
 			double		sc = (double) v.count[c] / nb;
 			double		lift = confidence / sc;
 			Datum		values[8];
-			bool		nulls[8] = {false, false, false, false, false, false, false, false};
 
 			if (support < min_support || confidence < min_confidence || lift < min_lift)
 				continue;
@@ -238,7 +235,7 @@ association_rules(FunctionCallInfo fcinfo, int off)
 			/* conviction: infinite when the rule always holds */
 			values[6] = Float8GetDatum(confidence >= 1 ? get_float8_infinity() : (1 - sc) / (1 - confidence));
 			values[7] = Int64GetDatum(v.pcount[pk]);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			ecomai_srf_row(rsinfo, values);
 		}
 	}
 	return (Datum) 0;
@@ -248,14 +245,13 @@ association_rules(FunctionCallInfo fcinfo, int off)
 static Datum
 popular_items(FunctionCallInfo fcinfo, int off)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	CoocView	v;
 	int32		k;
 	Datum	   *keys;
 	EcomaiTopK	top;
 	int			n;
 
-	InitMaterializedSRF(fcinfo, 0);
 	require_arg(fcinfo, off + 1, "k");
 	k = PG_GETARG_INT32(off + 1);
 	if (k < 1)
@@ -274,11 +270,10 @@ popular_items(FunctionCallInfo fcinfo, int off)
 	for (int r = 0; r < n; r++)
 	{
 		Datum		values[2];
-		bool		nulls[2] = {false, false};
 
 		values[0] = keys[top.items[r].id];
 		values[1] = Int64GetDatum(v.count[top.items[r].id]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		ecomai_srf_row(rsinfo, values);
 	}
 	return (Datum) 0;
 }

@@ -32,6 +32,7 @@
 
 #include "ecomai.h"
 #include "markov.h"
+#include "srf.h"
 
 /* LAPACK from OpenBLAS (libopenblas-dev ships no lapacke.h on Debian 12). */
 extern void dgesv_(const int *n, const int *nrhs, double *a, const int *lda,
@@ -930,7 +931,7 @@ lump_pages(const MarkovChain *m, const double *y, int n, PageProb **out)
 Datum
 ecomai_markov_next(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	MarkovChain *m = PG_GETARG_MARKOV(0);
 	MarkovModel mm;
 	char	  **h;
@@ -941,7 +942,6 @@ ecomai_markov_next(PG_FUNCTION_ARGS)
 	int			nrows,
 				j;
 
-	InitMaterializedSRF(fcinfo, 0);
 	model_build(m, &mm);
 	x = palloc(sizeof(double) * Max(mm.n, 1));
 	y = palloc(sizeof(double) * Max(mm.n, 1));
@@ -952,11 +952,10 @@ ecomai_markov_next(PG_FUNCTION_ARGS)
 	for (j = 0; j < nrows; j++)
 	{
 		Datum		values[2];
-		bool		nulls[2] = {false, false};
 
 		values[0] = CStringGetTextDatum(rows[j].page);
 		values[1] = Float8GetDatum(rows[j].p);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		ecomai_srf_row(rsinfo, values);
 	}
 	return (Datum) 0;
 }
@@ -1050,13 +1049,12 @@ static void
 matrix_row(ReturnSetInfo *rsinfo, const MarkovChain *m, int i, int j, double count, double p)
 {
 	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
 
 	values[0] = CStringGetTextDatum(MC_NAME(m, i));
 	values[1] = CStringGetTextDatum(MC_NAME(m, j));
 	values[2] = Float8GetDatum(count);
 	values[3] = Float8GetDatum(p);
-	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	ecomai_srf_row(rsinfo, values);
 }
 
 /*
@@ -1067,12 +1065,11 @@ matrix_row(ReturnSetInfo *rsinfo, const MarkovChain *m, int i, int j, double cou
 Datum
 ecomai_markov_matrix(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	MarkovChain *m = PG_GETARG_MARKOV(0);
 	MarkovModel mm;
 	int			i;
 
-	InitMaterializedSRF(fcinfo, 0);
 	model_build(m, &mm);
 	for (i = 0; i < mm.n; i++)
 	{
@@ -1362,7 +1359,7 @@ absorb_finite(const MarkovModel *mm, const MarkovGraph *g, const bool *isabs,
 Datum
 ecomai_markov_absorption(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	MarkovChain *m = PG_GETARG_MARKOV(0);
 	char	  **names;
 	int			nlist = state_array(PG_GETARG_ARRAYTYPE_P(1), "absorbing states", &names);
@@ -1380,7 +1377,6 @@ ecomai_markov_absorption(PG_FUNCTION_ARGS)
 	double	   *A,
 			   *B;
 
-	InitMaterializedSRF(fcinfo, 0);
 	for (i = 0; i < nlist; i++)
 	{
 		int			s = ecomai_markov_find(m, names[i]);
@@ -1447,7 +1443,7 @@ ecomai_markov_absorption(PG_FUNCTION_ARGS)
 Datum
 ecomai_markov_first_passage(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	MarkovChain *m = PG_GETARG_MARKOV(0);
 	int			target = state_arg_required(m, fcinfo, 1, "state");
 	MarkovModel mm;
@@ -1464,7 +1460,6 @@ ecomai_markov_first_passage(PG_FUNCTION_ARGS)
 	double		recur = 1;
 	bool		recur_finite = true;
 
-	InitMaterializedSRF(fcinfo, 0);
 	model_build(m, &mm);
 	graph_build(&mm, &g);
 	isabs = palloc(sizeof(bool) * mm.n);
@@ -1875,12 +1870,11 @@ ecomai_markov_attribution_compute(const MarkovChain *m, const char *convname,
 Datum
 ecomai_markov_attribution(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	MarkovAttribution r;
 	bool		with_value;
 	int			i;
 
-	InitMaterializedSRF(fcinfo, 0);
 	/* NULL chain, conversion or null state: no rows (documented NULL behaviour) */
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		return (Datum) 0;

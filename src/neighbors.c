@@ -32,6 +32,7 @@
 
 #include "ecomai.h"
 #include "ratings.h"
+#include "srf.h"
 #include "topk.h"
 
 PG_FUNCTION_INFO_V1(ecomai_item_neighbors);
@@ -588,7 +589,7 @@ static Datum
 neighbors_srf(FunctionCallInfo fcinfo, bool by_item)
 {
 	const char *what = by_item ? "item_neighbors" : "user_neighbors";
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	NbrParams	p = parse_params(fcinfo);
 	Oid			relid = PG_GETARG_OID(0);
 	char	   *user_col = pstrdup(NameStr(*PG_GETARG_NAME(1)));
@@ -598,8 +599,6 @@ neighbors_srf(FunctionCallInfo fcinfo, bool by_item)
 				old;
 	EcomaiRatings *r;
 	NbrView		v;
-
-	InitMaterializedSRF(fcinfo, 0);
 
 	/* everything but the result lives in a context freed at the end */
 	work = AllocSetContextCreate(CurrentMemoryContext, "ecomai neighbours", ALLOCSET_DEFAULT_SIZES);

@@ -45,6 +45,7 @@
 
 #include "agg_state.h"
 #include "ecomai.h"
+#include "srf.h"
 #include "svec.h"
 
 PG_FUNCTION_INFO_V1(ecomai_svec_in);
@@ -613,22 +614,20 @@ ecomai_svec_from_arrays(PG_FUNCTION_ARGS)
 Datum
 ecomai_svec_entries(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	SVec	   *v = PG_GETARG_SVEC_P(0);
 	const int64 *keys = SVEC_KEYS(v);
 	const float8 *vals = SVEC_VALS(v);
 
-	InitMaterializedSRF(fcinfo, 0);
 	for (int32 i = 0; i < v->nnz; i++)
 	{
 		Datum		values[2];
-		bool		nulls[2] = {false, false};
 
 		if ((i & INTERRUPT_MASK) == 0)
 			CHECK_FOR_INTERRUPTS();
 		values[0] = Int64GetDatum(keys[i]);
 		values[1] = Float8GetDatum(vals[i]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		ecomai_srf_row(rsinfo, values);
 	}
 	return (Datum) 0;
 }
