@@ -59,6 +59,20 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 }
 
 /*
+ * The model (argument off) viewed in v, with its items as Datums of the
+ * result's key type; false when the model is NULL (then there are no rows).
+ */
+static bool
+model_arg(FunctionCallInfo fcinfo, int off, CoocView *v, Datum **keys)
+{
+	if (PG_ARGISNULL(off))
+		return false;
+	ecomai_cooc_view(PG_GETARG_DATUM(off), v);
+	*keys = ecomai_cooc_key_datums(fcinfo, off - 1, v);
+	return true;
+}
+
+/*
  * Similarity of neighbor j for item i (pair k), or false when undefined.
  * Counts are baskets; cosine and dot use the weighted Gram entries.
  */
@@ -126,11 +140,8 @@ item_similarities(FunctionCallInfo fcinfo, int off)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("alpha must be between 0 and 1")));
-	if (PG_ARGISNULL(off + 0))
+	if (!model_arg(fcinfo, off, &v, &keys))
 		return (Datum) 0;
-
-	ecomai_cooc_view(PG_GETARG_DATUM(off + 0), &v);
-	keys = ecomai_cooc_key_datums(fcinfo, off - 1, &v);
 	ecomai_cooc_adjacency(&v, &adj);
 	ecomai_topk_init(&top, k < 0 ? Max(v.nitems, 1) : Min(k, Max(v.nitems, 1)));
 	pair_of = palloc_extended(Max(v.nitems, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
@@ -200,11 +211,8 @@ association_rules(FunctionCallInfo fcinfo, int off)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("min_lift must be a finite number >= 0")));
-	if (PG_ARGISNULL(off + 0))
+	if (!model_arg(fcinfo, off, &v, &keys))
 		return (Datum) 0;
-
-	ecomai_cooc_view(PG_GETARG_DATUM(off + 0), &v);
-	keys = ecomai_cooc_key_datums(fcinfo, off - 1, &v);
 	ecomai_cooc_adjacency(&v, &adj);
 	nb = (double) v.nbaskets;
 
@@ -259,10 +267,8 @@ popular_items(FunctionCallInfo fcinfo, int off)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k must be at least 1"),
 				 errdetail("k is %d.", k)));
-	if (PG_ARGISNULL(off + 0))
+	if (!model_arg(fcinfo, off, &v, &keys))
 		return (Datum) 0;
-	ecomai_cooc_view(PG_GETARG_DATUM(off + 0), &v);
-	keys = ecomai_cooc_key_datums(fcinfo, off - 1, &v);
 	ecomai_topk_init(&top, Min(k, Max(v.nitems, 1)));
 	for (int32 i = 0; i < v.nitems; i++)
 		ecomai_topk_offer(&top, i, (double) v.count[i]);
