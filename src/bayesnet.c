@@ -826,16 +826,17 @@ ecomai_bn_cpt(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* Build a text[] from C strings. */
-static ArrayType *
-text_array(const char **items, int n)
+/* The names of variable v's states (states true) or of its parents, as a text[]. */
+static Datum
+names_array(const BayesNet *bn, int v, bool states)
 {
+	int			n = states ? BN_VARS(bn)[v].nstates : BN_VARS(bn)[v].nparents;
 	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
-	int			i;
 
-	for (i = 0; i < n; i++)
-		d[i] = CStringGetTextDatum(items[i]);
-	return construct_array(d, n, TEXTOID, -1, false, TYPALIGN_INT);
+	for (int j = 0; j < n; j++)
+		d[j] = CStringGetTextDatum(states ? BN_STATE_NAME(bn, v, j) :
+								   BN_VAR_NAME(bn, BN_VAR_PARENTS(bn, v)[j]));
+	return PointerGetDatum(construct_array(d, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 /* bn_variables(bayesnet): each variable with its states and parents, in order. */
@@ -844,23 +845,15 @@ ecomai_bn_variables(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	BayesNet   *bn = PG_GETARG_BAYESNET(0);
-	int			v,
-				j;
 
-	for (v = 0; v < bn->nvars; v++)
+	for (int v = 0; v < bn->nvars; v++)
 	{
-		BnVar	   *var = &BN_VARS(bn)[v];
-		const char **items = palloc(sizeof(char *) * Max(Max(var->nstates, var->nparents), 1));
 		Datum		values[3];
 
 		CHECK_FOR_INTERRUPTS();
 		values[0] = CStringGetTextDatum(BN_VAR_NAME(bn, v));
-		for (j = 0; j < var->nstates; j++)
-			items[j] = BN_STATE_NAME(bn, v, j);
-		values[1] = PointerGetDatum(text_array(items, var->nstates));
-		for (j = 0; j < var->nparents; j++)
-			items[j] = BN_VAR_NAME(bn, BN_VAR_PARENTS(bn, v)[j]);
-		values[2] = PointerGetDatum(text_array(items, var->nparents));
+		values[1] = names_array(bn, v, true);
+		values[2] = names_array(bn, v, false);
 		ecomai_srf_row(rsinfo, values);
 	}
 	return (Datum) 0;
