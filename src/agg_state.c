@@ -16,6 +16,7 @@
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/memutils.h"
 
 #include "agg_state.h"
@@ -348,4 +349,41 @@ ecomai_float8_state_values(ArrayType *state, int minlen, int maxlen, int *len)
 	if (len)
 		*len = ARR_DIMS(state)[0];
 	return (double *) ARR_DATA_PTR(state);
+}
+
+/* The values of a counted state, or ERROR 22000 naming what is wrong (see agg_state.h). */
+double *
+ecomai_counted_state_values(ArrayType *state, int minlen, int maxlen, int *len,
+							const char *what, const char *layout)
+{
+	double	   *s = ecomai_float8_state_values(state, minlen, maxlen, len);
+
+	if (s == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("invalid %s state", what),
+				 errdetail("%s", layout)));
+	if (!ecomai_state_count_valid(s[0]))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("invalid %s state", what),
+				 errdetail("The row count %g is not a positive whole number.", s[0])));
+	return s;
+}
+
+/* Arguments 1 and 2 of a transition function, both finite (see agg_state.h). */
+bool
+ecomai_agg_finite_pair(FunctionCallInfo fcinfo, const char *name1, const char *name2,
+					   double *x1, double *x2)
+{
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		return false;
+	*x1 = PG_GETARG_FLOAT8(1);
+	*x2 = PG_GETARG_FLOAT8(2);
+	if (!isfinite(*x1) || !isfinite(*x2))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%s must be finite, not %s", isfinite(*x1) ? name2 : name1,
+						float8out_internal(isfinite(*x1) ? *x2 : *x1))));
+	return true;
 }

@@ -158,6 +158,25 @@ extern ArrayType *ecomai_float8_state_copy(MemoryContext cxt, const double *s, i
  */
 extern double *ecomai_float8_state_values(ArrayType *state, int minlen, int maxlen, int *len);
 
+/*
+ * The values of a state whose first element is a row count (vector_sum,
+ * rmse/mae): as ecomai_float8_state_values, but a malformed state is ERROR
+ * 22000 "invalid <what> state" with the detail layout (a sentence saying
+ * what the state must be), or with the row count when that is not a whole
+ * number from 1 to 2^53.
+ */
+extern double *ecomai_counted_state_values(ArrayType *state, int minlen, int maxlen, int *len,
+										   const char *what, const char *layout);
+
+/*
+ * Arguments 1 and 2 of a transition function over pairs of doubles (rmse,
+ * cf_score) into *x1 and *x2: false when either is NULL (the row is
+ * skipped), ERROR 22000 "<name> must be finite, not <value>" naming the
+ * first one that is infinite or NaN.
+ */
+extern bool ecomai_agg_finite_pair(FunctionCallInfo fcinfo, const char *name1, const char *name2,
+								   double *x1, double *x2);
+
 /* The largest row count a double holds exactly along with every smaller one: 2^53. */
 #define ECOMAI_MAX_EXACT_COUNT 9007199254740992.0
 

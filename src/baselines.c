@@ -27,35 +27,38 @@
 
 PG_FUNCTION_INFO_V1(ecomai_baselines);
 
+/*
+ * One half of an ALS sweep: the bias of each row of the axis given the
+ * biases of its columns, the regularised mean of its cells' residuals.
+ */
+static void
+als_half_step(EcomaiRatingsAxis rows, const double *col_bias, double mu, double reg, double *row_bias)
+{
+	for (int a = 0; a < rows.n; a++)
+	{
+		double		dev = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int64 p = rows.ptr[a]; p < rows.ptr[a + 1]; p++)
+			dev += rows.val[p] - mu - col_bias[rows.idx[p]];
+		row_bias[a] = dev / (reg + (double) (rows.ptr[a + 1] - rows.ptr[a]));
+	}
+}
+
 /* Fit user and item biases by alternating least squares (see the file header). */
 void
 ecomai_baselines_als(const EcomaiRatings *r, double reg_u, double reg_i, int n_epochs,
 					 double *bu, double *bi)
 {
-	double		mu = r->global_mean;
+	EcomaiRatingsAxis users = ecomai_ratings_axis(r, true);
+	EcomaiRatingsAxis items = ecomai_ratings_axis(r, false);
 
 	memset(bu, 0, sizeof(double) * (Size) Max(r->nusers, 1));
 	memset(bi, 0, sizeof(double) * (Size) Max(r->nitems, 1));
 	for (int epoch = 0; epoch < n_epochs; epoch++)
 	{
-		for (int i = 0; i < r->nitems; i++)
-		{
-			double		dev = 0;
-
-			CHECK_FOR_INTERRUPTS();
-			for (int64 p = r->item_ptr[i]; p < r->item_ptr[i + 1]; p++)
-				dev += r->item_vals[p] - mu - bu[r->item_users[p]];
-			bi[i] = dev / (reg_i + (double) (r->item_ptr[i + 1] - r->item_ptr[i]));
-		}
-		for (int u = 0; u < r->nusers; u++)
-		{
-			double		dev = 0;
-
-			CHECK_FOR_INTERRUPTS();
-			for (int64 p = r->user_ptr[u]; p < r->user_ptr[u + 1]; p++)
-				dev += r->user_vals[p] - mu - bi[r->user_items[p]];
-			bu[u] = dev / (reg_u + (double) (r->user_ptr[u + 1] - r->user_ptr[u]));
-		}
+		als_half_step(items, bu, r->global_mean, reg_i, bi);
+		als_half_step(users, bi, r->global_mean, reg_u, bu);
 	}
 }
 

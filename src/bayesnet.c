@@ -25,13 +25,12 @@
 
 #include "bayesnet.h"
 #include "ecomai.h"
+#include "srf.h"
 
 PG_FUNCTION_INFO_V1(ecomai_bayesnet_in);
 PG_FUNCTION_INFO_V1(ecomai_bayesnet_out);
 PG_FUNCTION_INFO_V1(ecomai_bayesnet_recv);
 PG_FUNCTION_INFO_V1(ecomai_bayesnet_send);
-PG_FUNCTION_INFO_V1(ecomai_bayesnet_eq);
-PG_FUNCTION_INFO_V1(ecomai_bayesnet_ne);
 PG_FUNCTION_INFO_V1(ecomai_bn_from_bif);
 PG_FUNCTION_INFO_V1(ecomai_bn_to_bif);
 PG_FUNCTION_INFO_V1(ecomai_bn_to_dot);
@@ -522,6 +521,20 @@ network_from_bif(const char *str)
 	return ecomai_bn_build(ecomai_bif_parse(str), ERRCODE_INVALID_PARAMETER_VALUE);
 }
 
+/* Text input: a network in BIF. */
+Datum
+ecomai_bayesnet_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(network_from_bif(PG_GETARG_CSTRING(0)));
+}
+
+/* bn_from_bif(text): parse and validate a BIF network. */
+Datum
+ecomai_bn_from_bif(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(network_from_bif(text_to_cstring(PG_GETARG_TEXT_PP(0))));
+}
+
 /* The network as BIF, doubles in shortest exact form. */
 static StringInfo
 network_to_bif(const BayesNet *bn)
@@ -532,25 +545,11 @@ network_to_bif(const BayesNet *bn)
 	return buf;
 }
 
-/* Text input: a network in BIF. */
-Datum
-ecomai_bayesnet_in(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_POINTER(network_from_bif(PG_GETARG_CSTRING(0)));
-}
-
 /* Text output: the network in BIF, doubles in shortest exact form. */
 Datum
 ecomai_bayesnet_out(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_CSTRING(network_to_bif(PG_GETARG_BAYESNET(0))->data);
-}
-
-/* bn_from_bif(text): parse and validate a BIF network. */
-Datum
-ecomai_bn_from_bif(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_POINTER(network_from_bif(text_to_cstring(PG_GETARG_TEXT_PP(0))));
 }
 
 /* bn_to_bif(bayesnet): the network as BIF text. */
@@ -689,41 +688,6 @@ ecomai_bayesnet_recv(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(ecomai_bn_build(&spec, ERRCODE_INVALID_BINARY_REPRESENTATION));
 }
 
-/* Two networks are equal when their flat forms are identical. */
-static bool
-bn_equal(BayesNet *a, BayesNet *b)
-{
-	return VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
-}
-
-/* bayesnet = bayesnet: same variables, states, parents and bit-identical CPTs. */
-Datum
-ecomai_bayesnet_eq(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BOOL(bn_equal(PG_GETARG_BAYESNET(0), PG_GETARG_BAYESNET(1)));
-}
-
-/* bayesnet <> bayesnet. */
-Datum
-ecomai_bayesnet_ne(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BOOL(!bn_equal(PG_GETARG_BAYESNET(0), PG_GETARG_BAYESNET(1)));
-}
-
-/* Append a Graphviz double-quoted string. */
-static void
-append_dot_string(StringInfo buf, const char *s)
-{
-	appendStringInfoChar(buf, '"');
-	for (; *s; s++)
-	{
-		if (*s == '"' || *s == '\\')
-			appendStringInfoChar(buf, '\\');
-		appendStringInfoChar(buf, *s == '\n' ? ' ' : *s);
-	}
-	appendStringInfoChar(buf, '"');
-}
-
 /*
  * bn_to_dot(bayesnet, highlight): the DAG in Graphviz dot; the highlight
  * variables (a query's target and evidence, say) are filled, each in its own
@@ -769,12 +733,12 @@ ecomai_bn_to_dot(PG_FUNCTION_ARGS)
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "digraph ");
-	append_dot_string(&buf, BN_POOL(bn) + bn->name);
+	ecomai_append_dot_string(&buf, BN_POOL(bn) + bn->name, " ");
 	appendStringInfoString(&buf, " {\n");
 	for (v = 0; v < bn->nvars; v++)
 	{
 		appendStringInfoString(&buf, "  ");
-		append_dot_string(&buf, BN_VAR_NAME(bn, v));
+		ecomai_append_dot_string(&buf, BN_VAR_NAME(bn, v), " ");
 		if (color[v] >= 0)
 			appendStringInfo(&buf, " [style=filled, fillcolor=\"%s\"]", colors[color[v]][0]);
 		appendStringInfoString(&buf, ";\n");
@@ -785,9 +749,9 @@ ecomai_bn_to_dot(PG_FUNCTION_ARGS)
 			int			parent = BN_VAR_PARENTS(bn, v)[j];
 
 			appendStringInfoString(&buf, "  ");
-			append_dot_string(&buf, BN_VAR_NAME(bn, parent));
+			ecomai_append_dot_string(&buf, BN_VAR_NAME(bn, parent), " ");
 			appendStringInfoString(&buf, " -> ");
-			append_dot_string(&buf, BN_VAR_NAME(bn, v));
+			ecomai_append_dot_string(&buf, BN_VAR_NAME(bn, v), " ");
 			if (color[parent] >= 0)
 				appendStringInfo(&buf, " [color=\"%s\", penwidth=2]", colors[color[parent]][1]);
 			appendStringInfoString(&buf, ";\n");
@@ -820,7 +784,7 @@ ecomai_jsonb_push_string(JsonbParseState **st, const char *key, const char *val)
 Datum
 ecomai_bn_cpt(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	BayesNet   *bn = PG_GETARG_BAYESNET(0);
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	int			v = ecomai_bn_lookup_var(bn, name);
@@ -831,7 +795,6 @@ ecomai_bn_cpt(PG_FUNCTION_ARGS)
 				s,
 				j;
 
-	InitMaterializedSRF(fcinfo, 0);
 	for (r = 0; r < var->nrows; r++)
 	{
 		JsonbParseState *st = NULL;
@@ -853,55 +816,45 @@ ecomai_bn_cpt(PG_FUNCTION_ARGS)
 		for (s = 0; s < var->nstates; s++)
 		{
 			Datum		values[3];
-			bool		nulls[3] = {false, false, false};
 
 			values[0] = JsonbPGetDatum(cfg);
 			values[1] = CStringGetTextDatum(BN_STATE_NAME(bn, v, s));
 			values[2] = Float8GetDatum(BN_VAR_CPT(bn, v)[(int64) r * var->nstates + s]);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			ecomai_srf_row(rsinfo, values);
 		}
 	}
 	return (Datum) 0;
 }
 
-/* Build a text[] from C strings. */
-static ArrayType *
-text_array(const char **items, int n)
+/* The names of variable v's states (states true) or of its parents, as a text[]. */
+static Datum
+names_array(const BayesNet *bn, int v, bool states)
 {
+	int			n = states ? BN_VARS(bn)[v].nstates : BN_VARS(bn)[v].nparents;
 	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
-	int			i;
 
-	for (i = 0; i < n; i++)
-		d[i] = CStringGetTextDatum(items[i]);
-	return construct_array(d, n, TEXTOID, -1, false, TYPALIGN_INT);
+	for (int j = 0; j < n; j++)
+		d[j] = CStringGetTextDatum(states ? BN_STATE_NAME(bn, v, j) :
+								   BN_VAR_NAME(bn, BN_VAR_PARENTS(bn, v)[j]));
+	return PointerGetDatum(construct_array(d, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 /* bn_variables(bayesnet): each variable with its states and parents, in order. */
 Datum
 ecomai_bn_variables(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	BayesNet   *bn = PG_GETARG_BAYESNET(0);
-	int			v,
-				j;
 
-	InitMaterializedSRF(fcinfo, 0);
-	for (v = 0; v < bn->nvars; v++)
+	for (int v = 0; v < bn->nvars; v++)
 	{
-		BnVar	   *var = &BN_VARS(bn)[v];
-		const char **items = palloc(sizeof(char *) * Max(Max(var->nstates, var->nparents), 1));
 		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
 
 		CHECK_FOR_INTERRUPTS();
 		values[0] = CStringGetTextDatum(BN_VAR_NAME(bn, v));
-		for (j = 0; j < var->nstates; j++)
-			items[j] = BN_STATE_NAME(bn, v, j);
-		values[1] = PointerGetDatum(text_array(items, var->nstates));
-		for (j = 0; j < var->nparents; j++)
-			items[j] = BN_VAR_NAME(bn, BN_VAR_PARENTS(bn, v)[j]);
-		values[2] = PointerGetDatum(text_array(items, var->nparents));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		values[1] = names_array(bn, v, true);
+		values[2] = names_array(bn, v, false);
+		ecomai_srf_row(rsinfo, values);
 	}
 	return (Datum) 0;
 }

@@ -231,6 +231,16 @@ ecomai_lex_expect_word(BnLexer *lx, const char *expected)
 	return w;
 }
 
+/* The first line of a text state (see ecomai_append_state_header): its name. */
+char *
+ecomai_lex_state_header(BnLexer *lx, const char *keyword, const char *what)
+{
+	if (!ecomai_lex_is_keyword(lx, keyword))
+		ecomai_lex_error(lx, "expected \"%s\"", keyword);
+	ecomai_lex_next(lx);
+	return ecomai_lex_expect_word(lx, what);
+}
+
 /* A finite number from a word, or a syntax error. */
 double
 ecomai_lex_number(BnLexer *lx, const char *word)
@@ -288,18 +298,31 @@ ecomai_append_name(StringInfo buf, const char *name)
 		plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 			(*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-' || *p == '+';
 	if (plain)
-	{
 		appendStringInfoString(buf, name);
-		return;
-	}
-	appendStringInfoChar(buf, '"');
-	for (p = name; *p; p++)
-	{
-		if (*p == '"' || *p == '\\')
-			appendStringInfoChar(buf, '\\');
-		appendStringInfoChar(buf, *p);
-	}
-	appendStringInfoChar(buf, '"');
+	else
+		ecomai_append_quoted(buf, name);
+}
+
+/*
+ * The first line of a text state (bn_fit_state, bn_counts): its keyword and
+ * a name (the structure, the options).
+ */
+void
+ecomai_append_state_header(StringInfo buf, const char *keyword, const char *name)
+{
+	appendStringInfoString(buf, keyword);
+	appendStringInfoChar(buf, ' ');
+	ecomai_append_name(buf, name);
+	appendStringInfoChar(buf, '\n');
+}
+
+/* The rest of a count of a text state after its "(": the n value ids of its key, the count, ")". */
+void
+ecomai_append_key_count(StringInfo buf, const int32 *key, int n, int64 count)
+{
+	for (int k = 0; k < n; k++)
+		appendStringInfo(buf, "%d ", key[k]);
+	appendStringInfo(buf, INT64_FORMAT ")", count);
 }
 
 /* A probability block as parsed, resolved after all blocks are read. */
@@ -325,6 +348,22 @@ skip_property(BnLexer *lx)
 	while (lx->kind != BNT_EOF && !ecomai_lex_is_punct(lx, ';'))
 		ecomai_lex_next(lx);
 	ecomai_lex_expect_punct(lx, ';');
+}
+
+/* One or more words separated by commas ("what" names a word in errors). */
+static List *
+read_word_list(BnLexer *lx, const char *what)
+{
+	List	   *words = NIL;
+
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		words = lappend(words, ecomai_lex_expect_word(lx, what));
+		if (!ecomai_lex_is_punct(lx, ','))
+			return words;
+		ecomai_lex_next(lx);
+	}
 }
 
 /* Read numbers up to ";" (commas optional). */
@@ -386,16 +425,7 @@ parse_variable(BnLexer *lx, BnSpecVar *var)
 		ecomai_lex_next(lx);
 		ecomai_lex_expect_punct(lx, ']');
 		ecomai_lex_expect_punct(lx, '{');
-		for (;;)
-		{
-			states = lappend(states, ecomai_lex_expect_word(lx, "a state name"));
-			if (ecomai_lex_is_punct(lx, ','))
-			{
-				ecomai_lex_next(lx);
-				continue;
-			}
-			break;
-		}
+		states = read_word_list(lx, "a state name");
 		ecomai_lex_expect_punct(lx, '}');
 		ecomai_lex_expect_punct(lx, ';');
 		if (list_length(states) != declared)
@@ -426,13 +456,7 @@ parse_probability(BnLexer *lx)
 	if (ecomai_lex_is_punct(lx, '|'))
 	{
 		ecomai_lex_next(lx);
-		for (;;)
-		{
-			pr->parents = lappend(pr->parents, ecomai_lex_expect_word(lx, "a parent name"));
-			if (!ecomai_lex_is_punct(lx, ','))
-				break;
-			ecomai_lex_next(lx);
-		}
+		pr->parents = read_word_list(lx, "a parent name");
 	}
 	ecomai_lex_expect_punct(lx, ')');
 	ecomai_lex_expect_punct(lx, '{');
@@ -452,13 +476,7 @@ parse_probability(BnLexer *lx)
 		else if (ecomai_lex_is_punct(lx, '('))
 		{
 			ecomai_lex_next(lx);
-			for (;;)
-			{
-				row->labels = lappend(row->labels, ecomai_lex_expect_word(lx, "a state name"));
-				if (!ecomai_lex_is_punct(lx, ','))
-					break;
-				ecomai_lex_next(lx);
-			}
+			row->labels = read_word_list(lx, "a state name");
 			ecomai_lex_expect_punct(lx, ')');
 		}
 		else

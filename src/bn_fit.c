@@ -220,6 +220,15 @@ skip_blanks(const char *p)
 	return p;
 }
 
+/* Step over the closing character c at *pp, or a structure error with detail. */
+static void
+skip_closing(const char **pp, char c, const char *s, const char *detail)
+{
+	if (**pp != c)
+		structure_error(s, detail);
+	(*pp)++;
+}
+
 /* Read the "[name{states}|parents]" nodes of structure s from *pp. */
 static void
 read_nodes(const char **pp, const char *s, StructNodes *nodes)
@@ -239,9 +248,7 @@ read_nodes(const char **pp, const char *s, StructNodes *nodes)
 		{
 			p++;
 			fx = read_names(&p, ',', s, "state name");
-			if (*p != '}')
-				structure_error(s, "A list of states lacks its \"}\".");
-			p++;
+			skip_closing(&p, '}', s, "A list of states lacks its \"}\".");
 			while (*p == ' ')
 				p++;
 		}
@@ -250,9 +257,7 @@ read_nodes(const char **pp, const char *s, StructNodes *nodes)
 			p++;
 			pa = read_names(&p, ':', s, "parent name");
 		}
-		if (*p != ']')
-			structure_error(s, "A node lacks its \"]\".");
-		p++;
+		skip_closing(&p, ']', s, "A node lacks its \"]\".");
 		nodes->fixed = lappend(nodes->fixed, fx);
 		nodes->parents = lappend(nodes->parents, pa);
 		p = skip_blanks(p);
@@ -524,12 +529,9 @@ print_state(StringInfo buf, const void *arg)
 {
 	const FitState *st = arg;
 	int			v,
-				i,
-				k;
+				i;
 
-	appendStringInfoString(buf, "bn_fit_state ");
-	ecomai_append_name(buf, st->structure);
-	appendStringInfoChar(buf, '\n');
+	ecomai_append_state_header(buf, "bn_fit_state", st->structure);
 	for (v = 0; v < st->nvars; v++)
 	{
 		const FitVar *var = &st->vars[v];
@@ -538,9 +540,7 @@ print_state(StringInfo buf, const void *arg)
 		for (i = 0; i < var->nentries; i++)
 		{
 			appendStringInfoString(buf, " (");
-			for (k = 0; k < var->klen; k++)
-				appendStringInfo(buf, "%d ", var->keys[(Size) i * var->klen + k]);
-			appendStringInfo(buf, INT64_FORMAT ")", var->counts[i]);
+			ecomai_append_key_count(buf, var->keys + (Size) i * var->klen, var->klen, var->counts[i]);
 		}
 		appendStringInfoString(buf, ";\n");
 	}
@@ -557,10 +557,7 @@ parse_state(MemoryContext parent, const char *text, int code)
 	char	   *structure;
 
 	ecomai_lex_init(&lx, text, "bn_fit state", code);
-	if (!ecomai_lex_is_keyword(&lx, "bn_fit_state"))
-		ecomai_lex_error(&lx, "expected \"bn_fit_state\"");
-	ecomai_lex_next(&lx);
-	structure = ecomai_lex_expect_word(&lx, "the structure");
+	structure = ecomai_lex_state_header(&lx, "bn_fit_state", "the structure");
 	st = new_state(parent, structure, strlen(structure));
 	old = MemoryContextSwitchTo(st->cxt);
 	for (v = 0; v < st->nvars; v++)

@@ -357,12 +357,9 @@ print_state(StringInfo buf, const void *arg)
 {
 	const CountsState *st = arg;
 	int			v,
-				i,
-				k;
+				i;
 
-	appendStringInfoString(buf, "bn_counts ");
-	ecomai_append_name(buf, st->options);
-	appendStringInfoChar(buf, '\n');
+	ecomai_append_state_header(buf, "bn_counts", st->options);
 	for (v = 0; v < st->nvars; v++)
 	{
 		const CountsVar *var = &st->vars[v];
@@ -374,9 +371,7 @@ print_state(StringInfo buf, const void *arg)
 	for (i = 0; i < st->nrows; i++)
 	{
 		appendStringInfoString(buf, i % 8 ? " (" : "\n(");
-		for (k = 0; k < st->width; k++)
-			appendStringInfo(buf, "%d ", st->tup[(Size) i * st->width + k]);
-		appendStringInfo(buf, INT64_FORMAT ")", st->cnt[i]);
+		ecomai_append_key_count(buf, st->tup + (Size) i * st->width, st->width, st->cnt[i]);
 	}
 	appendStringInfoString(buf, ";\n");
 }
@@ -415,10 +410,7 @@ parse_state(MemoryContext parent, const char *text, int code)
 				k;
 
 	ecomai_lex_init(&lx, text, "bn_counts state", code);
-	if (!ecomai_lex_is_keyword(&lx, "bn_counts"))
-		ecomai_lex_error(&lx, "expected \"bn_counts\"");
-	ecomai_lex_next(&lx);
-	st = new_state(parent, ecomai_lex_expect_word(&lx, "the options"));
+	st = new_state(parent, ecomai_lex_state_header(&lx, "bn_counts", "the options"));
 	old = MemoryContextSwitchTo(st->cxt);
 	while (ecomai_lex_is_keyword(&lx, "variable"))
 	{
@@ -1154,29 +1146,12 @@ opt_bins(JsonbValue *v, BnLearnOpts *o)
 	}
 }
 
-/* A name of an option value and the value it stands for. */
-typedef struct NamedValue
-{
-	const char *name;
-	int			value;
-} NamedValue;
-
-/* The value named s in table (ended by a NULL name), or -1. */
-static int
-named_value(const NamedValue *table, const char *s)
-{
-	for (; table->name; table++)
-		if (strcmp(s, table->name) == 0)
-			return table->value;
-	return -1;
-}
-
-static const NamedValue score_names[] = {
+static const EcomaiNamedValue score_names[] = {
 	{"bic", BNS_BIC}, {"aic", BNS_AIC}, {"loglik", BNS_LOGLIK},
 	{"bde", BNS_BDEU}, {"bdeu", BNS_BDEU}, {"k2", BNS_K2}, {NULL, 0}
 };
 
-static const NamedValue algorithm_names[] = {
+static const EcomaiNamedValue algorithm_names[] = {
 	{"hc", BNA_HC}, {"tabu", BNA_TABU}, {"chow_liu", BNA_CHOW_LIU}, {"chow.liu", BNA_CHOW_LIU},
 	{"tan", BNA_TAN}, {"naive_bayes", BNA_NAIVE_BAYES}, {"naive.bayes", BNA_NAIVE_BAYES},
 	{"none", BNA_NONE}, {NULL, 0}
@@ -1186,25 +1161,23 @@ static const NamedValue algorithm_names[] = {
 BnScoreKind
 ecomai_bn_score_kind(const char *s)
 {
-	int			k = named_value(score_names, s);
-
-	if (k < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown score \"%s\"", s),
-				 errhint("The scores are bic, aic, loglik, bdeu (or bde) and k2.")));
-	return (BnScoreKind) k;
+	return (BnScoreKind) ecomai_named_value_or_error(score_names, s, "score",
+													 "The scores are bic, aic, loglik, bdeu (or bde) and k2.");
 }
 
-/* The "algorithm" option's value. */
-static BnAlgorithm
-algorithm_kind(const char *key, const char *a)
-{
-	int			k = named_value(algorithm_names, a);
+static const EcomaiNamedValue param_methods[] = {{"mle", false}, {"bayes", true}, {NULL, 0}};
 
-	if (k < 0)
-		option_error(key, "The algorithms are hc, tabu, chow_liu, tan, naive_bayes and none.");
-	return (BnAlgorithm) k;
+static const EcomaiNamedValue binning_methods[] = {{"quantile", true}, {"interval", false}, {NULL, 0}};
+
+/* A string option naming a value of table; otherwise an options error with detail. */
+static int
+opt_named(const char *key, JsonbValue *v, const EcomaiNamedValue *table, const char *detail)
+{
+	int			value = ecomai_named_value(table, opt_string(key, v));
+
+	if (value < 0)
+		option_error(key, detail);
+	return value;
 }
 
 /* bn_learn's default options. */
@@ -1278,7 +1251,8 @@ ecomai_bn_parse_options(Jsonb *jb, BnLearnOpts *o)
 		if (tok != WJB_VALUE)
 			continue;
 		if (strcmp(key, "algorithm") == 0)
-			o->algorithm = algorithm_kind(key, opt_string(key, &v));
+			o->algorithm = opt_named(key, &v, algorithm_names,
+									 "The algorithms are hc, tabu, chow_liu, tan, naive_bayes and none.");
 		else if (strcmp(key, "score") == 0)
 			o->score = ecomai_bn_score_kind(opt_string(key, &v));
 		else if (strcmp(key, "iss") == 0)
@@ -1302,16 +1276,7 @@ ecomai_bn_parse_options(Jsonb *jb, BnLearnOpts *o)
 		else if (strcmp(key, "seed") == 0)
 			o->seed = opt_int(key, &v, PG_INT64_MIN / 2, PG_INT64_MAX / 2);
 		else if (strcmp(key, "params") == 0 || strcmp(key, "method") == 0)
-		{
-			char	   *m = opt_string(key, &v);
-
-			if (strcmp(m, "mle") == 0)
-				o->bayes = false;
-			else if (strcmp(m, "bayes") == 0)
-				o->bayes = true;
-			else
-				option_error(key, "The parameter methods are mle and bayes.");
-		}
+			o->bayes = opt_named(key, &v, param_methods, "The parameter methods are mle and bayes.");
 		else if (strcmp(key, "pseudo_count") == 0)
 		{
 			o->pseudo_count = opt_double(key, &v);
@@ -1340,16 +1305,8 @@ ecomai_bn_parse_options(Jsonb *jb, BnLearnOpts *o)
 		else if (strcmp(key, "blacklist") == 0)
 			o->nblack = opt_arcs(key, &v, &o->black);
 		else if (strcmp(key, "discretize") == 0)
-		{
-			char	   *m = opt_string(key, &v);
-
-			if (strcmp(m, "quantile") == 0)
-				o->quantile = true;
-			else if (strcmp(m, "interval") == 0)
-				o->quantile = false;
-			else
-				option_error(key, "The binning methods are quantile and interval.");
-		}
+			o->quantile = opt_named(key, &v, binning_methods,
+									"The binning methods are quantile and interval.");
 		else if (strcmp(key, "breaks") == 0)
 			o->breaks = opt_int(key, &v, 1, BN_MAX_STATES);
 		else if (strcmp(key, "bins") == 0)

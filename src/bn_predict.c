@@ -20,6 +20,7 @@
 
 #include "bn_learn.h"
 #include "ecomai.h"
+#include "srf.h"
 
 PG_FUNCTION_INFO_V1(ecomai_bn_predict);
 PG_FUNCTION_INFO_V1(ecomai_bn_arcs);
@@ -194,22 +195,20 @@ ecomai_bn_predict(PG_FUNCTION_ARGS)
 Datum
 ecomai_bn_arcs(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	BayesNet   *bn = PG_GETARG_BAYESNET(0);
 	int			v,
 				j;
 
-	InitMaterializedSRF(fcinfo, 0);
 	for (v = 0; v < bn->nvars; v++)
 		for (j = 0; j < BN_VARS(bn)[v].nparents; j++)
 		{
 			Datum		values[2];
-			bool		nulls[2] = {false, false};
 
 			CHECK_FOR_INTERRUPTS();
 			values[0] = CStringGetTextDatum(BN_VAR_NAME(bn, BN_VAR_PARENTS(bn, v)[j]));
 			values[1] = CStringGetTextDatum(BN_VAR_NAME(bn, v));
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			ecomai_srf_row(rsinfo, values);
 		}
 	return (Datum) 0;
 }

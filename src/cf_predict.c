@@ -39,9 +39,10 @@
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
-#include "ecomai.h"
 #include "baselines.h"
+#include "ecomai.h"
 #include "ratings.h"
+#include "srf.h"
 #include "topk.h"
 
 PG_FUNCTION_INFO_V1(ecomai_knn_predict);
@@ -749,6 +750,34 @@ cmp_pair_x(const void *a, const void *b, void *arg)
 }
 
 /*
+ * The model of knn_predict: the ratings seen from x (the users of a
+ * user-based model, else the items), with the baselines, deviations and
+ * measure values that p asks for.
+ */
+static void
+orient_ratings(Orient *o, const KnnParams *p, const EcomaiRatings *r)
+{
+	memset(o, 0, sizeof(*o));
+	o->mu = r->global_mean;
+	o->x = ecomai_ratings_axis(r, p->user_based);
+	o->y = ecomai_ratings_axis(r, !p->user_based);
+	ecomai_check_memory(sizeof(double) * (4 * (Size) r->nnz + 4 * ((Size) r->nusers + r->nitems)),
+						"knn_predict model");
+	if (p->centering == C_BASELINE || p->measure == M_PEARSON_BASELINE)
+	{
+		double	   *bu = palloc(sizeof(double) * Max(r->nusers, 1));
+		double	   *bi = palloc(sizeof(double) * Max(r->nitems, 1));
+
+		ecomai_baselines_als(r, ECOMAI_BASELINE_REG_U, ECOMAI_BASELINE_REG_I, ECOMAI_BASELINE_EPOCHS, bu, bi);
+		o->bx = p->user_based ? bu : bi;
+		o->by = p->user_based ? bi : bu;
+	}
+	if (p->centering == C_ZSCORE)
+		o->sigma = x_sigmas(o, r);
+	measure_values(o, p, r->nnz);
+}
+
+/*
  * knn_predict(source, pairs, user_col, item_col, value_col, kind, k, min_k,
  *			   measure, over, shrinkage, centering, clip, min_support, normalized,
  *			   order_col, self_neighbor)
@@ -758,7 +787,7 @@ cmp_pair_x(const void *a, const void *b, void *arg)
 Datum
 ecomai_knn_predict(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	KnnParams	p = knn_params(fcinfo);
 	Oid			source = PG_GETARG_OID(0);
 	Oid			pairs_rel = PG_GETARG_OID(1);
@@ -777,28 +806,10 @@ ecomai_knn_predict(PG_FUNCTION_ARGS)
 	EcomaiTopK	top;
 	int			cur = -1;
 
-	InitMaterializedSRF(fcinfo, 0);
 	r = ecomai_ratings_load(source, user_col, item_col, value_col, "knn_predict");
 	read_pairs(pairs_rel, user_col, item_col, value_col, &pr);
 
-	memset(&o, 0, sizeof(o));
-	o.mu = r->global_mean;
-	o.x = ecomai_ratings_axis(r, p.user_based);
-	o.y = ecomai_ratings_axis(r, !p.user_based);
-	ecomai_check_memory(sizeof(double) * (4 * (Size) r->nnz + 4 * ((Size) r->nusers + r->nitems)),
-						"knn_predict model");
-	if (p.centering == C_BASELINE || p.measure == M_PEARSON_BASELINE)
-	{
-		double	   *bu = palloc(sizeof(double) * Max(r->nusers, 1));
-		double	   *bi = palloc(sizeof(double) * Max(r->nitems, 1));
-
-		ecomai_baselines_als(r, ECOMAI_BASELINE_REG_U, ECOMAI_BASELINE_REG_I, ECOMAI_BASELINE_EPOCHS, bu, bi);
-		o.bx = p.user_based ? bu : bi;
-		o.by = p.user_based ? bi : bu;
-	}
-	if (p.centering == C_ZSCORE)
-		o.sigma = x_sigmas(&o, r);
-	measure_values(&o, &p, r->nnz);
+	orient_ratings(&o, &p, r);
 	if (!PG_ARGISNULL(15))
 		load_tie_order(&o, r, p.user_based, source, user_col, item_col, value_col,
 					   NameStr(*PG_GETARG_NAME(15)), r->nnz);

@@ -121,15 +121,8 @@ ecomai_cf_score_accum(PG_FUNCTION_ARGS)
 	double		contribution;
 
 	aggcontext = ecomai_aggregate_context(fcinfo, "cf_score_accum");
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	if (!ecomai_agg_finite_pair(fcinfo, "similarity", "value", &sim, &value))
 		ECOMAI_AGG_KEEP_STATE();
-	sim = PG_GETARG_FLOAT8(1);
-	value = PG_GETARG_FLOAT8(2);
-	if (!isfinite(sim) || !isfinite(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("%s must be finite, not %s", isfinite(sim) ? "value" : "similarity",
-						float8out_internal(isfinite(sim) ? value : sim))));
 
 	if (PG_ARGISNULL(0))
 		state = ecomai_float8_state_new(aggcontext, CF_STATE_LEN);

@@ -137,10 +137,10 @@ DEFINE_MAX_EXP(f8, float8)
 DEFINE_MAX_EXP(f4, float4)
 DEFINE_FUSED_FAST(f8, float8)
 DEFINE_FUSED_FAST(f4, float4)
-DEFINE_FUSED_CAREFUL(f8, float8)
-DEFINE_FUSED_CAREFUL(f4, float4)
 DEFINE_FUSED_SCALED(f8, float8)
 DEFINE_FUSED_SCALED(f4, float4)
+DEFINE_FUSED_CAREFUL(f8, float8)
+DEFINE_FUSED_CAREFUL(f4, float4)
 DEFINE_DOT_CAREFUL(f8, float8)
 DEFINE_DOT_CAREFUL(f4, float4)
 DEFINE_DIFF(f8, float8)
@@ -164,6 +164,29 @@ fast_pass_gamma(int n)
 	double		m = n / 4 + 3;
 
 	return m * (DBL_EPSILON / 2) / (1 - m * (DBL_EPSILON / 2));
+}
+
+/*
+ * The slow paths' first step: ERROR 22000 when an element of a or b is
+ * infinite or NaN, else the binary exponents of their largest elements.
+ */
+static void
+finite_exponents(DenseVec a, DenseVec b, bool is_f8, int *exp_a, int *exp_b)
+{
+	if (is_f8)
+	{
+		check_finite_f8(a.data, a.n, "first");
+		check_finite_f8(b.data, b.n, "second");
+		*exp_a = max_exp_f8(a.data, a.n);
+		*exp_b = max_exp_f8(b.data, b.n);
+	}
+	else
+	{
+		check_finite_f4(a.data, a.n, "first");
+		check_finite_f4(b.data, b.n, "second");
+		*exp_a = max_exp_f4(a.data, a.n);
+		*exp_b = max_exp_f4(b.data, b.n);
+	}
 }
 
 static PairSums
@@ -211,24 +234,13 @@ pair_sums(DenseVec a, DenseVec b, bool is_f8)
 	}
 
 	/* Slow path: reject non-finite input, else rescale so nothing over- or underflows. */
+	finite_exponents(a, b, is_f8, &s.exp_a, &s.exp_b);
 	if (is_f8)
-	{
-		check_finite_f8(a.data, a.n, "first");
-		check_finite_f8(b.data, b.n, "second");
-		s.exp_a = max_exp_f8(a.data, a.n);
-		s.exp_b = max_exp_f8(b.data, b.n);
 		fused_scaled_f8(a.data, b.data, a.n, ldexpl(1.0L, -s.exp_a), ldexpl(1.0L, -s.exp_b),
 						&ab, &s.aa, &s.bb);
-	}
 	else
-	{
-		check_finite_f4(a.data, a.n, "first");
-		check_finite_f4(b.data, b.n, "second");
-		s.exp_a = max_exp_f4(a.data, a.n);
-		s.exp_b = max_exp_f4(b.data, b.n);
 		fused_scaled_f4(a.data, b.data, a.n, ldexpl(1.0L, -s.exp_a), ldexpl(1.0L, -s.exp_b),
 						&ab, &s.aa, &s.bb);
-	}
 	s.ab = (double) ab;
 	s.dot = (double) ldexpl(ab, s.exp_a + s.exp_b);
 	return s;
@@ -308,11 +320,7 @@ DEFINE_COSINE_FN(ecomai_cosine_distance_f4, ARG_F4, false, true)
 static double
 dot_common(DenseVec a, DenseVec b, bool is_f8)
 {
-	double		r = pair_sums(a, b, is_f8).dot;
-
-	if (!isfinite(r))
-		ecomai_double_out_of_range("dot product");
-	return r;
+	return ecomai_finite_result(pair_sums(a, b, is_f8).dot, "dot product");
 }
 
 DEFINE_PAIR_FNS(ecomai_dot_product, dot_common)
@@ -322,8 +330,9 @@ static double
 l2_distance_common(DenseVec a, DenseVec b, bool is_f8)
 {
 	double		ss;
-	int			e;
-	double		r;
+	int			ea,
+				eb,
+				e;
 
 	check_same_length(a, b);
 	ss = is_f8 ? diff_sq_f8(a.data, b.data, a.n) : diff_sq_f4(a.data, b.data, a.n);
@@ -331,24 +340,11 @@ l2_distance_common(DenseVec a, DenseVec b, bool is_f8)
 		return sqrt(ss);
 
 	/* overflow, underflow or equal vectors: recompute scaled by the largest element */
-	if (is_f8)
-	{
-		check_finite_f8(a.data, a.n, "first");
-		check_finite_f8(b.data, b.n, "second");
-		e = Max(max_exp_f8(a.data, a.n), max_exp_f8(b.data, b.n));
-		ss = diff_sq_scaled_f8(a.data, b.data, a.n, ldexpl(1.0L, -e));
-	}
-	else
-	{
-		check_finite_f4(a.data, a.n, "first");
-		check_finite_f4(b.data, b.n, "second");
-		e = Max(max_exp_f4(a.data, a.n), max_exp_f4(b.data, b.n));
-		ss = diff_sq_scaled_f4(a.data, b.data, a.n, ldexpl(1.0L, -e));
-	}
-	r = ldexp(sqrt(ss), e);
-	if (!isfinite(r))
-		ecomai_double_out_of_range("distance");
-	return r;
+	finite_exponents(a, b, is_f8, &ea, &eb);
+	e = Max(ea, eb);
+	ss = is_f8 ? diff_sq_scaled_f8(a.data, b.data, a.n, ldexpl(1.0L, -e)) :
+		diff_sq_scaled_f4(a.data, b.data, a.n, ldexpl(1.0L, -e));
+	return ecomai_finite_result(ldexp(sqrt(ss), e), "distance");
 }
 
 DEFINE_PAIR_FNS(ecomai_l2_distance, l2_distance_common)
@@ -358,11 +354,8 @@ static double
 l2_norm_common(DenseVec a, bool is_f8)
 {
 	PairSums	s = pair_sums(a, a, is_f8);
-	double		r = ldexp(sqrt(s.aa), s.exp_a);
 
-	if (!isfinite(r))
-		ecomai_double_out_of_range("norm");
-	return r;
+	return ecomai_finite_result(ldexp(sqrt(s.aa), s.exp_a), "norm");
 }
 
 Datum
@@ -391,18 +384,9 @@ static int
 vector_state_dim(ArrayType *state)
 {
 	int			len;
-	const double *s = ecomai_float8_state_values(state, 2, PG_INT32_MAX, &len);
 
-	if (s == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid vector aggregate state"),
-				 errdetail("The state must be a float8[] holding a row count and at least one sum.")));
-	if (!ecomai_state_count_valid(s[0]))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid vector aggregate state"),
-				 errdetail("The row count %g is not a positive whole number.", s[0])));
+	(void) ecomai_counted_state_values(state, 2, PG_INT32_MAX, &len, "vector aggregate",
+									   "The state must be a float8[] holding a row count and at least one sum.");
 	return len - 1;
 }
 
@@ -414,37 +398,44 @@ check_sums_finite(const double *s, int dim)
 			ecomai_double_out_of_range("vector sum");
 }
 
+/* The sums of a state that must hold dim-element vectors. */
+static double *
+vector_state_sums(ArrayType *state, int dim)
+{
+	int			state_dim = vector_state_dim(state);
+
+	if (state_dim != dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("different vector dimensions %d and %d", state_dim, dim)));
+	return (double *) ARR_DATA_PTR(state);
+}
+
 /* Transition: add one vector to the running sums. */
 Datum
 ecomai_vector_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
+	MemoryContext aggcontext = ecomai_aggregate_context(fcinfo, "vector_accum");
 	ArrayType  *state;
 	DenseVec	v;
-	double	   *s;
 	const double *x;
+	double	   *s;
 
-	aggcontext = ecomai_aggregate_context(fcinfo, "vector_accum");
 	if (PG_ARGISNULL(1))
 		ECOMAI_AGG_KEEP_STATE();
 	v = ARG_F8(1);
 	x = v.data;
 	check_finite_f8(x, v.n, "input");
-
 	if (PG_ARGISNULL(0))
+	{
 		state = ecomai_float8_state_new(aggcontext, v.n + 1);
+		s = (double *) ARR_DATA_PTR(state);
+	}
 	else
 	{
-		int			dim;
-
 		state = PG_GETARG_ARRAYTYPE_P(0);
-		dim = vector_state_dim(state);
-		if (dim != v.n)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("different vector dimensions %d and %d", dim, v.n)));
+		s = vector_state_sums(state, v.n);
 	}
-	s = (double *) ARR_DATA_PTR(state);
 	s[0] += 1;
 	for (int i = 0; i < v.n; i++)
 		s[i + 1] += x[i];
@@ -456,37 +447,30 @@ ecomai_vector_accum(PG_FUNCTION_ARGS)
 Datum
 ecomai_vector_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
+	MemoryContext aggcontext = ecomai_aggregate_context(fcinfo, "vector_combine");
 	ArrayType  *s1;
 	ArrayType  *s2;
-	int			d1;
-	int			d2;
+	int			dim;
 	double	   *a;
 	const double *b;
 
-	aggcontext = ecomai_aggregate_context(fcinfo, "vector_combine");
 	if (PG_ARGISNULL(1))
 		ECOMAI_AGG_KEEP_STATE();
 	s2 = PG_GETARG_ARRAYTYPE_P(1);
-	d2 = vector_state_dim(s2);
+	dim = vector_state_dim(s2);
+	b = (const double *) ARR_DATA_PTR(s2);
 	if (PG_ARGISNULL(0))
 	{
 		/* copy: the second state belongs to someone else */
-		s1 = ecomai_float8_state_copy(aggcontext, (const double *) ARR_DATA_PTR(s2), d2 + 1);
-		check_sums_finite((double *) ARR_DATA_PTR(s1), d2);
+		s1 = ecomai_float8_state_copy(aggcontext, b, dim + 1);
+		check_sums_finite((double *) ARR_DATA_PTR(s1), dim);
 		PG_RETURN_ARRAYTYPE_P(s1);
 	}
 	s1 = PG_GETARG_ARRAYTYPE_P(0);
-	d1 = vector_state_dim(s1);
-	if (d1 != d2)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different vector dimensions %d and %d", d1, d2)));
-	a = (double *) ARR_DATA_PTR(s1);
-	b = (const double *) ARR_DATA_PTR(s2);
-	for (int i = 0; i <= d1; i++)
+	a = vector_state_sums(s1, dim);
+	for (int i = 0; i <= dim; i++)
 		a[i] += b[i];
-	check_sums_finite(a, d1);
+	check_sums_finite(a, dim);
 	PG_RETURN_ARRAYTYPE_P(s1);
 }
 

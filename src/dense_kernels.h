@@ -79,35 +79,10 @@ fused_fast_##SUFFIX(const T *a, const T *b, int n, \
 }
 
 /*
- * The careful pass: the same sums accumulated in long double.  Used when the
- * fast pass cannot guarantee its result (cancellation, long vectors).  One
- * accumulator each: more would spill the x87 eight-register stack (measured
- * several times slower).
- */
-#define DEFINE_FUSED_CAREFUL(SUFFIX, T) \
-static void \
-fused_careful_##SUFFIX(const T *a, const T *b, int n, \
-					   double *ab, double *aa, double *bb) \
-{ \
-	long double d = 0, x = 0, y = 0; \
-	for (int i = 0; i < n; i++) \
-	{ \
-		long double ai = (double) a[i]; \
-		long double bi = (double) b[i]; \
-		d += ai * bi; \
-		x += ai * ai; \
-		y += bi * bi; \
-	} \
-	*ab = (double) d; \
-	*aa = (double) x; \
-	*bb = (double) y; \
-}
-
-/*
  * The scaled pass, for extreme magnitudes (a sum that overflowed, or squares
- * that underflowed): the careful pass with the elements multiplied by sa and
- * sb, powers of two that bring the largest element of each vector into
- * [0.5, 1).  The factors are long double because they need not fit a double
+ * that underflowed): the sums accumulated in long double, one accumulator
+ * each, of the elements multiplied by sa and sb, powers of two that bring the
+ * largest element of each vector into [0.5, 1).  The factors are long double because they need not fit a double
  * (2^1029 for a vector of subnormals), and scaling by them is exact.  The
  * dot product stays long double: scaled, it may be far below the range of a
  * double (1e-300 * 1e300 next to 1e308 * 0) and only scaling back tells.
@@ -129,6 +104,23 @@ fused_scaled_##SUFFIX(const T *a, const T *b, int n, long double sa, long double
 	*ab = d; \
 	*aa = (double) x; \
 	*bb = (double) y; \
+}
+
+/*
+ * The careful pass: the same sums accumulated in long double, which is the
+ * scaled pass with both factors 1 (exact; the compiler drops the products by
+ * 1).  Used when the fast pass cannot guarantee its result (cancellation,
+ * long vectors).  One accumulator each: more would spill the x87
+ * eight-register stack (measured several times slower).
+ */
+#define DEFINE_FUSED_CAREFUL(SUFFIX, T) \
+static void \
+fused_careful_##SUFFIX(const T *a, const T *b, int n, \
+					   double *ab, double *aa, double *bb) \
+{ \
+	long double d; \
+	fused_scaled_##SUFFIX(a, b, n, 1.0L, 1.0L, &d, aa, bb); \
+	*ab = (double) d; \
 }
 
 /*

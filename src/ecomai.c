@@ -153,18 +153,60 @@ ecomai_append_double(StringInfo buf, double value)
 	appendStringInfoString(buf, tmp);
 }
 
-/* Append s double-quoted, escaping " and \ (see ecomai.h). */
-void
-ecomai_append_quoted(StringInfo buf, const char *s)
+/* Append s double-quoted, escaping " and \ with a backslash, each newline written as "newline". */
+static void
+append_quoted(StringInfo buf, const char *s, const char *newline)
 {
 	appendStringInfoChar(buf, '"');
 	for (; *s; s++)
 	{
 		if (*s == '"' || *s == '\\')
 			appendStringInfoChar(buf, '\\');
-		appendStringInfoChar(buf, *s);
+		if (*s == '\n')
+			appendStringInfoString(buf, newline);
+		else
+			appendStringInfoChar(buf, *s);
 	}
 	appendStringInfoChar(buf, '"');
+}
+
+/* Append s double-quoted, escaping " and \ (see ecomai.h). */
+void
+ecomai_append_quoted(StringInfo buf, const char *s)
+{
+	append_quoted(buf, s, "\n");
+}
+
+/* Append a Graphviz double-quoted string (see ecomai.h). */
+void
+ecomai_append_dot_string(StringInfo buf, const char *s, const char *newline)
+{
+	append_quoted(buf, s, newline);
+}
+
+/* The value named s in table (ended by a NULL name), or -1. */
+int
+ecomai_named_value(const EcomaiNamedValue *table, const char *s)
+{
+	for (; table->name; table++)
+		if (strcmp(s, table->name) == 0)
+			return table->value;
+	return -1;
+}
+
+/* The value named s in table; ERROR 22023 naming it, with the hint, if absent. */
+int
+ecomai_named_value_or_error(const EcomaiNamedValue *table, const char *s, const char *what,
+							const char *hint)
+{
+	int			value = ecomai_named_value(table, s);
+
+	if (value < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown %s \"%s\"", what, s),
+				 errhint("%s", hint)));
+	return value;
 }
 
 /* Read the rest of a double-quoted string (see ecomai.h). */

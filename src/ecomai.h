@@ -7,6 +7,8 @@
 #define ECOMAI_H
 
 #include "postgres.h"
+
+#include <math.h>
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 
@@ -44,6 +46,33 @@ extern void ecomai_append_quoted(StringInfo buf, const char *s);
 extern int	ecomai_read_quoted(const char **pp, StringInfo out);
 
 /*
+ * A Graphviz double-quoted string (bn_to_dot, markov_to_dot): as
+ * ecomai_append_quoted, but each newline is written as "newline" ("\\n"
+ * keeps the line break in a label, " " flattens it).
+ */
+extern void ecomai_append_dot_string(StringInfo buf, const char *s, const char *newline);
+
+/*
+ * The names of the values of a text option, e.g. a measure: a table ended by
+ * a NULL name (several names may stand for one value).
+ */
+typedef struct EcomaiNamedValue
+{
+	const char *name;
+	int			value;
+} EcomaiNamedValue;
+
+/* The value named s in table, or -1 when s names none. */
+extern int	ecomai_named_value(const EcomaiNamedValue *table, const char *s);
+
+/*
+ * The value named s in table; when s names none, ERROR 22023
+ * "unknown <what> "<s>"" with hint (a whole sentence listing the names).
+ */
+extern int	ecomai_named_value_or_error(const EcomaiNamedValue *table, const char *s,
+										const char *what, const char *hint);
+
+/*
  * What every two-vector function of dense.c and svec.c needs, computed once:
  * the sums over values scaled by 2^-exp (exactly; exp is 0 unless a plain sum
  * over- or underflowed), and the dot product itself, scaled back.
@@ -67,6 +96,15 @@ extern bool ecomai_cosine_from_sums(double ab, double aa, double bb, double *res
 
 /* ERROR 22003 "<what> is out of range for type double precision". */
 extern void ecomai_double_out_of_range(const char *what) pg_attribute_noreturn();
+
+/* r itself when it is finite; otherwise ecomai_double_out_of_range(what). */
+static inline double
+ecomai_finite_result(double r, const char *what)
+{
+	if (unlikely(!isfinite(r)))
+		ecomai_double_out_of_range(what);
+	return r;
+}
 
 /*
  * The aggregate memory context of a transition or combine function; called

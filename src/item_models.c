@@ -24,6 +24,7 @@
 
 #include "cooccurrence.h"
 #include "ecomai.h"
+#include "srf.h"
 #include "topk.h"
 
 
@@ -36,21 +37,16 @@ typedef enum SimMeasure
 	SIM_DOT
 } SimMeasure;
 
-static const char *const measure_names[] = {"cosine", "jaccard", "lift", "conditional", "dot"};
+static const EcomaiNamedValue measure_names[] = {
+	{"cosine", SIM_COSINE}, {"jaccard", SIM_JACCARD}, {"lift", SIM_LIFT},
+	{"conditional", SIM_CONDITIONAL}, {"dot", SIM_DOT}, {NULL, 0}
+};
 
 static SimMeasure
 parse_measure(text *t)
 {
-	char	   *s = text_to_cstring(t);
-
-	for (int i = 0; i < lengthof(measure_names); i++)
-		if (strcmp(s, measure_names[i]) == 0)
-			return (SimMeasure) i;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown measure \"%s\"", s),
-			 errhint("Use cosine, jaccard, lift, conditional or dot.")));
-	pg_unreachable();
+	return (SimMeasure) ecomai_named_value_or_error(measure_names, text_to_cstring(t), "measure",
+													"Use cosine, jaccard, lift, conditional or dot.");
 }
 
 static void
@@ -60,6 +56,20 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be NULL", name)));
+}
+
+/*
+ * The model (argument off) viewed in v, with its items as Datums of the
+ * result's key type; false when the model is NULL (then there are no rows).
+ */
+static bool
+model_arg(FunctionCallInfo fcinfo, int off, CoocView *v, Datum **keys)
+{
+	if (PG_ARGISNULL(off))
+		return false;
+	ecomai_cooc_view(PG_GETARG_DATUM(off), v);
+	*keys = ecomai_cooc_key_datums(fcinfo, off - 1, v);
+	return true;
 }
 
 /*
@@ -99,7 +109,7 @@ similarity_of(const CoocView *v, SimMeasure measure, double alpha, int32 i, int3
 static Datum
 item_similarities(FunctionCallInfo fcinfo, int off)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	CoocView	v;
 	CoocAdjacency adj;
 	SimMeasure	measure;
@@ -111,7 +121,6 @@ item_similarities(FunctionCallInfo fcinfo, int off)
 	EcomaiTopK	top;
 	int64	   *pair_of;
 
-	InitMaterializedSRF(fcinfo, 0);
 	require_arg(fcinfo, off + 1, "measure");
 	measure = parse_measure(PG_GETARG_TEXT_PP(off + 1));
 	k = PG_ARGISNULL(off + 2) ? -1 : PG_GETARG_INT32(off + 2);
@@ -131,11 +140,8 @@ item_similarities(FunctionCallInfo fcinfo, int off)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("alpha must be between 0 and 1")));
-	if (PG_ARGISNULL(off + 0))
+	if (!model_arg(fcinfo, off, &v, &keys))
 		return (Datum) 0;
-
-	ecomai_cooc_view(PG_GETARG_DATUM(off + 0), &v);
-	keys = ecomai_cooc_key_datums(fcinfo, off - 1, &v);
 	ecomai_cooc_adjacency(&v, &adj);
 	ecomai_topk_init(&top, k < 0 ? Max(v.nitems, 1) : Min(k, Max(v.nitems, 1)));
 	pair_of = palloc_extended(Max(v.nitems, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
@@ -166,13 +172,12 @@ item_similarities(FunctionCallInfo fcinfo, int off)
 		{
 			int32		j = (int32) top.items[r].id;
 			Datum		values[4];
-			bool		nulls[4] = {false, false, false, false};
 
 			values[0] = keys[i];
 			values[1] = keys[j];
 			values[2] = Float8GetDatum(top.items[r].score);
 			values[3] = Int64GetDatum(v.pcount[pair_of[j]]);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			ecomai_srf_row(rsinfo, values);
 		}
 	}
 	return (Datum) 0;
@@ -186,7 +191,7 @@ item_similarities(FunctionCallInfo fcinfo, int off)
 static Datum
 association_rules(FunctionCallInfo fcinfo, int off)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	CoocView	v;
 	CoocAdjacency adj;
 	double		min_support;
@@ -195,7 +200,6 @@ association_rules(FunctionCallInfo fcinfo, int off)
 	Datum	   *keys;
 	double		nb;
 
-	InitMaterializedSRF(fcinfo, 0);
 	min_support = PG_ARGISNULL(off + 1) ? 0 : PG_GETARG_FLOAT8(off + 1);
 	min_confidence = PG_ARGISNULL(off + 2) ? 0 : PG_GETARG_FLOAT8(off + 2);
 	min_lift = PG_ARGISNULL(off + 3) ? 0 : PG_GETARG_FLOAT8(off + 3);
@@ -207,11 +211,8 @@ association_rules(FunctionCallInfo fcinfo, int off)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("min_lift must be a finite number >= 0")));
-	if (PG_ARGISNULL(off + 0))
+	if (!model_arg(fcinfo, off, &v, &keys))
 		return (Datum) 0;
-
-	ecomai_cooc_view(PG_GETARG_DATUM(off + 0), &v);
-	keys = ecomai_cooc_key_datums(fcinfo, off - 1, &v);
 	ecomai_cooc_adjacency(&v, &adj);
 	nb = (double) v.nbaskets;
 
@@ -230,7 +231,6 @@ association_rules(FunctionCallInfo fcinfo, int off)
 			double		sc = (double) v.count[c] / nb;
 			double		lift = confidence / sc;
 			Datum		values[8];
-			bool		nulls[8] = {false, false, false, false, false, false, false, false};
 
 			if (support < min_support || confidence < min_confidence || lift < min_lift)
 				continue;
@@ -243,7 +243,7 @@ association_rules(FunctionCallInfo fcinfo, int off)
 			/* conviction: infinite when the rule always holds */
 			values[6] = Float8GetDatum(confidence >= 1 ? get_float8_infinity() : (1 - sc) / (1 - confidence));
 			values[7] = Int64GetDatum(v.pcount[pk]);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			ecomai_srf_row(rsinfo, values);
 		}
 	}
 	return (Datum) 0;
@@ -253,14 +253,13 @@ association_rules(FunctionCallInfo fcinfo, int off)
 static Datum
 popular_items(FunctionCallInfo fcinfo, int off)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	CoocView	v;
 	int32		k;
 	Datum	   *keys;
 	EcomaiTopK	top;
 	int			n;
 
-	InitMaterializedSRF(fcinfo, 0);
 	require_arg(fcinfo, off + 1, "k");
 	k = PG_GETARG_INT32(off + 1);
 	if (k < 1)
@@ -268,10 +267,8 @@ popular_items(FunctionCallInfo fcinfo, int off)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k must be at least 1"),
 				 errdetail("k is %d.", k)));
-	if (PG_ARGISNULL(off + 0))
+	if (!model_arg(fcinfo, off, &v, &keys))
 		return (Datum) 0;
-	ecomai_cooc_view(PG_GETARG_DATUM(off + 0), &v);
-	keys = ecomai_cooc_key_datums(fcinfo, off - 1, &v);
 	ecomai_topk_init(&top, Min(k, Max(v.nitems, 1)));
 	for (int32 i = 0; i < v.nitems; i++)
 		ecomai_topk_offer(&top, i, (double) v.count[i]);
@@ -279,11 +276,10 @@ popular_items(FunctionCallInfo fcinfo, int off)
 	for (int r = 0; r < n; r++)
 	{
 		Datum		values[2];
-		bool		nulls[2] = {false, false};
 
 		values[0] = keys[top.items[r].id];
 		values[1] = Int64GetDatum(v.count[top.items[r].id]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		ecomai_srf_row(rsinfo, values);
 	}
 	return (Datum) 0;
 }

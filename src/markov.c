@@ -37,6 +37,7 @@
 #include "agg_state.h"
 #include "ecomai.h"
 #include "markov.h"
+#include "srf.h"
 
 PG_FUNCTION_INFO_V1(ecomai_markov_in);
 PG_FUNCTION_INFO_V1(ecomai_markov_out);
@@ -1406,7 +1407,7 @@ ecomai_markov_smooth(PG_FUNCTION_ARGS)
 Datum
 ecomai_touch_attribution(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	char	   *path = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	double		conv = ecomai_markov_count_arg(fcinfo, 1, "conversions");
 	char	  **ch;
@@ -1414,11 +1415,9 @@ ecomai_touch_attribution(PG_FUNCTION_ARGS)
 	int			i,
 				j;
 
-	InitMaterializedSRF(fcinfo, 0);
 	for (i = 0; i < n; i++)
 	{
 		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
 		int			touches = 0;
 
 		for (j = 0; j < i; j++)
@@ -1435,7 +1434,7 @@ ecomai_touch_attribution(PG_FUNCTION_ARGS)
 		/* conv * touches can overflow where the share of it cannot */
 		values[3] = Float8GetDatum(isfinite(conv * touches) ? conv * touches / n :
 								   conv / n * touches);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		ecomai_srf_row(rsinfo, values);
 	}
 	return (Datum) 0;
 }

@@ -32,6 +32,7 @@
 
 #include "ecomai.h"
 #include "markov.h"
+#include "srf.h"
 
 /* LAPACK from OpenBLAS (libopenblas-dev ships no lapacke.h on Debian 12). */
 extern void dgesv_(const int *n, const int *nrhs, double *a, const int *lda,
@@ -930,7 +931,7 @@ lump_pages(const MarkovChain *m, const double *y, int n, PageProb **out)
 Datum
 ecomai_markov_next(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	MarkovChain *m = PG_GETARG_MARKOV(0);
 	MarkovModel mm;
 	char	  **h;
@@ -941,7 +942,6 @@ ecomai_markov_next(PG_FUNCTION_ARGS)
 	int			nrows,
 				j;
 
-	InitMaterializedSRF(fcinfo, 0);
 	model_build(m, &mm);
 	x = palloc(sizeof(double) * Max(mm.n, 1));
 	y = palloc(sizeof(double) * Max(mm.n, 1));
@@ -952,11 +952,10 @@ ecomai_markov_next(PG_FUNCTION_ARGS)
 	for (j = 0; j < nrows; j++)
 	{
 		Datum		values[2];
-		bool		nulls[2] = {false, false};
 
 		values[0] = CStringGetTextDatum(rows[j].page);
 		values[1] = Float8GetDatum(rows[j].p);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		ecomai_srf_row(rsinfo, values);
 	}
 	return (Datum) 0;
 }
@@ -1050,13 +1049,12 @@ static void
 matrix_row(ReturnSetInfo *rsinfo, const MarkovChain *m, int i, int j, double count, double p)
 {
 	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
 
 	values[0] = CStringGetTextDatum(MC_NAME(m, i));
 	values[1] = CStringGetTextDatum(MC_NAME(m, j));
 	values[2] = Float8GetDatum(count);
 	values[3] = Float8GetDatum(p);
-	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	ecomai_srf_row(rsinfo, values);
 }
 
 /*
@@ -1067,12 +1065,11 @@ matrix_row(ReturnSetInfo *rsinfo, const MarkovChain *m, int i, int j, double cou
 Datum
 ecomai_markov_matrix(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	MarkovChain *m = PG_GETARG_MARKOV(0);
 	MarkovModel mm;
 	int			i;
 
-	InitMaterializedSRF(fcinfo, 0);
 	model_build(m, &mm);
 	for (i = 0; i < mm.n; i++)
 	{
@@ -1362,7 +1359,7 @@ absorb_finite(const MarkovModel *mm, const MarkovGraph *g, const bool *isabs,
 Datum
 ecomai_markov_absorption(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	MarkovChain *m = PG_GETARG_MARKOV(0);
 	char	  **names;
 	int			nlist = state_array(PG_GETARG_ARRAYTYPE_P(1), "absorbing states", &names);
@@ -1380,7 +1377,6 @@ ecomai_markov_absorption(PG_FUNCTION_ARGS)
 	double	   *A,
 			   *B;
 
-	InitMaterializedSRF(fcinfo, 0);
 	for (i = 0; i < nlist; i++)
 	{
 		int			s = ecomai_markov_find(m, names[i]);
@@ -1447,7 +1443,7 @@ ecomai_markov_absorption(PG_FUNCTION_ARGS)
 Datum
 ecomai_markov_first_passage(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	MarkovChain *m = PG_GETARG_MARKOV(0);
 	int			target = state_arg_required(m, fcinfo, 1, "state");
 	MarkovModel mm;
@@ -1464,7 +1460,6 @@ ecomai_markov_first_passage(PG_FUNCTION_ARGS)
 	double		recur = 1;
 	bool		recur_finite = true;
 
-	InitMaterializedSRF(fcinfo, 0);
 	model_build(m, &mm);
 	graph_build(&mm, &g);
 	isabs = palloc(sizeof(bool) * mm.n);
@@ -1875,12 +1870,11 @@ ecomai_markov_attribution_compute(const MarkovChain *m, const char *convname,
 Datum
 ecomai_markov_attribution(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	MarkovAttribution r;
 	bool		with_value;
 	int			i;
 
-	InitMaterializedSRF(fcinfo, 0);
 	/* NULL chain, conversion or null state: no rows (documented NULL behaviour) */
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		return (Datum) 0;
@@ -1925,23 +1919,6 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* Append a DOT double-quoted string. */
-static void
-dot_quote(StringInfo buf, const char *s)
-{
-	appendStringInfoChar(buf, '"');
-	for (; *s; s++)
-	{
-		if (*s == '"' || *s == '\\')
-			appendStringInfoChar(buf, '\\');
-		if (*s == '\n')
-			appendStringInfoString(buf, "\\n");
-		else
-			appendStringInfoChar(buf, *s);
-	}
-	appendStringInfoChar(buf, '"');
-}
-
 /* A candidate edge of markov_to_dot: target state and probability. */
 typedef struct NextRow
 {
@@ -1974,22 +1951,10 @@ static const char *const dot_colors[][2] = {
 	{"#fde2a7", "#b8860b"}, {"#d9c9e8", "#6a3d9a"}
 };
 
-/* Parse markov_to_dot's edge_width argument: 0 none, 1 probability, 2 flow. */
-static int
-dot_width_arg(const char *s)
-{
-	if (strcmp(s, "none") == 0)
-		return 0;
-	if (strcmp(s, "probability") == 0)
-		return 1;
-	if (strcmp(s, "flow") == 0)
-		return 2;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown edge_width \"%s\"", s),
-			 errhint("Use 'none', 'probability' or 'flow'.")));
-	return 0;					/* not reached */
-}
+/* markov_to_dot's edge_width argument: 0 none, 1 probability, 2 flow. */
+static const EcomaiNamedValue dot_width_names[] = {
+	{"none", 0}, {"probability", 1}, {"flow", 2}, {NULL, 0}
+};
 
 /*
  * markov_to_dot(m, threshold, k, edge_width, highlight): Graphviz digraph,
@@ -2008,7 +1973,9 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 	MarkovChain *m = PG_GETARG_MARKOV(0);
 	double		threshold = PG_GETARG_FLOAT8(1);
 	int			topk = PG_NARGS() > 2 ? PG_GETARG_INT32(2) : 0;
-	int			width = PG_NARGS() > 3 ? dot_width_arg(text_to_cstring(PG_GETARG_TEXT_PP(3))) : 0;
+	int			width = PG_NARGS() > 3 ?
+		ecomai_named_value_or_error(dot_width_names, text_to_cstring(PG_GETARG_TEXT_PP(3)), "edge_width",
+									"Use 'none', 'probability' or 'flow'.") : 0;
 	MarkovModel mm;
 	StringInfoData buf;
 	int		   *color;			/* per state: index into dot_colors, or -1 */
@@ -2054,7 +2021,7 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 		if (mm.absorbing[i] || color[i] >= 0)
 		{
 			appendStringInfoString(&buf, "  ");
-			dot_quote(&buf, MC_NAME(m, i));
+			ecomai_append_dot_string(&buf, MC_NAME(m, i), "\\n");
 			appendStringInfoString(&buf, " [");
 			if (mm.absorbing[i])
 				appendStringInfoString(&buf, "shape=doublecircle");
@@ -2097,9 +2064,9 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 		{
 			j = rows[k].state;
 			appendStringInfoString(&buf, "  ");
-			dot_quote(&buf, MC_NAME(m, i));
+			ecomai_append_dot_string(&buf, MC_NAME(m, i), "\\n");
 			appendStringInfoString(&buf, " -> ");
-			dot_quote(&buf, MC_NAME(m, j));
+			ecomai_append_dot_string(&buf, MC_NAME(m, j), "\\n");
 			appendStringInfo(&buf, " [label=\"%.3g\"", rows[k].p);
 			if (width > 0)
 			{

@@ -31,6 +31,7 @@
 
 #include "ecomai.h"
 #include "markov.h"
+#include "srf.h"
 
 PG_FUNCTION_INFO_V1(ecomai_markov_attribution_bootstrap);
 
@@ -492,7 +493,7 @@ boot_emit(ReturnSetInfo *rsinfo, const MarkovAttribution *full, const double *re
 Datum
 ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	ArrayType  *pa;
 	Datum	   *pvals;
 	bool	   *pnulls;
@@ -506,7 +507,6 @@ ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 	double	   *re_boot,
 			   *share_boot;
 
-	InitMaterializedSRF(fcinfo, 0);
 	for (i = 0; i < 7; i++)
 		if (PG_ARGISNULL(i))
 			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

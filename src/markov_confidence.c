@@ -24,6 +24,7 @@
 #include "utils/builtins.h"
 
 #include "markov.h"
+#include "srf.h"
 
 PG_FUNCTION_INFO_V1(ecomai_markov_confidence);
 
@@ -82,7 +83,6 @@ ecomai_markov_confidence(PG_FUNCTION_ARGS)
 		for (; i < j; i++)
 		{
 			Datum		values[6];
-			bool		nulls[6] = {false, false, false, false, false, false};
 			double		p = w[i] / row;
 			double		se = p / sqrt(w[i]);
 
@@ -92,7 +92,7 @@ ecomai_markov_confidence(PG_FUNCTION_ARGS)
 			values[3] = Float8GetDatum(se);
 			values[4] = Float8GetDatum(Max(0, p - z * se));
 			values[5] = Float8GetDatum(Min(1, p + z * se));
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			ecomai_srf_row(rsinfo, values);
 		}
 	}
 	return (Datum) 0;

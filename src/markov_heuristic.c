@@ -23,6 +23,7 @@
 #include "utils/builtins.h"
 
 #include "markov.h"
+#include "srf.h"
 
 PG_FUNCTION_INFO_V1(ecomai_heuristic_attribution);
 
@@ -70,7 +71,7 @@ touch_weights(int n, double half_life, double *w)
 Datum
 ecomai_heuristic_attribution(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	double		conv,
 				value,
 				half_life;
@@ -81,7 +82,6 @@ ecomai_heuristic_attribution(PG_FUNCTION_ARGS)
 				k;
 	double	   *w;
 
-	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
 		return (Datum) 0;
 	conv = ecomai_markov_count_arg(fcinfo, 1, "conversions");
@@ -113,13 +113,12 @@ ecomai_heuristic_attribution(PG_FUNCTION_ARGS)
 		for (k = 0; k < NMODELS; k++)
 		{
 			Datum		values[4];
-			bool		nulls[4] = {false, false, false, false};
 
 			values[0] = CStringGetTextDatum(ch[i]);
 			values[1] = CStringGetTextDatum(model_names[k]);
 			values[2] = Float8GetDatum(credit[k] * conv);
 			values[3] = Float8GetDatum(credit[k] * value);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			ecomai_srf_row(rsinfo, values);
 		}
 	}
 	return (Datum) 0;

@@ -25,6 +25,7 @@
 
 #include "ecomai.h"
 #include "markov.h"
+#include "srf.h"
 
 PG_FUNCTION_INFO_V1(ecomai_markov_choose_order);
 
@@ -57,7 +58,7 @@ last_pages(const char *name, int k)
 Datum
 ecomai_markov_choose_order(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	MarkovChain *m = PG_GETARG_MARKOV(0);
 	int			n = m->nstates;
 	const char **trunc = palloc(sizeof(char *) * Max(n, 1));
@@ -67,7 +68,6 @@ ecomai_markov_choose_order(PG_FUNCTION_ARGS)
 	int			k,
 				i;
 
-	InitMaterializedSRF(fcinfo, 0);
 	ecomai_check_memory((Size) n * 24 + (Size) m->ntrans * sizeof(MarkovTriple), "markov order selection");
 	for (k = 1; k <= m->order; k++)
 	{
@@ -78,7 +78,6 @@ ecomai_markov_choose_order(PG_FUNCTION_ARGS)
 					total = 0,
 					params = 0;
 		Datum		values[7];
-		bool		nulls[7] = {false, false, false, false, false, false, false};
 
 		CHECK_FOR_INTERRUPTS();
 		/* states of order k: names truncated to their last k pages, numbered */
@@ -132,7 +131,7 @@ ecomai_markov_choose_order(PG_FUNCTION_ARGS)
 		values[4] = Float8GetDatum(ll);
 		values[5] = Float8GetDatum(2 * params - 2 * ll);
 		values[6] = Float8GetDatum(params * log(Max(total, 1)) - 2 * ll);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		ecomai_srf_row(rsinfo, values);
 	}
 	return (Datum) 0;
 }

@@ -27,6 +27,7 @@
 
 #include "ecomai.h"
 #include "markov.h"
+#include "srf.h"
 
 PG_FUNCTION_INFO_V1(ecomai_markov_simulate);
 
@@ -182,7 +183,6 @@ ecomai_markov_simulate(PG_FUNCTION_ARGS)
 	for (j = 0; j < journeys; j++)
 	{
 		Datum		values[2];
-		bool		nulls[2] = {false, false};
 		int			len = 0,
 					s = start;
 
@@ -198,7 +198,7 @@ ecomai_markov_simulate(PG_FUNCTION_ARGS)
 		}
 		values[0] = Int32GetDatum(j + 1);
 		values[1] = PointerGetDatum(construct_array(path, len, TEXTOID, -1, false, TYPALIGN_INT));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		ecomai_srf_row(rsinfo, values);
 		pfree(DatumGetPointer(values[1]));
 	}
 	return (Datum) 0;

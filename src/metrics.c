@@ -56,18 +56,9 @@ PG_FUNCTION_INFO_V1(ecomai_split_uniform);
 static double *
 error_state_values(ArrayType *state)
 {
-	double	   *s = ecomai_float8_state_values(state, 2, 3, NULL);
+	double	   *s = ecomai_counted_state_values(state, 2, 3, NULL, "error aggregate",
+												"The state must be a float8[] of a row count, a sum of errors and, for rmse, a scale exponent.");
 
-	if (s == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid error aggregate state"),
-				 errdetail("The state must be a float8[] of a row count, a sum of errors and, for rmse, a scale exponent.")));
-	if (!ecomai_state_count_valid(s[0]))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid error aggregate state"),
-				 errdetail("The row count %g is not a positive whole number.", s[0])));
 	if (!(s[1] >= 0 && isfinite(s[1])))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
@@ -157,15 +148,8 @@ error_accum(FunctionCallInfo fcinfo, bool square, const char *name)
 	aggcontext = ecomai_aggregate_context(fcinfo, name);
 
 	/* a pair with a missing side is not an observation: skip it */
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	if (!ecomai_agg_finite_pair(fcinfo, "estimate", "actual", &est, &act))
 		ECOMAI_AGG_KEEP_STATE();
-	est = PG_GETARG_FLOAT8(1);
-	act = PG_GETARG_FLOAT8(2);
-	if (!isfinite(est) || !isfinite(act))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("%s must be finite, not %s", isfinite(est) ? "actual" : "estimate",
-						float8out_internal(isfinite(est) ? act : est))));
 
 	if (PG_ARGISNULL(0))
 		state = error_state_new(aggcontext, square ? 3 : 2);
@@ -273,16 +257,13 @@ ecomai_rmse_final(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state;
 	const double *s;
-	double		r;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	state = PG_GETARG_ARRAYTYPE_P(0);
 	s = error_state_values(state);
-	r = ldexp(sqrt(s[1] / s[0]), error_state_exponent(state));
-	if (!isfinite(r))
-		ecomai_double_out_of_range("root mean squared error");
-	PG_RETURN_FLOAT8(r);
+	PG_RETURN_FLOAT8(ecomai_finite_result(ldexp(sqrt(s[1] / s[0]), error_state_exponent(state)),
+										  "root mean squared error"));
 }
 
 /* Mean absolute error; NULL when no pair was seen. */
@@ -443,7 +424,9 @@ typedef struct RankArgs
 	IdList		rec;
 	IdList		rel;
 	int			k;
-	bool	   *hit;
+	int			top;			/* positions looked at: min(k, |recommended|) */
+	int			ideal;			/* most hits possible: min(k, |relevant|) */
+	bool	   *hit;			/* [top] */
 	int			hits;
 } RankArgs;
 
@@ -456,12 +439,41 @@ rank_args(FunctionCallInfo fcinfo)
 	r.rel = relevant_set(PG_GETARG_ARRAYTYPE_P(1));
 	r.k = k_arg(fcinfo, 2);
 	/* only the first k positions matter, so bound the work by the list */
-	if (r.k > r.rec.n)
-		r.hit = palloc(sizeof(bool) * Max(r.rec.n, 1));
-	else
-		r.hit = palloc(sizeof(bool) * r.k);
-	r.hits = mark_hits(&r.rec, &r.rel, Min(r.k, r.rec.n), r.hit);
+	r.top = Min(r.k, r.rec.n);
+	r.ideal = Min(r.k, r.rel.n);
+	r.hit = palloc(sizeof(bool) * Max(r.top, 1));
+	r.hits = mark_hits(&r.rec, &r.rel, r.top, r.hit);
 	return r;
+}
+
+/* The gain of a hit at position pos (from 0), the seen-th hit from the top. */
+typedef double (*HitGain) (int pos, int seen);
+
+/* Sum of gain over the hits of the top k, from the top. */
+static double
+sum_over_hits(const RankArgs *r, HitGain gain)
+{
+	double		sum = 0;
+	int			seen = 0;
+
+	for (int i = 0; i < r->top; i++)
+		if (r->hit[i])
+			sum += gain(i, ++seen);
+	return sum;
+}
+
+/* DCG: a hit at position pos is worth 1/log2(pos + 2). */
+static double
+discounted_gain(int pos, int seen)
+{
+	return 1.0 / log2(pos + 2.0);
+}
+
+/* AP: a hit is worth the precision of the list down to it. */
+static double
+precision_gain(int pos, int seen)
+{
+	return (double) seen / (pos + 1);
 }
 
 /* Share of the top k that is relevant: hits / k. */
@@ -493,18 +505,13 @@ Datum
 ecomai_ndcg_at_k(PG_FUNCTION_ARGS)
 {
 	RankArgs	r = rank_args(fcinfo);
-	double		dcg = 0;
 	double		idcg = 0;
-	int			top = Min(r.k, r.rec.n);
 
 	if (r.rel.n == 0)
 		PG_RETURN_NULL();
-	for (int i = 0; i < top; i++)
-		if (r.hit[i])
-			dcg += 1.0 / log2(i + 2.0);
-	for (int i = 0; i < Min(r.k, r.rel.n); i++)
-		idcg += 1.0 / log2(i + 2.0);
-	PG_RETURN_FLOAT8(dcg / idcg);
+	for (int i = 0; i < r.ideal; i++)
+		idcg += discounted_gain(i, i + 1);
+	PG_RETURN_FLOAT8(sum_over_hits(&r, discounted_gain) / idcg);
 }
 
 /* 1 when any of the top k is relevant, else 0. */
@@ -525,19 +532,10 @@ Datum
 ecomai_average_precision_at_k(PG_FUNCTION_ARGS)
 {
 	RankArgs	r = rank_args(fcinfo);
-	double		sum = 0;
-	int			seen = 0;
-	int			top = Min(r.k, r.rec.n);
 
 	if (r.rel.n == 0)
 		PG_RETURN_NULL();
-	for (int i = 0; i < top; i++)
-		if (r.hit[i])
-		{
-			seen++;
-			sum += (double) seen / (i + 1);
-		}
-	PG_RETURN_FLOAT8(sum / Min(r.k, r.rel.n));
+	PG_RETURN_FLOAT8(sum_over_hits(&r, precision_gain) / r.ideal);
 }
 
 /* ---------------------------------------------------------------------

@@ -335,6 +335,29 @@ read_word(MfParser *ps, const char *what)
 	return ps->token;
 }
 
+static const EcomaiNamedValue kind_names[] = {
+	{"implicit", MF_IMPLICIT}, {"explicit", MF_EXPLICIT}, {NULL, 0}
+};
+
+static const EcomaiNamedValue solver_names[] = {
+	{"cg", MF_SOLVER_CG}, {"cholesky", MF_SOLVER_CHOLESKY}, {NULL, 0}
+};
+
+/*
+ * A word naming a value of table (names lists them, e.g. "cg or cholesky");
+ * any other word is an invalid model, "<field> must be <names>, found ...".
+ */
+static int
+read_named(MfParser *ps, const EcomaiNamedValue *table, const char *names, const char *field)
+{
+	const char *w = read_word(ps, names);
+	int			value = ecomai_named_value(table, w);
+
+	if (value < 0)
+		mf_invalid(psprintf("%s must be %s, found \"%%s\".", field, names), w);
+	return value;
+}
+
 /* "name=" */
 static void
 expect_field(MfParser *ps, const char *name)
@@ -518,21 +541,9 @@ mf_model_from_text(const char *text)
 	if (read_int(&ps, 0, PG_INT32_MAX, "version") != MF_VERSION)
 		mf_invalid("Version %s is not supported; this build reads version 1.", ps.token);
 	expect_field(&ps, "kind");
-	w = read_word(&ps, "implicit or explicit");
-	if (strcmp(w, "implicit") == 0)
-		kind = MF_IMPLICIT;
-	else if (strcmp(w, "explicit") == 0)
-		kind = MF_EXPLICIT;
-	else
-		mf_invalid("Kind must be implicit or explicit, found \"%s\".", w);
+	kind = read_named(&ps, kind_names, "implicit or explicit", "Kind");
 	expect_field(&ps, "solver");
-	w = read_word(&ps, "cg or cholesky");
-	if (strcmp(w, "cg") == 0)
-		solver = MF_SOLVER_CG;
-	else if (strcmp(w, "cholesky") == 0)
-		solver = MF_SOLVER_CHOLESKY;
-	else
-		mf_invalid("Solver must be cg or cholesky, found \"%s\".", w);
+	solver = read_named(&ps, solver_names, "cg or cholesky", "Solver");
 	expect_field(&ps, "factors");
 	factors = read_int(&ps, 1, MF_MAX_FACTORS, "factors");
 	expect_field(&ps, "iterations");

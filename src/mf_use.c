@@ -24,6 +24,7 @@
 
 #include "ecomai.h"
 #include "mf.h"
+#include "srf.h"
 #include "topk.h"
 
 PG_FUNCTION_INFO_V1(ecomai_mf_predict);
@@ -102,11 +103,10 @@ emit_items(ReturnSetInfo *rsinfo, const MfModel *m, EcomaiTopK *top, Oid restype
 	for (int r = 0; r < n; r++)
 	{
 		Datum		values[2];
-		bool		nulls[2] = {false, false};
 
 		values[0] = ecomai_mf_key_datum(mf_item_key(m, (int) top->items[r].id), restype);
 		values[1] = Float8GetDatum(top->items[r].score);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		ecomai_srf_row(rsinfo, values);
 	}
 }
 
@@ -159,7 +159,7 @@ static void
 recommend_rows(FunctionCallInfo fcinfo, const MfModel *m, const double *x, double bu, int k,
 			   int ex, int al, const bool *history)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	int			ni = m->nitems;
 	bool	   *skip = palloc0(sizeof(bool) * ni);
 	bool	   *allow = NULL;
@@ -167,7 +167,6 @@ recommend_rows(FunctionCallInfo fcinfo, const MfModel *m, const double *x, doubl
 	EcomaiTopK	top;
 	Oid			restype;
 
-	InitMaterializedSRF(fcinfo, 0);
 	restype = TupleDescAttr(rsinfo->setDesc, 0)->atttypid;
 	if (history)
 		memcpy(skip, history, sizeof(bool) * ni);
@@ -320,7 +319,7 @@ ecomai_mf_recommend_history(PG_FUNCTION_ARGS)
 Datum
 ecomai_mf_similar_items(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	MfModel    *m;
 	int			k,
 				i,
@@ -331,7 +330,6 @@ ecomai_mf_similar_items(PG_FUNCTION_ARGS)
 	EcomaiTopK	top;
 	Oid			restype;
 
-	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		return (Datum) 0;
 	m = ecomai_mf_arg(fcinfo, 0);
@@ -367,7 +365,7 @@ ecomai_mf_similar_items(PG_FUNCTION_ARGS)
 static void
 factor_rows(FunctionCallInfo fcinfo, bool users)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	MfModel    *m;
 	int			n,
 				f;
@@ -376,7 +374,6 @@ factor_rows(FunctionCallInfo fcinfo, bool users)
 	const double *bias;
 	Datum	   *elems;
 
-	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
 		return;
 	m = ecomai_mf_arg(fcinfo, 0);
@@ -389,7 +386,6 @@ factor_rows(FunctionCallInfo fcinfo, bool users)
 	for (int r = 0; r < n; r++)
 	{
 		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
 
 		CHECK_FOR_INTERRUPTS();
 		for (int c = 0; c < f; c++)
@@ -398,7 +394,7 @@ factor_rows(FunctionCallInfo fcinfo, bool users)
 		values[1] = Float8GetDatum(bias[r]);
 		values[2] = PointerGetDatum(construct_array(elems, f, FLOAT8OID, sizeof(float8),
 													FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		ecomai_srf_row(rsinfo, values);
 	}
 }
 
@@ -422,10 +418,9 @@ ecomai_mf_item_factors(PG_FUNCTION_ARGS)
 Datum
 ecomai_mf_training_log(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	MfModel    *m = ecomai_mf_arg(fcinfo, 0);
 
-	InitMaterializedSRF(fcinfo, 0);
 	for (int r = 0; r < m->nlog; r++)
 	{
 		Datum		values[3];

@@ -31,6 +31,8 @@ PG_FUNCTION_INFO_V1(ecomai_model_ge);
 PG_FUNCTION_INFO_V1(ecomai_model_cmp);
 PG_FUNCTION_INFO_V1(ecomai_model_hash);
 PG_FUNCTION_INFO_V1(ecomai_model_hash_extended);
+PG_FUNCTION_INFO_V1(ecomai_bayesnet_eq);
+PG_FUNCTION_INFO_V1(ecomai_bayesnet_ne);
 
 /* -1, 0 or 1: the byte order of the payloads of arguments 0 and 1 (see the file header). */
 static int
@@ -60,6 +62,23 @@ Datum
 ecomai_model_ne(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(model_compare(fcinfo) != 0);
+}
+
+/*
+ * bayesnet_eq and bayesnet_ne, the functions of bayesnet's = and <> since
+ * 0.1.0 (older than the ones above, which serve every model type): the same
+ * byte-wise equality.
+ */
+Datum
+ecomai_bayesnet_eq(PG_FUNCTION_ARGS)
+{
+	return ecomai_model_eq(fcinfo);
+}
+
+Datum
+ecomai_bayesnet_ne(PG_FUNCTION_ARGS)
+{
+	return ecomai_model_ne(fcinfo);
 }
 
 Datum

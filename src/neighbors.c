@@ -32,6 +32,7 @@
 
 #include "ecomai.h"
 #include "ratings.h"
+#include "srf.h"
 #include "topk.h"
 
 PG_FUNCTION_INFO_V1(ecomai_item_neighbors);
@@ -90,13 +91,19 @@ text_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
+static const EcomaiNamedValue measure_names[] = {
+	{"cosine", NBR_COSINE}, {"adjusted_cosine", NBR_ADJUSTED_COSINE}, {"pearson", NBR_PEARSON},
+	{"msd", NBR_MSD}, {"jaccard", NBR_JACCARD}, {NULL, 0}
+};
+
+/* over: similarities over all entries (missing ones are 0) or common ones only */
+static const EcomaiNamedValue over_names[] = {{"all", false}, {"common", true}, {NULL, 0}};
+
 /* Parse and validate the parameters k, measure, over, min_support, shrinkage. */
 static NbrParams
 parse_params(FunctionCallInfo fcinfo)
 {
 	NbrParams	p;
-	char	   *measure;
-	char	   *over;
 	int			i;
 
 	for (i = 0; i < 9; i++)
@@ -116,33 +123,11 @@ parse_params(FunctionCallInfo fcinfo)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k must be at least 1, not %d", p.k)));
 
-	measure = text_arg(fcinfo, 5, "measure");
-	if (strcmp(measure, "cosine") == 0)
-		p.measure = NBR_COSINE;
-	else if (strcmp(measure, "adjusted_cosine") == 0)
-		p.measure = NBR_ADJUSTED_COSINE;
-	else if (strcmp(measure, "pearson") == 0)
-		p.measure = NBR_PEARSON;
-	else if (strcmp(measure, "msd") == 0)
-		p.measure = NBR_MSD;
-	else if (strcmp(measure, "jaccard") == 0)
-		p.measure = NBR_JACCARD;
-	else
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown measure \"%s\"", measure),
-				 errhint("Valid measures are cosine, adjusted_cosine, pearson, msd and jaccard.")));
-
-	over = text_arg(fcinfo, 6, "over");
-	if (strcmp(over, "all") == 0)
-		p.common = false;
-	else if (strcmp(over, "common") == 0)
-		p.common = true;
-	else
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown value of over \"%s\"", over),
-				 errhint("Valid values are all and common.")));
+	p.measure = (NbrMeasure) ecomai_named_value_or_error(measure_names, text_arg(fcinfo, 5, "measure"),
+														 "measure",
+														 "Valid measures are cosine, adjusted_cosine, pearson, msd and jaccard.");
+	p.common = ecomai_named_value_or_error(over_names, text_arg(fcinfo, 6, "over"), "value of over",
+										   "Valid values are all and common.");
 	if (p.measure == NBR_JACCARD && p.common)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -604,7 +589,7 @@ static Datum
 neighbors_srf(FunctionCallInfo fcinfo, bool by_item)
 {
 	const char *what = by_item ? "item_neighbors" : "user_neighbors";
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	NbrParams	p = parse_params(fcinfo);
 	Oid			relid = PG_GETARG_OID(0);
 	char	   *user_col = pstrdup(NameStr(*PG_GETARG_NAME(1)));
@@ -614,8 +599,6 @@ neighbors_srf(FunctionCallInfo fcinfo, bool by_item)
 				old;
 	EcomaiRatings *r;
 	NbrView		v;
-
-	InitMaterializedSRF(fcinfo, 0);
 
 	/* everything but the result lives in a context freed at the end */
 	work = AllocSetContextCreate(CurrentMemoryContext, "ecomai neighbours", ALLOCSET_DEFAULT_SIZES);

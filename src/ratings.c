@@ -194,27 +194,12 @@ ecomai_find_id(const int64 *ids, int n, int64 id)
 EcomaiRatingsAxis
 ecomai_ratings_axis(const EcomaiRatings *r, bool users)
 {
-	EcomaiRatingsAxis a;
+	EcomaiRatingsAxis by_user = {r->nusers, r->user_ids, r->user_ptr,
+								 r->user_items, r->user_vals, r->user_means};
+	EcomaiRatingsAxis by_item = {r->nitems, r->item_ids, r->item_ptr,
+								 r->item_users, r->item_vals, r->item_means};
 
-	if (users)
-	{
-		a.n = r->nusers;
-		a.ids = r->user_ids;
-		a.ptr = r->user_ptr;
-		a.idx = r->user_items;
-		a.val = r->user_vals;
-		a.means = r->user_means;
-	}
-	else
-	{
-		a.n = r->nitems;
-		a.ids = r->item_ids;
-		a.ptr = r->item_ptr;
-		a.idx = r->item_users;
-		a.val = r->item_vals;
-		a.means = r->item_means;
-	}
-	return a;
+	return users ? by_user : by_item;
 }
 
 /* Dense index of a user id, or -1 when the id has no cell. */

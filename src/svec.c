@@ -45,6 +45,7 @@
 
 #include "agg_state.h"
 #include "ecomai.h"
+#include "srf.h"
 #include "svec.h"
 
 PG_FUNCTION_INFO_V1(ecomai_svec_in);
@@ -613,22 +614,20 @@ ecomai_svec_from_arrays(PG_FUNCTION_ARGS)
 Datum
 ecomai_svec_entries(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
 	SVec	   *v = PG_GETARG_SVEC_P(0);
 	const int64 *keys = SVEC_KEYS(v);
 	const float8 *vals = SVEC_VALS(v);
 
-	InitMaterializedSRF(fcinfo, 0);
 	for (int32 i = 0; i < v->nnz; i++)
 	{
 		Datum		values[2];
-		bool		nulls[2] = {false, false};
 
 		if ((i & INTERRUPT_MASK) == 0)
 			CHECK_FOR_INTERRUPTS();
 		values[0] = Int64GetDatum(keys[i]);
 		values[1] = Float8GetDatum(vals[i]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		ecomai_srf_row(rsinfo, values);
 	}
 	return (Datum) 0;
 }
@@ -1138,11 +1137,7 @@ ecomai_svec_cosine_distance(PG_FUNCTION_ARGS)
 Datum
 ecomai_svec_dot_product(PG_FUNCTION_ARGS)
 {
-	double		r = pair_sums(fcinfo).dot;
-
-	if (!isfinite(r))
-		ecomai_double_out_of_range("dot product");
-	PG_RETURN_FLOAT8(r);
+	PG_RETURN_FLOAT8(ecomai_finite_result(pair_sums(fcinfo).dot, "dot product"));
 }
 
 /* l2_norm(a) = sqrt(sum(a[k]^2)). */
@@ -1152,17 +1147,13 @@ ecomai_svec_l2_norm(PG_FUNCTION_ARGS)
 	SVec	   *a = PG_GETARG_SVEC_P(0);
 	double		ss = sum_squares(SVEC_VALS(a), a->nnz);
 	SparseSums	s;
-	double		r;
 
 	if (likely(isfinite(ss) && ss > TINY_SUM_OF_SQUARES))
 		PG_RETURN_FLOAT8(sqrt(ss));
 	if (a->nnz == 0)
 		PG_RETURN_FLOAT8(0.0);
 	scaled_sums(a, a, &s);
-	r = ldexp(sqrt(s.aa), s.exp_a);
-	if (!isfinite(r))
-		ecomai_double_out_of_range("norm");
-	PG_RETURN_FLOAT8(r);
+	PG_RETURN_FLOAT8(ecomai_finite_result(ldexp(sqrt(s.aa), s.exp_a), "norm"));
 }
 
 /* |keys(a) ∩ keys(b)| / |keys(a) ∪ keys(b)|; NULL when both are empty. */
