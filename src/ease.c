@@ -30,118 +30,15 @@
 
 #include "cooccurrence.h"
 #include "ecomai.h"
+#include "spd_inverse.h"
 #include "topk.h"
 
-
-/*
- * Columns per BLAS step: wide enough that the level-3 calls run at the
- * kernel's speed, narrow enough that a cancel waits for one step only.
- */
-#define EASE_BLOCK 256
 
 /* Rows of P gathered at a time, contiguously, for the top-k pass. */
 #define EASE_PANEL 256
 
-/* LAPACK (Fortran interface of OpenBLAS) */
-extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
-extern void dtrtri_(const char *uplo, const char *diag, const int *n, double *a, const int *lda, int *info);
-extern void dlauum_(const char *uplo, const int *n, double *a, const int *lda, int *info);
-
 /* Element (row i, column j) of the column-major n×n matrix a. */
 #define AT(a, n, i, j) ((a)[(Size) (j) * (Size) (n) + (Size) (i)])
-
-static void
-not_positive_definite(int info)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_EXCEPTION),
-			 errmsg("the regularised Gram matrix is not positive definite"),
-			 errdetail("The Cholesky factorisation failed at column %d.", info),
-			 errhint("Use a larger lambda.")));
-}
-
-/* In place: the lower triangle of a (n×n) becomes its Cholesky factor L. */
-static void
-blocked_cholesky(double *a, int n)
-{
-	for (int j = 0; j < n; j += EASE_BLOCK)
-	{
-		int			jb = Min(EASE_BLOCK, n - j);
-		int			rest = n - j - jb;
-		int			info = 0;
-
-		CHECK_FOR_INTERRUPTS();
-		dpotrf_("L", &jb, &AT(a, n, j, j), &n, &info);
-		if (info != 0)
-			not_positive_definite(j + info);
-		if (rest > 0)
-		{
-			cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit,
-						rest, jb, 1.0, &AT(a, n, j, j), n, &AT(a, n, j + jb, j), n);
-			CHECK_FOR_INTERRUPTS();
-			cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, rest, jb,
-						-1.0, &AT(a, n, j + jb, j), n, 1.0, &AT(a, n, j + jb, j + jb), n);
-		}
-	}
-}
-
-/* In place: the lower-triangular factor L becomes L⁻¹. */
-static void
-blocked_triangular_inverse(double *a, int n)
-{
-	int			last = ((n - 1) / EASE_BLOCK) * EASE_BLOCK;
-
-	for (int j = last; j >= 0; j -= EASE_BLOCK)
-	{
-		int			jb = Min(EASE_BLOCK, n - j);
-		int			rest = n - j - jb;
-		int			info = 0;
-
-		CHECK_FOR_INTERRUPTS();
-		if (rest > 0)
-		{
-			cblas_dtrmm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit,
-						rest, jb, 1.0, &AT(a, n, j + jb, j + jb), n, &AT(a, n, j + jb, j), n);
-			cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit,
-						rest, jb, -1.0, &AT(a, n, j, j), n, &AT(a, n, j + jb, j), n);
-		}
-		dtrtri_("L", "N", &jb, &AT(a, n, j, j), &n, &info);
-		if (info != 0)
-			not_positive_definite(j + info);
-	}
-}
-
-/*
- * In place: W = L⁻¹ (lower) becomes the lower part of P = WᵀW, one block row
- * at a time: rows i..i+ib of P are Wᵢᵢᵀ times W's rows i..i+ib, plus the
- * product of the columns of W below them.
- */
-static void
-blocked_gram_of_inverse(double *a, int n)
-{
-	for (int i = 0; i < n; i += EASE_BLOCK)
-	{
-		int			ib = Min(EASE_BLOCK, n - i);
-		int			rest = n - i - ib;
-		int			info = 0;
-
-		CHECK_FOR_INTERRUPTS();
-		if (i > 0)
-			cblas_dtrmm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit,
-						ib, i, 1.0, &AT(a, n, i, i), n, &AT(a, n, i, 0), n);
-		dlauum_("L", &ib, &AT(a, n, i, i), &n, &info);
-		if (rest > 0)
-		{
-			if (i > 0)
-				cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, ib, i, rest,
-							1.0, &AT(a, n, i + ib, i), n, &AT(a, n, i + ib, 0), n,
-							1.0, &AT(a, n, i, 0), n);
-			CHECK_FOR_INTERRUPTS();
-			cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, ib, rest,
-						1.0, &AT(a, n, i + ib, i), n, 1.0, &AT(a, n, i, i), n);
-		}
-	}
-}
 
 /*
  * G + λI in the lower triangle of the zeroed matrix a, and each pair's basket
@@ -198,56 +95,60 @@ compare_best_first(const EcomaiTopKItem *a, const EcomaiTopKItem *b)
 #define ST_DEFINE
 #include "lib/sort_template.h"
 
-#define SWAP_ITEMS(c, x, y) \
-	do { EcomaiTopKItem t_ = (c)[x]; (c)[x] = (c)[y]; (c)[y] = t_; } while (0)
-
 /*
- * Move the k best of c[0..m) (k < m) to c[0..k), in some order: quickselect
- * with median-of-three pivots, O(m) on average.
+ * The k-th largest of s[0..m) (1 <= k <= m, no NaN), reordering s: Hoare's
+ * selection with median-of-three pivots, O(m) on average.
  */
-static void
-select_best(EcomaiTopKItem *c, int m, int k)
+static double
+kth_largest(double *s, int m, int k)
 {
 	int			lo = 0;
 	int			hi = m - 1;
+	int			t = k - 1;
 
 	while (lo < hi)
 	{
-		int			mid = lo + (hi - lo) / 2;
-		int			store = lo;
+		double		p0 = s[lo];
+		double		p1 = s[lo + (hi - lo) / 2];
+		double		p2 = s[hi];
+		double		pivot = Max(Min(p0, p1), Min(Max(p0, p1), p2));
+		int			x = lo;
+		int			y = hi;
 
-		/* order c[lo], c[mid], c[hi] best first, then the median is the pivot, at hi */
-		if (compare_best_first(&c[mid], &c[lo]) < 0)
-			SWAP_ITEMS(c, lo, mid);
-		if (compare_best_first(&c[hi], &c[lo]) < 0)
-			SWAP_ITEMS(c, lo, hi);
-		if (compare_best_first(&c[hi], &c[mid]) < 0)
-			SWAP_ITEMS(c, mid, hi);
-		SWAP_ITEMS(c, mid, hi);
-		for (int x = lo; x < hi; x++)
-			if (compare_best_first(&c[x], &c[hi]) < 0)
+		/* larger values to the left: s[lo..y] >= pivot >= s[x..hi] */
+		while (x <= y)
+		{
+			while (s[x] > pivot)
+				x++;
+			while (s[y] < pivot)
+				y--;
+			if (x <= y)
 			{
-				SWAP_ITEMS(c, x, store);
-				store++;
+				double		tmp = s[x];
+
+				s[x++] = s[y];
+				s[y--] = tmp;
 			}
-		SWAP_ITEMS(c, store, hi);
-		/* c[lo..store) are better than c[store], c(store..hi] worse */
-		if (store == k - 1)
-			break;
-		if (store > k - 1)
-			hi = store - 1;
+		}
+		if (t <= y)
+			hi = y;
+		else if (t >= x)
+			lo = x;
 		else
-			lo = store + 1;
+			return pivot;		/* between y and x every value is the pivot */
 	}
+	return s[t];
 }
 
 /*
  * Row i of B, B[i][j] = −P[i][j] / P[j][j] from prow, row i of P: its k
- * largest weights by absolute value (every non-zero one when k >= n) into c
- * (room for n), best first.  Returns their number.
+ * largest weights by absolute value (every non-zero one when k >= n) into c,
+ * best first, ties to the smaller item (topk.h's order); scratch holds n
+ * doubles.  Returns their number.
  */
 static int
-top_weights(const double *prow, const double *dinv, int i, int n, int k, EcomaiTopKItem *c)
+top_weights(const double *prow, const double *dinv, int i, int n, int k,
+			EcomaiTopKItem *c, double *scratch)
 {
 	int			m = 0;
 
@@ -257,12 +158,22 @@ top_weights(const double *prow, const double *dinv, int i, int n, int k, EcomaiT
 
 		c[m].id = j;
 		c[m].score = w;
+		scratch[m] = w;
 		m += (j != i && w != 0 && !isnan(w));
 	}
 	if (m > k)
 	{
-		select_best(c, m, k);
-		m = k;
+		double		kth = kth_largest(scratch, m, k);
+		int			above = 0;
+		int			kept = 0;
+
+		/* everything above the k-th value, then the ties with the smallest items */
+		for (int x = 0; x < m; x++)
+			above += c[x].score > kth;
+		for (int x = 0, ties = k - above; x < m; x++)
+			if (c[x].score > kth || (c[x].score == kth && ties-- > 0))
+				c[kept++] = c[x];
+		m = kept;
 	}
 	sort_best_first(c, m);
 	return m;
@@ -309,7 +220,9 @@ ease(FunctionCallInfo fcinfo, int off)
 	Datum	   *keys;
 	EcomaiTopKItem *best;
 	double	   *dinv;
+	double	   *scratch;
 	double		bytes;
+	int			failed;
 
 	InitMaterializedSRF(fcinfo, 0);
 	k = ease_arguments(fcinfo, off, &lambda);
@@ -323,23 +236,32 @@ ease(FunctionCallInfo fcinfo, int off)
 	if (k < 0 || k > n)
 		k = n;
 
-	/* the dense matrix, the row panel, and per item a candidate, 1/P[j][j] and its key */
-	bytes = (double) n * n * sizeof(double) + (double) n * EASE_PANEL * sizeof(double) +
-		(double) n * (sizeof(EcomaiTopKItem) + sizeof(double) + sizeof(Datum));
+	/*
+	 * the dense matrix, the inverse's workspace or later the row panel, and per
+	 * item a candidate, its |weight| again and 1/P[j][j]
+	 */
+	bytes = (double) n * n * sizeof(double) +
+		(double) Max((Size) n * EASE_PANEL, ecomai_spd_inverse_workspace(n)) * sizeof(double) +
+		(double) n * (sizeof(EcomaiTopKItem) + 2 * sizeof(double));
 	if (bytes > (double) (SIZE_MAX / 4))
 		bytes = (double) (SIZE_MAX / 4);
 	ecomai_check_memory((Size) bytes, psprintf("EASE dense %d x %d item matrix", n, n));
 	a = palloc_extended((Size) n * n * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 
 	fill_gram_and_support(&v, lambda, a, n);
-	blocked_cholesky(a, n);
-	blocked_triangular_inverse(a, n);
-	blocked_gram_of_inverse(a, n);
+	failed = ecomai_spd_inverse(a, n);
+	if (failed != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("the regularised Gram matrix is not positive definite"),
+				 errdetail("Its leading %d x %d block is not.", failed, failed),
+				 errhint("Use a larger lambda.")));
 
 	dinv = palloc_extended((Size) n * sizeof(double), MCXT_ALLOC_HUGE);
 	for (int j = 0; j < n; j++)
 		dinv[j] = 1.0 / AT(a, n, j, j);
 	best = palloc_extended((Size) n * sizeof(EcomaiTopKItem), MCXT_ALLOC_HUGE);
+	scratch = palloc_extended((Size) n * sizeof(double), MCXT_ALLOC_HUGE);
 	panel = palloc_extended((Size) n * Min(n, EASE_PANEL) * sizeof(double), MCXT_ALLOC_HUGE);
 	for (int r0 = 0; r0 < n; r0 += EASE_PANEL)
 	{
@@ -354,7 +276,7 @@ ease(FunctionCallInfo fcinfo, int off)
 			int			cnt;
 
 			CHECK_FOR_INTERRUPTS();
-			cnt = top_weights(prow, dinv, i, n, k, best);
+			cnt = top_weights(prow, dinv, i, n, k, best, scratch);
 			for (int r = 0; r < cnt; r++)
 			{
 				int			j = (int) best[r].id;
