@@ -6,23 +6,16 @@
  *	  diagonal and 0 on it.  A customer's score for item j is Σ over the items
  *	  i they have of B[i][j].
  *
- * P is computed with OpenBLAS/LAPACK on the dense n×n matrix (column-major,
- * lower triangle), in blocks of EASE_BLOCK columns so that interrupts are
- * checked between BLAS calls: a right-looking blocked Cholesky (dpotrf on the
- * diagonal blocks, dtrsm, dsyrk), then the inverse of the factor (the blocked
- * algorithm of LAPACK's dtrtri: dtrmm, dtrsm, dtrtri on diagonal blocks),
- * then P = L⁻ᵀL⁻¹ in place (the blocked algorithm of LAPACK's dlauum: dtrmm,
- * dgemm, dsyrk, dlauum on diagonal blocks).  That is dpotrf + dpotri, with
- * their flop count (n³ in all) and no other buffer.
- *
- * The strictly upper triangle, which none of these touch, holds each pair's
- * basket count meanwhile: the support column of the result, read in O(1).
+ * P is computed in place on the lower triangle of the dense n×n matrix
+ * (column-major) by spd_inverse.c: n³ flops, as dpotrf + dpotri, cancellable
+ * every few milliseconds.  The strictly upper triangle, which it never
+ * touches, holds each pair's basket count meanwhile: the support column of
+ * the result, read in O(1).  Then P is read a panel of rows at a time, and
+ * each row's k largest weights are selected in O(n) and sorted.
  */
 #include "postgres.h"
 
 #include <math.h>
-
-#include <cblas.h>
 
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -96,48 +89,53 @@ compare_best_first(const EcomaiTopKItem *a, const EcomaiTopKItem *b)
 #include "lib/sort_template.h"
 
 /*
- * The k-th largest of s[0..m) (1 <= k <= m, no NaN), reordering s: Hoare's
- * selection with median-of-three pivots, O(m) on average.
+ * The k-th largest of s[0..m) (1 <= k <= m, no NaN), reordering s:
+ * quickselect with median-of-three pivots and branch-free partitions (the
+ * larger values first, then the pivot's equals), O(m) on average.
  */
 static double
 kth_largest(double *s, int m, int k)
 {
 	int			lo = 0;
-	int			hi = m - 1;
+	int			hi = m;
 	int			t = k - 1;
 
-	while (lo < hi)
+	while (hi - lo > 1)
 	{
 		double		p0 = s[lo];
 		double		p1 = s[lo + (hi - lo) / 2];
-		double		p2 = s[hi];
+		double		p2 = s[hi - 1];
 		double		pivot = Max(Min(p0, p1), Min(Max(p0, p1), p2));
-		int			x = lo;
-		int			y = hi;
+		int			above = lo;
+		int			equal;
 
-		/* larger values to the left: s[lo..y] >= pivot >= s[x..hi] */
-		while (x <= y)
+		for (int x = lo; x < hi; x++)
 		{
-			while (s[x] > pivot)
-				x++;
-			while (s[y] < pivot)
-				y--;
-			if (x <= y)
-			{
-				double		tmp = s[x];
+			double		v = s[x];
 
-				s[x++] = s[y];
-				s[y--] = tmp;
-			}
+			s[x] = s[above];
+			s[above] = v;
+			above += v > pivot;
 		}
-		if (t <= y)
-			hi = y;
-		else if (t >= x)
-			lo = x;
-		else
-			return pivot;		/* between y and x every value is the pivot */
+		if (t < above)
+		{
+			hi = above;			/* the pivot is not in there: progress */
+			continue;
+		}
+		equal = above;
+		for (int x = above; x < hi; x++)
+		{
+			double		v = s[x];
+
+			s[x] = s[equal];
+			s[equal] = v;
+			equal += v == pivot;
+		}
+		if (t < equal)
+			return pivot;
+		lo = equal;
 	}
-	return s[t];
+	return s[lo];
 }
 
 /*
@@ -150,40 +148,46 @@ static int
 top_weights(const double *prow, const double *dinv, int i, int n, int k,
 			EcomaiTopKItem *c, double *scratch)
 {
+	double		kth = -1;		/* below every |weight|: keep them all */
+	int			ties = 0;
 	int			m = 0;
 
+	/* |weight|, or -1 for the diagonal, a zero and NaN */
 	for (int j = 0; j < n; j++)
 	{
 		double		w = fabs(prow[j] * dinv[j]);
 
+		scratch[j] = (j != i && w != 0 && !isnan(w)) ? w : -1;
+	}
+	if (k < n)
+	{
+		int			above = 0;
+
+		kth = kth_largest(scratch, n, k);
+		for (int j = 0; j < n; j++)
+		{
+			double		w = fabs(prow[j] * dinv[j]);
+
+			above += j != i && w != 0 && w > kth;
+		}
+		ties = k - above;
+	}
+	/* those above the k-th value, then the ties with the smallest items */
+	for (int j = 0; j < n; j++)
+	{
+		double		w = fabs(prow[j] * dinv[j]);
+		bool		keep = j != i && w != 0 && !isnan(w) &&
+			(w > kth || (w == kth && ties-- > 0));
+
 		c[m].id = j;
 		c[m].score = w;
-		scratch[m] = w;
-		m += (j != i && w != 0 && !isnan(w));
-	}
-	if (m > k)
-	{
-		double		kth = kth_largest(scratch, m, k);
-		int			above = 0;
-		int			kept = 0;
-
-		/* everything above the k-th value, then the ties with the smallest items */
-		for (int x = 0; x < m; x++)
-			above += c[x].score > kth;
-		for (int x = 0, ties = k - above; x < m; x++)
-			if (c[x].score > kth || (c[x].score == kth && ties-- > 0))
-				c[kept++] = c[x];
-		m = kept;
+		m += keep;
 	}
 	sort_best_first(c, m);
 	return m;
 }
 
-/*
- * ease(m, lambda, k, key_type): the EASE weights as (item, neighbor,
- * similarity, support) rows, the k largest by absolute value per item
- * (every non-zero weight when k is NULL).  Returns k, -1 for NULL.
- */
+/* Check lambda and k of ease(); returns k, -1 for NULL (keep every weight). */
 static int32
 ease_arguments(FunctionCallInfo fcinfo, int off, double *lambda)
 {
@@ -207,81 +211,38 @@ ease_arguments(FunctionCallInfo fcinfo, int off, double *lambda)
 	return k;
 }
 
-static Datum
-ease(FunctionCallInfo fcinfo, int off)
+/*
+ * The rows of the result from P (lower triangle of a, each pair's basket
+ * count above it): the k largest weights of every item, best first.
+ */
+static void
+emit_top_weights(ReturnSetInfo *rsinfo, const Datum *keys, const double *a, int n, int k)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	CoocView	v;
-	double		lambda;
-	int32		k;
-	int			n;
-	double	   *a;
-	double	   *panel;
-	Datum	   *keys;
-	EcomaiTopKItem *best;
-	double	   *dinv;
-	double	   *scratch;
-	double		bytes;
-	int			failed;
+	double	   *dinv = palloc_extended((Size) n * sizeof(double), MCXT_ALLOC_HUGE);
+	double	   *scratch = palloc_extended((Size) n * sizeof(double), MCXT_ALLOC_HUGE);
+	EcomaiTopKItem *best = palloc_extended((Size) n * sizeof(EcomaiTopKItem), MCXT_ALLOC_HUGE);
+	double	   *panel = palloc_extended((Size) n * Min(n, EASE_PANEL) * sizeof(double),
+										MCXT_ALLOC_HUGE);
+	bool		nulls[4] = {false, false, false, false};
 
-	InitMaterializedSRF(fcinfo, 0);
-	k = ease_arguments(fcinfo, off, &lambda);
-	if (PG_ARGISNULL(off + 0))
-		return (Datum) 0;
-	ecomai_cooc_view(PG_GETARG_DATUM(off + 0), &v);
-	keys = ecomai_cooc_key_datums(fcinfo, off - 1, &v);
-	n = v.nitems;
-	if (n == 0)
-		return (Datum) 0;
-	if (k < 0 || k > n)
-		k = n;
-
-	/*
-	 * the dense matrix, the inverse's workspace or later the row panel, and per
-	 * item a candidate, its |weight| again and 1/P[j][j]
-	 */
-	bytes = (double) n * n * sizeof(double) +
-		(double) Max((Size) n * EASE_PANEL, ecomai_spd_inverse_workspace(n)) * sizeof(double) +
-		(double) n * (sizeof(EcomaiTopKItem) + 2 * sizeof(double));
-	if (bytes > (double) (SIZE_MAX / 4))
-		bytes = (double) (SIZE_MAX / 4);
-	ecomai_check_memory((Size) bytes, psprintf("EASE dense %d x %d item matrix", n, n));
-	a = palloc_extended((Size) n * n * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-
-	fill_gram_and_support(&v, lambda, a, n);
-	failed = ecomai_spd_inverse(a, n);
-	if (failed != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("the regularised Gram matrix is not positive definite"),
-				 errdetail("Its leading %d x %d block is not.", failed, failed),
-				 errhint("Use a larger lambda.")));
-
-	dinv = palloc_extended((Size) n * sizeof(double), MCXT_ALLOC_HUGE);
 	for (int j = 0; j < n; j++)
 		dinv[j] = 1.0 / AT(a, n, j, j);
-	best = palloc_extended((Size) n * sizeof(EcomaiTopKItem), MCXT_ALLOC_HUGE);
-	scratch = palloc_extended((Size) n * sizeof(double), MCXT_ALLOC_HUGE);
-	panel = palloc_extended((Size) n * Min(n, EASE_PANEL) * sizeof(double), MCXT_ALLOC_HUGE);
 	for (int r0 = 0; r0 < n; r0 += EASE_PANEL)
 	{
 		int			rows = Min(EASE_PANEL, n - r0);
 
 		CHECK_FOR_INTERRUPTS();
 		gather_rows(a, n, r0, rows, panel);
-		for (int c = 0; c < rows; c++)
+		for (int i = r0; i < r0 + rows; i++)
 		{
-			int			i = r0 + c;
-			const double *prow = &panel[(Size) c * n];
-			int			cnt;
+			const double *prow = &panel[(Size) (i - r0) * n];
+			int			cnt = top_weights(prow, dinv, i, n, k, best, scratch);
 
 			CHECK_FOR_INTERRUPTS();
-			cnt = top_weights(prow, dinv, i, n, k, best, scratch);
 			for (int r = 0; r < cnt; r++)
 			{
 				int			j = (int) best[r].id;
 				Datum		values[4];
-				bool		nulls[4] = {false, false, false, false};
 
 				values[0] = keys[i];
 				values[1] = keys[j];
@@ -293,6 +254,64 @@ ease(FunctionCallInfo fcinfo, int off)
 		}
 	}
 	pfree(panel);
+	pfree(best);
+	pfree(scratch);
+	pfree(dinv);
+}
+
+/*
+ * ERROR 54000 unless ecomai.max_memory holds the dense matrix, the inverse's
+ * workspace or later the row panel, and per item a candidate, its |weight|
+ * again and 1/P[j][j].
+ */
+static void
+check_ease_memory(int n)
+{
+	double		bytes = (double) n * n * sizeof(double) +
+		(double) Max((Size) n * EASE_PANEL, ecomai_spd_inverse_workspace(n)) * sizeof(double) +
+		(double) n * (sizeof(EcomaiTopKItem) + 2 * sizeof(double));
+
+	if (bytes > (double) (SIZE_MAX / 4))
+		bytes = (double) (SIZE_MAX / 4);
+	ecomai_check_memory((Size) bytes, psprintf("EASE dense %d x %d item matrix", n, n));
+}
+
+/*
+ * ease(m, lambda, k, key_type): the EASE weights as (item, neighbor,
+ * similarity, support) rows, the k largest by absolute value per item
+ * (every non-zero weight when k is NULL).
+ */
+static Datum
+ease(FunctionCallInfo fcinfo, int off)
+{
+	double		lambda;
+	int32		k = ease_arguments(fcinfo, off, &lambda);
+	CoocView	v;
+	Datum	   *keys;
+	int			n;
+	double	   *a;
+	int			failed;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(off + 0))
+		return (Datum) 0;
+	ecomai_cooc_view(PG_GETARG_DATUM(off + 0), &v);
+	keys = ecomai_cooc_key_datums(fcinfo, off - 1, &v);
+	n = v.nitems;
+	if (n == 0)
+		return (Datum) 0;
+	if (k < 0 || k > n)
+		k = n;
+	check_ease_memory(n);
+	a = palloc_extended((Size) n * n * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	fill_gram_and_support(&v, lambda, a, n);
+	if ((failed = ecomai_spd_inverse(a, n)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("the regularised Gram matrix is not positive definite"),
+				 errdetail("Its leading %d x %d block is not.", failed, failed),
+				 errhint("Use a larger lambda.")));
+	emit_top_weights((ReturnSetInfo *) fcinfo->resultinfo, keys, a, n, k);
 	pfree(a);
 	return (Datum) 0;
 }

@@ -5,16 +5,16 @@
  *	  block of SPD_BLOCK pivots at a time), on its lower triangle.
  *
  * Sweeping pivot block K of the symmetric M (R: every other index) sets
- *	  M_KK ← −D⁻¹,  M_RK ← M_RK·D⁻¹,  M_RR ← M_RR − M_RK·D⁻¹·M_KR,  D = M_KK;
- * sweeping every block leaves −A⁻¹.  With D = L·Lᵀ and V = M_RK·L⁻ᵀ the big
- * update is the rank-SPD_BLOCK product M_RR −= V·Vᵀ over the whole lower
- * triangle: n³ flops in all, as dpotrf + dpotri, but nearly all of them in
- * one GEMM-shaped kernel and none in triangular solves over big panels.
+ *	  M_KK ← −D⁻¹,  M_RK ← W = M_RK·D⁻¹,  M_RR ← M_RR − W·M_KR,  D = M_KK;
+ * sweeping every block leaves −A⁻¹.  The big step is the rank-SPD_BLOCK
+ * product M_RR −= W·M_RKᵀ over the whole lower triangle: n³ flops in all, as
+ * dpotrf + dpotri, but nearly all of them in one GEMM-shaped kernel and none
+ * in triangular solves over big panels.
  *
  * That kernel is our own where the CPU has AVX-512: OpenBLAS releases that
  * predate a CPU model fall back to their oldest x86-64 kernels on it (0.3.21
  * runs "Prescott" SSE2 code on Sapphire/Emerald Rapids, a third of the
- * speed); elsewhere it is OpenBLAS's dgemm/dsyrk.  Interrupts are checked
+ * speed); elsewhere it is OpenBLAS's dsyrk.  Interrupts are checked
  * between column panels of the update, every few milliseconds.
  */
 #include "postgres.h"
@@ -39,7 +39,7 @@
 
 /* LAPACK (Fortran interface of OpenBLAS) */
 extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
-extern void dtrtri_(const char *uplo, const char *diag, const int *n, double *a, const int *lda, int *info);
+extern void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 
 /* Element (row i, column j) of the column-major matrix a with leading dimension ld. */
 #define AT(a, ld, i, j) ((a)[(Size) (j) * (Size) (ld) + (Size) (i)])
@@ -49,11 +49,11 @@ extern void dtrtri_(const char *uplo, const char *diag, const int *n, double *a,
 /* Buffers of one inversion (see ecomai_spd_inverse_workspace). */
 typedef struct SpdWork
 {
-	double	   *u;				/* n × kb: the strip M_RK, then V, then M_RK·D⁻¹ */
-	double	   *ap;				/* packed rows of V (MR at a time), or V itself */
-	double	   *bp;				/* packed rows of V (NR at a time), or of L⁻¹ᵀ */
-	double	   *linv;			/* kb × kb: L⁻¹ (lower), column-major */
-	double	   *linvt;			/* kb × kb: its transpose */
+	double	   *u;				/* n × kb: the strip M_RK, then W = M_RK·D⁻¹ */
+	double	   *ap;				/* packed rows (MR at a time) of M_RK, then of W; or V, then W */
+	double	   *bp;				/* packed rows (NR at a time) of M_RK */
+	double	   *dinv;			/* kb × kb: D⁻¹, both triangles */
+	double	   *dp;				/* D⁻¹ packed NR rows at a time; or its Cholesky factor */
 } SpdWork;
 
 Size
@@ -61,8 +61,8 @@ ecomai_spd_inverse_workspace(int n)
 {
 	Size		nb = Min(n, SPD_BLOCK);
 
-	return (Size) n * nb + ROUND_UP((Size) n, MR) * nb +
-		ROUND_UP((Size) Max(n, nb), NR) * nb + 2 * nb * nb;
+	return (Size) n * nb + ROUND_UP((Size) n, MR) * nb + ROUND_UP((Size) n, NR) * nb +
+		nb * nb + ROUND_UP(nb, NR) * nb;
 }
 
 /* Rows of x (m × k, leading dimension ld) in panels of r rows: out[panel][p][r], zero-padded. */
@@ -88,10 +88,14 @@ pack_rows(const double *x, int ld, int m, int k, int r, double *out)
 }
 
 #ifdef SPD_HAVE_AVX512
-/* acc (MR × NR, column-major) = Σp a[p]·b[p]ᵀ over k packed rows. */
+/*
+ * The MR × NR tile at c (leading dimension ldc) += alpha·Σp a[p]·b[p]ᵀ over
+ * k packed rows; with acc, the sum goes to acc (column-major) instead.
+ */
 __attribute__((target("avx512f")))
 static void
-tile_product(int k, const double *a, const double *b, double *acc)
+tile_product(int k, const double *a, const double *b, double *c, int ldc,
+			 double alpha, double *acc)
 {
 	__m512d		lo[NR];
 	__m512d		hi[NR];
@@ -113,11 +117,24 @@ tile_product(int k, const double *a, const double *b, double *acc)
 			hi[q] = _mm512_fmadd_pd(a1, bq, hi[q]);
 		}
 	}
+	if (acc != NULL)
+	{
+#pragma GCC unroll 8
+		for (int q = 0; q < NR; q++)
+		{
+			_mm512_storeu_pd(acc + MR * q, lo[q]);
+			_mm512_storeu_pd(acc + MR * q + 8, hi[q]);
+		}
+		return;
+	}
 #pragma GCC unroll 8
 	for (int q = 0; q < NR; q++)
 	{
-		_mm512_storeu_pd(acc + MR * q, lo[q]);
-		_mm512_storeu_pd(acc + MR * q + 8, hi[q]);
+		double	   *cc = c + (Size) q * ldc;
+		__m512d		al = _mm512_set1_pd(alpha);
+
+		_mm512_storeu_pd(cc, _mm512_fmadd_pd(al, lo[q], _mm512_loadu_pd(cc)));
+		_mm512_storeu_pd(cc + 8, _mm512_fmadd_pd(al, hi[q], _mm512_loadu_pd(cc + 8)));
 	}
 }
 
@@ -132,7 +149,6 @@ packed_product(int m, int nn, int k, const double *ap, const double *bp,
 			   double *c, int ldc, double alpha, bool lower)
 {
 	double		acc[MR * NR];
-	__m512d		al = _mm512_set1_pd(alpha);
 
 	for (int j0 = 0; j0 < nn; j0 += NR)
 	{
@@ -144,28 +160,19 @@ packed_product(int m, int nn, int k, const double *ap, const double *bp,
 		for (int i0 = lower ? j0 / MR * MR : 0; i0 < m; i0 += MR)
 		{
 			int			rows = Min(MR, m - i0);
+			const double *a = ap + (Size) (i0 / MR) * k * MR;
 
-			tile_product(k, ap + (Size) (i0 / MR) * k * MR, b, acc);
 			if (rows == MR && cols == NR && (!lower || i0 >= j0 + NR - 1))
 			{
-				for (int q = 0; q < NR; q++)
-				{
-					double	   *cc = &AT(c, ldc, i0, j0 + q);
-
-					_mm512_storeu_pd(cc, _mm512_fmadd_pd(al, _mm512_loadu_pd(acc + MR * q),
-														 _mm512_loadu_pd(cc)));
-					_mm512_storeu_pd(cc + 8, _mm512_fmadd_pd(al, _mm512_loadu_pd(acc + MR * q + 8),
-															 _mm512_loadu_pd(cc + 8)));
-				}
+				tile_product(k, a, b, &AT(c, ldc, i0, j0), ldc, alpha, NULL);
+				continue;
 			}
-			else
-			{
-				/* an edge tile, or one the diagonal crosses */
-				for (int q = 0; q < cols; q++)
-					for (int r = 0; r < rows; r++)
-						if (!lower || i0 + r >= j0 + q)
-							AT(c, ldc, i0 + r, j0 + q) += alpha * acc[MR * q + r];
-			}
+			/* an edge tile, or one the diagonal crosses */
+			tile_product(k, a, b, NULL, 0, 0, acc);
+			for (int q = 0; q < cols; q++)
+				for (int r = 0; r < rows; r++)
+					if (!lower || i0 + r >= j0 + q)
+						AT(c, ldc, i0 + r, j0 + q) += alpha * acc[MR * q + r];
 		}
 	}
 }
@@ -218,27 +225,26 @@ scatter_strip(double *a, int n, int k0, int kb, const double *u)
 }
 
 /*
- * L⁻¹ of the pivot block D = M_KK = L·Lᵀ into w->linv (zero above the
- * diagonal) and its transpose into w->linvt; dpotrf's info when D is not
- * positive definite, else 0.
+ * D⁻¹ of the pivot block D = M_KK into w->dinv (both triangles); dpotrf's
+ * info when D is not positive definite, else 0.
  */
 static int
-pivot_factor_inverse(const double *a, int n, int k0, int kb, SpdWork *w)
+pivot_inverse(const double *a, int n, int k0, int kb, SpdWork *w)
 {
 	int			info = 0;
 
 	for (int c = 0; c < kb; c++)
-		for (int r = 0; r < kb; r++)
-			AT(w->linv, kb, r, c) = r >= c ? AT(a, n, k0 + r, k0 + c) : 0;
-	dpotrf_("L", &kb, w->linv, &kb, &info);
+		for (int r = c; r < kb; r++)
+			AT(w->dinv, kb, r, c) = AT(a, n, k0 + r, k0 + c);
+	dpotrf_("L", &kb, w->dinv, &kb, &info);
 	if (info != 0)
 		return info;
-	dtrtri_("L", "N", &kb, w->linv, &kb, &info);
+	dpotri_("L", &kb, w->dinv, &kb, &info);
 	if (info != 0)
 		return info;
 	for (int c = 0; c < kb; c++)
-		for (int r = 0; r < kb; r++)
-			AT(w->linvt, kb, c, r) = AT(w->linv, kb, r, c);
+		for (int r = 0; r < c; r++)
+			AT(w->dinv, kb, r, c) = AT(w->dinv, kb, c, r);
 	return 0;
 }
 
@@ -249,9 +255,7 @@ pivot_factor_inverse(const double *a, int n, int k0, int kb, SpdWork *w)
 static int
 sweep_block(double *a, int n, int k0, int kb, SpdWork *w)
 {
-	Size		strip = (Size) n * kb * sizeof(double);
-	double	   *dinv = w->bp;	/* kb × kb, once bp is free again */
-	int			info = pivot_factor_inverse(a, n, k0, kb, w);
+	int			info = pivot_inverse(a, n, k0, kb, w);
 
 	if (info != 0)
 		return k0 + info;
@@ -259,39 +263,42 @@ sweep_block(double *a, int n, int k0, int kb, SpdWork *w)
 #ifdef SPD_HAVE_AVX512
 	if (use_own_kernel())
 	{
-		/* V = M_RK·L⁻ᵀ replaces M_RK in u */
-		pack_rows(w->u, n, n, kb, MR, w->ap);
-		pack_rows(w->linv, kb, kb, kb, NR, w->bp);
-		memset(w->u, 0, strip);
-		packed_product(n, kb, kb, w->ap, w->bp, w->u, n, 1.0, false);
-		/* M_RR −= V·Vᵀ (V is zero on K's rows) */
+		/* W = M_RK·D⁻¹ replaces M_RK in u, once M_RK is packed both ways */
 		pack_rows(w->u, n, n, kb, MR, w->ap);
 		pack_rows(w->u, n, n, kb, NR, w->bp);
+		pack_rows(w->dinv, kb, kb, kb, NR, w->dp);
+		memset(w->u, 0, (Size) n * kb * sizeof(double));
+		packed_product(n, kb, kb, w->ap, w->dp, w->u, n, 1.0, false);
+		/* M_RR −= W·M_RKᵀ (both zero on K's rows) */
+		pack_rows(w->u, n, n, kb, MR, w->ap);
 		packed_product(n, n, kb, w->ap, w->bp, a, n, -1.0, true);
-		/* M_RK·D⁻¹ = V·L⁻¹ */
-		pack_rows(w->linvt, kb, kb, kb, NR, w->bp);
-		memset(w->u, 0, strip);
-		packed_product(n, kb, kb, w->ap, w->bp, w->u, n, 1.0, false);
 	}
 	else
 #endif
 	{
-		/* the same with OpenBLAS, V in ap */
-		cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, n, kb, kb,
-					1.0, w->u, n, w->linv, kb, 0.0, w->ap, n);
+		/* with OpenBLAS: D⁻¹ = C·Cᵀ, M_RR −= V·Vᵀ with V = M_RK·C (in ap) */
+		int			cinfo = 0;
+
+		memcpy(w->dp, w->dinv, (Size) kb * kb * sizeof(double));
+		dpotrf_("L", &kb, w->dp, &kb, &cinfo);
+		if (cinfo != 0)
+			return k0 + cinfo;
+		memcpy(w->ap, w->u, (Size) n * kb * sizeof(double));
+		cblas_dtrmm(CblasColMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit,
+					n, kb, 1.0, w->dp, kb, w->ap, n);
 		CHECK_FOR_INTERRUPTS();
 		cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, n, kb,
 					-1.0, w->ap, n, 1.0, a, n);
-		cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, kb, kb,
-					1.0, w->ap, n, w->linv, kb, 0.0, w->u, n);
+		/* W = M_RK·D⁻¹ */
+		cblas_dsymm(CblasColMajor, CblasRight, CblasLower, n, kb,
+					1.0, w->dinv, kb, w->u, n, 0.0, w->ap, n);
+		memcpy(w->u, w->ap, (Size) n * kb * sizeof(double));
 	}
 	scatter_strip(a, n, k0, kb, w->u);
-	/* M_KK = −D⁻¹ = −L⁻ᵀ·L⁻¹ */
-	cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, kb, kb, kb,
-				-1.0, w->linv, kb, w->linv, kb, 0.0, dinv, kb);
+	/* M_KK = −D⁻¹ */
 	for (int c = 0; c < kb; c++)
 		for (int r = c; r < kb; r++)
-			AT(a, n, k0 + r, k0 + c) = AT(dinv, kb, r, c);
+			AT(a, n, k0 + r, k0 + c) = -AT(w->dinv, kb, r, c);
 	return 0;
 }
 
@@ -303,9 +310,9 @@ ecomai_spd_inverse(double *a, int n)
 
 	w.u = palloc_extended((Size) n * nb * sizeof(double), MCXT_ALLOC_HUGE);
 	w.ap = palloc_extended(ROUND_UP((Size) n, MR) * nb * sizeof(double), MCXT_ALLOC_HUGE);
-	w.bp = palloc_extended(ROUND_UP((Size) Max(n, nb), NR) * nb * sizeof(double), MCXT_ALLOC_HUGE);
-	w.linv = palloc((Size) nb * nb * sizeof(double));
-	w.linvt = palloc((Size) nb * nb * sizeof(double));
+	w.bp = palloc_extended(ROUND_UP((Size) n, NR) * nb * sizeof(double), MCXT_ALLOC_HUGE);
+	w.dinv = palloc((Size) nb * nb * sizeof(double));
+	w.dp = palloc(ROUND_UP((Size) nb, NR) * nb * sizeof(double));
 	for (int k0 = 0; k0 < n; k0 += nb)
 	{
 		int			failed;
@@ -322,7 +329,7 @@ ecomai_spd_inverse(double *a, int n)
 	pfree(w.u);
 	pfree(w.ap);
 	pfree(w.bp);
-	pfree(w.linv);
-	pfree(w.linvt);
+	pfree(w.dinv);
+	pfree(w.dp);
 	return 0;
 }
