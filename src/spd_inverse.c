@@ -34,7 +34,7 @@
 #define SPD_BLOCK 64
 
 /* The kernel's tile of the result: MR rows by NR columns. */
-#define MR 16
+#define MR 24
 #define NR 8
 
 /* LAPACK (Fortran interface of OpenBLAS) */
@@ -97,45 +97,45 @@ static void
 tile_product(int k, const double *a, const double *b, double *c, int ldc,
 			 double alpha, double *acc)
 {
-	__m512d		lo[NR];
-	__m512d		hi[NR];
+	__m512d		sum[MR / 8][NR];	/* 24 accumulators, of the 32 registers */
+	__m512d		al = _mm512_set1_pd(alpha);
 
 #pragma GCC unroll 8
 	for (int q = 0; q < NR; q++)
-		lo[q] = hi[q] = _mm512_setzero_pd();
+#pragma GCC unroll 3
+		for (int h = 0; h < MR / 8; h++)
+			sum[h][q] = _mm512_setzero_pd();
 	for (int p = 0; p < k; p++)
 	{
-		__m512d		a0 = _mm512_loadu_pd(a + MR * p);
-		__m512d		a1 = _mm512_loadu_pd(a + MR * p + 8);
+		__m512d		av[MR / 8];
 
+#pragma GCC unroll 3
+		for (int h = 0; h < MR / 8; h++)
+			av[h] = _mm512_loadu_pd(a + MR * p + 8 * h);
 #pragma GCC unroll 8
 		for (int q = 0; q < NR; q++)
 		{
 			__m512d		bq = _mm512_set1_pd(b[NR * p + q]);
 
-			lo[q] = _mm512_fmadd_pd(a0, bq, lo[q]);
-			hi[q] = _mm512_fmadd_pd(a1, bq, hi[q]);
+#pragma GCC unroll 3
+			for (int h = 0; h < MR / 8; h++)
+				sum[h][q] = _mm512_fmadd_pd(av[h], bq, sum[h][q]);
 		}
-	}
-	if (acc != NULL)
-	{
-#pragma GCC unroll 8
-		for (int q = 0; q < NR; q++)
-		{
-			_mm512_storeu_pd(acc + MR * q, lo[q]);
-			_mm512_storeu_pd(acc + MR * q + 8, hi[q]);
-		}
-		return;
 	}
 #pragma GCC unroll 8
 	for (int q = 0; q < NR; q++)
-	{
-		double	   *cc = c + (Size) q * ldc;
-		__m512d		al = _mm512_set1_pd(alpha);
+#pragma GCC unroll 3
+		for (int h = 0; h < MR / 8; h++)
+		{
+			if (acc != NULL)
+				_mm512_storeu_pd(acc + MR * q + 8 * h, sum[h][q]);
+			else
+			{
+				double	   *cc = c + (Size) q * ldc + 8 * h;
 
-		_mm512_storeu_pd(cc, _mm512_fmadd_pd(al, lo[q], _mm512_loadu_pd(cc)));
-		_mm512_storeu_pd(cc + 8, _mm512_fmadd_pd(al, hi[q], _mm512_loadu_pd(cc + 8)));
-	}
+				_mm512_storeu_pd(cc, _mm512_fmadd_pd(al, sum[h][q], _mm512_loadu_pd(cc)));
+			}
+		}
 }
 
 /*
