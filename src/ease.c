@@ -72,6 +72,16 @@ gather_rows(const double *a, int n, int r0, int rows, double *panel)
 	}
 }
 
+/* The bits of a double, as an integer. */
+static inline uint64
+double_bits(double x)
+{
+	uint64		u;
+
+	memcpy(&u, &x, sizeof(u));
+	return u;
+}
+
 /* Best first: a larger |weight|, or an equal one and a smaller item (topk.h's order). */
 static inline int
 compare_best_first(const EcomaiTopKItem *a, const EcomaiTopKItem *b)
@@ -87,6 +97,49 @@ compare_best_first(const EcomaiTopKItem *a, const EcomaiTopKItem *b)
 #define ST_SCOPE static
 #define ST_DEFINE
 #include "lib/sort_template.h"
+
+/*
+ * Sort c[0..m) best first, given room for m more entries at tmp and c in
+ * ascending item order: a stable LSD radix sort on the bits of the scores
+ * (non-negative doubles order as their bit patterns), one byte a pass,
+ * skipping the bytes every score shares.
+ */
+static void
+radix_sort_best_first(EcomaiTopKItem *c, int m, EcomaiTopKItem *tmp)
+{
+	uint32		count[8][256];
+	EcomaiTopKItem *from = c;
+	EcomaiTopKItem *to = tmp;
+
+	memset(count, 0, sizeof(count));
+	for (int x = 0; x < m; x++)
+	{
+		uint64		key = ~double_bits(c[x].score);
+
+		for (int d = 0; d < 8; d++)
+			count[d][(key >> (8 * d)) & 0xFF]++;
+	}
+	for (int d = 0; d < 8; d++)
+	{
+		uint32		sum = 0;
+
+		if (count[d][(~double_bits(c[0].score) >> (8 * d)) & 0xFF] == (uint32) m)
+			continue;
+		for (int b = 0; b < 256; b++)
+		{
+			uint32		here = count[d][b];
+
+			count[d][b] = sum;
+			sum += here;
+		}
+		for (int x = 0; x < m; x++)
+			to[count[d][(~double_bits(from[x].score) >> (8 * d)) & 0xFF]++] = from[x];
+		to = from;
+		from = (from == c) ? tmp : c;
+	}
+	if (from != c)
+		memcpy(c, from, (Size) m * sizeof(EcomaiTopKItem));
+}
 
 /*
  * The k-th largest of s[0..m) (1 <= k <= m, no NaN), reordering s:
@@ -183,7 +236,10 @@ top_weights(const double *prow, const double *dinv, int i, int n, int k,
 		c[m].score = w;
 		m += keep;
 	}
-	sort_best_first(c, m);
+	if (m > 0 && 2 * m <= n)
+		radix_sort_best_first(c, m, c + m);
+	else
+		sort_best_first(c, m);
 	return m;
 }
 
