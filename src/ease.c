@@ -295,6 +295,17 @@ emit_top_weights(ReturnSetInfo *rsinfo, const Datum *keys, const double *a, int 
 			int			cnt = top_weights(prow, dinv, i, n, k, best, scratch);
 
 			CHECK_FOR_INTERRUPTS();
+
+			/*
+			 * Each pair's basket count, from the upper triangle, in place of
+			 * the score: all the (scattered) loads first, so that they overlap.
+			 */
+			for (int r = 0; r < cnt; r++)
+			{
+				int			j = (int) best[r].id;
+
+				best[r].score = AT(a, n, Min(i, j), Max(i, j));
+			}
 			for (int r = 0; r < cnt; r++)
 			{
 				int			j = (int) best[r].id;
@@ -303,8 +314,7 @@ emit_top_weights(ReturnSetInfo *rsinfo, const Datum *keys, const double *a, int 
 				values[0] = keys[i];
 				values[1] = keys[j];
 				values[2] = Float8GetDatum(-prow[j] * dinv[j]);
-				/* the pair's basket count, from the upper triangle */
-				values[3] = Int64GetDatum((int64) AT(a, n, Min(i, j), Max(i, j)));
+				values[3] = Int64GetDatum((int64) best[r].score);
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			}
 		}
