@@ -2,6 +2,7 @@
 """EASE on MovieLens 100k with NumPy/SciPy, the way a data scientist would write it: what
 bench/implicit.sh compares ecomai.ease against.  Reading the file is counted, as ecomai's time
 counts reading its table.  Usage: implicit_numpy.py u.data lambda k"""
+import ctypes
 import sys
 import time
 
@@ -32,6 +33,16 @@ def run(path, lam, k):
     return t1 - t0, t2 - t1, top.shape[0] * top.shape[1]
 
 
+def openblas_core():
+    """The kernel set OpenBLAS chose for this CPU (0.3.21 on a CPU model it predates: "Prescott")."""
+    try:
+        lib = ctypes.CDLL("libopenblas.so.0")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_corename().decode()
+    except (OSError, AttributeError):
+        return "unknown"
+
+
 def main():
     path, lam, k = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
     best = None
@@ -42,6 +53,7 @@ def main():
     print("read_seconds %.4f" % best[0])
     print("compute_seconds %.4f" % best[1])
     print("total_seconds %.4f (best of 3, %d weights)" % (best[0] + best[1], best[2]))
+    print("openblas_core %s" % openblas_core())
 
 
 if __name__ == "__main__":
