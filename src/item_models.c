@@ -71,7 +71,7 @@ nonnegative_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 	return x;
 }
 
-/* The rows being returned from a model m, and m itself. */
+/* A call's result set and the model m its rows are read from. */
 typedef struct ModelRows
 {
 	ReturnSetInfo *rsinfo;		/* the result set */
