@@ -58,17 +58,39 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 				 errmsg("%s must not be NULL", name)));
 }
 
+/* Argument argno (0 when NULL), which must be a finite number >= 0. */
+static double
+nonnegative_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	double		x = PG_ARGISNULL(argno) ? 0 : PG_GETARG_FLOAT8(argno);
+
+	if (!(x >= 0) || isinf(x))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a finite number >= 0", name)));
+	return x;
+}
+
+/* A call's result set and the model m its rows are read from. */
+typedef struct ModelRows
+{
+	ReturnSetInfo *rsinfo;		/* the result set */
+	CoocView	v;				/* the model */
+	Datum	   *keys;			/* its items as Datums of the result's key type */
+} ModelRows;
+
 /*
- * The model (argument off) viewed in v, with its items as Datums of the
- * result's key type; false when the model is NULL (then there are no rows).
+ * Begin the result set and view the model (argument off) in m; false when
+ * the model is NULL (then there are no rows).
  */
 static bool
-model_arg(FunctionCallInfo fcinfo, int off, CoocView *v, Datum **keys)
+begin_rows(FunctionCallInfo fcinfo, int off, ModelRows *m)
 {
+	m->rsinfo = ecomai_srf_begin(fcinfo);
 	if (PG_ARGISNULL(off))
 		return false;
-	ecomai_cooc_view(PG_GETARG_DATUM(off), v);
-	*keys = ecomai_cooc_key_datums(fcinfo, off - 1, v);
+	ecomai_cooc_view(PG_GETARG_DATUM(off), &m->v);
+	m->keys = ecomai_cooc_key_datums(fcinfo, off - 1, &m->v);
 	return true;
 }
 
@@ -109,15 +131,13 @@ similarity_of(const CoocView *v, SimMeasure measure, double alpha, int32 i, int3
 static Datum
 item_similarities(FunctionCallInfo fcinfo, int off)
 {
-	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
-	CoocView	v;
+	ModelRows	m;
 	CoocAdjacency adj;
 	SimMeasure	measure;
 	int32		k;
 	int64		min_support;
 	double		shrinkage;
 	double		alpha;
-	Datum	   *keys;
 	EcomaiTopK	top;
 	int64	   *pair_of;
 
@@ -130,23 +150,19 @@ item_similarities(FunctionCallInfo fcinfo, int off)
 				 errmsg("k must be at least 1"),
 				 errdetail("k is %d; pass NULL to keep every neighbour.", k)));
 	min_support = PG_ARGISNULL(off + 3) ? 1 : PG_GETARG_INT64(off + 3);
-	shrinkage = PG_ARGISNULL(off + 4) ? 0 : PG_GETARG_FLOAT8(off + 4);
-	if (!(shrinkage >= 0) || !isfinite(shrinkage))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("shrinkage must be a finite number >= 0")));
+	shrinkage = nonnegative_arg(fcinfo, off + 4, "shrinkage");
 	alpha = PG_ARGISNULL(off + 5) ? 0 : PG_GETARG_FLOAT8(off + 5);
 	if (!(alpha >= 0 && alpha <= 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("alpha must be between 0 and 1")));
-	if (!model_arg(fcinfo, off, &v, &keys))
+	if (!begin_rows(fcinfo, off, &m))
 		return (Datum) 0;
-	ecomai_cooc_adjacency(&v, &adj);
-	ecomai_topk_init(&top, k < 0 ? Max(v.nitems, 1) : Min(k, Max(v.nitems, 1)));
-	pair_of = palloc_extended(Max(v.nitems, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	ecomai_cooc_adjacency(&m.v, &adj);
+	ecomai_topk_init(&top, k < 0 ? Max(m.v.nitems, 1) : Min(k, Max(m.v.nitems, 1)));
+	pair_of = palloc_extended(Max(m.v.nitems, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
 
-	for (int32 i = 0; i < v.nitems; i++)
+	for (int32 i = 0; i < m.v.nitems; i++)
 	{
 		int			n;
 
@@ -158,12 +174,12 @@ item_similarities(FunctionCallInfo fcinfo, int off)
 			int32		j = adj.other[a];
 			double		s;
 
-			if (v.pcount[pk] < min_support)
+			if (m.v.pcount[pk] < min_support)
 				continue;
-			if (!similarity_of(&v, measure, alpha, i, j, pk, &s) || isnan(s))
+			if (!similarity_of(&m.v, measure, alpha, i, j, pk, &s) || isnan(s))
 				continue;
 			if (shrinkage > 0)
-				s *= (double) v.pcount[pk] / ((double) v.pcount[pk] + shrinkage);
+				s *= (double) m.v.pcount[pk] / ((double) m.v.pcount[pk] + shrinkage);
 			pair_of[j] = pk;
 			ecomai_topk_offer(&top, j, s);
 		}
@@ -173,11 +189,11 @@ item_similarities(FunctionCallInfo fcinfo, int off)
 			int32		j = (int32) top.items[r].id;
 			Datum		values[4];
 
-			values[0] = keys[i];
-			values[1] = keys[j];
+			values[0] = m.keys[i];
+			values[1] = m.keys[j];
 			values[2] = Float8GetDatum(top.items[r].score);
-			values[3] = Int64GetDatum(v.pcount[pair_of[j]]);
-			ecomai_srf_row(rsinfo, values);
+			values[3] = Int64GetDatum(m.v.pcount[pair_of[j]]);
+			ecomai_srf_row(m.rsinfo, values);
 		}
 	}
 	return (Datum) 0;
@@ -191,59 +207,51 @@ item_similarities(FunctionCallInfo fcinfo, int off)
 static Datum
 association_rules(FunctionCallInfo fcinfo, int off)
 {
-	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
-	CoocView	v;
-	CoocAdjacency adj;
-	double		min_support;
-	double		min_confidence;
+	ModelRows	m;
+	double		min_support = PG_ARGISNULL(off + 1) ? 0 : PG_GETARG_FLOAT8(off + 1);
+	double		min_confidence = PG_ARGISNULL(off + 2) ? 0 : PG_GETARG_FLOAT8(off + 2);
 	double		min_lift;
-	Datum	   *keys;
+	CoocAdjacency adj;
 	double		nb;
 
-	min_support = PG_ARGISNULL(off + 1) ? 0 : PG_GETARG_FLOAT8(off + 1);
-	min_confidence = PG_ARGISNULL(off + 2) ? 0 : PG_GETARG_FLOAT8(off + 2);
-	min_lift = PG_ARGISNULL(off + 3) ? 0 : PG_GETARG_FLOAT8(off + 3);
 	if (!(min_support >= 0 && min_support <= 1) || !(min_confidence >= 0 && min_confidence <= 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("min_support and min_confidence must be between 0 and 1")));
-	if (!(min_lift >= 0) || isinf(min_lift))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("min_lift must be a finite number >= 0")));
-	if (!model_arg(fcinfo, off, &v, &keys))
+	min_lift = nonnegative_arg(fcinfo, off + 3, "min_lift");
+	if (!begin_rows(fcinfo, off, &m))
 		return (Datum) 0;
-	ecomai_cooc_adjacency(&v, &adj);
-	nb = (double) v.nbaskets;
+	ecomai_cooc_adjacency(&m.v, &adj);
+	nb = (double) m.v.nbaskets;
 
-	for (int32 a = 0; a < v.nitems; a++)
+	for (int32 a = 0; a < m.v.nitems; a++)
 	{
-		double		sa = (double) v.count[a] / nb;
+		double		sa = (double) m.v.count[a] / nb;
 
 		CHECK_FOR_INTERRUPTS();
 		for (int64 e = adj.off[a]; e < adj.off[a + 1]; e++)
 		{
 			int64		pk = adj.pair[e];
 			int32		c = adj.other[e];
-			double		nboth = (double) v.pcount[pk];
+			double		nboth = (double) m.v.pcount[pk];
 			double		support = nboth / nb;
-			double		confidence = nboth / (double) v.count[a];
-			double		sc = (double) v.count[c] / nb;
+			double		confidence = nboth / (double) m.v.count[a];
+			double		sc = (double) m.v.count[c] / nb;
 			double		lift = confidence / sc;
 			Datum		values[8];
 
 			if (support < min_support || confidence < min_confidence || lift < min_lift)
 				continue;
-			values[0] = keys[a];
-			values[1] = keys[c];
+			values[0] = m.keys[a];
+			values[1] = m.keys[c];
 			values[2] = Float8GetDatum(support);
 			values[3] = Float8GetDatum(confidence);
 			values[4] = Float8GetDatum(lift);
 			values[5] = Float8GetDatum(support - sa * sc);
 			/* conviction: infinite when the rule always holds */
 			values[6] = Float8GetDatum(confidence >= 1 ? get_float8_infinity() : (1 - sc) / (1 - confidence));
-			values[7] = Int64GetDatum(v.pcount[pk]);
-			ecomai_srf_row(rsinfo, values);
+			values[7] = Int64GetDatum(m.v.pcount[pk]);
+			ecomai_srf_row(m.rsinfo, values);
 		}
 	}
 	return (Datum) 0;
@@ -253,10 +261,8 @@ association_rules(FunctionCallInfo fcinfo, int off)
 static Datum
 popular_items(FunctionCallInfo fcinfo, int off)
 {
-	ReturnSetInfo *rsinfo = ecomai_srf_begin(fcinfo);
-	CoocView	v;
+	ModelRows	m;
 	int32		k;
-	Datum	   *keys;
 	EcomaiTopK	top;
 	int			n;
 
@@ -267,19 +273,19 @@ popular_items(FunctionCallInfo fcinfo, int off)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k must be at least 1"),
 				 errdetail("k is %d.", k)));
-	if (!model_arg(fcinfo, off, &v, &keys))
+	if (!begin_rows(fcinfo, off, &m))
 		return (Datum) 0;
-	ecomai_topk_init(&top, Min(k, Max(v.nitems, 1)));
-	for (int32 i = 0; i < v.nitems; i++)
-		ecomai_topk_offer(&top, i, (double) v.count[i]);
+	ecomai_topk_init(&top, Min(k, Max(m.v.nitems, 1)));
+	for (int32 i = 0; i < m.v.nitems; i++)
+		ecomai_topk_offer(&top, i, (double) m.v.count[i]);
 	n = ecomai_topk_sort(&top);
 	for (int r = 0; r < n; r++)
 	{
 		Datum		values[2];
 
-		values[0] = keys[top.items[r].id];
-		values[1] = Int64GetDatum(v.count[top.items[r].id]);
-		ecomai_srf_row(rsinfo, values);
+		values[0] = m.keys[top.items[r].id];
+		values[1] = Int64GetDatum(m.v.count[top.items[r].id]);
+		ecomai_srf_row(m.rsinfo, values);
 	}
 	return (Datum) 0;
 }

@@ -868,29 +868,38 @@ history_arg(const MarkovChain *m, FunctionCallInfo fcinfo, int argno, char ***ou
 	return state_array(PG_GETARG_ARRAYTYPE_P(argno), "history", out);
 }
 
-typedef struct PageProb
+/*
+ * A row of a sorted listing: a page or channel name (NULL where rows are
+ * told apart by state alone), the state it came from and a probability.
+ */
+typedef struct StateRow
 {
-	const char *page;
+	const char *name;
+	int			state;
 	double		p;
-} PageProb;
+} StateRow;
 
-/* By page name. */
+/* By name (where both rows have one), then state. */
 static int
-cmp_page_name(const void *a, const void *b)
+cmp_name_state(const void *a, const void *b)
 {
-	return strcmp(((const PageProb *) a)->page, ((const PageProb *) b)->page);
+	const StateRow *x = a;
+	const StateRow *y = b;
+	int			c = x->name && y->name ? strcmp(x->name, y->name) : 0;
+
+	return c != 0 ? c : x->state - y->state;
 }
 
-/* By probability descending, then page name. */
+/* By probability descending, then as cmp_name_state. */
 static int
-cmp_page_prob(const void *a, const void *b)
+cmp_prob_desc(const void *a, const void *b)
 {
-	const PageProb *x = a;
-	const PageProb *y = b;
+	const StateRow *x = a;
+	const StateRow *y = b;
 
 	if (x->p != y->p)
 		return x->p > y->p ? -1 : 1;
-	return strcmp(x->page, y->page);
+	return cmp_name_state(a, b);
 }
 
 /*
@@ -898,9 +907,9 @@ cmp_page_prob(const void *a, const void *b)
  * page-name order; returns the number of pages with positive probability.
  */
 static int
-lump_pages(const MarkovChain *m, const double *y, int n, PageProb **out)
+lump_pages(const MarkovChain *m, const double *y, int n, StateRow **out)
 {
-	PageProb   *rows = palloc(sizeof(PageProb) * Max(n, 1));
+	StateRow   *rows = palloc(sizeof(StateRow) * Max(n, 1));
 	int			nrows = 0,
 				i,
 				k = 0;
@@ -908,13 +917,14 @@ lump_pages(const MarkovChain *m, const double *y, int n, PageProb **out)
 	for (i = 0; i < n; i++)
 		if (y[i] > 0)
 		{
-			rows[nrows].page = state_last_page(m, i);
+			rows[nrows].name = state_last_page(m, i);
+			rows[nrows].state = i;
 			rows[nrows++].p = y[i];
 		}
-	qsort(rows, nrows, sizeof(PageProb), cmp_page_name);
+	qsort(rows, nrows, sizeof(StateRow), cmp_name_state);
 	for (i = 0; i < nrows; i++)
 	{
-		if (k > 0 && strcmp(rows[k - 1].page, rows[i].page) == 0)
+		if (k > 0 && strcmp(rows[k - 1].name, rows[i].name) == 0)
 			rows[k - 1].p += rows[i].p;
 		else
 			rows[k++] = rows[i];
@@ -938,7 +948,7 @@ ecomai_markov_next(PG_FUNCTION_ARGS)
 	int			nh = history_arg(m, fcinfo, 1, &h);
 	double	   *x,
 			   *y;
-	PageProb   *rows;
+	StateRow   *rows;
 	int			nrows,
 				j;
 
@@ -948,12 +958,12 @@ ecomai_markov_next(PG_FUNCTION_ARGS)
 	history_distribution(m, &mm, h, nh, x);
 	model_step(&mm, x, y);
 	nrows = lump_pages(m, y, mm.n, &rows);
-	qsort(rows, nrows, sizeof(PageProb), cmp_page_prob);
+	qsort(rows, nrows, sizeof(StateRow), cmp_prob_desc);
 	for (j = 0; j < nrows; j++)
 	{
 		Datum		values[2];
 
-		values[0] = CStringGetTextDatum(rows[j].page);
+		values[0] = CStringGetTextDatum(rows[j].name);
 		values[1] = Float8GetDatum(rows[j].p);
 		ecomai_srf_row(rsinfo, values);
 	}
@@ -1504,23 +1514,6 @@ ecomai_markov_first_passage(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-typedef struct ChannelState
-{
-	const char *channel;
-	int			state;
-} ChannelState;
-
-/* Sort (channel, state) pairs by channel, then state. */
-static int
-cmp_channel_state(const void *a, const void *b)
-{
-	const ChannelState *x = a;
-	const ChannelState *y = b;
-	int			c = strcmp(x->channel, y->channel);
-
-	return c != 0 ? c : x->state - y->state;
-}
-
 /*
  * The channels of a state: the state itself for a first-order chain, the
  * distinct pages of its window " > "-separated for a higher order.
@@ -1676,12 +1669,12 @@ attribution_solve(const MarkovModel *mm, const MarkovGraph *g, int conv, int nul
  * The (channel, state) pairs of every state other than start, conversion
  * and null, sorted by channel; *npairs gets their number.
  */
-static ChannelState *
+static StateRow *
 attribution_channel_states(const MarkovChain *m, int n, int start, int conv, int nullst,
 						   int *npairs)
 {
 	int			maxpairs = Max(n, 1);
-	ChannelState *pairs = palloc(sizeof(ChannelState) * maxpairs);
+	StateRow   *pairs = palloc(sizeof(StateRow) * maxpairs);
 	int			i;
 
 	*npairs = 0;
@@ -1699,13 +1692,13 @@ attribution_channel_states(const MarkovChain *m, int n, int start, int conv, int
 			if (*npairs == maxpairs)
 			{
 				maxpairs *= 2;
-				pairs = repalloc_huge(pairs, sizeof(ChannelState) * maxpairs);
+				pairs = repalloc_huge(pairs, sizeof(StateRow) * maxpairs);
 			}
-			pairs[*npairs].channel = chs[j];
+			pairs[*npairs].name = chs[j];
 			pairs[(*npairs)++].state = i;
 		}
 	}
-	qsort(pairs, *npairs, sizeof(ChannelState), cmp_channel_state);
+	qsort(pairs, *npairs, sizeof(StateRow), cmp_name_state);
 	return pairs;
 }
 
@@ -1783,7 +1776,7 @@ ecomai_markov_attribution_compute(const MarkovChain *m, const char *convname,
 				total_conv,
 				total_value = 0,
 				sum_re = 0;
-	ChannelState *pairs;
+	StateRow   *pairs;
 	const char **chname;
 	double	   *re,
 			   *rev;
@@ -1836,7 +1829,7 @@ ecomai_markov_attribution_compute(const MarkovChain *m, const char *convname,
 					Pvc = Pv;
 
 		CHECK_FOR_INTERRUPTS();
-		while (j < npairs && strcmp(pairs[j].channel, pairs[i].channel) == 0)
+		while (j < npairs && strcmp(pairs[j].name, pairs[i].name) == 0)
 			j++;
 		S = palloc(sizeof(int) * (j - i));
 		for (k = i; k < j; k++)
@@ -1844,7 +1837,7 @@ ecomai_markov_attribution_compute(const MarkovChain *m, const char *convname,
 				S[ns++] = rindex[pairs[k].state];
 		if (ns > 0 && rindex[start] >= 0)
 			attribution_remove(B, nr, h, hv, S, ns, rindex[start], &Pc, &Pvc);
-		chname[nch] = pairs[i].channel;
+		chname[nch] = pairs[i].name;
 		/* exact values lie in [0, 1]; clamp rounding */
 		re[nch] = P > 0 ? Min(1, Max(0, 1 - Pc / P)) : 0;
 		rev[nch] = Pv > 0 ? Min(1, Max(0, 1 - Pvc / Pv)) : 0;
@@ -1919,32 +1912,6 @@ ecomai_markov_attribution(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* A candidate edge of markov_to_dot: target state and probability. */
-typedef struct NextRow
-{
-	int			state;
-	double		p;
-} NextRow;
-
-/* Edges by probability descending, then target state. */
-static int
-cmp_next(const void *a, const void *b)
-{
-	const NextRow *x = a;
-	const NextRow *y = b;
-
-	if (x->p != y->p)
-		return x->p > y->p ? -1 : 1;
-	return x->state - y->state;
-}
-
-/* markov_to_dot's edges by target state. */
-static int
-cmp_next_state(const void *a, const void *b)
-{
-	return ((const NextRow *) a)->state - ((const NextRow *) b)->state;
-}
-
 /* Colours of highlighted states (fill, and a darker one for edges), in the order given. */
 static const char *const dot_colors[][2] = {
 	{"#b7e4c7", "#2d6a4f"}, {"#f4c7c3", "#c0392b"}, {"#c6dbef", "#2171b5"},
@@ -1979,7 +1946,7 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 	MarkovModel mm;
 	StringInfoData buf;
 	int		   *color;			/* per state: index into dot_colors, or -1 */
-	NextRow    *rows;
+	StateRow   *rows;
 	double	   *count;
 	double		maxcount = 0;
 	int			i,
@@ -2012,7 +1979,7 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 	}
 	for (k = 0; k < m->ntrans; k++)
 		maxcount = Max(maxcount, MC_WEIGHT(m)[k]);
-	rows = palloc(sizeof(NextRow) * Max(mm.n, 1));
+	rows = palloc(sizeof(StateRow) * Max(mm.n, 1));
 	count = palloc0(sizeof(double) * Max(mm.n, 1));
 
 	initStringInfo(&buf);
@@ -2047,15 +2014,16 @@ ecomai_markov_to_dot(PG_FUNCTION_ARGS)
 			p = model_prob(&mm, i, j);
 			if (p <= 0 || p < threshold)
 				continue;
+			rows[nrows].name = NULL;
 			rows[nrows].state = j;
 			rows[nrows++].p = p;
 		}
 		if (topk > 0 && nrows > topk)
 		{
 			/* the k most probable (ties to the first state), then back in state order */
-			qsort(rows, nrows, sizeof(NextRow), cmp_next);
+			qsort(rows, nrows, sizeof(StateRow), cmp_prob_desc);
 			nrows = topk;
-			qsort(rows, nrows, sizeof(NextRow), cmp_next_state);
+			qsort(rows, nrows, sizeof(StateRow), cmp_name_state);
 		}
 		/* this row's counts by target state (0 where only smoothing leads) */
 		for (k = mm.rowptr[i]; k < mm.rowptr[i + 1]; k++)
