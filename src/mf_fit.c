@@ -414,37 +414,105 @@ build_cells(MfReader *rd, int nu, int ni, bool implicit, MfCsr *byuser, MfCsr *b
 
 /*
  * Short dot products and axpy over one row of factors (f is small: the call
- * overhead of BLAS level 1 would dominate; four partial sums let the compiler
- * pipeline the loop).  The order of operations is fixed, so results are
- * reproducible.
+ * overhead of BLAS level 1 would dominate).  They work on blocks of
+ * MF_VEC doubles in GCC's generic vector type, which the compiler maps to
+ * whatever vector registers the target has (two AVX2 registers, four SSE2
+ * ones); the dot product keeps two blocks of partial sums, so that the
+ * multiply-adds of consecutive blocks do not wait for each other.  The order
+ * of operations is fixed, so results are reproducible.
  */
-static inline double
-mf_dot(int n, const double *a, const double *b)
+#define MF_VEC 4
+typedef double mf_vec __attribute__((vector_size(MF_VEC * sizeof(double)), aligned(sizeof(double))));
+
+/* The block at a (any double alignment), and a store of one. */
+#define MF_LOAD(a) (*(const mf_vec *) (a))
+#define MF_STORE(a, v) (*(mf_vec *) (a) = (v))
+
+static pg_attribute_always_inline double
+mf_dot(int n, const double *restrict a, const double *restrict b)
 {
-	double		s0 = 0,
-				s1 = 0,
-				s2 = 0,
-				s3 = 0;
+	mf_vec		s0 = {0},
+				s1 = {0},
+				s2 = {0},
+				s3 = {0};
+	double		sum = 0;
 	int			d = 0;
 
-	for (; d + 4 <= n; d += 4)
+	for (; d + 4 * MF_VEC <= n; d += 4 * MF_VEC)
 	{
-		s0 += a[d] * b[d];
-		s1 += a[d + 1] * b[d + 1];
-		s2 += a[d + 2] * b[d + 2];
-		s3 += a[d + 3] * b[d + 3];
+		s0 += MF_LOAD(a + d) * MF_LOAD(b + d);
+		s1 += MF_LOAD(a + d + MF_VEC) * MF_LOAD(b + d + MF_VEC);
+		s2 += MF_LOAD(a + d + 2 * MF_VEC) * MF_LOAD(b + d + 2 * MF_VEC);
+		s3 += MF_LOAD(a + d + 3 * MF_VEC) * MF_LOAD(b + d + 3 * MF_VEC);
 	}
+	for (; d + MF_VEC <= n; d += MF_VEC)
+		s0 += MF_LOAD(a + d) * MF_LOAD(b + d);
+	s0 = (s0 + s1) + (s2 + s3);
+	sum = (s0[0] + s0[1]) + (s0[2] + s0[3]);
 	for (; d < n; d++)
-		s0 += a[d] * b[d];
-	return (s0 + s1) + (s2 + s3);
+		sum += a[d] * b[d];
+	return sum;
 }
 
 /* y += a * x */
-static inline void
-mf_axpy(int n, double a, const double *x, double *y)
+static pg_attribute_always_inline void
+mf_axpy(int n, double a, const double *restrict x, double *restrict y)
 {
-	for (int d = 0; d < n; d++)
+	int			d = 0;
+
+	for (; d + MF_VEC <= n; d += MF_VEC)
+		MF_STORE(y + d, MF_LOAD(y + d) + a * MF_LOAD(x + d));
+	for (; d < n; d++)
 		y[d] += a * x[d];
+}
+
+/*
+ * out = G v for a symmetric f x f matrix G stored in full (row j is column
+ * j): out is a sum of G's rows, four at a time so that each pass over out
+ * does four multiply-adds per element.
+ */
+static pg_attribute_always_inline void
+mf_gram_times(int f, const double *G, const double *restrict v, double *restrict out)
+{
+	int			j = 0;
+
+	memset(out, 0, sizeof(double) * f);
+	for (; j + 4 <= f; j += 4)
+	{
+		const double *g0 = G + (Size) j * f;
+		const double *g1 = g0 + f;
+		const double *g2 = g1 + f;
+		const double *g3 = g2 + f;
+		double		a0 = v[j],
+					a1 = v[j + 1],
+					a2 = v[j + 2],
+					a3 = v[j + 3];
+		int			d = 0;
+
+		for (; d + MF_VEC <= f; d += MF_VEC)
+			MF_STORE(out + d, MF_LOAD(out + d) + ((a0 * MF_LOAD(g0 + d) + a1 * MF_LOAD(g1 + d)) +
+												  (a2 * MF_LOAD(g2 + d) + a3 * MF_LOAD(g3 + d))));
+		for (; d < f; d++)
+			out[d] += (a0 * g0[d] + a1 * g1[d]) + (a2 * g2[d] + a3 * g3[d]);
+	}
+	for (; j < f; j++)
+		mf_axpy(f, v[j], G + (Size) j * f, out);
+}
+
+/*
+ * The Gram matrix Y'Y of Y's m rows plus reg on the diagonal, both triangles
+ * filled (for mf_gram_times).
+ */
+static void
+mf_gram(int f, int m, const double *Y, double reg, double *G)
+{
+	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, f, m, 1.0, Y, f, 0.0, G, f);
+	for (int d = 0; d < f; d++)
+	{
+		G[d * f + d] += reg;
+		for (int e = d + 1; e < f; e++)
+			G[e * f + d] = G[d * f + e];
+	}
 }
 
 /* ---------------------------------------------------------------------------
@@ -500,10 +568,99 @@ solve_spd(double *A, double *b, int n)
  * bit-identical there.
  */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define MF_MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#define MF_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define MF_MULTIVERSION
 #endif
+
+/*
+ * Three conjugate-gradient steps for one row x (its cells idx/val[start, end)
+ * over the other side's factors Y) on (G + Yu' C1 Yu) x = Yu' (1 + C1) p,
+ * where G = Y'Y + reg I and C1 = alpha * value: the Gram part is one product
+ * with G, the rest passes over the row's cells only.
+ */
+static pg_attribute_always_inline void
+implicit_row_cg(MfTrain *t, double *restrict x, const double *Y, const MfCsr *csr,
+				int64 start, int64 end)
+{
+	int			f = t->f;
+	double	   *restrict r = t->r;
+	double	   *restrict p = t->p;
+	double	   *restrict Ap = t->Ap;
+	double		rsold,
+				rsnew;
+
+	/* r = b - A x */
+	mf_gram_times(f, t->gram, x, Ap);
+	for (int d = 0; d < f; d++)
+		r[d] = -Ap[d];
+	for (int64 q = start; q < end; q++)
+	{
+		const double *y = Y + (Size) csr->idx[q] * f;
+		double		c1 = t->alpha * csr->val[q];
+		double		pref = csr->val[q] > 0 ? 1.0 : 0.0;
+
+		mf_axpy(f, (1.0 + c1) * pref - c1 * mf_dot(f, y, x), y, r);
+	}
+	memcpy(p, r, sizeof(double) * f);
+	rsold = mf_dot(f, r, r);
+	if (rsold < 1e-20)
+		return;
+	for (int s = 0; s < MF_CG_STEPS; s++)
+	{
+		double		step,
+					beta,
+					pAp;
+
+		mf_gram_times(f, t->gram, p, Ap);
+		for (int64 q = start; q < end; q++)
+		{
+			const double *y = Y + (Size) csr->idx[q] * f;
+			double		c1 = t->alpha * csr->val[q];
+
+			if (c1 != 0)
+				mf_axpy(f, c1 * mf_dot(f, y, p), y, Ap);
+		}
+		pAp = mf_dot(f, p, Ap);
+		if (!(pAp > 0))
+			break;
+		step = rsold / pAp;
+		mf_axpy(f, step, p, x);
+		mf_axpy(f, -step, Ap, r);
+		rsnew = mf_dot(f, r, r);
+		if (rsnew < 1e-20)
+			break;
+		beta = rsnew / rsold;
+		for (int d = 0; d < f; d++)
+			p[d] = r[d] + beta * p[d];
+		rsold = rsnew;
+	}
+}
+
+/*
+ * The exact solution for one row x: (G + Yu' C1 Yu) x = Yu' (1 + C1) p by
+ * Cholesky factorisation.
+ */
+static pg_attribute_always_inline void
+implicit_row_cholesky(MfTrain *t, double *restrict x, const double *Y, const MfCsr *csr,
+					  int64 start, int64 end)
+{
+	int			f = t->f;
+
+	memcpy(t->A, t->gram, sizeof(double) * f * f);
+	memset(x, 0, sizeof(double) * f);
+	for (int64 q = start; q < end; q++)
+	{
+		const double *y = Y + (Size) csr->idx[q] * f;
+		double		c1 = t->alpha * csr->val[q];
+
+		if (c1 != 0)
+			cblas_dsyr(CblasRowMajor, CblasUpper, f, c1, y, 1, t->A, f);
+		if (csr->val[q] > 0)
+			mf_axpy(f, 1.0 + c1, y, x);
+	}
+	solve_spd(t->A, x, f);
+}
 
 /*
  * One implicit half-step: every row of X (n rows, cells in csr) from the
@@ -514,82 +671,15 @@ static void
 implicit_step(MfTrain *t, double *X, const double *Y, int m, const MfCsr *csr)
 {
 	int			f = t->f;
-	double	   *G = t->gram;
 
-	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, f, m, 1.0, Y, f, 0.0, G, f);
-	for (int d = 0; d < f; d++)
-		G[d * f + d] += t->reg;
-
+	mf_gram(f, m, Y, t->reg, t->gram);
 	for (int u = 0; u < csr->n; u++)
 	{
-		double	   *x = X + (Size) u * f;
-		int64		start = csr->ptr[u],
-					end = csr->ptr[u + 1];
-
 		CHECK_FOR_INTERRUPTS();
 		if (t->solver == MF_SOLVER_CHOLESKY)
-		{
-			memcpy(t->A, G, sizeof(double) * f * f);
-			memset(x, 0, sizeof(double) * f);
-			for (int64 q = start; q < end; q++)
-			{
-				const double *y = Y + (Size) csr->idx[q] * f;
-				double		c1 = t->alpha * csr->val[q];
-
-				if (c1 != 0)
-					cblas_dsyr(CblasRowMajor, CblasUpper, f, c1, y, 1, t->A, f);
-				if (csr->val[q] > 0)
-					mf_axpy(f, 1.0 + c1, y, x);
-			}
-			solve_spd(t->A, x, f);
-		}
+			implicit_row_cholesky(t, X + (Size) u * f, Y, csr, csr->ptr[u], csr->ptr[u + 1]);
 		else
-		{
-			double		rsold,
-						rsnew;
-
-			/* r = b - A x */
-			cblas_dsymv(CblasRowMajor, CblasUpper, f, -1.0, G, f, x, 1, 0.0, t->r, 1);
-			for (int64 q = start; q < end; q++)
-			{
-				const double *y = Y + (Size) csr->idx[q] * f;
-				double		c1 = t->alpha * csr->val[q];
-				double		pref = csr->val[q] > 0 ? 1.0 : 0.0;
-
-				mf_axpy(f, (1.0 + c1) * pref - c1 * mf_dot(f, y, x), y, t->r);
-			}
-			memcpy(t->p, t->r, sizeof(double) * f);
-			rsold = mf_dot(f, t->r, t->r);
-			if (rsold < 1e-20)
-				continue;
-			for (int s = 0; s < MF_CG_STEPS; s++)
-			{
-				double		step;
-				double		pAp;
-
-				cblas_dsymv(CblasRowMajor, CblasUpper, f, 1.0, G, f, t->p, 1, 0.0, t->Ap, 1);
-				for (int64 q = start; q < end; q++)
-				{
-					const double *y = Y + (Size) csr->idx[q] * f;
-					double		c1 = t->alpha * csr->val[q];
-
-					if (c1 != 0)
-						mf_axpy(f, c1 * mf_dot(f, y, t->p), y, t->Ap);
-				}
-				pAp = mf_dot(f, t->p, t->Ap);
-				if (!(pAp > 0))
-					break;
-				step = rsold / pAp;
-				mf_axpy(f, step, t->p, x);
-				mf_axpy(f, -step, t->Ap, t->r);
-				rsnew = mf_dot(f, t->r, t->r);
-				if (rsnew < 1e-20)
-					break;
-				cblas_dscal(f, rsnew / rsold, t->p, 1);
-				mf_axpy(f, 1.0, t->r, t->p);
-				rsold = rsnew;
-			}
-		}
+			implicit_row_cg(t, X + (Size) u * f, Y, csr, csr->ptr[u], csr->ptr[u + 1]);
 	}
 }
 
@@ -667,10 +757,49 @@ explicit_step(MfTrain *t, double *X, double *bx, const double *Y, const double *
 }
 
 /*
- * Training loss after an iteration.  Implicit: sum over all cells of
- * c (p - x.y)^2 plus the regularization, divided by the total confidence
- * (as the implicit library reports it).  Explicit: the regularized squared
- * error divided by the number of ratings.
+ * The implicit training loss: sum over all cells of c (p - x.y)^2 plus the
+ * regularization, divided by the total confidence (as the implicit library
+ * reports it).  The absent cells' sum of (x.y)^2 is x'(Y'Y)x per user, less
+ * the observed cells' share.
+ */
+MF_MULTIVERSION
+static double
+implicit_loss(MfTrain *t, const double *X, const double *Y, const MfCsr *byuser, int ni)
+{
+	int			f = t->f;
+	double		loss = 0,
+				norms = 0,
+				total_conf = 0,
+				weight;
+
+	mf_gram(f, ni, Y, 0.0, t->gram);
+	for (int u = 0; u < byuser->n; u++)
+	{
+		const double *x = X + (Size) u * f;
+
+		CHECK_FOR_INTERRUPTS();
+		mf_gram_times(f, t->gram, x, t->r);
+		loss += mf_dot(f, x, t->r);
+		for (int64 q = byuser->ptr[u]; q < byuser->ptr[u + 1]; q++)
+		{
+			double		s = mf_dot(f, x, Y + (Size) byuser->idx[q] * f);
+			double		c = 1.0 + t->alpha * byuser->val[q];
+			double		pref = byuser->val[q] > 0 ? 1.0 : 0.0;
+
+			loss += c * (pref - s) * (pref - s) - s * s;
+			total_conf += c;
+		}
+		norms += mf_dot(f, x, x);
+	}
+	for (int i = 0; i < ni; i++)
+		norms += mf_dot(f, Y + (Size) i * f, Y + (Size) i * f);
+	weight = total_conf + (double) byuser->n * ni - (double) byuser->ptr[byuser->n];
+	return (loss + t->reg * norms) / weight;
+}
+
+/*
+ * Training loss after an iteration.  Implicit: implicit_loss.  Explicit: the
+ * regularized squared error divided by the number of ratings.
  */
 static double
 training_loss(MfTrain *t, const double *X, const double *bu, const double *Y, const double *bi,
@@ -682,33 +811,7 @@ training_loss(MfTrain *t, const double *X, const double *bu, const double *Y, co
 				weight = 0;
 
 	if (t->kind == MF_IMPLICIT)
-	{
-		double		total_conf = 0;
-
-		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, f, ni, 1.0, Y, f, 0.0, t->gram, f);
-		for (int u = 0; u < byuser->n; u++)
-		{
-			const double *x = X + (Size) u * f;
-
-			CHECK_FOR_INTERRUPTS();
-			cblas_dsymv(CblasRowMajor, CblasUpper, f, 1.0, t->gram, f, x, 1, 0.0, t->r, 1);
-			loss += mf_dot(f, x, t->r);
-			for (int64 q = byuser->ptr[u]; q < byuser->ptr[u + 1]; q++)
-			{
-				double		s = mf_dot(f, x, Y + (Size) byuser->idx[q] * f);
-				double		c = 1.0 + t->alpha * byuser->val[q];
-				double		pref = byuser->val[q] > 0 ? 1.0 : 0.0;
-
-				loss += c * (pref - s) * (pref - s) - s * s;
-				total_conf += c;
-			}
-			norms += mf_dot(f, x, x);
-		}
-		for (int i = 0; i < ni; i++)
-			norms += mf_dot(f, Y + (Size) i * f, Y + (Size) i * f);
-		weight = total_conf + (double) byuser->n * ni - (double) byuser->ptr[byuser->n];
-		return (loss + t->reg * norms) / weight;
-	}
+		return implicit_loss(t, X, Y, byuser, ni);
 	for (int u = 0; u < byuser->n; u++)
 	{
 		const double *x = X + (Size) u * f;
