@@ -50,6 +50,9 @@ extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, c
 /* Conjugate-gradient steps per row and half-step (the implicit library's default). */
 #define MF_CG_STEPS 3
 
+/* Cells per block of a row's two passes (dot products, then weighted sum). */
+#define MF_BLOCK 64
+
 /* Items per validation user in the implicit ranking metric (precision at 10). */
 #define MF_VALID_K 10
 
@@ -428,6 +431,24 @@ typedef double mf_vec __attribute__((vector_size(MF_VEC * sizeof(double)), align
 #define MF_LOAD(a) (*(const mf_vec *) (a))
 #define MF_STORE(a, v) (*(mf_vec *) (a) = (v))
 
+/* The sum of a block's elements. */
+static pg_attribute_always_inline double
+mf_vec_sum(mf_vec s)
+{
+	return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+/* The dot product of a[d..n-1] and b[d..n-1], the elements after the last whole block. */
+static pg_attribute_always_inline double
+mf_dot_tail(int d, int n, const double *a, const double *b)
+{
+	double		sum = 0;
+
+	for (; d < n; d++)
+		sum += a[d] * b[d];
+	return sum;
+}
+
 static pg_attribute_always_inline double
 mf_dot(int n, const double *restrict a, const double *restrict b)
 {
@@ -435,7 +456,6 @@ mf_dot(int n, const double *restrict a, const double *restrict b)
 				s1 = {0},
 				s2 = {0},
 				s3 = {0};
-	double		sum = 0;
 	int			d = 0;
 
 	for (; d + 4 * MF_VEC <= n; d += 4 * MF_VEC)
@@ -447,11 +467,7 @@ mf_dot(int n, const double *restrict a, const double *restrict b)
 	}
 	for (; d + MF_VEC <= n; d += MF_VEC)
 		s0 += MF_LOAD(a + d) * MF_LOAD(b + d);
-	s0 = (s0 + s1) + (s2 + s3);
-	sum = (s0[0] + s0[1]) + (s0[2] + s0[3]);
-	for (; d < n; d++)
-		sum += a[d] * b[d];
-	return sum;
+	return mf_vec_sum((s0 + s1) + (s2 + s3)) + mf_dot_tail(d, n, a, b);
 }
 
 /* y += a * x */
@@ -467,41 +483,116 @@ mf_axpy(int n, double a, const double *restrict x, double *restrict y)
 }
 
 /*
- * out = G v for a symmetric f x f matrix G stored in full (row j is column
- * j): out is a sum of G's rows, four at a time so that each pass over out
- * does four multiply-adds per element.
+ * out[k] = Y[rows[k]] . v for n rows of f factors: four rows at a time, so
+ * that each block of v is loaded once for four multiply-adds, with two
+ * blocks of partial sums per row.
  */
 static pg_attribute_always_inline void
-mf_gram_times(int f, const double *G, const double *restrict v, double *restrict out)
+mf_rows_dot(int f, const double *Y, const int32 *rows, int n, const double *restrict v,
+			double *restrict out)
 {
-	int			j = 0;
+	int			k = 0;
 
-	memset(out, 0, sizeof(double) * f);
-	for (; j + 4 <= f; j += 4)
+	for (; k + 4 <= n; k += 4)
 	{
-		const double *g0 = G + (Size) j * f;
-		const double *g1 = g0 + f;
-		const double *g2 = g1 + f;
-		const double *g3 = g2 + f;
-		double		a0 = v[j],
-					a1 = v[j + 1],
-					a2 = v[j + 2],
-					a3 = v[j + 3];
+		const double *y0 = Y + (Size) rows[k] * f;
+		const double *y1 = Y + (Size) rows[k + 1] * f;
+		const double *y2 = Y + (Size) rows[k + 2] * f;
+		const double *y3 = Y + (Size) rows[k + 3] * f;
+		mf_vec		a0 = {0},
+					a1 = {0},
+					a2 = {0},
+					a3 = {0},
+					b0 = {0},
+					b1 = {0},
+					b2 = {0},
+					b3 = {0};
 		int			d = 0;
 
-		for (; d + MF_VEC <= f; d += MF_VEC)
-			MF_STORE(out + d, MF_LOAD(out + d) + ((a0 * MF_LOAD(g0 + d) + a1 * MF_LOAD(g1 + d)) +
-												  (a2 * MF_LOAD(g2 + d) + a3 * MF_LOAD(g3 + d))));
-		for (; d < f; d++)
-			out[d] += (a0 * g0[d] + a1 * g1[d]) + (a2 * g2[d] + a3 * g3[d]);
+		for (; d + 2 * MF_VEC <= f; d += 2 * MF_VEC)
+		{
+			mf_vec		v0 = MF_LOAD(v + d),
+						v1 = MF_LOAD(v + d + MF_VEC);
+
+			a0 += MF_LOAD(y0 + d) * v0;
+			a1 += MF_LOAD(y1 + d) * v0;
+			a2 += MF_LOAD(y2 + d) * v0;
+			a3 += MF_LOAD(y3 + d) * v0;
+			b0 += MF_LOAD(y0 + d + MF_VEC) * v1;
+			b1 += MF_LOAD(y1 + d + MF_VEC) * v1;
+			b2 += MF_LOAD(y2 + d + MF_VEC) * v1;
+			b3 += MF_LOAD(y3 + d + MF_VEC) * v1;
+		}
+		if (d + MF_VEC <= f)
+		{
+			mf_vec		v0 = MF_LOAD(v + d);
+
+			a0 += MF_LOAD(y0 + d) * v0;
+			a1 += MF_LOAD(y1 + d) * v0;
+			a2 += MF_LOAD(y2 + d) * v0;
+			a3 += MF_LOAD(y3 + d) * v0;
+			d += MF_VEC;
+		}
+		out[k] = mf_vec_sum(a0 + b0) + mf_dot_tail(d, f, y0, v);
+		out[k + 1] = mf_vec_sum(a1 + b1) + mf_dot_tail(d, f, y1, v);
+		out[k + 2] = mf_vec_sum(a2 + b2) + mf_dot_tail(d, f, y2, v);
+		out[k + 3] = mf_vec_sum(a3 + b3) + mf_dot_tail(d, f, y3, v);
 	}
-	for (; j < f; j++)
-		mf_axpy(f, v[j], G + (Size) j * f, out);
+	for (; k < n; k++)
+		out[k] = mf_dot(f, Y + (Size) rows[k] * f, v);
+}
+
+/*
+ * out += sum over k of w[k] * Y[rows[k]] for n rows of f factors: out is
+ * taken in stripes of eight blocks held in registers while the rows stream
+ * through, so each multiply-add costs one load.
+ */
+static pg_attribute_always_inline void
+mf_rows_axpy(int f, const double *Y, const int32 *rows, int n, const double *restrict w,
+			 double *restrict out)
+{
+	int			d = 0;
+
+	for (; d + 8 * MF_VEC <= f; d += 8 * MF_VEC)
+	{
+		mf_vec		o[8];
+
+#pragma GCC unroll 8
+		for (int j = 0; j < 8; j++)
+			o[j] = MF_LOAD(out + d + j * MF_VEC);
+		for (int k = 0; k < n; k++)
+		{
+			const double *y = Y + (Size) rows[k] * f + d;
+
+#pragma GCC unroll 8
+			for (int j = 0; j < 8; j++)
+				o[j] += w[k] * MF_LOAD(y + j * MF_VEC);
+		}
+#pragma GCC unroll 8
+		for (int j = 0; j < 8; j++)
+			MF_STORE(out + d + j * MF_VEC, o[j]);
+	}
+	for (; d + MF_VEC <= f; d += MF_VEC)
+	{
+		mf_vec		o = MF_LOAD(out + d);
+
+		for (int k = 0; k < n; k++)
+			o += w[k] * MF_LOAD(Y + (Size) rows[k] * f + d);
+		MF_STORE(out + d, o);
+	}
+	for (; d < f; d++)
+	{
+		double		o = out[d];
+
+		for (int k = 0; k < n; k++)
+			o += w[k] * Y[(Size) rows[k] * f + d];
+		out[d] = o;
+	}
 }
 
 /*
  * The Gram matrix Y'Y of Y's m rows plus reg on the diagonal, both triangles
- * filled (for mf_gram_times).
+ * filled (the rows of a product with mf_rows_axpy).
  */
 static void
 mf_gram(int f, int m, const double *Y, double reg, double *G)
@@ -536,6 +627,8 @@ typedef struct MfTrain
 	double	   *p;
 	double	   *Ap;
 	double	   *yt;				/* f + 1: [1, y] */
+	double	   *w;				/* MF_BLOCK: a block of cells' weights */
+	int32	   *rows;			/* f: 0, 1, ..., f - 1 (the rows of gram) */
 } MfTrain;
 
 /* ERROR: a row's system was not positive definite (only possible without regularization). */
@@ -574,10 +667,59 @@ solve_spd(double *A, double *b, int n)
 #endif
 
 /*
- * Three conjugate-gradient steps for one row x (its cells idx/val[start, end)
- * over the other side's factors Y) on (G + Yu' C1 Yu) x = Yu' (1 + C1) p,
- * where G = Y'Y + reg I and C1 = alpha * value: the Gram part is one product
- * with G, the rest passes over the row's cells only.
+ * out += Yu' diag(c1) Yu v over a row's cells [start, end): the cells'
+ * products with v, then the weighted sum of their factor rows, MF_BLOCK cells
+ * at a time (their rows stay in cache between the two passes).
+ */
+static pg_attribute_always_inline void
+implicit_cells_times(MfTrain *t, const double *Y, const MfCsr *csr, int64 start, int64 end,
+					 const double *restrict v, double *restrict out)
+{
+	for (int64 q0 = start; q0 < end; q0 += MF_BLOCK)
+	{
+		int			n = (int) Min(end - q0, MF_BLOCK);
+
+		mf_rows_dot(t->f, Y, csr->idx + q0, n, v, t->w);
+		for (int k = 0; k < n; k++)
+			t->w[k] *= t->alpha * csr->val[q0 + k];
+		mf_rows_axpy(t->f, Y, csr->idx + q0, n, t->w, out);
+	}
+}
+
+/*
+ * r = b - A x for one row x: b = Yu' (1 + C1) p and A = G + Yu' C1 Yu,
+ * with G = Y'Y + reg I and C1 = alpha * value.
+ */
+static pg_attribute_always_inline void
+implicit_residual(MfTrain *t, const double *x, const double *Y, const MfCsr *csr,
+				  int64 start, int64 end, double *restrict r)
+{
+	int			f = t->f;
+
+	for (int d = 0; d < f; d++)
+		t->b[d] = -x[d];
+	memset(r, 0, sizeof(double) * f);
+	mf_rows_axpy(f, t->gram, t->rows, f, t->b, r);
+	for (int64 q0 = start; q0 < end; q0 += MF_BLOCK)
+	{
+		int			n = (int) Min(end - q0, MF_BLOCK);
+
+		mf_rows_dot(f, Y, csr->idx + q0, n, x, t->w);
+		for (int k = 0; k < n; k++)
+		{
+			double		val = csr->val[q0 + k];
+			double		c1 = t->alpha * val;
+
+			t->w[k] = (1.0 + c1) * (val > 0 ? 1.0 : 0.0) - c1 * t->w[k];
+		}
+		mf_rows_axpy(f, Y, csr->idx + q0, n, t->w, r);
+	}
+}
+
+/*
+ * Three conjugate-gradient steps for one row x (its cells [start, end) over
+ * the other side's factors Y) on A x = b (implicit_residual): the Gram part
+ * of A p is one product with G, the rest passes over the row's cells only.
  */
 static pg_attribute_always_inline void
 implicit_row_cg(MfTrain *t, double *restrict x, const double *Y, const MfCsr *csr,
@@ -590,18 +732,7 @@ implicit_row_cg(MfTrain *t, double *restrict x, const double *Y, const MfCsr *cs
 	double		rsold,
 				rsnew;
 
-	/* r = b - A x */
-	mf_gram_times(f, t->gram, x, Ap);
-	for (int d = 0; d < f; d++)
-		r[d] = -Ap[d];
-	for (int64 q = start; q < end; q++)
-	{
-		const double *y = Y + (Size) csr->idx[q] * f;
-		double		c1 = t->alpha * csr->val[q];
-		double		pref = csr->val[q] > 0 ? 1.0 : 0.0;
-
-		mf_axpy(f, (1.0 + c1) * pref - c1 * mf_dot(f, y, x), y, r);
-	}
+	implicit_residual(t, x, Y, csr, start, end, r);
 	memcpy(p, r, sizeof(double) * f);
 	rsold = mf_dot(f, r, r);
 	if (rsold < 1e-20)
@@ -612,15 +743,9 @@ implicit_row_cg(MfTrain *t, double *restrict x, const double *Y, const MfCsr *cs
 					beta,
 					pAp;
 
-		mf_gram_times(f, t->gram, p, Ap);
-		for (int64 q = start; q < end; q++)
-		{
-			const double *y = Y + (Size) csr->idx[q] * f;
-			double		c1 = t->alpha * csr->val[q];
-
-			if (c1 != 0)
-				mf_axpy(f, c1 * mf_dot(f, y, p), y, Ap);
-		}
+		memset(Ap, 0, sizeof(double) * f);
+		mf_rows_axpy(f, t->gram, t->rows, f, p, Ap);
+		implicit_cells_times(t, Y, csr, start, end, p, Ap);
 		pAp = mf_dot(f, p, Ap);
 		if (!(pAp > 0))
 			break;
@@ -778,16 +903,23 @@ implicit_loss(MfTrain *t, const double *X, const double *Y, const MfCsr *byuser,
 		const double *x = X + (Size) u * f;
 
 		CHECK_FOR_INTERRUPTS();
-		mf_gram_times(f, t->gram, x, t->r);
+		memset(t->r, 0, sizeof(double) * f);
+		mf_rows_axpy(f, t->gram, t->rows, f, x, t->r);
 		loss += mf_dot(f, x, t->r);
-		for (int64 q = byuser->ptr[u]; q < byuser->ptr[u + 1]; q++)
+		for (int64 q0 = byuser->ptr[u]; q0 < byuser->ptr[u + 1]; q0 += MF_BLOCK)
 		{
-			double		s = mf_dot(f, x, Y + (Size) byuser->idx[q] * f);
-			double		c = 1.0 + t->alpha * byuser->val[q];
-			double		pref = byuser->val[q] > 0 ? 1.0 : 0.0;
+			int			n = (int) Min(byuser->ptr[u + 1] - q0, MF_BLOCK);
 
-			loss += c * (pref - s) * (pref - s) - s * s;
-			total_conf += c;
+			mf_rows_dot(f, Y, byuser->idx + q0, n, x, t->w);
+			for (int k = 0; k < n; k++)
+			{
+				double		s = t->w[k];
+				double		c = 1.0 + t->alpha * byuser->val[q0 + k];
+				double		pref = byuser->val[q0 + k] > 0 ? 1.0 : 0.0;
+
+				loss += c * (pref - s) * (pref - s) - s * s;
+				total_conf += c;
+			}
 		}
 		norms += mf_dot(f, x, x);
 	}
@@ -1049,6 +1181,10 @@ mf_workspace(MfTrain *t)
 	t->p = palloc(sizeof(double) * g);
 	t->Ap = palloc(sizeof(double) * g);
 	t->yt = palloc(sizeof(double) * g);
+	t->w = palloc(sizeof(double) * MF_BLOCK);
+	t->rows = palloc(sizeof(int32) * t->f);
+	for (int d = 0; d < t->f; d++)
+		t->rows[d] = d;
 }
 
 /*
