@@ -433,9 +433,9 @@ typedef double mf_vec __attribute__((vector_size(MF_VEC * sizeof(double)), align
 
 /* The sum of a block's elements. */
 static pg_attribute_always_inline double
-mf_vec_sum(mf_vec s)
+mf_vec_sum(const mf_vec *s)
 {
-	return (s[0] + s[1]) + (s[2] + s[3]);
+	return ((*s)[0] + (*s)[1]) + ((*s)[2] + (*s)[3]);
 }
 
 /* The dot product of a[d..n-1] and b[d..n-1], the elements after the last whole block. */
@@ -467,7 +467,8 @@ mf_dot(int n, const double *restrict a, const double *restrict b)
 	}
 	for (; d + MF_VEC <= n; d += MF_VEC)
 		s0 += MF_LOAD(a + d) * MF_LOAD(b + d);
-	return mf_vec_sum((s0 + s1) + (s2 + s3)) + mf_dot_tail(d, n, a, b);
+	s0 = (s0 + s1) + (s2 + s3);
+	return mf_vec_sum(&s0) + mf_dot_tail(d, n, a, b);
 }
 
 /* y += a * x */
@@ -533,10 +534,14 @@ mf_rows_dot(int f, const double *Y, const int32 *rows, int n, const double *rest
 			a3 += MF_LOAD(y3 + d) * v0;
 			d += MF_VEC;
 		}
-		out[k] = mf_vec_sum(a0 + b0) + mf_dot_tail(d, f, y0, v);
-		out[k + 1] = mf_vec_sum(a1 + b1) + mf_dot_tail(d, f, y1, v);
-		out[k + 2] = mf_vec_sum(a2 + b2) + mf_dot_tail(d, f, y2, v);
-		out[k + 3] = mf_vec_sum(a3 + b3) + mf_dot_tail(d, f, y3, v);
+		a0 += b0;
+		a1 += b1;
+		a2 += b2;
+		a3 += b3;
+		out[k] = mf_vec_sum(&a0) + mf_dot_tail(d, f, y0, v);
+		out[k + 1] = mf_vec_sum(&a1) + mf_dot_tail(d, f, y1, v);
+		out[k + 2] = mf_vec_sum(&a2) + mf_dot_tail(d, f, y2, v);
+		out[k + 3] = mf_vec_sum(&a3) + mf_dot_tail(d, f, y3, v);
 	}
 	for (; k < n; k++)
 		out[k] = mf_dot(f, Y + (Size) rows[k] * f, v);
