@@ -660,7 +660,8 @@ solve_spd(double *A, double *b, int n)
 }
 
 /*
- * On x86-64 the row loops are also compiled for AVX2 and the CPU picks the
+ * On x86-64 the row loops are also compiled for x86-64-v3 (AVX2 with fused
+ * multiply-add, where each mf_vec is one register) and the CPU picks the
  * version at load time (GCC function multi-versioning): the build stays
  * portable, and one machine always runs the same code, so results stay
  * bit-identical there.
