@@ -42,40 +42,53 @@ CREATE FUNCTION backend_cpu() RETURNS float8 LANGUAGE sql AS $$
     SELECT (s[14]::float8 + s[15]::float8) / 100
     FROM string_to_array(split_part(pg_read_file('/proc/self/stat'), ') ', 2), ' ') a(s0),
          LATERAL (SELECT ARRAY['', ''] || s0 AS s) x $$;
--- "wall cpu" seconds per iteration: fits of 1 and 1 + n iterations, difference / n
-CREATE FUNCTION per_iteration(src text, ucol text, icol text, vcol text, f int, reg float8, alpha float8, n int)
+-- "wall cpu" seconds per iteration: fits of 1 and 1 + n iterations, difference / n, each fit
+-- the fastest of reps runs (wall and CPU separately)
+CREATE FUNCTION per_iteration(src text, ucol text, icol text, vcol text, f int, reg float8, alpha float8, n int, reps int)
 RETURNS text LANGUAGE plpgsql AS $$
-DECLARE c0 float8; c1 float8; c2 float8; w0 timestamptz; w1 timestamptz; w2 timestamptz;
+DECLARE it int; c float8; w timestamptz; c1 float8 := 'infinity'; w1 float8 := 'infinity'; cn float8 := 'infinity'; wn float8 := 'infinity';
 BEGIN
-    c0 := backend_cpu(); w0 := clock_timestamp();
-    PERFORM ecomai.mf_fit(src::regclass, ucol, icol, vcol, factors => f, regularization => reg, alpha => alpha, iterations => 1);
-    c1 := backend_cpu(); w1 := clock_timestamp();
-    PERFORM ecomai.mf_fit(src::regclass, ucol, icol, vcol, factors => f, regularization => reg, alpha => alpha, iterations => 1 + n);
-    c2 := backend_cpu(); w2 := clock_timestamp();
-    RETURN format('%s %s', extract(epoch FROM (w2 - w1) - (w1 - w0)) / n, ((c2 - c1) - (c1 - c0)) / n);
+    FOR r IN 1 .. reps LOOP
+        FOREACH it IN ARRAY ARRAY[1, 1 + n] LOOP
+            c := backend_cpu(); w := clock_timestamp();
+            PERFORM ecomai.mf_fit(src::regclass, ucol, icol, vcol, factors => f, regularization => reg, alpha => alpha, iterations => it);
+            c := backend_cpu() - c;
+            IF it = 1 THEN
+                c1 := least(c1, c); w1 := least(w1, extract(epoch FROM clock_timestamp() - w));
+            ELSE
+                cn := least(cn, c); wn := least(wn, extract(epoch FROM clock_timestamp() - w));
+            END IF;
+        END LOOP;
+    END LOOP;
+    RETURN format('%s %s', (wn - w1) / n, (cn - c1) / n);
 END $$;
 SQL
 
 # seconds per ALS iteration of mf_fit on table $1 (user col $2, item col $3, value col $4), wall
-# clock and CPU time of the backend: (time of 1 + n iterations - time of 1 iteration) / n, so
-# reading the table is not counted.  Prints "wall cpu".
+# clock and CPU time of the backend: (time of 1 + n iterations - time of 1 iteration) / n with
+# n = $5, each the fastest of $6 runs, so reading the table is not counted.  Prints "wall cpu".
 per_iteration() {
 	psql_q -At <<SQL
 SET client_min_messages = warning;
 SET ecomai.max_memory = '8GB';
-SELECT per_iteration('$1', '$2', '$3', '$4', $F, $REG, $ALPHA, $5);
+SELECT per_iteration('$1', '$2', '$3', '$4', $F, $REG, $ALPHA, $5, $6);
 SQL
 }
 # run bench/mf_numpy.py on train file $1 (test file $2 or -, $3 iterations) and print its figures
-# and the ratios to ecomai's per-iteration seconds $ours (wall) and $ours_cpu
+# and the ratios to ecomai's per-iteration seconds $ours (wall) and $ours_cpu.  ecomai's iteration
+# includes the training loss it logs; NumPy's is timed both without it (its own loop) and with
+# the same loss computed after every iteration, so both ratios are printed.
 numpy_vs_ours() {
-	local out np np_cpu
+	local out np np_cpu npl npl_cpu
 	out=$(OPENBLAS_NUM_THREADS=1 "$PY" "$root/bench/mf_numpy.py" "$1" "$2" $F $REG $ALPHA "$3")
 	echo "$out" | sed 's/^/NumPy: /'
 	np=$(echo "$out" | sed -n 's/^numpy_seconds_per_iteration \([0-9.]*\).*/\1/p')
 	np_cpu=$(echo "$out" | sed -n 's/^numpy_cpu_seconds_per_iteration \([0-9.]*\).*/\1/p')
-	awk -v o="$ours" -v n="$np" -v oc="$ours_cpu" -v nc="$np_cpu" 'BEGIN {
-		printf "NumPy / ecomai per iteration            wall %6.1f x  cpu %6.1f x  (> 1: ecomai faster)\n", n / o, nc / oc }'
+	npl=$(echo "$out" | sed -n 's/^numpy_seconds_per_iteration_with_loss \([0-9.]*\).*/\1/p')
+	npl_cpu=$(echo "$out" | sed -n 's/^numpy_cpu_seconds_per_iteration_with_loss \([0-9.]*\).*/\1/p')
+	awk -v o="$ours" -v n="$np" -v oc="$ours_cpu" -v nc="$np_cpu" -v nl="$npl" -v nlc="$npl_cpu" 'BEGIN {
+		printf "NumPy / ecomai per iteration            wall %6.1f x  cpu %6.1f x  (> 1: ecomai faster; NumPy without the loss)\n", n / o, nc / oc
+		printf "NumPy / ecomai per iteration, both with the training loss  wall %6.1f x  cpu %6.1f x\n", nl / o, nlc / oc }'
 }
 
 if [ "$mode" = movielens ]; then
@@ -120,8 +133,8 @@ SELECT 'same seed, same factors: ' || (ecomai.mf_fit('train', 'user_id', 'item_i
                                                      alpha => $ALPHA, iterations => $ITER)::text = m::text)
 FROM models WHERE solver = 'cg';
 SQL
-	read -r ours ours_cpu <<<"$(per_iteration train user_id item_id v 10)"
-	printf 'ecomai seconds per ALS iteration (cg)   wall %8.4f  cpu %8.4f\n' "$ours" "$ours_cpu"
+	read -r ours ours_cpu <<<"$(per_iteration train user_id item_id v 20 3)"
+	printf 'ecomai seconds per ALS iteration (cg, mean of 20, best of 3 runs)  wall %8.4f  cpu %8.4f\n' "$ours" "$ours_cpu"
 	numpy_vs_ours "$work/train.tsv" "$work/test.tsv" $ITER
 
 	echo
@@ -159,7 +172,7 @@ FROM generate_series(1, 10000000);
 VACUUM ANALYZE big_orders;
 SQL
 	n=${MF_BENCH_BIG_ITERATIONS:-2}
-	read -r ours ours_cpu <<<"$(per_iteration big_orders customer_id product_id quantity "$n")"
+	read -r ours ours_cpu <<<"$(per_iteration big_orders customer_id product_id quantity "$n" 1)"
 	printf 'ecomai seconds per ALS iteration (cg, %s factors, mean of %s)  wall %8.2f  cpu %8.2f\n' $F "$n" "$ours" "$ours_cpu"
 	if [ -n "${MF_BENCH_NUMPY_BIG:-}" ]; then
 		psql_q -c "\\copy big_orders TO '$work/big.tsv'"

@@ -50,6 +50,9 @@ extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, c
 /* Conjugate-gradient steps per row and half-step (the implicit library's default). */
 #define MF_CG_STEPS 3
 
+/* Cells per block of a row's two passes (dot products, then weighted sum). */
+#define MF_BLOCK 64
+
 /* Items per validation user in the implicit ranking metric (precision at 10). */
 #define MF_VALID_K 10
 
@@ -414,37 +417,198 @@ build_cells(MfReader *rd, int nu, int ni, bool implicit, MfCsr *byuser, MfCsr *b
 
 /*
  * Short dot products and axpy over one row of factors (f is small: the call
- * overhead of BLAS level 1 would dominate; four partial sums let the compiler
- * pipeline the loop).  The order of operations is fixed, so results are
- * reproducible.
+ * overhead of BLAS level 1 would dominate).  They work on blocks of
+ * MF_VEC doubles in GCC's generic vector type, which the compiler maps to
+ * whatever vector registers the target has (two AVX2 registers, four SSE2
+ * ones); the dot product keeps two blocks of partial sums, so that the
+ * multiply-adds of consecutive blocks do not wait for each other.  The order
+ * of operations is fixed, so results are reproducible.
  */
-static inline double
-mf_dot(int n, const double *a, const double *b)
+#define MF_VEC 4
+typedef double mf_vec __attribute__((vector_size(MF_VEC * sizeof(double)), aligned(sizeof(double))));
+
+/* The block at a (any double alignment), and a store of one. */
+#define MF_LOAD(a) (*(const mf_vec *) (a))
+#define MF_STORE(a, v) (*(mf_vec *) (a) = (v))
+
+/* The sum of a block's elements. */
+static pg_attribute_always_inline double
+mf_vec_sum(const mf_vec *s)
 {
-	double		s0 = 0,
-				s1 = 0,
-				s2 = 0,
-				s3 = 0;
+	return ((*s)[0] + (*s)[1]) + ((*s)[2] + (*s)[3]);
+}
+
+/* The dot product of a[d..n-1] and b[d..n-1], the elements after the last whole block. */
+static pg_attribute_always_inline double
+mf_dot_tail(int d, int n, const double *a, const double *b)
+{
+	double		sum = 0;
+
+	for (; d < n; d++)
+		sum += a[d] * b[d];
+	return sum;
+}
+
+static pg_attribute_always_inline double
+mf_dot(int n, const double *restrict a, const double *restrict b)
+{
+	mf_vec		s0 = {0},
+				s1 = {0},
+				s2 = {0},
+				s3 = {0};
 	int			d = 0;
 
-	for (; d + 4 <= n; d += 4)
+	for (; d + 4 * MF_VEC <= n; d += 4 * MF_VEC)
 	{
-		s0 += a[d] * b[d];
-		s1 += a[d + 1] * b[d + 1];
-		s2 += a[d + 2] * b[d + 2];
-		s3 += a[d + 3] * b[d + 3];
+		s0 += MF_LOAD(a + d) * MF_LOAD(b + d);
+		s1 += MF_LOAD(a + d + MF_VEC) * MF_LOAD(b + d + MF_VEC);
+		s2 += MF_LOAD(a + d + 2 * MF_VEC) * MF_LOAD(b + d + 2 * MF_VEC);
+		s3 += MF_LOAD(a + d + 3 * MF_VEC) * MF_LOAD(b + d + 3 * MF_VEC);
 	}
-	for (; d < n; d++)
-		s0 += a[d] * b[d];
-	return (s0 + s1) + (s2 + s3);
+	for (; d + MF_VEC <= n; d += MF_VEC)
+		s0 += MF_LOAD(a + d) * MF_LOAD(b + d);
+	s0 = (s0 + s1) + (s2 + s3);
+	return mf_vec_sum(&s0) + mf_dot_tail(d, n, a, b);
 }
 
 /* y += a * x */
-static inline void
-mf_axpy(int n, double a, const double *x, double *y)
+static pg_attribute_always_inline void
+mf_axpy(int n, double a, const double *restrict x, double *restrict y)
 {
-	for (int d = 0; d < n; d++)
+	int			d = 0;
+
+	for (; d + MF_VEC <= n; d += MF_VEC)
+		MF_STORE(y + d, MF_LOAD(y + d) + a * MF_LOAD(x + d));
+	for (; d < n; d++)
 		y[d] += a * x[d];
+}
+
+/*
+ * out[k] = Y[rows[k]] . v for n rows of f factors: four rows at a time, so
+ * that each block of v is loaded once for four multiply-adds, with two
+ * blocks of partial sums per row.
+ */
+static pg_attribute_always_inline void
+mf_rows_dot(int f, const double *Y, const int32 *rows, int n, const double *restrict v,
+			double *restrict out)
+{
+	int			k = 0;
+
+	for (; k + 4 <= n; k += 4)
+	{
+		const double *y0 = Y + (Size) rows[k] * f;
+		const double *y1 = Y + (Size) rows[k + 1] * f;
+		const double *y2 = Y + (Size) rows[k + 2] * f;
+		const double *y3 = Y + (Size) rows[k + 3] * f;
+		mf_vec		a0 = {0},
+					a1 = {0},
+					a2 = {0},
+					a3 = {0},
+					b0 = {0},
+					b1 = {0},
+					b2 = {0},
+					b3 = {0};
+		int			d = 0;
+
+		for (; d + 2 * MF_VEC <= f; d += 2 * MF_VEC)
+		{
+			mf_vec		v0 = MF_LOAD(v + d),
+						v1 = MF_LOAD(v + d + MF_VEC);
+
+			a0 += MF_LOAD(y0 + d) * v0;
+			a1 += MF_LOAD(y1 + d) * v0;
+			a2 += MF_LOAD(y2 + d) * v0;
+			a3 += MF_LOAD(y3 + d) * v0;
+			b0 += MF_LOAD(y0 + d + MF_VEC) * v1;
+			b1 += MF_LOAD(y1 + d + MF_VEC) * v1;
+			b2 += MF_LOAD(y2 + d + MF_VEC) * v1;
+			b3 += MF_LOAD(y3 + d + MF_VEC) * v1;
+		}
+		if (d + MF_VEC <= f)
+		{
+			mf_vec		v0 = MF_LOAD(v + d);
+
+			a0 += MF_LOAD(y0 + d) * v0;
+			a1 += MF_LOAD(y1 + d) * v0;
+			a2 += MF_LOAD(y2 + d) * v0;
+			a3 += MF_LOAD(y3 + d) * v0;
+			d += MF_VEC;
+		}
+		a0 += b0;
+		a1 += b1;
+		a2 += b2;
+		a3 += b3;
+		out[k] = mf_vec_sum(&a0) + mf_dot_tail(d, f, y0, v);
+		out[k + 1] = mf_vec_sum(&a1) + mf_dot_tail(d, f, y1, v);
+		out[k + 2] = mf_vec_sum(&a2) + mf_dot_tail(d, f, y2, v);
+		out[k + 3] = mf_vec_sum(&a3) + mf_dot_tail(d, f, y3, v);
+	}
+	for (; k < n; k++)
+		out[k] = mf_dot(f, Y + (Size) rows[k] * f, v);
+}
+
+/*
+ * out += sum over k of w[k] * Y[rows[k]] for n rows of f factors: out is
+ * taken in stripes of eight blocks held in registers while the rows stream
+ * through, so each multiply-add costs one load.
+ */
+static pg_attribute_always_inline void
+mf_rows_axpy(int f, const double *Y, const int32 *rows, int n, const double *restrict w,
+			 double *restrict out)
+{
+	int			d = 0;
+
+	for (; d + 8 * MF_VEC <= f; d += 8 * MF_VEC)
+	{
+		mf_vec		o[8];
+
+#pragma GCC unroll 8
+		for (int j = 0; j < 8; j++)
+			o[j] = MF_LOAD(out + d + j * MF_VEC);
+		for (int k = 0; k < n; k++)
+		{
+			const double *y = Y + (Size) rows[k] * f + d;
+
+#pragma GCC unroll 8
+			for (int j = 0; j < 8; j++)
+				o[j] += w[k] * MF_LOAD(y + j * MF_VEC);
+		}
+#pragma GCC unroll 8
+		for (int j = 0; j < 8; j++)
+			MF_STORE(out + d + j * MF_VEC, o[j]);
+	}
+	for (; d + MF_VEC <= f; d += MF_VEC)
+	{
+		mf_vec		o = MF_LOAD(out + d);
+
+		for (int k = 0; k < n; k++)
+			o += w[k] * MF_LOAD(Y + (Size) rows[k] * f + d);
+		MF_STORE(out + d, o);
+	}
+	for (; d < f; d++)
+	{
+		double		o = out[d];
+
+		for (int k = 0; k < n; k++)
+			o += w[k] * Y[(Size) rows[k] * f + d];
+		out[d] = o;
+	}
+}
+
+/*
+ * The Gram matrix Y'Y of Y's m rows plus reg on the diagonal, both triangles
+ * filled (the rows of a product with mf_rows_axpy).
+ */
+static void
+mf_gram(int f, int m, const double *Y, double reg, double *G)
+{
+	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, f, m, 1.0, Y, f, 0.0, G, f);
+	for (int d = 0; d < f; d++)
+	{
+		G[d * f + d] += reg;
+		for (int e = d + 1; e < f; e++)
+			G[e * f + d] = G[d * f + e];
+	}
 }
 
 /* ---------------------------------------------------------------------------
@@ -468,6 +632,8 @@ typedef struct MfTrain
 	double	   *p;
 	double	   *Ap;
 	double	   *yt;				/* f + 1: [1, y] */
+	double	   *w;				/* MF_BLOCK: a block of cells' weights */
+	int32	   *rows;			/* f: 0, 1, ..., f - 1 (the rows of gram) */
 } MfTrain;
 
 /* ERROR: a row's system was not positive definite (only possible without regularization). */
@@ -494,16 +660,138 @@ solve_spd(double *A, double *b, int n)
 }
 
 /*
- * On x86-64 the row loops are also compiled for AVX2 and the CPU picks the
+ * On x86-64 the row loops are also compiled for x86-64-v3 (AVX2 with fused
+ * multiply-add, where each mf_vec is one register) and the CPU picks the
  * version at load time (GCC function multi-versioning): the build stays
  * portable, and one machine always runs the same code, so results stay
  * bit-identical there.
  */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define MF_MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#define MF_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define MF_MULTIVERSION
 #endif
+
+/*
+ * out += Yu' diag(c1) Yu v over a row's cells [start, end): the cells'
+ * products with v, then the weighted sum of their factor rows, MF_BLOCK cells
+ * at a time (their rows stay in cache between the two passes).
+ */
+static pg_attribute_always_inline void
+implicit_cells_times(MfTrain *t, const double *Y, const MfCsr *csr, int64 start, int64 end,
+					 const double *restrict v, double *restrict out)
+{
+	for (int64 q0 = start; q0 < end; q0 += MF_BLOCK)
+	{
+		int			n = (int) Min(end - q0, MF_BLOCK);
+
+		mf_rows_dot(t->f, Y, csr->idx + q0, n, v, t->w);
+		for (int k = 0; k < n; k++)
+			t->w[k] *= t->alpha * csr->val[q0 + k];
+		mf_rows_axpy(t->f, Y, csr->idx + q0, n, t->w, out);
+	}
+}
+
+/*
+ * r = b - A x for one row x: b = Yu' (1 + C1) p and A = G + Yu' C1 Yu,
+ * with G = Y'Y + reg I and C1 = alpha * value.
+ */
+static pg_attribute_always_inline void
+implicit_residual(MfTrain *t, const double *x, const double *Y, const MfCsr *csr,
+				  int64 start, int64 end, double *restrict r)
+{
+	int			f = t->f;
+
+	for (int d = 0; d < f; d++)
+		t->b[d] = -x[d];
+	memset(r, 0, sizeof(double) * f);
+	mf_rows_axpy(f, t->gram, t->rows, f, t->b, r);
+	for (int64 q0 = start; q0 < end; q0 += MF_BLOCK)
+	{
+		int			n = (int) Min(end - q0, MF_BLOCK);
+
+		mf_rows_dot(f, Y, csr->idx + q0, n, x, t->w);
+		for (int k = 0; k < n; k++)
+		{
+			double		val = csr->val[q0 + k];
+			double		c1 = t->alpha * val;
+
+			t->w[k] = (1.0 + c1) * (val > 0 ? 1.0 : 0.0) - c1 * t->w[k];
+		}
+		mf_rows_axpy(f, Y, csr->idx + q0, n, t->w, r);
+	}
+}
+
+/*
+ * Three conjugate-gradient steps for one row x (its cells [start, end) over
+ * the other side's factors Y) on A x = b (implicit_residual): the Gram part
+ * of A p is one product with G, the rest passes over the row's cells only.
+ */
+static pg_attribute_always_inline void
+implicit_row_cg(MfTrain *t, double *restrict x, const double *Y, const MfCsr *csr,
+				int64 start, int64 end)
+{
+	int			f = t->f;
+	double	   *restrict r = t->r;
+	double	   *restrict p = t->p;
+	double	   *restrict Ap = t->Ap;
+	double		rsold,
+				rsnew;
+
+	implicit_residual(t, x, Y, csr, start, end, r);
+	memcpy(p, r, sizeof(double) * f);
+	rsold = mf_dot(f, r, r);
+	if (rsold < 1e-20)
+		return;
+	for (int s = 0; s < MF_CG_STEPS; s++)
+	{
+		double		step,
+					beta,
+					pAp;
+
+		memset(Ap, 0, sizeof(double) * f);
+		mf_rows_axpy(f, t->gram, t->rows, f, p, Ap);
+		implicit_cells_times(t, Y, csr, start, end, p, Ap);
+		pAp = mf_dot(f, p, Ap);
+		if (!(pAp > 0))
+			break;
+		step = rsold / pAp;
+		mf_axpy(f, step, p, x);
+		mf_axpy(f, -step, Ap, r);
+		rsnew = mf_dot(f, r, r);
+		if (rsnew < 1e-20)
+			break;
+		beta = rsnew / rsold;
+		for (int d = 0; d < f; d++)
+			p[d] = r[d] + beta * p[d];
+		rsold = rsnew;
+	}
+}
+
+/*
+ * The exact solution for one row x: (G + Yu' C1 Yu) x = Yu' (1 + C1) p by
+ * Cholesky factorisation.
+ */
+static pg_attribute_always_inline void
+implicit_row_cholesky(MfTrain *t, double *restrict x, const double *Y, const MfCsr *csr,
+					  int64 start, int64 end)
+{
+	int			f = t->f;
+
+	memcpy(t->A, t->gram, sizeof(double) * f * f);
+	memset(x, 0, sizeof(double) * f);
+	for (int64 q = start; q < end; q++)
+	{
+		const double *y = Y + (Size) csr->idx[q] * f;
+		double		c1 = t->alpha * csr->val[q];
+
+		if (c1 != 0)
+			cblas_dsyr(CblasRowMajor, CblasUpper, f, c1, y, 1, t->A, f);
+		if (csr->val[q] > 0)
+			mf_axpy(f, 1.0 + c1, y, x);
+	}
+	solve_spd(t->A, x, f);
+}
 
 /*
  * One implicit half-step: every row of X (n rows, cells in csr) from the
@@ -514,82 +802,15 @@ static void
 implicit_step(MfTrain *t, double *X, const double *Y, int m, const MfCsr *csr)
 {
 	int			f = t->f;
-	double	   *G = t->gram;
 
-	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, f, m, 1.0, Y, f, 0.0, G, f);
-	for (int d = 0; d < f; d++)
-		G[d * f + d] += t->reg;
-
+	mf_gram(f, m, Y, t->reg, t->gram);
 	for (int u = 0; u < csr->n; u++)
 	{
-		double	   *x = X + (Size) u * f;
-		int64		start = csr->ptr[u],
-					end = csr->ptr[u + 1];
-
 		CHECK_FOR_INTERRUPTS();
 		if (t->solver == MF_SOLVER_CHOLESKY)
-		{
-			memcpy(t->A, G, sizeof(double) * f * f);
-			memset(x, 0, sizeof(double) * f);
-			for (int64 q = start; q < end; q++)
-			{
-				const double *y = Y + (Size) csr->idx[q] * f;
-				double		c1 = t->alpha * csr->val[q];
-
-				if (c1 != 0)
-					cblas_dsyr(CblasRowMajor, CblasUpper, f, c1, y, 1, t->A, f);
-				if (csr->val[q] > 0)
-					mf_axpy(f, 1.0 + c1, y, x);
-			}
-			solve_spd(t->A, x, f);
-		}
+			implicit_row_cholesky(t, X + (Size) u * f, Y, csr, csr->ptr[u], csr->ptr[u + 1]);
 		else
-		{
-			double		rsold,
-						rsnew;
-
-			/* r = b - A x */
-			cblas_dsymv(CblasRowMajor, CblasUpper, f, -1.0, G, f, x, 1, 0.0, t->r, 1);
-			for (int64 q = start; q < end; q++)
-			{
-				const double *y = Y + (Size) csr->idx[q] * f;
-				double		c1 = t->alpha * csr->val[q];
-				double		pref = csr->val[q] > 0 ? 1.0 : 0.0;
-
-				mf_axpy(f, (1.0 + c1) * pref - c1 * mf_dot(f, y, x), y, t->r);
-			}
-			memcpy(t->p, t->r, sizeof(double) * f);
-			rsold = mf_dot(f, t->r, t->r);
-			if (rsold < 1e-20)
-				continue;
-			for (int s = 0; s < MF_CG_STEPS; s++)
-			{
-				double		step;
-				double		pAp;
-
-				cblas_dsymv(CblasRowMajor, CblasUpper, f, 1.0, G, f, t->p, 1, 0.0, t->Ap, 1);
-				for (int64 q = start; q < end; q++)
-				{
-					const double *y = Y + (Size) csr->idx[q] * f;
-					double		c1 = t->alpha * csr->val[q];
-
-					if (c1 != 0)
-						mf_axpy(f, c1 * mf_dot(f, y, t->p), y, t->Ap);
-				}
-				pAp = mf_dot(f, t->p, t->Ap);
-				if (!(pAp > 0))
-					break;
-				step = rsold / pAp;
-				mf_axpy(f, step, t->p, x);
-				mf_axpy(f, -step, t->Ap, t->r);
-				rsnew = mf_dot(f, t->r, t->r);
-				if (rsnew < 1e-20)
-					break;
-				cblas_dscal(f, rsnew / rsold, t->p, 1);
-				mf_axpy(f, 1.0, t->r, t->p);
-				rsold = rsnew;
-			}
-		}
+			implicit_row_cg(t, X + (Size) u * f, Y, csr, csr->ptr[u], csr->ptr[u + 1]);
 	}
 }
 
@@ -667,10 +888,56 @@ explicit_step(MfTrain *t, double *X, double *bx, const double *Y, const double *
 }
 
 /*
- * Training loss after an iteration.  Implicit: sum over all cells of
- * c (p - x.y)^2 plus the regularization, divided by the total confidence
- * (as the implicit library reports it).  Explicit: the regularized squared
- * error divided by the number of ratings.
+ * The implicit training loss: sum over all cells of c (p - x.y)^2 plus the
+ * regularization, divided by the total confidence (as the implicit library
+ * reports it).  The absent cells' sum of (x.y)^2 is x'(Y'Y)x per user, less
+ * the observed cells' share.
+ */
+MF_MULTIVERSION
+static double
+implicit_loss(MfTrain *t, const double *X, const double *Y, const MfCsr *byuser, int ni)
+{
+	int			f = t->f;
+	double		loss = 0,
+				norms = 0,
+				total_conf = 0,
+				weight;
+
+	mf_gram(f, ni, Y, 0.0, t->gram);
+	for (int u = 0; u < byuser->n; u++)
+	{
+		const double *x = X + (Size) u * f;
+
+		CHECK_FOR_INTERRUPTS();
+		memset(t->r, 0, sizeof(double) * f);
+		mf_rows_axpy(f, t->gram, t->rows, f, x, t->r);
+		loss += mf_dot(f, x, t->r);
+		for (int64 q0 = byuser->ptr[u]; q0 < byuser->ptr[u + 1]; q0 += MF_BLOCK)
+		{
+			int			n = (int) Min(byuser->ptr[u + 1] - q0, MF_BLOCK);
+
+			mf_rows_dot(f, Y, byuser->idx + q0, n, x, t->w);
+			for (int k = 0; k < n; k++)
+			{
+				double		s = t->w[k];
+				double		c = 1.0 + t->alpha * byuser->val[q0 + k];
+				double		pref = byuser->val[q0 + k] > 0 ? 1.0 : 0.0;
+
+				loss += c * (pref - s) * (pref - s) - s * s;
+				total_conf += c;
+			}
+		}
+		norms += mf_dot(f, x, x);
+	}
+	for (int i = 0; i < ni; i++)
+		norms += mf_dot(f, Y + (Size) i * f, Y + (Size) i * f);
+	weight = total_conf + (double) byuser->n * ni - (double) byuser->ptr[byuser->n];
+	return (loss + t->reg * norms) / weight;
+}
+
+/*
+ * Training loss after an iteration.  Implicit: implicit_loss.  Explicit: the
+ * regularized squared error divided by the number of ratings.
  */
 static double
 training_loss(MfTrain *t, const double *X, const double *bu, const double *Y, const double *bi,
@@ -682,33 +949,7 @@ training_loss(MfTrain *t, const double *X, const double *bu, const double *Y, co
 				weight = 0;
 
 	if (t->kind == MF_IMPLICIT)
-	{
-		double		total_conf = 0;
-
-		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, f, ni, 1.0, Y, f, 0.0, t->gram, f);
-		for (int u = 0; u < byuser->n; u++)
-		{
-			const double *x = X + (Size) u * f;
-
-			CHECK_FOR_INTERRUPTS();
-			cblas_dsymv(CblasRowMajor, CblasUpper, f, 1.0, t->gram, f, x, 1, 0.0, t->r, 1);
-			loss += mf_dot(f, x, t->r);
-			for (int64 q = byuser->ptr[u]; q < byuser->ptr[u + 1]; q++)
-			{
-				double		s = mf_dot(f, x, Y + (Size) byuser->idx[q] * f);
-				double		c = 1.0 + t->alpha * byuser->val[q];
-				double		pref = byuser->val[q] > 0 ? 1.0 : 0.0;
-
-				loss += c * (pref - s) * (pref - s) - s * s;
-				total_conf += c;
-			}
-			norms += mf_dot(f, x, x);
-		}
-		for (int i = 0; i < ni; i++)
-			norms += mf_dot(f, Y + (Size) i * f, Y + (Size) i * f);
-		weight = total_conf + (double) byuser->n * ni - (double) byuser->ptr[byuser->n];
-		return (loss + t->reg * norms) / weight;
-	}
+		return implicit_loss(t, X, Y, byuser, ni);
 	for (int u = 0; u < byuser->n; u++)
 	{
 		const double *x = X + (Size) u * f;
@@ -946,6 +1187,10 @@ mf_workspace(MfTrain *t)
 	t->p = palloc(sizeof(double) * g);
 	t->Ap = palloc(sizeof(double) * g);
 	t->yt = palloc(sizeof(double) * g);
+	t->w = palloc(sizeof(double) * MF_BLOCK);
+	t->rows = palloc(sizeof(int32) * t->f);
+	for (int d = 0; d < t->f; d++)
+		t->rows[d] = d;
 }
 
 /*
