@@ -341,14 +341,18 @@ score_candidates(RecRequest *req, cand_hash *cands, KeyOps *ops, Oid relid, Arra
 		c->excluded = true;
 	}
 
-	/* the neighbour rows of the history items; operators schema-qualified */
+	/*
+	 * the neighbour rows of the history items; operators schema-qualified.
+	 * Rows with a NULL neighbour or similarity are skipped by score_row
+	 * rather than by the query: cheaper per row than two NULL tests in it.
+	 */
 	initStringInfo(&q);
 	appendStringInfo(&q,
 					 "SELECT n.%s, n.%s, pg_catalog.float8(n.%s) FROM %s n "
-					 "WHERE n.%s OPERATOR(pg_catalog.=) ANY ($1) AND n.%s IS NOT NULL AND n.%s IS NOT NULL",
+					 "WHERE n.%s OPERATOR(pg_catalog.=) ANY ($1)",
 					 it, nb, sim,
 					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid)),
-					 it, nb, sim);
+					 it);
 	(void) ecomai_spi_stream(q.data, 1, argtypes, values, 3, coltypes, score_row, &st);
 }
 
