@@ -4,7 +4,8 @@
  *	  per-request half of every item model.  The customer's items come as an
  *	  array (a customer's purchases, a cart, an anonymous session), of any key
  *	  type; the neighbour relation (item, neighbor, similarity) is read as the
- *	  caller through SPI, one indexed lookup per history item; a candidate's
+ *	  caller through SPI, one query with item = ANY (history), its rows
+ *	  streamed into the candidates without an SPI tuple table; a candidate's
  *	  score is the sum of its weights over the history, only positive scores
  *	  are returned, and popular items from "fallback" fill in what is missing.
  *
@@ -18,28 +19,44 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 #include "utils/typcache.h"
 #include "utils/datum.h"
 
 #include "ecomai.h"
+#include "spi_stream.h"
 #include "topk.h"
 
 PG_FUNCTION_INFO_V1(ecomai_recommend_history);
 
-/* Hashing and equality of keys of the history's type (private data of the tables). */
+/*
+ * Hashing and equality of keys of the history's type (private data of the
+ * tables).  bigint and integer keys, the common case, are hashed and compared
+ * inline, with the very hash values of hashint8 and hashint4, so that the
+ * tables (and the order of equal scores) are the same as through fmgr.
+ */
+typedef enum KeyKind
+{
+	KEY_GENERIC,
+	KEY_INT8,
+	KEY_INT4
+} KeyKind;
+
 typedef struct KeyOps
 {
 	FmgrInfo   *hash;
 	FmgrInfo   *eq;
 	Oid			collation;
+	KeyKind		kind;
 } KeyOps;
 
 /* A candidate: its summed weight and the history item that gave the most. */
@@ -54,20 +71,65 @@ typedef struct Candidate
 	Datum		because;
 } Candidate;
 
+static inline uint32
+key_hash(const KeyOps *ops, Datum k)
+{
+	switch (ops->kind)
+	{
+		case KEY_INT8:
+			{
+				/* hashint8: the high half folded into the low one */
+				int64		v = DatumGetInt64(k);
+				uint32		lohalf = (uint32) v;
+				uint32		hihalf = (uint32) (v >> 32);
+
+				lohalf ^= (v >= 0) ? hihalf : ~hihalf;
+				return hash_bytes_uint32(lohalf);
+			}
+		case KEY_INT4:
+			return hash_bytes_uint32((uint32) DatumGetInt32(k));
+		default:
+			return DatumGetUInt32(FunctionCall1Coll(ops->hash, ops->collation, k));
+	}
+}
+
+static inline bool
+key_equal(const KeyOps *ops, Datum a, Datum b)
+{
+	switch (ops->kind)
+	{
+		case KEY_INT8:
+			return DatumGetInt64(a) == DatumGetInt64(b);
+		case KEY_INT4:
+			return DatumGetInt32(a) == DatumGetInt32(b);
+		default:
+			return DatumGetBool(FunctionCall2Coll(ops->eq, ops->collation, a, b));
+	}
+}
+
 #define SH_PREFIX cand
 #define SH_ELEMENT_TYPE Candidate
 #define SH_KEY_TYPE Datum
 #define SH_KEY key
-#define SH_HASH_KEY(tb, k) DatumGetUInt32(FunctionCall1Coll(((KeyOps *) (tb)->private_data)->hash, \
-							((KeyOps *) (tb)->private_data)->collation, (k)))
-#define SH_EQUAL(tb, a, b) DatumGetBool(FunctionCall2Coll(((KeyOps *) (tb)->private_data)->eq, \
-							((KeyOps *) (tb)->private_data)->collation, (a), (b)))
+#define SH_HASH_KEY(tb, k) key_hash((const KeyOps *) (tb)->private_data, (k))
+#define SH_EQUAL(tb, a, b) key_equal((const KeyOps *) (tb)->private_data, (a), (b))
 #define SH_STORE_HASH
 #define SH_GET_HASH(tb, a) ((a)->hash)
 #define SH_SCOPE static inline
 #define SH_DECLARE
 #define SH_DEFINE
 #include "lib/simplehash.h"
+
+/* Whether the keys are hashed and compared inline (see KeyOps). */
+static KeyKind
+key_kind(TypeCacheEntry *tc)
+{
+	if (tc->hash_proc_finfo.fn_oid == F_HASHINT8 && tc->eq_opr_finfo.fn_oid == F_INT8EQ)
+		return KEY_INT8;
+	if (tc->hash_proc_finfo.fn_oid == F_HASHINT4 && tc->eq_opr_finfo.fn_oid == F_INT4EQ)
+		return KEY_INT4;
+	return KEY_GENERIC;
+}
 
 /* The type of a column of rel; 42703 naming it when there is none. */
 static Oid
@@ -175,6 +237,71 @@ check_neighbors(Oid relid, const char *item_col, const char *neighbor_col, const
 				 errmsg("column \"%s\" of %s must be numeric", sim_col, get_rel_name(relid))));
 }
 
+/* What the rows of the neighbour query are summed into. */
+typedef struct ScoreState
+{
+	cand_hash  *cands;
+	cand_hash  *allowed_set;	/* NULL: everything allowed */
+	bool		byval;			/* keys are copied out of the rows unless by value */
+	int16		typlen;
+	Datum		last_from;		/* the copy of the last history item copied */
+	bool		have_from;
+} ScoreState;
+
+/* A key of a row that must outlive the row: itself, or a copy. */
+static inline Datum
+kept_key(ScoreState *st, Datum k)
+{
+	return st->byval ? k : datumCopy(k, false, st->typlen);
+}
+
+/* The history item of a row, kept (one copy per run of equal items). */
+static inline Datum
+kept_from(ScoreState *st, Datum from)
+{
+	if (st->byval)
+		return from;
+	if (!st->have_from || !datumIsEqual(st->last_from, from, false, st->typlen))
+	{
+		st->last_from = datumCopy(from, false, st->typlen);
+		st->have_from = true;
+	}
+	return st->last_from;
+}
+
+/* One neighbour row (item, neighbor, similarity as float8) into the candidates. */
+static void
+score_row(TupleTableSlot *slot, void *arg)
+{
+	ScoreState *st = (ScoreState *) arg;
+	Datum		from = slot->tts_values[0];
+	Datum		to = slot->tts_values[1];
+	double		w = DatumGetFloat8(slot->tts_values[2]);
+	Candidate  *c;
+	bool		found;
+
+	if (slot->tts_isnull[0] || slot->tts_isnull[1] || slot->tts_isnull[2])
+		return;
+	c = cand_insert(st->cands, to, &found);
+	if (!found)
+	{
+		c->key = kept_key(st, to);
+		c->excluded = st->allowed_set != NULL && cand_lookup(st->allowed_set, to) == NULL;
+		c->score = 0;
+		c->best = -get_float8_infinity();
+		c->because = kept_from(st, from);
+	}
+	if (c->excluded)
+		return;
+	c->score += w;
+	/* the largest weight gives the reason; ties: the first in the rows' order */
+	if (w > c->best)
+	{
+		c->best = w;
+		c->because = kept_from(st, from);
+	}
+}
+
 /*
  * Score the candidates into cands: the neighbour rows of the history items
  * (read through SPI, connected by the caller), summed per neighbour; the
@@ -186,75 +313,47 @@ score_candidates(RecRequest *req, cand_hash *cands, KeyOps *ops, Oid relid, Arra
 				 Oid arraytype, const char *item_col, const char *neighbor_col, const char *sim_col)
 {
 	Oid			argtypes[1] = {arraytype};
-	Datum		values[1];
+	Datum		values[1] = {PointerGetDatum(history)};
+	Oid			coltypes[3] = {req->tc->type_id, req->tc->type_id, FLOAT8OID};
 	const char *it = quote_identifier(item_col);
 	const char *nb = quote_identifier(neighbor_col);
 	const char *sim = quote_identifier(sim_col);
-	cand_hash  *allowed_set = NULL;
+	ScoreState	st = {cands, NULL, req->tc->typbyval, req->tc->typlen, (Datum) 0, false};
 	StringInfoData q;
-	Candidate  *c;
-	int			rc;
 
 	if (req->has_allowed)
 	{
-		allowed_set = cand_create(CurrentMemoryContext, Max(req->allw.n, 16), ops);
+		st.allowed_set = cand_create(CurrentMemoryContext, Max(req->allw.n, 16), ops);
 		for (int i = 0; i < req->allw.n; i++)
 		{
 			bool		found;
 
-			(void) cand_insert(allowed_set, req->allw.d[i], &found);
+			(void) cand_insert(st.allowed_set, req->allw.d[i], &found);
 		}
 	}
 	/* the history and the excluded items: never candidates */
 	for (int i = 0; i < req->hist.n + req->excl.n; i++)
 	{
 		bool		found;
+		Candidate  *c;
 
 		c = cand_insert(cands, i < req->hist.n ? req->hist.d[i] : req->excl.d[i - req->hist.n], &found);
 		c->excluded = true;
 	}
 
-	/* the neighbour rows of the history items; operators schema-qualified */
+	/*
+	 * the neighbour rows of the history items; operators schema-qualified.
+	 * Rows with a NULL neighbour or similarity are skipped by score_row
+	 * rather than by the query: cheaper per row than two NULL tests in it.
+	 */
 	initStringInfo(&q);
 	appendStringInfo(&q,
 					 "SELECT n.%s, n.%s, pg_catalog.float8(n.%s) FROM %s n "
-					 "WHERE n.%s OPERATOR(pg_catalog.=) ANY ($1) AND n.%s IS NOT NULL AND n.%s IS NOT NULL",
+					 "WHERE n.%s OPERATOR(pg_catalog.=) ANY ($1)",
 					 it, nb, sim,
 					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid)),
-					 it, nb, sim);
-	values[0] = PointerGetDatum(history);
-	rc = SPI_execute_with_args(q.data, 1, argtypes, values, NULL, true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "recommend query failed: %s", SPI_result_code_string(rc));
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[r];
-		bool		isnull;
-		Datum		from = SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull);
-		Datum		to = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull);
-		double		w = DatumGetFloat8(SPI_getbinval(tup, SPI_tuptable->tupdesc, 3, &isnull));
-		bool		found;
-
-		if ((r & 0xFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-		c = cand_insert(cands, to, &found);
-		if (!found)
-		{
-			c->excluded = allowed_set != NULL && cand_lookup(allowed_set, to) == NULL;
-			c->score = 0;
-			c->best = -get_float8_infinity();
-			c->because = from;
-		}
-		if (c->excluded)
-			continue;
-		c->score += w;
-		/* the largest weight gives the reason; ties: the first in the history's order */
-		if (w > c->best)
-		{
-			c->best = w;
-			c->because = from;
-		}
-	}
+					 it);
+	(void) ecomai_spi_stream(q.data, 1, argtypes, values, 3, coltypes, score_row, &st);
 }
 
 /*
@@ -401,7 +500,7 @@ ecomai_recommend_history(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	if (req.hist.n > 0)
 	{
-		KeyOps		ops = {&req.tc->hash_proc_finfo, &req.tc->eq_opr_finfo, req.collation};
+		KeyOps		ops = {&req.tc->hash_proc_finfo, &req.tc->eq_opr_finfo, req.collation, key_kind(req.tc)};
 		cand_hash  *cands = cand_create(CurrentMemoryContext, 1024, &ops);
 
 		score_candidates(&req, cands, &ops, relid, history, arraytype, item_col, neighbor_col, sim_col);
