@@ -182,7 +182,7 @@ BEGIN
     EXECUTE format('COPY restored_text FROM %L', f);
     EXECUTE format('COPY dumped TO %L (FORMAT binary)', f);
     EXECUTE format('COPY restored_binary FROM %L (FORMAT binary)', f);
-    EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'rm -f ' || f);
+    EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'cat >/dev/null; rm -f ' || f);
 END $$;
 SELECT is((SELECT count(*) FROM restored_text), (SELECT count(*) FROM dumped), 'text COPY restored every row');
 SELECT is((SELECT count(*) FROM dumped d JOIN restored_text r USING (i) WHERE r.v = d.v AND r.label = d.label),
