@@ -1050,9 +1050,16 @@ canonicalise(ExpandedCooc *e)
 	merge_runs(e, true);
 }
 
+/*
+ * Make room for a basket of up to n items: the scratch, and a fold of the
+ * buffer when the basket would overflow it (before the basket's items get
+ * their indexes, which the fold's renumbering changes).
+ */
 static void
 basket_reserve(ExpandedCooc *e, int32 n)
 {
+	if (e->baskets.n > 0 && e->baskets.n + n > COOC_FOLD_ENTRIES)
+		fold_baskets(e);
 	if (n <= e->bcap)
 		return;
 	e->bcap = Max(n, e->bcap * 2);
@@ -1078,9 +1085,7 @@ add_basket(ExpandedCooc *e, int32 n)
 	}
 	if (n < 2)
 		return;					/* no pair */
-	/* buffer it; pairs are counted when the buffer is folded */
-	if (e->baskets.n > 0 && e->baskets.n + n > COOC_FOLD_ENTRIES)
-		fold_baskets(e);
+	/* buffer it (basket_reserve made room); pairs are counted when the buffer is folded */
 	ecomai_cooc_baskets_add(&e->baskets, e->bidx, e->bw, n,
 							items_bytes(e) + ecomai_cooc_pairs_bytes(&e->pairs));
 }
