@@ -773,6 +773,8 @@ typedef struct ExpandedCooc
 	int64		nstamps;		/* array baskets seen */
 	itemint_hash *ih;
 	ecomai_names_hash *sh;
+	int32	   *dense;			/* integer key k -> index + 1 (0: not noted), k < dense_cap */
+	int64		dense_cap;
 	/* scratch: the current basket's item indexes and weights */
 	int32		bcap;
 	int32	   *bidx;
@@ -836,7 +838,8 @@ static Size
 items_bytes(const ExpandedCooc *e)
 {
 	return (Size) e->cap * 48 + (Size) e->ih->size * sizeof(ItemIntEntry) +
-		(Size) e->sh->size * sizeof(EcomaiNameEntry) + (Size) e->bcap * 12;
+		(Size) e->sh->size * sizeof(EcomaiNameEntry) + (Size) e->bcap * 12 +
+		(Size) e->dense_cap * sizeof(int32);
 }
 
 /* Grow the per-item arrays to ncap items (new entries zeroed). */
@@ -856,9 +859,59 @@ grow_items_to(ExpandedCooc *e, int32 ncap)
 	e->cap = ncap;
 }
 
-/* The index of an item, adding it when new. */
-static int32
+/*
+ * Integer keys from 0 to DENSE_KEYS_PER_ITEM per item (plus DENSE_KEYS_MIN)
+ * are also noted in a plain array, which answers the lookups of known items
+ * from a few hundred kB rather than from the hash table: product ids are
+ * usually such small numbers.
+ */
+#define DENSE_KEYS_PER_ITEM 8
+#define DENSE_KEYS_MIN		65536
+
+/* Note integer key -> idx in the dense array, when the key is in its range. */
+static void
+dense_note(ExpandedCooc *e, int64 key, int32 idx)
+{
+	int64		limit = (int64) e->nitems * DENSE_KEYS_PER_ITEM + DENSE_KEYS_MIN;
+
+	if (key < 0 || key >= limit)
+		return;					/* the hash table answers for it (until the range grows) */
+	if (key >= e->dense_cap)
+	{
+		int64		ncap = Min(Max(2 * e->dense_cap, key + 1), limit);
+
+		ecomai_check_memory(items_bytes(e) + (Size) ncap * sizeof(int32) + ecomai_cooc_baskets_bytes(&e->baskets) +
+							ecomai_cooc_pairs_bytes(&e->pairs), "cooccurrence state");
+		if (e->dense == NULL)
+			e->dense = MemoryContextAllocHuge(e->hdr.eoh_context, ncap * sizeof(int32));
+		else
+			e->dense = repalloc_huge(e->dense, ncap * sizeof(int32));
+		memset(e->dense + e->dense_cap, 0, (ncap - e->dense_cap) * sizeof(int32));
+		e->dense_cap = ncap;
+	}
+	e->dense[key] = idx + 1;
+}
+
+static int32 item_index_hashed(ExpandedCooc *e, int64 ikey, const char *skey);
+
+/* The index of an item (integer key ikey, or text key skey), adding it when new. */
+static inline int32
 item_index(ExpandedCooc *e, int64 ikey, const char *skey)
+{
+	int32		idx;
+
+	if (!e->intkeys)
+		return item_index_hashed(e, 0, skey);
+	if (ikey >= 0 && ikey < e->dense_cap && e->dense[ikey] > 0)
+		return e->dense[ikey] - 1;
+	idx = item_index_hashed(e, ikey, NULL);
+	dense_note(e, ikey, idx);
+	return idx;
+}
+
+/* The index of an item from the hash tables, adding it when new. */
+static int32
+item_index_hashed(ExpandedCooc *e, int64 ikey, const char *skey)
 {
 	bool		found;
 	int32	   *idxp;
@@ -1013,6 +1066,9 @@ renumber_items(ExpandedCooc *e)
 		while ((ent = ecomai_names_iterate(e->sh, &it)) != NULL)
 			ent->index = rank[ent->index];
 	}
+	for (int32 r = 0; r < n && e->intkeys; r++)
+		if (e->ikeys[r] >= 0 && e->ikeys[r] < e->dense_cap)
+			e->dense[e->ikeys[r]] = r + 1;
 	ecomai_cooc_baskets_remap(&e->baskets, rank);
 	ecomai_cooc_pairs_remap(&e->pairs, rank);
 	e->keyordered = true;
