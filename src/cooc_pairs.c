@@ -115,15 +115,22 @@ ecomai_cooc_baskets_add(CoocBaskets *b, const int32 *item, const double *w, int3
 	b->start[b->nbaskets] = b->n;
 }
 
-void
-ecomai_cooc_baskets_remap(CoocBaskets *b, const int32 *rank)
+/* Renumber items in place: x becomes rank[x]. */
+static void
+remap_items(int32 *items, int64 n, const int32 *rank)
 {
-	for (int64 a = 0; a < b->n; a++)
+	for (int64 a = 0; a < n; a++)
 	{
 		if ((a & INTERRUPT_MASK) == 0)
 			CHECK_FOR_INTERRUPTS();
-		b->item[a] = rank[b->item[a]];
+		items[a] = rank[items[a]];
 	}
+}
+
+void
+ecomai_cooc_baskets_remap(CoocBaskets *b, const int32 *rank)
+{
+	remap_items(b->item, b->n, rank);
 }
 
 /* Sort the baskets that renumbering left out of index order. */
@@ -216,14 +223,9 @@ ecomai_cooc_pairs_begin_run(CoocPairs *p)
 void
 ecomai_cooc_pairs_remap(CoocPairs *p, const int32 *rank)
 {
-	for (int64 k = 0; k < p->n; k++)
-	{
-		if ((k & INTERRUPT_MASK) == 0)
-			CHECK_FOR_INTERRUPTS();
-		p->pi[k] = rank[p->pi[k]];
-		p->pj[k] = rank[p->pj[k]];
-		Assert(p->pi[k] < p->pj[k]);
-	}
+	/* a pair names its items in key order, which the new indexes follow */
+	remap_items(p->pi, p->n, rank);
+	remap_items(p->pj, p->n, rank);
 }
 
 static int64

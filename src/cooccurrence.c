@@ -256,6 +256,16 @@ flat_from_parts(const CoocParts *p)
 	return m;
 }
 
+/* The array of the flat layout at *ptr, and *ptr moved past its bytes. */
+static inline void *
+next_array(char **ptr, Size bytes)
+{
+	void	   *array = *ptr;
+
+	*ptr += bytes;
+	return array;
+}
+
 void
 ecomai_cooc_view(Datum d, CoocView *v)
 {
@@ -273,18 +283,12 @@ ecomai_cooc_view(Datum d, CoocView *v)
 	v->nbaskets = m->nbaskets;
 	v->npairs = m->npairs;
 	ptr = (char *) m + COOC_HDRSZ;
-	v->count = (int64 *) ptr;
-	ptr += m->nitems * sizeof(int64);
-	v->weight = (float8 *) ptr;
-	ptr += m->nitems * sizeof(float8);
-	v->pcount = (int64 *) ptr;
-	ptr += m->npairs * sizeof(int64);
-	v->pgram = (float8 *) ptr;
-	ptr += m->npairs * sizeof(float8);
-	v->pi = (int32 *) ptr;
-	ptr += m->npairs * sizeof(int32);
-	v->pj = (int32 *) ptr;
-	ptr += m->npairs * sizeof(int32);
+	v->count = next_array(&ptr, m->nitems * sizeof(int64));
+	v->weight = next_array(&ptr, m->nitems * sizeof(float8));
+	v->pcount = next_array(&ptr, m->npairs * sizeof(int64));
+	v->pgram = next_array(&ptr, m->npairs * sizeof(float8));
+	v->pi = next_array(&ptr, m->npairs * sizeof(int32));
+	v->pj = next_array(&ptr, m->npairs * sizeof(int32));
 	v->ikeys = NULL;
 	v->koff = NULL;
 	v->kdata = NULL;
@@ -547,118 +551,138 @@ read_double(TextCursor *c)
 	return x;
 }
 
-/* Grow the parts' item or pair arrays to hold one more entry. */
+/* Allocate the parts' arrays for nitems items and npairs pairs (at least one each). */
 static void
-grow_items(CoocParts *p, int32 *cap, bool intkeys)
+parts_alloc(CoocParts *p, int32 nitems, int64 npairs)
 {
-	if (p->nitems < *cap)
-		return;
-	if (*cap >= MaxAllocHugeSize / 16 / 2)
-		elog(ERROR, "too many items");
-	*cap = Max(16, *cap * 2);
-	if (intkeys)
-		p->ikeys = repalloc_huge(p->ikeys, *cap * sizeof(int64));
+	Size		ni = Max(nitems, 1);
+	Size		np = Max(npairs, 1);
+
+	p->ikeys = palloc_extended(ni * sizeof(int64), MCXT_ALLOC_HUGE);
+	p->skeys = palloc_extended(ni * sizeof(char *), MCXT_ALLOC_HUGE);
+	p->count = palloc_extended(ni * sizeof(int64), MCXT_ALLOC_HUGE);
+	p->weight = palloc_extended(ni * sizeof(double), MCXT_ALLOC_HUGE);
+	p->pcount = palloc_extended(np * sizeof(int64), MCXT_ALLOC_HUGE);
+	p->pgram = palloc_extended(np * sizeof(double), MCXT_ALLOC_HUGE);
+	p->pi = palloc_extended(np * sizeof(int32), MCXT_ALLOC_HUGE);
+	p->pj = palloc_extended(np * sizeof(int32), MCXT_ALLOC_HUGE);
+}
+
+/* The text input being parsed: the cursor, the parts, their capacities. */
+typedef struct TextInput
+{
+	TextCursor	c;
+	CoocParts	p;
+	bool		intkeys;
+	int32		icap;
+	int64		pcap;
+} TextInput;
+
+/* ":count:sum", the tail of an item and of a pair. */
+static void
+read_count_and_sum(TextCursor *c, int64 *count, double *sum)
+{
+	expect(c, ":");
+	*count = read_int64(c);
+	expect(c, ":");
+	*sum = read_double(c);
+}
+
+/* key:count:weight */
+static void
+read_item(TextInput *in)
+{
+	CoocParts  *p = &in->p;
+
+	if (p->keytype == InvalidOid)
+		text_syntax_error(&in->c, "no items in a model without a key type");
+	if (p->nitems == in->icap)
+	{
+		if (in->icap >= MaxAllocHugeSize / 16 / 2)
+			elog(ERROR, "too many items");
+		in->icap *= 2;
+		if (in->intkeys)
+			p->ikeys = repalloc_huge(p->ikeys, in->icap * sizeof(int64));
+		else
+			p->skeys = repalloc_huge(p->skeys, in->icap * sizeof(char *));
+		p->count = repalloc_huge(p->count, in->icap * sizeof(int64));
+		p->weight = repalloc_huge(p->weight, in->icap * sizeof(double));
+	}
+	if (in->intkeys)
+		p->ikeys[p->nitems] = read_int64(&in->c);
 	else
-		p->skeys = repalloc_huge(p->skeys, *cap * sizeof(char *));
-	p->count = repalloc_huge(p->count, *cap * sizeof(int64));
-	p->weight = repalloc_huge(p->weight, *cap * sizeof(double));
+		p->skeys[p->nitems] = read_quoted(&in->c);
+	read_count_and_sum(&in->c, &p->count[p->nitems], &p->weight[p->nitems]);
+	p->nitems++;
 }
 
+/* i:j:count:gram */
 static void
-grow_pairs(CoocParts *p, int64 *cap)
+read_pair(TextInput *in)
 {
-	if (p->npairs < *cap)
+	CoocParts  *p = &in->p;
+	int64		i;
+	int64		j;
+
+	if (p->npairs == in->pcap)
+	{
+		in->pcap *= 2;
+		ecomai_check_memory(in->pcap * 24, "cooccurrence input");
+		p->pcount = repalloc_huge(p->pcount, in->pcap * sizeof(int64));
+		p->pgram = repalloc_huge(p->pgram, in->pcap * sizeof(double));
+		p->pi = repalloc_huge(p->pi, in->pcap * sizeof(int32));
+		p->pj = repalloc_huge(p->pj, in->pcap * sizeof(int32));
+	}
+	i = read_int64(&in->c);
+	expect(&in->c, ":");
+	j = read_int64(&in->c);
+	if (i < 0 || i > PG_INT32_MAX || j < 0 || j > PG_INT32_MAX)
+		invalid_model(ERRCODE_INVALID_TEXT_REPRESENTATION, "A pair must name two items i < j of the model.");
+	p->pi[p->npairs] = (int32) i;
+	p->pj[p->npairs] = (int32) j;
+	read_count_and_sum(&in->c, &p->pcount[p->npairs], &p->pgram[p->npairs]);
+	p->npairs++;
+}
+
+/* opening (e.g. "items={"), then elements separated by commas, then "}". */
+static void
+read_list(TextInput *in, const char *opening, void (*read_element) (TextInput *in))
+{
+	expect(&in->c, opening);
+	if (accept_char(&in->c, '}'))
 		return;
-	*cap = Max(16, *cap * 2);
-	ecomai_check_memory(*cap * 24, "cooccurrence input");
-	p->pcount = repalloc_huge(p->pcount, *cap * sizeof(int64));
-	p->pgram = repalloc_huge(p->pgram, *cap * sizeof(double));
-	p->pi = repalloc_huge(p->pi, *cap * sizeof(int32));
-	p->pj = repalloc_huge(p->pj, *cap * sizeof(int32));
-}
-
-static void
-parts_alloc(CoocParts *p)
-{
-	p->ikeys = palloc(16 * sizeof(int64));
-	p->skeys = palloc(16 * sizeof(char *));
-	p->count = palloc(16 * sizeof(int64));
-	p->weight = palloc(16 * sizeof(double));
-	p->pcount = palloc(16 * sizeof(int64));
-	p->pgram = palloc(16 * sizeof(double));
-	p->pi = palloc(16 * sizeof(int32));
-	p->pj = palloc(16 * sizeof(int32));
+	do
+	{
+		CHECK_FOR_INTERRUPTS();
+		read_element(in);
+	} while (accept_char(&in->c, ','));
+	expect(&in->c, "}");
 }
 
 Datum
 ecomai_cooc_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
-	TextCursor	c = {str, str};
-	CoocParts	p;
-	int32		icap = 16;
-	int64		pcap = 16;
-	bool		intkeys;
+	TextInput	in;
 
-	memset(&p, 0, sizeof(p));
-	parts_alloc(&p);
-	expect(&c, "key_type=");
-	p.keytype = keytype_from_name(read_quoted(&c), ERRCODE_INVALID_TEXT_REPRESENTATION);
-	intkeys = ecomai_cooc_intkey_type(p.keytype);
-	expect(&c, "baskets=");
-	p.nbaskets = read_int64(&c);
-	expect(&c, "items={");
-	if (!accept_char(&c, '}'))
-	{
-		do
-		{
-			CHECK_FOR_INTERRUPTS();
-			grow_items(&p, &icap, intkeys);
-			if (p.keytype == InvalidOid)
-				text_syntax_error(&c, "no items in a model without a key type");
-			if (intkeys)
-				p.ikeys[p.nitems] = read_int64(&c);
-			else
-				p.skeys[p.nitems] = read_quoted(&c);
-			expect(&c, ":");
-			p.count[p.nitems] = read_int64(&c);
-			expect(&c, ":");
-			p.weight[p.nitems] = read_double(&c);
-			p.nitems++;
-		} while (accept_char(&c, ','));
-		expect(&c, "}");
-	}
-	expect(&c, "pairs={");
-	if (!accept_char(&c, '}'))
-	{
-		do
-		{
-			int64		i,
-						j;
-
-			CHECK_FOR_INTERRUPTS();
-			grow_pairs(&p, &pcap);
-			i = read_int64(&c);
-			expect(&c, ":");
-			j = read_int64(&c);
-			if (i < 0 || i > PG_INT32_MAX || j < 0 || j > PG_INT32_MAX)
-				invalid_model(ERRCODE_INVALID_TEXT_REPRESENTATION, "A pair must name two items i < j of the model.");
-			p.pi[p.npairs] = (int32) i;
-			p.pj[p.npairs] = (int32) j;
-			expect(&c, ":");
-			p.pcount[p.npairs] = read_int64(&c);
-			expect(&c, ":");
-			p.pgram[p.npairs] = read_double(&c);
-			p.npairs++;
-		} while (accept_char(&c, ','));
-		expect(&c, "}");
-	}
-	while (*c.p == ' ' || *c.p == '\n' || *c.p == '\t')
-		c.p++;
-	if (*c.p != '\0')
-		text_syntax_error(&c, "the end of the input");
-	validate_parts(&p, ERRCODE_INVALID_TEXT_REPRESENTATION);
-	PG_RETURN_POINTER(flat_from_parts(&p));
+	memset(&in, 0, sizeof(in));
+	in.c.start = in.c.p = str;
+	in.icap = 16;
+	in.pcap = 16;
+	parts_alloc(&in.p, in.icap, in.pcap);
+	expect(&in.c, "key_type=");
+	in.p.keytype = keytype_from_name(read_quoted(&in.c), ERRCODE_INVALID_TEXT_REPRESENTATION);
+	in.intkeys = ecomai_cooc_intkey_type(in.p.keytype);
+	expect(&in.c, "baskets=");
+	in.p.nbaskets = read_int64(&in.c);
+	read_list(&in, "items={", read_item);
+	read_list(&in, "pairs={", read_pair);
+	while (*in.c.p == ' ' || *in.c.p == '\n' || *in.c.p == '\t')
+		in.c.p++;
+	if (*in.c.p != '\0')
+		text_syntax_error(&in.c, "the end of the input");
+	validate_parts(&in.p, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	PG_RETURN_POINTER(flat_from_parts(&in.p));
 }
 
 /* ----------------------------------------------------------------
@@ -720,18 +744,13 @@ ecomai_cooc_recv(PG_FUNCTION_ARGS)
 	/* each item takes at least 17 bytes, each pair 24: check before allocating */
 	if (p.nitems < 0 || p.npairs < 0 || (double) p.nitems * 17 + (double) p.npairs * 24 > (double) remaining)
 		invalid_model(ERRCODE_INVALID_BINARY_REPRESENTATION, "The counts do not match the length of the data.");
-	p.ikeys = palloc_extended(Max(p.nitems, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	p.skeys = palloc_extended(Max(p.nitems, 1) * sizeof(char *), MCXT_ALLOC_HUGE);
-	p.count = palloc_extended(Max(p.nitems, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	p.weight = palloc_extended(Max(p.nitems, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	p.pcount = palloc_extended(Max(p.npairs, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	p.pgram = palloc_extended(Max(p.npairs, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	p.pi = palloc_extended(Max(p.npairs, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	p.pj = palloc_extended(Max(p.npairs, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	parts_alloc(&p, p.nitems, p.npairs);
 	if (p.keytype == InvalidOid && p.nitems > 0)
 		invalid_model(ERRCODE_INVALID_BINARY_REPRESENTATION, "A model with items must have a key type.");
 	for (int32 i = 0; i < p.nitems; i++)
 	{
+		if ((i & INTERRUPT_MASK) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (intkeys)
 			p.ikeys[i] = pq_getmsgint64(buf);
 		else
@@ -741,6 +760,8 @@ ecomai_cooc_recv(PG_FUNCTION_ARGS)
 	}
 	for (int64 k = 0; k < p.npairs; k++)
 	{
+		if ((k & INTERRUPT_MASK) == 0)
+			CHECK_FOR_INTERRUPTS();
 		p.pi[k] = pq_getmsgint(buf, 4);
 		p.pj[k] = pq_getmsgint(buf, 4);
 		p.pcount[k] = pq_getmsgint64(buf);
@@ -783,13 +804,8 @@ typedef struct ExpandedCooc
 	CoocPairs	pairs;			/* pair sums, as sorted runs (cooc_pairs.h) */
 } ExpandedCooc;
 
-static Size cooc_get_flat_size(ExpandedObjectHeader *eohptr);
-static void cooc_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
-
-static const ExpandedObjectMethods cooc_expanded_methods = {
-	cooc_get_flat_size,
-	cooc_flatten_into
-};
+/* The expanded-object methods (cooc_get_flat_size, cooc_flatten_into), defined below them. */
+static const ExpandedObjectMethods cooc_expanded_methods;
 
 static ExpandedCooc *
 expanded_new(MemoryContext aggcontext)
@@ -1255,21 +1271,27 @@ cooc_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_siz
 	write_flat(&p, keybytes, (Cooc *) result, allocated_size);
 }
 
+static const ExpandedObjectMethods cooc_expanded_methods = {
+	cooc_get_flat_size,
+	cooc_flatten_into
+};
+
 /* ----------------------------------------------------------------
  * Aggregate support functions
  * ---------------------------------------------------------------- */
 
 /*
- * A transition function's state, ready for update in place (never NULL:
- * the initial condition is an empty model); fname names the function.
+ * A transition function's state, ready for update in place; fname names the
+ * function.  Neither argument is NULL: the functions are strict, and the
+ * initial condition is an empty model.
  */
 static ExpandedCooc *
 transition_state(FunctionCallInfo fcinfo, const char *fname)
 {
 	MemoryContext aggcontext = ecomai_aggregate_context(fcinfo, fname);
 
-	if (PG_ARGISNULL(0))
-		elog(ERROR, "cooccurrence state is NULL");
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		elog(ERROR, "%s called with a NULL argument", fname);
 	return state_for_update(fcinfo, aggcontext);
 }
 
@@ -1284,8 +1306,6 @@ ecomai_cooc_svec_transfn(PG_FUNCTION_ARGS)
 	int32		n = 0;
 
 	e = transition_state(fcinfo, "cooccurrence_svec_transfn");
-	if (PG_ARGISNULL(1))
-		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 	basket = PG_GETARG_SVEC_P(1);
 	keys = SVEC_KEYS(basket);
 	vals = SVEC_VALS(basket);
@@ -1327,8 +1347,6 @@ ecomai_cooc_array_transfn(PG_FUNCTION_ARGS)
 	int32		n = 0;
 
 	e = transition_state(fcinfo, "cooccurrence_array_transfn");
-	if (PG_ARGISNULL(1))
-		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 	arr = PG_GETARG_ARRAYTYPE_P(1);
 	elemtype = ARR_ELEMTYPE(arr);
 	set_keytype(e, elemtype);
