@@ -338,8 +338,12 @@ transpose(const CoocBaskets *b, int32 nitems, FoldScratch *s)
 
 	s->off = scratch_zero((Size) (nitems + 1) * sizeof(int64));
 	for (int64 k = 0; k < b->nbaskets; k++)
+	{
+		if ((k & 0xFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		for (int64 a = b->start[k]; a < b->start[k + 1] - 1; a++)
 			s->off[b->item[a] + 1]++;
+	}
 	for (int32 i = 0; i < nitems; i++)
 		s->off[i + 1] += s->off[i];
 	fill = MemoryContextAllocHuge(CurrentMemoryContext, (Size) (nitems + 1) * sizeof(int64));
