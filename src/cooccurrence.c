@@ -10,11 +10,14 @@
  * Citus shards ship partial models as text and combine them); while the
  * aggregate runs it is an expanded object in the aggregate context: a hash
  * table from keys to item indexes, the per-item sums, a buffer of baskets,
- * and an array of pair sums.  The buffer is folded into the pair sums by a
- * row-by-row sparse product (XᵀX with a dense accumulator per item), and the
- * pair array is compacted (sorted, repeats added up) when it has grown; the
- * canonical flat form (cooccurrence.h) is written only when flattened.  Only positive weights put an item in a basket: a line netted to
- * zero (or below) by returns counts as nothing.
+ * and the pair sums as sorted runs (cooc_pairs.c).  The buffer is folded
+ * into a run by a row-by-row sparse product (XᵀX with a dense accumulator
+ * per item) after the items are renumbered in key order, so that a run is
+ * already in the flat form's order and runs (from several folds or merged
+ * partial models) merge without sorting; the canonical flat form
+ * (cooccurrence.h) is written only when flattened.  Only positive weights
+ * put an item in a basket: a line netted to zero (or below) by returns
+ * counts as nothing.
  */
 #include "postgres.h"
 
@@ -33,6 +36,7 @@
 #include "utils/memutils.h"
 
 #include "agg_state.h"
+#include "cooc_pairs.h"
 #include "cooccurrence.h"
 #include "ecomai.h"
 #include "svec.h"
@@ -72,27 +76,6 @@ typedef struct ItemIntEntry
 /* key text -> item index: name_hash.h */
 #include "name_hash.h"
 
-/*
- * Pair sums (items i < j by index, the count of baskets with both, the sum of
- * the products of their weights).  The state keeps them as an array that may
- * hold a pair several times (once per fold or merged model); compaction sorts
- * it and adds duplicates up.
- */
-typedef struct PairOut
-{
-	int32		i;
-	int32		j;
-	int64		n;
-	double		g;
-} PairOut;
-
-#define ST_SORT sort_pairs
-#define ST_ELEMENT_TYPE PairOut
-#define ST_COMPARE(a, b) (((a)->i != (b)->i) ? (((a)->i > (b)->i) - ((a)->i < (b)->i)) : \
-						  (((a)->j > (b)->j) - ((a)->j < (b)->j)))
-#define ST_SCOPE static
-#define ST_DEFINE
-#include "lib/sort_template.h"
 
 /* ----------------------------------------------------------------
  * Flat form: one writer (with or without validation) and a reader
@@ -273,6 +256,16 @@ flat_from_parts(const CoocParts *p)
 	return m;
 }
 
+/* The array of the flat layout at *ptr, and *ptr moved past its bytes. */
+static inline void *
+next_array(char **ptr, Size bytes)
+{
+	void	   *array = *ptr;
+
+	*ptr += bytes;
+	return array;
+}
+
 void
 ecomai_cooc_view(Datum d, CoocView *v)
 {
@@ -290,18 +283,12 @@ ecomai_cooc_view(Datum d, CoocView *v)
 	v->nbaskets = m->nbaskets;
 	v->npairs = m->npairs;
 	ptr = (char *) m + COOC_HDRSZ;
-	v->count = (int64 *) ptr;
-	ptr += m->nitems * sizeof(int64);
-	v->weight = (float8 *) ptr;
-	ptr += m->nitems * sizeof(float8);
-	v->pcount = (int64 *) ptr;
-	ptr += m->npairs * sizeof(int64);
-	v->pgram = (float8 *) ptr;
-	ptr += m->npairs * sizeof(float8);
-	v->pi = (int32 *) ptr;
-	ptr += m->npairs * sizeof(int32);
-	v->pj = (int32 *) ptr;
-	ptr += m->npairs * sizeof(int32);
+	v->count = next_array(&ptr, m->nitems * sizeof(int64));
+	v->weight = next_array(&ptr, m->nitems * sizeof(float8));
+	v->pcount = next_array(&ptr, m->npairs * sizeof(int64));
+	v->pgram = next_array(&ptr, m->npairs * sizeof(float8));
+	v->pi = next_array(&ptr, m->npairs * sizeof(int32));
+	v->pj = next_array(&ptr, m->npairs * sizeof(int32));
 	v->ikeys = NULL;
 	v->koff = NULL;
 	v->kdata = NULL;
@@ -564,118 +551,138 @@ read_double(TextCursor *c)
 	return x;
 }
 
-/* Grow the parts' item or pair arrays to hold one more entry. */
+/* Allocate the parts' arrays for nitems items and npairs pairs (at least one each). */
 static void
-grow_items(CoocParts *p, int32 *cap, bool intkeys)
+parts_alloc(CoocParts *p, int32 nitems, int64 npairs)
 {
-	if (p->nitems < *cap)
-		return;
-	if (*cap >= MaxAllocHugeSize / 16 / 2)
-		elog(ERROR, "too many items");
-	*cap = Max(16, *cap * 2);
-	if (intkeys)
-		p->ikeys = repalloc_huge(p->ikeys, *cap * sizeof(int64));
+	Size		ni = Max(nitems, 1);
+	Size		np = Max(npairs, 1);
+
+	p->ikeys = palloc_extended(ni * sizeof(int64), MCXT_ALLOC_HUGE);
+	p->skeys = palloc_extended(ni * sizeof(char *), MCXT_ALLOC_HUGE);
+	p->count = palloc_extended(ni * sizeof(int64), MCXT_ALLOC_HUGE);
+	p->weight = palloc_extended(ni * sizeof(double), MCXT_ALLOC_HUGE);
+	p->pcount = palloc_extended(np * sizeof(int64), MCXT_ALLOC_HUGE);
+	p->pgram = palloc_extended(np * sizeof(double), MCXT_ALLOC_HUGE);
+	p->pi = palloc_extended(np * sizeof(int32), MCXT_ALLOC_HUGE);
+	p->pj = palloc_extended(np * sizeof(int32), MCXT_ALLOC_HUGE);
+}
+
+/* The text input being parsed: the cursor, the parts, their capacities. */
+typedef struct TextInput
+{
+	TextCursor	c;
+	CoocParts	p;
+	bool		intkeys;
+	int32		icap;
+	int64		pcap;
+} TextInput;
+
+/* ":count:sum", the tail of an item and of a pair. */
+static void
+read_count_and_sum(TextCursor *c, int64 *count, double *sum)
+{
+	expect(c, ":");
+	*count = read_int64(c);
+	expect(c, ":");
+	*sum = read_double(c);
+}
+
+/* key:count:weight */
+static void
+read_item(TextInput *in)
+{
+	CoocParts  *p = &in->p;
+
+	if (p->keytype == InvalidOid)
+		text_syntax_error(&in->c, "no items in a model without a key type");
+	if (p->nitems == in->icap)
+	{
+		if (in->icap >= MaxAllocHugeSize / 16 / 2)
+			elog(ERROR, "too many items");
+		in->icap *= 2;
+		if (in->intkeys)
+			p->ikeys = repalloc_huge(p->ikeys, in->icap * sizeof(int64));
+		else
+			p->skeys = repalloc_huge(p->skeys, in->icap * sizeof(char *));
+		p->count = repalloc_huge(p->count, in->icap * sizeof(int64));
+		p->weight = repalloc_huge(p->weight, in->icap * sizeof(double));
+	}
+	if (in->intkeys)
+		p->ikeys[p->nitems] = read_int64(&in->c);
 	else
-		p->skeys = repalloc_huge(p->skeys, *cap * sizeof(char *));
-	p->count = repalloc_huge(p->count, *cap * sizeof(int64));
-	p->weight = repalloc_huge(p->weight, *cap * sizeof(double));
+		p->skeys[p->nitems] = read_quoted(&in->c);
+	read_count_and_sum(&in->c, &p->count[p->nitems], &p->weight[p->nitems]);
+	p->nitems++;
 }
 
+/* i:j:count:gram */
 static void
-grow_pairs(CoocParts *p, int64 *cap)
+read_pair(TextInput *in)
 {
-	if (p->npairs < *cap)
+	CoocParts  *p = &in->p;
+	int64		i;
+	int64		j;
+
+	if (p->npairs == in->pcap)
+	{
+		in->pcap *= 2;
+		ecomai_check_memory(in->pcap * 24, "cooccurrence input");
+		p->pcount = repalloc_huge(p->pcount, in->pcap * sizeof(int64));
+		p->pgram = repalloc_huge(p->pgram, in->pcap * sizeof(double));
+		p->pi = repalloc_huge(p->pi, in->pcap * sizeof(int32));
+		p->pj = repalloc_huge(p->pj, in->pcap * sizeof(int32));
+	}
+	i = read_int64(&in->c);
+	expect(&in->c, ":");
+	j = read_int64(&in->c);
+	if (i < 0 || i > PG_INT32_MAX || j < 0 || j > PG_INT32_MAX)
+		invalid_model(ERRCODE_INVALID_TEXT_REPRESENTATION, "A pair must name two items i < j of the model.");
+	p->pi[p->npairs] = (int32) i;
+	p->pj[p->npairs] = (int32) j;
+	read_count_and_sum(&in->c, &p->pcount[p->npairs], &p->pgram[p->npairs]);
+	p->npairs++;
+}
+
+/* opening (e.g. "items={"), then elements separated by commas, then "}". */
+static void
+read_list(TextInput *in, const char *opening, void (*read_element) (TextInput *in))
+{
+	expect(&in->c, opening);
+	if (accept_char(&in->c, '}'))
 		return;
-	*cap = Max(16, *cap * 2);
-	ecomai_check_memory(*cap * 24, "cooccurrence input");
-	p->pcount = repalloc_huge(p->pcount, *cap * sizeof(int64));
-	p->pgram = repalloc_huge(p->pgram, *cap * sizeof(double));
-	p->pi = repalloc_huge(p->pi, *cap * sizeof(int32));
-	p->pj = repalloc_huge(p->pj, *cap * sizeof(int32));
-}
-
-static void
-parts_alloc(CoocParts *p)
-{
-	p->ikeys = palloc(16 * sizeof(int64));
-	p->skeys = palloc(16 * sizeof(char *));
-	p->count = palloc(16 * sizeof(int64));
-	p->weight = palloc(16 * sizeof(double));
-	p->pcount = palloc(16 * sizeof(int64));
-	p->pgram = palloc(16 * sizeof(double));
-	p->pi = palloc(16 * sizeof(int32));
-	p->pj = palloc(16 * sizeof(int32));
+	do
+	{
+		CHECK_FOR_INTERRUPTS();
+		read_element(in);
+	} while (accept_char(&in->c, ','));
+	expect(&in->c, "}");
 }
 
 Datum
 ecomai_cooc_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
-	TextCursor	c = {str, str};
-	CoocParts	p;
-	int32		icap = 16;
-	int64		pcap = 16;
-	bool		intkeys;
+	TextInput	in;
 
-	memset(&p, 0, sizeof(p));
-	parts_alloc(&p);
-	expect(&c, "key_type=");
-	p.keytype = keytype_from_name(read_quoted(&c), ERRCODE_INVALID_TEXT_REPRESENTATION);
-	intkeys = ecomai_cooc_intkey_type(p.keytype);
-	expect(&c, "baskets=");
-	p.nbaskets = read_int64(&c);
-	expect(&c, "items={");
-	if (!accept_char(&c, '}'))
-	{
-		do
-		{
-			CHECK_FOR_INTERRUPTS();
-			grow_items(&p, &icap, intkeys);
-			if (p.keytype == InvalidOid)
-				text_syntax_error(&c, "no items in a model without a key type");
-			if (intkeys)
-				p.ikeys[p.nitems] = read_int64(&c);
-			else
-				p.skeys[p.nitems] = read_quoted(&c);
-			expect(&c, ":");
-			p.count[p.nitems] = read_int64(&c);
-			expect(&c, ":");
-			p.weight[p.nitems] = read_double(&c);
-			p.nitems++;
-		} while (accept_char(&c, ','));
-		expect(&c, "}");
-	}
-	expect(&c, "pairs={");
-	if (!accept_char(&c, '}'))
-	{
-		do
-		{
-			int64		i,
-						j;
-
-			CHECK_FOR_INTERRUPTS();
-			grow_pairs(&p, &pcap);
-			i = read_int64(&c);
-			expect(&c, ":");
-			j = read_int64(&c);
-			if (i < 0 || i > PG_INT32_MAX || j < 0 || j > PG_INT32_MAX)
-				invalid_model(ERRCODE_INVALID_TEXT_REPRESENTATION, "A pair must name two items i < j of the model.");
-			p.pi[p.npairs] = (int32) i;
-			p.pj[p.npairs] = (int32) j;
-			expect(&c, ":");
-			p.pcount[p.npairs] = read_int64(&c);
-			expect(&c, ":");
-			p.pgram[p.npairs] = read_double(&c);
-			p.npairs++;
-		} while (accept_char(&c, ','));
-		expect(&c, "}");
-	}
-	while (*c.p == ' ' || *c.p == '\n' || *c.p == '\t')
-		c.p++;
-	if (*c.p != '\0')
-		text_syntax_error(&c, "the end of the input");
-	validate_parts(&p, ERRCODE_INVALID_TEXT_REPRESENTATION);
-	PG_RETURN_POINTER(flat_from_parts(&p));
+	memset(&in, 0, sizeof(in));
+	in.c.start = in.c.p = str;
+	in.icap = 16;
+	in.pcap = 16;
+	parts_alloc(&in.p, in.icap, in.pcap);
+	expect(&in.c, "key_type=");
+	in.p.keytype = keytype_from_name(read_quoted(&in.c), ERRCODE_INVALID_TEXT_REPRESENTATION);
+	in.intkeys = ecomai_cooc_intkey_type(in.p.keytype);
+	expect(&in.c, "baskets=");
+	in.p.nbaskets = read_int64(&in.c);
+	read_list(&in, "items={", read_item);
+	read_list(&in, "pairs={", read_pair);
+	while (*in.c.p == ' ' || *in.c.p == '\n' || *in.c.p == '\t')
+		in.c.p++;
+	if (*in.c.p != '\0')
+		text_syntax_error(&in.c, "the end of the input");
+	validate_parts(&in.p, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	PG_RETURN_POINTER(flat_from_parts(&in.p));
 }
 
 /* ----------------------------------------------------------------
@@ -737,18 +744,13 @@ ecomai_cooc_recv(PG_FUNCTION_ARGS)
 	/* each item takes at least 17 bytes, each pair 24: check before allocating */
 	if (p.nitems < 0 || p.npairs < 0 || (double) p.nitems * 17 + (double) p.npairs * 24 > (double) remaining)
 		invalid_model(ERRCODE_INVALID_BINARY_REPRESENTATION, "The counts do not match the length of the data.");
-	p.ikeys = palloc_extended(Max(p.nitems, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	p.skeys = palloc_extended(Max(p.nitems, 1) * sizeof(char *), MCXT_ALLOC_HUGE);
-	p.count = palloc_extended(Max(p.nitems, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	p.weight = palloc_extended(Max(p.nitems, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	p.pcount = palloc_extended(Max(p.npairs, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	p.pgram = palloc_extended(Max(p.npairs, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	p.pi = palloc_extended(Max(p.npairs, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	p.pj = palloc_extended(Max(p.npairs, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	parts_alloc(&p, p.nitems, p.npairs);
 	if (p.keytype == InvalidOid && p.nitems > 0)
 		invalid_model(ERRCODE_INVALID_BINARY_REPRESENTATION, "A model with items must have a key type.");
 	for (int32 i = 0; i < p.nitems; i++)
 	{
+		if ((i & INTERRUPT_MASK) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (intkeys)
 			p.ikeys[i] = pq_getmsgint64(buf);
 		else
@@ -758,6 +760,8 @@ ecomai_cooc_recv(PG_FUNCTION_ARGS)
 	}
 	for (int64 k = 0; k < p.npairs; k++)
 	{
+		if ((k & INTERRUPT_MASK) == 0)
+			CHECK_FOR_INTERRUPTS();
 		p.pi[k] = pq_getmsgint(buf, 4);
 		p.pj[k] = pq_getmsgint(buf, 4);
 		p.pcount[k] = pq_getmsgint64(buf);
@@ -778,6 +782,7 @@ typedef struct ExpandedCooc
 	ExpandedObjectHeader hdr;
 	Oid			keytype;
 	bool		intkeys;
+	bool		keyordered;		/* item indexes follow the keys' order */
 	int64		nbaskets;
 	int32		nitems;
 	int32		cap;
@@ -785,37 +790,22 @@ typedef struct ExpandedCooc
 	char	  **skeys;
 	int64	   *count;
 	double	   *weight;
+	int64	   *stamp;			/* per item: the last array basket it was in */
+	int64		nstamps;		/* array baskets seen */
 	itemint_hash *ih;
 	ecomai_names_hash *sh;
-	PairOut    *pa;				/* pair sums, possibly repeated */
-	int64		npa;
-	int64		pacap;
-	int64		npa_compact;	/* size after the last compaction */
-	bool		pa_keysorted;	/* pa is unique and in the items' key order */
+	int32	   *dense;			/* integer key k -> index + 1 (0: not noted), k < dense_cap */
+	int64		dense_cap;
 	/* scratch: the current basket's item indexes and weights */
 	int32		bcap;
 	int32	   *bidx;
 	double	   *bw;
-	/* baskets not yet folded into the pair sums: entries and where each basket starts */
-	int64		nbuf;
-	int64		bufcap;
-	int32	   *buf_item;
-	double	   *buf_w;
-	int64		nbufb;
-	int64		bufbcap;
-	int64	   *buf_start;
+	CoocBaskets baskets;		/* baskets not yet counted in pairs */
+	CoocPairs	pairs;			/* pair sums, as sorted runs (cooc_pairs.h) */
 } ExpandedCooc;
 
-/* Fold the buffered baskets into the pair sums when they hold this many entries. */
-#define COOC_FOLD_ENTRIES	(1 << 24)
-
-static Size cooc_get_flat_size(ExpandedObjectHeader *eohptr);
-static void cooc_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
-
-static const ExpandedObjectMethods cooc_expanded_methods = {
-	cooc_get_flat_size,
-	cooc_flatten_into
-};
+/* The expanded-object methods (cooc_get_flat_size, cooc_flatten_into), defined below them. */
+static const ExpandedObjectMethods cooc_expanded_methods;
 
 static ExpandedCooc *
 expanded_new(MemoryContext aggcontext)
@@ -824,23 +814,20 @@ expanded_new(MemoryContext aggcontext)
 	ExpandedCooc *e = MemoryContextAllocZero(cxt, sizeof(ExpandedCooc));
 
 	EOH_init_header(&e->hdr, &cooc_expanded_methods, cxt);
+	e->keyordered = true;
 	e->cap = 64;
 	e->ikeys = MemoryContextAlloc(cxt, e->cap * sizeof(int64));
 	e->skeys = MemoryContextAlloc(cxt, e->cap * sizeof(char *));
 	e->count = MemoryContextAllocZero(cxt, e->cap * sizeof(int64));
 	e->weight = MemoryContextAllocZero(cxt, e->cap * sizeof(double));
+	e->stamp = MemoryContextAllocZero(cxt, e->cap * sizeof(int64));
 	e->ih = itemint_create(cxt, 64, NULL);
 	e->sh = ecomai_names_create(cxt, 64, NULL);
-	e->pacap = 256;
-	e->pa = MemoryContextAlloc(cxt, e->pacap * sizeof(PairOut));
 	e->bcap = 64;
 	e->bidx = MemoryContextAlloc(cxt, e->bcap * sizeof(int32));
 	e->bw = MemoryContextAlloc(cxt, e->bcap * sizeof(double));
-	e->bufcap = 1024;
-	e->buf_item = MemoryContextAlloc(cxt, e->bufcap * sizeof(int32));
-	e->buf_w = MemoryContextAlloc(cxt, e->bufcap * sizeof(double));
-	e->bufbcap = 256;
-	e->buf_start = MemoryContextAllocZero(cxt, e->bufbcap * sizeof(int64));
+	ecomai_cooc_baskets_init(&e->baskets, cxt);
+	ecomai_cooc_pairs_init(&e->pairs, cxt);
 	return e;
 }
 
@@ -862,22 +849,85 @@ set_keytype(ExpandedCooc *e, Oid keytype)
 	}
 }
 
-/* Approximate bytes held by the state, with room for the next growth. */
+/* Bytes held by the state besides its basket buffer and its pairs. */
 static Size
-state_bytes(const ExpandedCooc *e, int64 new_pairs)
+items_bytes(const ExpandedCooc *e)
 {
-	double		bytes = (double) e->cap * 40.0 + (double) e->ih->size * sizeof(ItemIntEntry) +
-		(double) e->sh->size * sizeof(EcomaiNameEntry) + (double) e->pacap * sizeof(PairOut) +
-		(double) e->bufcap * 12.0 + (double) e->bufbcap * 8.0;
-
-	if ((double) e->npa + new_pairs > (double) e->pacap)
-		bytes += (double) Max(e->pacap, e->npa + new_pairs) * sizeof(PairOut);
-	return bytes > (double) SIZE_MAX / 2 ? SIZE_MAX / 2 : (Size) bytes;
+	return (Size) e->cap * 48 + (Size) e->ih->size * sizeof(ItemIntEntry) +
+		(Size) e->sh->size * sizeof(EcomaiNameEntry) + (Size) e->bcap * 12 +
+		(Size) e->dense_cap * sizeof(int32);
 }
 
-/* The index of an item, adding it when new. */
-static int32
+/* Grow the per-item arrays to ncap items (new entries zeroed). */
+static void
+grow_items_to(ExpandedCooc *e, int32 ncap)
+{
+	ecomai_check_memory(items_bytes(e) + (Size) ncap * 48 + ecomai_cooc_baskets_bytes(&e->baskets) +
+						ecomai_cooc_pairs_bytes(&e->pairs), "cooccurrence state");
+	e->ikeys = repalloc_huge(e->ikeys, ncap * sizeof(int64));
+	e->skeys = repalloc_huge(e->skeys, ncap * sizeof(char *));
+	e->count = repalloc_huge(e->count, ncap * sizeof(int64));
+	e->weight = repalloc_huge(e->weight, ncap * sizeof(double));
+	e->stamp = repalloc_huge(e->stamp, ncap * sizeof(int64));
+	memset(e->count + e->cap, 0, (ncap - e->cap) * sizeof(int64));
+	memset(e->weight + e->cap, 0, (ncap - e->cap) * sizeof(double));
+	memset(e->stamp + e->cap, 0, (ncap - e->cap) * sizeof(int64));
+	e->cap = ncap;
+}
+
+/*
+ * Integer keys from 0 to DENSE_KEYS_PER_ITEM per item (plus DENSE_KEYS_MIN)
+ * are also noted in a plain array, which answers the lookups of known items
+ * from a few hundred kB rather than from the hash table: product ids are
+ * usually such small numbers.
+ */
+#define DENSE_KEYS_PER_ITEM 8
+#define DENSE_KEYS_MIN		65536
+
+/* Note integer key -> idx in the dense array, when the key is in its range. */
+static void
+dense_note(ExpandedCooc *e, int64 key, int32 idx)
+{
+	int64		limit = (int64) e->nitems * DENSE_KEYS_PER_ITEM + DENSE_KEYS_MIN;
+
+	if (key < 0 || key >= limit)
+		return;					/* the hash table answers for it (until the range grows) */
+	if (key >= e->dense_cap)
+	{
+		int64		ncap = Min(Max(2 * e->dense_cap, key + 1), limit);
+
+		ecomai_check_memory(items_bytes(e) + (Size) ncap * sizeof(int32) + ecomai_cooc_baskets_bytes(&e->baskets) +
+							ecomai_cooc_pairs_bytes(&e->pairs), "cooccurrence state");
+		if (e->dense == NULL)
+			e->dense = MemoryContextAllocHuge(e->hdr.eoh_context, ncap * sizeof(int32));
+		else
+			e->dense = repalloc_huge(e->dense, ncap * sizeof(int32));
+		memset(e->dense + e->dense_cap, 0, (ncap - e->dense_cap) * sizeof(int32));
+		e->dense_cap = ncap;
+	}
+	e->dense[key] = idx + 1;
+}
+
+static int32 item_index_hashed(ExpandedCooc *e, int64 ikey, const char *skey);
+
+/* The index of an item (integer key ikey, or text key skey), adding it when new. */
+static inline int32
 item_index(ExpandedCooc *e, int64 ikey, const char *skey)
+{
+	int32		idx;
+
+	if (!e->intkeys)
+		return item_index_hashed(e, 0, skey);
+	if (ikey >= 0 && ikey < e->dense_cap && e->dense[ikey] > 0)
+		return e->dense[ikey] - 1;
+	idx = item_index_hashed(e, ikey, NULL);
+	dense_note(e, ikey, idx);
+	return idx;
+}
+
+/* The index of an item from the hash tables, adding it when new. */
+static int32
+item_index_hashed(ExpandedCooc *e, int64 ikey, const char *skey)
 {
 	bool		found;
 	int32	   *idxp;
@@ -900,40 +950,27 @@ item_index(ExpandedCooc *e, int64 ikey, const char *skey)
 		return *idxp;
 	if (e->nitems == e->cap)
 	{
-		int32		ncap;
-
 		if (e->cap >= PG_INT32_MAX / 2)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("too many items for a cooccurrence model")));
-		ncap = e->cap * 2;
-		ecomai_check_memory(state_bytes(e, 0) + (Size) ncap * 40, "cooccurrence state");
-		e->ikeys = repalloc_huge(e->ikeys, ncap * sizeof(int64));
-		e->skeys = repalloc_huge(e->skeys, ncap * sizeof(char *));
-		e->count = repalloc_huge(e->count, ncap * sizeof(int64));
-		e->weight = repalloc_huge(e->weight, ncap * sizeof(double));
-		memset(e->count + e->cap, 0, (ncap - e->cap) * sizeof(int64));
-		memset(e->weight + e->cap, 0, (ncap - e->cap) * sizeof(double));
-		e->cap = ncap;
+		grow_items_to(e, e->cap * 2);
 	}
 	*idxp = e->nitems;
 	if (e->intkeys)
+	{
+		e->keyordered = e->keyordered && (e->nitems == 0 || ikey > e->ikeys[e->nitems - 1]);
 		e->ikeys[e->nitems] = ikey;
+	}
 	else
 	{
 		/* the hash table's copy of the key serves as the dictionary's */
 		EcomaiNameEntry *ent = ecomai_names_lookup(e->sh, skey);
 
+		e->keyordered = e->keyordered && (e->nitems == 0 || strcmp(skey, e->skeys[e->nitems - 1]) > 0);
 		e->skeys[e->nitems] = (char *) ent->name;
 	}
 	return e->nitems++;
-}
-
-/* n zeroed int64s, any size ecomai.max_memory allows. */
-static int64 *
-palloc0_array_huge(int64 n)
-{
-	return MemoryContextAllocExtended(CurrentMemoryContext, Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 }
 
 static void
@@ -942,184 +979,164 @@ weight_out_of_range(void)
 	ecomai_double_out_of_range("cooccurrence weight");
 }
 
-/* Sort the pair array and add up repeated pairs. */
+/* Items in key order: a permutation of the item indexes. */
+#define ST_SORT sort_by_int_key
+#define ST_ELEMENT_TYPE int32
+#define ST_COMPARE_ARG_TYPE int64
+#define ST_COMPARE(a, b, keys) (((keys)[*(a)] > (keys)[*(b)]) - ((keys)[*(a)] < (keys)[*(b)]))
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+static int
+cmp_text_keys(const void *a, const void *b, void *arg)
+{
+	char	  **keys = (char **) arg;
+
+	return strcmp(keys[*(const int32 *) a], keys[*(const int32 *) b]);
+}
+
+/* Reorder the per-item arrays: new item r is old item order[r]. */
 static void
-compact_pairs(ExpandedCooc *e)
+permute_items(ExpandedCooc *e, const int32 *order)
 {
-	int64		m = 0;
+	MemoryContext cxt = e->hdr.eoh_context;
+	int64	   *ikeys = NULL;
+	char	  **skeys = NULL;
+	int64	   *count = MemoryContextAllocExtended(cxt, e->cap * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	double	   *weight = MemoryContextAllocExtended(cxt, e->cap * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 
-	if (e->npa == e->npa_compact || e->pa_keysorted)
+	if (e->intkeys)
+		ikeys = MemoryContextAllocHuge(cxt, e->cap * sizeof(int64));
+	else
+		skeys = MemoryContextAllocHuge(cxt, e->cap * sizeof(char *));
+	for (int32 r = 0; r < e->nitems; r++)
 	{
-		e->npa_compact = e->npa;
-		return;
-	}
-	CHECK_FOR_INTERRUPTS();
-	sort_pairs(e->pa, e->npa);
-	for (int64 k = 0; k < e->npa; k++)
-	{
-		if (m > 0 && e->pa[m - 1].i == e->pa[k].i && e->pa[m - 1].j == e->pa[k].j)
-		{
-			e->pa[m - 1].n += e->pa[k].n;
-			e->pa[m - 1].g += e->pa[k].g;
-			if (unlikely(!isfinite(e->pa[m - 1].g)))
-				weight_out_of_range();
-		}
+		if (e->intkeys)
+			ikeys[r] = e->ikeys[order[r]];
 		else
-			e->pa[m++] = e->pa[k];
+			skeys[r] = e->skeys[order[r]];
+		count[r] = e->count[order[r]];
+		weight[r] = e->weight[order[r]];
 	}
-	e->npa = m;
-	e->npa_compact = m;
-}
-
-/* Add one pair's sums (compacting when repeats may have doubled the array). */
-static inline void
-add_pair(ExpandedCooc *e, int32 a, int32 b, int64 n, double g)
-{
-	PairOut    *p;
-
-	if (unlikely(e->npa == e->pacap))
+	if (e->intkeys)
 	{
-		int64		ncap;
-
-		if (!e->pa_keysorted && e->npa >= 2 * e->npa_compact + (1 << 20))
-			compact_pairs(e);
-		ncap = Max(e->pacap, 2 * e->npa);
-		if (ncap > e->pacap)
-		{
-			ecomai_check_memory(state_bytes(e, ncap - e->npa), "cooccurrence state");
-			e->pa = repalloc_huge(e->pa, ncap * sizeof(PairOut));
-			e->pacap = ncap;
-		}
+		pfree(e->ikeys);
+		e->ikeys = ikeys;
 	}
-	p = &e->pa[e->npa++];
-	p->i = Min(a, b);
-	p->j = Max(a, b);
-	p->n = n;
-	p->g = g;
+	else
+	{
+		pfree(e->skeys);
+		e->skeys = skeys;
+	}
+	pfree(e->count);
+	pfree(e->weight);
+	e->count = count;
+	e->weight = weight;
 }
 
+/*
+ * Renumber the items in key order, as the fold and the merge of pair runs
+ * need them: the dictionaries, the per-item arrays, the buffered baskets
+ * and the pairs all follow.  (Array-basket stamps need not: they are only
+ * compared with the current basket's.)
+ */
+static void
+renumber_items(ExpandedCooc *e)
+{
+	int32		n = e->nitems;
+	int32	   *order;
+	int32	   *rank;
+
+	if (e->keyordered)
+		return;
+	ecomai_check_memory(items_bytes(e) + (Size) e->cap * 32 + ecomai_cooc_baskets_bytes(&e->baskets) +
+						ecomai_cooc_pairs_bytes(&e->pairs), "cooccurrence state");
+	order = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(int32));
+	rank = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(int32));
+	for (int32 i = 0; i < n; i++)
+		order[i] = i;
+	if (e->intkeys)
+		sort_by_int_key(order, n, e->ikeys);
+	else
+		qsort_arg(order, n, sizeof(int32), cmp_text_keys, e->skeys);
+	for (int32 r = 0; r < n; r++)
+		rank[order[r]] = r;
+	CHECK_FOR_INTERRUPTS();
+	permute_items(e, order);
+	if (e->intkeys)
+	{
+		itemint_iterator it;
+		ItemIntEntry *ent;
+
+		itemint_start_iterate(e->ih, &it);
+		while ((ent = itemint_iterate(e->ih, &it)) != NULL)
+			ent->idx = rank[ent->idx];
+	}
+	else
+	{
+		ecomai_names_iterator it;
+		EcomaiNameEntry *ent;
+
+		ecomai_names_start_iterate(e->sh, &it);
+		while ((ent = ecomai_names_iterate(e->sh, &it)) != NULL)
+			ent->index = rank[ent->index];
+	}
+	for (int32 r = 0; r < n && e->intkeys; r++)
+		if (e->ikeys[r] >= 0 && e->ikeys[r] < e->dense_cap)
+			e->dense[e->ikeys[r]] = r + 1;
+	ecomai_cooc_baskets_remap(&e->baskets, rank);
+	ecomai_cooc_pairs_remap(&e->pairs, rank);
+	e->keyordered = true;
+	pfree(order);
+	pfree(rank);
+}
+
+/* Merge the pair runs that are due (or all of them into one). */
+static void
+merge_runs(ExpandedCooc *e, bool all)
+{
+	if (all ? e->pairs.nruns < 2 : !ecomai_cooc_pairs_merge_due(&e->pairs))
+		return;
+	renumber_items(e);
+	ecomai_cooc_pairs_merge(&e->pairs, all, items_bytes(e) + ecomai_cooc_baskets_bytes(&e->baskets));
+}
+
+/* Count the buffered baskets into the pair sums (cooc_pairs.c). */
+static void
+fold_baskets(ExpandedCooc *e)
+{
+	if (e->baskets.nbaskets == 0)
+		return;
+	renumber_items(e);
+	ecomai_cooc_fold(&e->baskets, e->nitems, &e->pairs, items_bytes(e));
+	merge_runs(e, false);
+}
+
+/* Fold, renumber and merge: the state as the flat form lays it out. */
+static void
+canonicalise(ExpandedCooc *e)
+{
+	fold_baskets(e);
+	renumber_items(e);
+	merge_runs(e, true);
+}
+
+/*
+ * Make room for a basket of up to n items: the scratch, and a fold of the
+ * buffer when the basket would overflow it (before the basket's items get
+ * their indexes, which the fold's renumbering changes).
+ */
 static void
 basket_reserve(ExpandedCooc *e, int32 n)
 {
+	if (e->baskets.n > 0 && e->baskets.n + n > COOC_FOLD_ENTRIES)
+		fold_baskets(e);
 	if (n <= e->bcap)
 		return;
 	e->bcap = Max(n, e->bcap * 2);
 	e->bidx = repalloc_huge(e->bidx, e->bcap * sizeof(int32));
 	e->bw = repalloc_huge(e->bw, e->bcap * sizeof(double));
-}
-
-/*
- * Fold the buffered baskets into the pair sums, item by item: for item i, a
- * dense accumulator over the items j > i of every buffered basket holding i
- * (a sparse product XᵀX row by row), then one hash update per distinct pair.
- * Work is the sum of the squared basket sizes, in cache-resident arrays.
- */
-static int	cmp_item_keys(const void *a, const void *b, void *arg);
-static int	cmp_int32(const void *a, const void *b);
-
-static void
-fold_baskets(ExpandedCooc *e)
-{
-	int32	   *order;
-	int32	   *rank;
-	bool		keysorted = (e->npa == 0);
-	int64	   *off;
-	int64	   *fill;
-	int64	   *tb;				/* per item: the buffered baskets holding it */
-	double	   *tw;				/* and its weight there */
-	int64	   *acc_n;
-	double	   *acc_g;
-	int32	   *touched;
-	int32		n = e->nitems;
-
-	if (e->nbufb == 0)
-		return;
-	ecomai_check_memory(state_bytes(e, 0) + (Size) (n + 1) * 40 + (Size) e->nbuf * 16,
-						"cooccurrence state");
-	off = palloc0_array_huge(n + 1);
-	for (int64 a = 0; a < e->nbuf; a++)
-		off[e->buf_item[a] + 1]++;
-	for (int32 i = 0; i < n; i++)
-		off[i + 1] += off[i];
-	fill = MemoryContextAllocHuge(CurrentMemoryContext, (Size) (n + 1) * sizeof(int64));
-	memcpy(fill, off, (Size) (n + 1) * sizeof(int64));
-	tb = MemoryContextAllocHuge(CurrentMemoryContext, Max(e->nbuf, 1) * sizeof(int64));
-	tw = MemoryContextAllocHuge(CurrentMemoryContext, Max(e->nbuf, 1) * sizeof(double));
-	for (int64 b = 0; b < e->nbufb; b++)
-		for (int64 a = e->buf_start[b]; a < e->buf_start[b + 1]; a++)
-		{
-			int64		pos = fill[e->buf_item[a]]++;
-
-			tb[pos] = b;
-			tw[pos] = e->buf_w[a];
-		}
-	pfree(fill);
-	/* rows in the items' key order, each row's pairs in key order: into an empty pair array
-	 * this writes the pairs already sorted as the flat form wants them */
-	order = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(int32));
-	rank = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(int32));
-	for (int32 i = 0; i < n; i++)
-		order[i] = i;
-	qsort_arg(order, n, sizeof(int32), cmp_item_keys, e);
-	for (int32 r = 0; r < n; r++)
-		rank[order[r]] = r;
-	acc_n = palloc0_array_huge(n);
-	acc_g = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(double));
-	touched = MemoryContextAllocHuge(CurrentMemoryContext, Max(n, 1) * sizeof(int32));
-	/* while folding into an empty array, keysorted keeps add_pair from compacting it */
-	e->pa_keysorted = keysorted;
-	for (int32 r = 0; r < n; r++)
-	{
-		int32		i = order[r];
-		int32		nt = 0;
-
-		if ((r & 0xFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-		for (int64 p = off[i]; p < off[i + 1]; p++)
-		{
-			int64		b = tb[p];
-			double		wi = tw[p];
-
-			for (int64 a = e->buf_start[b]; a < e->buf_start[b + 1]; a++)
-			{
-				int32		j = e->buf_item[a];
-
-				if (rank[j] <= r)
-					continue;
-				if (acc_n[j] == 0)
-				{
-					touched[nt++] = rank[j];
-					acc_g[j] = 0;
-				}
-				acc_n[j]++;
-				acc_g[j] += wi * e->buf_w[a];
-			}
-		}
-		if (nt > 0)
-			ecomai_check_memory(state_bytes(e, nt), "cooccurrence state");
-		qsort(touched, nt, sizeof(int32), cmp_int32);
-		for (int32 t = 0; t < nt; t++)
-		{
-			int32		j = order[touched[t]];
-
-			add_pair(e, i, j, acc_n[j], acc_g[j]);
-			acc_n[j] = 0;
-		}
-	}
-	e->pa_keysorted = keysorted;
-	if (keysorted)
-		e->npa_compact = e->npa;
-	pfree(order);
-	pfree(rank);
-	pfree(off);
-	pfree(tb);
-	pfree(tw);
-	pfree(acc_n);
-	pfree(acc_g);
-	pfree(touched);
-	e->nbuf = 0;
-	e->nbufb = 0;
-	e->buf_start[0] = 0;
 }
 
 /* Add the basket in e->bidx/bw[0..n) (distinct items, positive weights). */
@@ -1140,40 +1157,9 @@ add_basket(ExpandedCooc *e, int32 n)
 	}
 	if (n < 2)
 		return;					/* no pair */
-	/* buffer it; pairs are summed when the buffer is folded */
-	if (e->nbuf + n > e->bufcap || e->nbufb + 2 > e->bufbcap)
-	{
-		int64		ncap = Max(e->bufcap, 1024);
-		int64		nbcap = Max(e->bufbcap, 256);
-
-		while (ncap < e->nbuf + n)
-			ncap *= 2;
-		while (nbcap < e->nbufb + 2)
-			nbcap *= 2;
-		ecomai_check_memory(state_bytes(e, 0) + (Size) ncap * 12 + (Size) nbcap * 8, "cooccurrence state");
-		e->buf_item = repalloc_huge(e->buf_item, ncap * sizeof(int32));
-		e->buf_w = repalloc_huge(e->buf_w, ncap * sizeof(double));
-		e->buf_start = repalloc_huge(e->buf_start, nbcap * sizeof(int64));
-		e->bufcap = ncap;
-		e->bufbcap = nbcap;
-	}
-	memcpy(e->buf_item + e->nbuf, e->bidx, n * sizeof(int32));
-	memcpy(e->buf_w + e->nbuf, e->bw, n * sizeof(double));
-	e->nbuf += n;
-	e->nbufb++;
-	e->buf_start[e->nbufb] = e->nbuf;
-	if (e->nbuf >= COOC_FOLD_ENTRIES)
-		fold_baskets(e);
-}
-
-/* Sort (index, weight) of a basket by index. */
-static int
-cmp_int32(const void *a, const void *b)
-{
-	int32		x = *(const int32 *) a;
-	int32		y = *(const int32 *) b;
-
-	return (x > y) - (x < y);
+	/* buffer it (basket_reserve made room); pairs are counted when the buffer is folded */
+	ecomai_cooc_baskets_add(&e->baskets, e->bidx, e->bw, n,
+							items_bytes(e) + ecomai_cooc_pairs_bytes(&e->pairs));
 }
 
 /* Add a flat model (from another worker or shard) to the state. */
@@ -1198,16 +1184,17 @@ merge_flat(ExpandedCooc *e, const CoocView *v)
 		if (!isfinite(e->weight[idx]))
 			weight_out_of_range();
 	}
-	ecomai_check_memory(state_bytes(e, v->npairs), "cooccurrence state");
-	if (v->npairs > 0)
-		e->pa_keysorted = false;
+	/* the model's pairs are in key order: one more sorted run */
+	ecomai_cooc_pairs_begin_run(&e->pairs);
+	ecomai_cooc_pairs_reserve(&e->pairs, v->npairs, items_bytes(e) + ecomai_cooc_baskets_bytes(&e->baskets));
 	for (int64 k = 0; k < v->npairs; k++)
 	{
 		if ((k & INTERRUPT_MASK) == 0)
 			CHECK_FOR_INTERRUPTS();
-		add_pair(e, map[v->pi[k]], map[v->pj[k]], v->pcount[k], v->pgram[k]);
+		ecomai_cooc_pairs_put(&e->pairs, map[v->pi[k]], map[v->pj[k]], v->pcount[k], v->pgram[k]);
 	}
 	pfree(map);
+	merge_runs(e, false);
 }
 
 /* The state of argument 0 ready for update in place (see agg_state.h). */
@@ -1227,19 +1214,6 @@ state_for_update(FunctionCallInfo fcinfo, MemoryContext aggcontext)
 	return e;
 }
 
-/* Sorting items by key for the flat form. */
-static int
-cmp_item_keys(const void *a, const void *b, void *arg)
-{
-	ExpandedCooc *e = (ExpandedCooc *) arg;
-	int32		x = *(const int32 *) a;
-	int32		y = *(const int32 *) b;
-
-	if (e->intkeys)
-		return (e->ikeys[x] > e->ikeys[y]) - (e->ikeys[x] < e->ikeys[y]);
-	return strcmp(e->skeys[x], e->skeys[y]);
-}
-
 static int64
 expanded_keybytes(ExpandedCooc *e)
 {
@@ -1252,18 +1226,33 @@ expanded_keybytes(ExpandedCooc *e)
 	return MAXALIGN(bytes);
 }
 
+/* The canonical state as the parts of a flat model (pointing into the state). */
+static void
+expanded_parts(ExpandedCooc *e, CoocParts *p)
+{
+	canonicalise(e);
+	memset(p, 0, sizeof(*p));
+	p->keytype = e->keytype;
+	p->nitems = e->nitems;
+	p->nbaskets = e->nbaskets;
+	p->npairs = e->pairs.n;
+	p->ikeys = e->ikeys;
+	p->skeys = e->skeys;
+	p->count = e->count;
+	p->weight = e->weight;
+	p->pcount = e->pairs.count;
+	p->pgram = e->pairs.gram;
+	p->pi = e->pairs.pi;
+	p->pj = e->pairs.pj;
+}
+
 static Size
 cooc_get_flat_size(ExpandedObjectHeader *eohptr)
 {
 	ExpandedCooc *e = (ExpandedCooc *) eohptr;
 	CoocParts	p;
 
-	fold_baskets(e);
-	compact_pairs(e);
-	memset(&p, 0, sizeof(p));
-	p.keytype = e->keytype;
-	p.nitems = e->nitems;
-	p.npairs = e->npa;
+	expanded_parts(e, &p);
 	return flat_size(&p, expanded_keybytes(e));
 }
 
@@ -1272,101 +1261,37 @@ cooc_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_siz
 {
 	ExpandedCooc *e = (ExpandedCooc *) eohptr;
 	CoocParts	p;
-	int32	   *order;
-	int32	   *rank;
-	PairOut    *po;
-	int64		k = 0;
 	int64		keybytes;
-	int64		npairs;
 
-	fold_baskets(e);
-	compact_pairs(e);
+	expanded_parts(e, &p);
 	keybytes = expanded_keybytes(e);
-	npairs = e->npa;
-
-	ecomai_check_memory((Size) e->nitems * 48 + (Size) npairs * 48, "cooccurrence flattening");
-	order = palloc_extended(Max(e->nitems, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	rank = palloc_extended(Max(e->nitems, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	for (int32 i = 0; i < e->nitems; i++)
-		order[i] = i;
-	qsort_arg(order, e->nitems, sizeof(int32), cmp_item_keys, e);
-	for (int32 r = 0; r < e->nitems; r++)
-		rank[order[r]] = r;
-
-	po = palloc_extended(Max(npairs, 1) * sizeof(PairOut), MCXT_ALLOC_HUGE);
-	for (k = 0; k < npairs; k++)
-	{
-		int32		a = rank[e->pa[k].i];
-		int32		b = rank[e->pa[k].j];
-
-		po[k].i = Min(a, b);
-		po[k].j = Max(a, b);
-		po[k].n = e->pa[k].n;
-		po[k].g = e->pa[k].g;
-	}
-	CHECK_FOR_INTERRUPTS();
-	if (!e->pa_keysorted)
-		sort_pairs(po, npairs);
-
-	memset(&p, 0, sizeof(p));
-	p.keytype = e->keytype;
-	p.nitems = e->nitems;
-	p.nbaskets = e->nbaskets;
-	p.npairs = npairs;
-	p.ikeys = palloc_extended(Max(e->nitems, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	p.skeys = palloc_extended(Max(e->nitems, 1) * sizeof(char *), MCXT_ALLOC_HUGE);
-	p.count = palloc_extended(Max(e->nitems, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	p.weight = palloc_extended(Max(e->nitems, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	for (int32 r = 0; r < e->nitems; r++)
-	{
-		p.ikeys[r] = e->ikeys[order[r]];
-		p.skeys[r] = e->skeys[order[r]];
-		p.count[r] = e->count[order[r]];
-		p.weight[r] = e->weight[order[r]];
-	}
-	p.pcount = palloc_extended(Max(npairs, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	p.pgram = palloc_extended(Max(npairs, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	p.pi = palloc_extended(Max(npairs, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	p.pj = palloc_extended(Max(npairs, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	for (k = 0; k < npairs; k++)
-	{
-		p.pi[k] = po[k].i;
-		p.pj[k] = po[k].j;
-		p.pcount[k] = po[k].n;
-		p.pgram[k] = po[k].g;
-	}
-	pfree(po);
 	if (allocated_size != flat_size(&p, keybytes))
 		elog(ERROR, "cooccurrence flatten: %zu bytes allocated, %zu needed",
 			 allocated_size, flat_size(&p, keybytes));
 	write_flat(&p, keybytes, (Cooc *) result, allocated_size);
-	pfree(order);
-	pfree(rank);
-	pfree(p.ikeys);
-	pfree(p.skeys);
-	pfree(p.count);
-	pfree(p.weight);
-	pfree(p.pcount);
-	pfree(p.pgram);
-	pfree(p.pi);
-	pfree(p.pj);
 }
+
+static const ExpandedObjectMethods cooc_expanded_methods = {
+	cooc_get_flat_size,
+	cooc_flatten_into
+};
 
 /* ----------------------------------------------------------------
  * Aggregate support functions
  * ---------------------------------------------------------------- */
 
 /*
- * A transition function's state, ready for update in place (never NULL:
- * the initial condition is an empty model); fname names the function.
+ * A transition function's state, ready for update in place; fname names the
+ * function.  Neither argument is NULL: the functions are strict, and the
+ * initial condition is an empty model.
  */
 static ExpandedCooc *
 transition_state(FunctionCallInfo fcinfo, const char *fname)
 {
 	MemoryContext aggcontext = ecomai_aggregate_context(fcinfo, fname);
 
-	if (PG_ARGISNULL(0))
-		elog(ERROR, "cooccurrence state is NULL");
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		elog(ERROR, "%s called with a NULL argument", fname);
 	return state_for_update(fcinfo, aggcontext);
 }
 
@@ -1381,8 +1306,6 @@ ecomai_cooc_svec_transfn(PG_FUNCTION_ARGS)
 	int32		n = 0;
 
 	e = transition_state(fcinfo, "cooccurrence_svec_transfn");
-	if (PG_ARGISNULL(1))
-		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 	basket = PG_GETARG_SVEC_P(1);
 	keys = SVEC_KEYS(basket);
 	vals = SVEC_VALS(basket);
@@ -1424,8 +1347,6 @@ ecomai_cooc_array_transfn(PG_FUNCTION_ARGS)
 	int32		n = 0;
 
 	e = transition_state(fcinfo, "cooccurrence_array_transfn");
-	if (PG_ARGISNULL(1))
-		PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 	arr = PG_GETARG_ARRAYTYPE_P(1);
 	elemtype = ARR_ELEMTYPE(arr);
 	set_keytype(e, elemtype);
@@ -1445,38 +1366,31 @@ ecomai_cooc_array_transfn(PG_FUNCTION_ARGS)
 	deconstruct_array(arr, elemtype, cache->typlen, cache->typbyval, cache->typalign,
 					  &elems, &nulls, &nelems);
 	basket_reserve(e, nelems);
+	/* an item listed twice is in the basket once: stamp each item with the basket */
+	e->nstamps++;
 	for (int a = 0; a < nelems; a++)
 	{
+		int32		idx;
+
 		if (nulls[a])
 			continue;
 		if (e->intkeys)
-		{
-			int64		k = elemtype == INT8OID ? DatumGetInt64(elems[a]) :
-				elemtype == INT4OID ? DatumGetInt32(elems[a]) : DatumGetInt16(elems[a]);
-
-			e->bidx[n++] = item_index(e, k, NULL);
-		}
+			idx = item_index(e, elemtype == INT8OID ? DatumGetInt64(elems[a]) :
+							 elemtype == INT4OID ? DatumGetInt32(elems[a]) :
+							 DatumGetInt16(elems[a]), NULL);
 		else
 		{
-			char	   *s;
+			char	   *s = OutputFunctionCall(&cache->out, elems[a]);
 
-			s = OutputFunctionCall(&cache->out, elems[a]);
-			e->bidx[n++] = item_index(e, 0, s);
+			idx = item_index(e, 0, s);
 			pfree(s);
 		}
+		if (e->stamp[idx] == e->nstamps)
+			continue;
+		e->stamp[idx] = e->nstamps;
+		e->bidx[n] = idx;
+		e->bw[n++] = 1.0;
 	}
-	/* an item listed twice is in the basket once */
-	qsort(e->bidx, n, sizeof(int32), cmp_int32);
-	{
-		int32		m = 0;
-
-		for (int32 a = 0; a < n; a++)
-			if (m == 0 || e->bidx[m - 1] != e->bidx[a])
-				e->bidx[m++] = e->bidx[a];
-		n = m;
-	}
-	for (int32 a = 0; a < n; a++)
-		e->bw[a] = 1.0;
 	add_basket(e, n);
 	PG_RETURN_DATUM(EOHPGetRWDatum(&e->hdr));
 }
