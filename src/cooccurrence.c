@@ -463,10 +463,7 @@ typedef struct TextCursor
 static void
 text_syntax_error(TextCursor *c, const char *expected)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type cooccurrence"),
-			 errdetail("Expected %s at character %d.", expected, (int) (c->p - c->start) + 1)));
+	ecomai_syntax_error("cooccurrence", c->start, c->p, expected);
 }
 
 static void
@@ -495,22 +492,7 @@ accept_char(TextCursor *c, char ch)
 static char *
 read_quoted(TextCursor *c)
 {
-	StringInfoData s;
-
-	if (*c->p != '"')
-		text_syntax_error(c, "a double-quoted string");
-	c->p++;
-	initStringInfo(&s);
-	switch (ecomai_read_quoted(&c->p, &s))
-	{
-		case ECOMAI_QUOTED_UNTERMINATED:
-			text_syntax_error(c, "a closing double quote");
-			break;
-		case ECOMAI_QUOTED_BAD_ESCAPE:
-			text_syntax_error(c, "\\\" or \\\\");
-			break;
-	}
-	return s.data;
+	return ecomai_read_quoted(&c->p, c->start, "cooccurrence", "a double-quoted string");
 }
 
 static int64

@@ -209,34 +209,43 @@ ecomai_named_value_or_error(const EcomaiNamedValue *table, const char *s, const 
 	return value;
 }
 
-/* Read the rest of a double-quoted string (see ecomai.h). */
-int
-ecomai_read_quoted(const char **pp, StringInfo out)
+/* A text form's syntax error (see ecomai.h). */
+void
+ecomai_syntax_error(const char *type_name, const char *start, const char *at, const char *expected)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type %s", type_name),
+			 errdetail("Expected %s at character %d.", expected, (int) (at - start) + 1)));
+}
+
+/* Read a double-quoted string (see ecomai.h). */
+char *
+ecomai_read_quoted(const char **pp, const char *start, const char *type_name, const char *what)
 {
 	const char *p = *pp;
+	StringInfoData out;
 
+	if (*p != '"')
+		ecomai_syntax_error(type_name, start, p, what);
+	p++;
+	initStringInfo(&out);
 	for (;;)
 	{
 		if (*p == '\0')
-		{
-			*pp = p;
-			return ECOMAI_QUOTED_UNTERMINATED;
-		}
+			ecomai_syntax_error(type_name, start, p, "a closing double quote");
 		if (*p == '"')
 			break;
 		if (*p == '\\')
 		{
 			p++;
 			if (*p != '"' && *p != '\\')
-			{
-				*pp = p;
-				return ECOMAI_QUOTED_BAD_ESCAPE;
-			}
+				ecomai_syntax_error(type_name, start, p, "\\\" or \\\\ after a backslash");
 		}
-		appendStringInfoChar(out, *p++);
+		appendStringInfoChar(&out, *p++);
 	}
 	*pp = p + 1;
-	return ECOMAI_QUOTED_OK;
+	return out.data;
 }
 
 /*

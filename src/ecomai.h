@@ -32,18 +32,22 @@ extern void ecomai_append_double(StringInfo buf, double value);
 /*
  * Double-quoted strings of the text forms (cooccurrence, mf_model): a
  * double quote or a backslash inside is escaped with a backslash.
- * ecomai_append_quoted writes one; ecomai_read_quoted reads the rest of
- * one, *pp just past the opening quote, appending its text to out: it
- * returns ECOMAI_QUOTED_OK with *pp past the closing quote, or leaves *pp at
- * the fault and returns ECOMAI_QUOTED_UNTERMINATED (the end of the input)
- * or ECOMAI_QUOTED_BAD_ESCAPE (the character after a backslash), for the
- * caller's own syntax error.
+ * ecomai_append_quoted writes one; ecomai_read_quoted reads one at *pp,
+ * returning its text (palloc'd) with *pp past the closing quote, or raises
+ * the syntax error of type_name (ecomai_syntax_error, positions counted from
+ * start) saying what was expected: `what` when there is no opening quote.
  */
-#define ECOMAI_QUOTED_OK			0
-#define ECOMAI_QUOTED_UNTERMINATED	1
-#define ECOMAI_QUOTED_BAD_ESCAPE	2
 extern void ecomai_append_quoted(StringInfo buf, const char *s);
-extern int	ecomai_read_quoted(const char **pp, StringInfo out);
+extern char *ecomai_read_quoted(const char **pp, const char *start, const char *type_name,
+								const char *what);
+
+/*
+ * ERROR 22P02 "invalid input syntax for type <type_name>" whose detail says
+ * what was expected at which character of the input (at points into the
+ * string that starts at start).
+ */
+extern void ecomai_syntax_error(const char *type_name, const char *start, const char *at,
+								const char *expected) pg_attribute_noreturn();
 
 /*
  * A Graphviz double-quoted string (bn_to_dot, markov_to_dot): as

@@ -276,10 +276,7 @@ typedef struct MfParser
 static void
 mf_syntax(MfParser *ps, const char *expected)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type mf_model"),
-			 errdetail("Expected %s at character %d.", expected, (int) (ps->p - ps->start) + 1)));
+	ecomai_syntax_error("mf_model", ps->start, ps->p, expected);
 }
 
 /* ERROR 22P02 for a well-formed but invalid model. */
@@ -411,21 +408,8 @@ read_int(MfParser *ps, int lo, int hi, const char *what)
 static char *
 read_quoted(MfParser *ps, const char *what)
 {
-	StringInfoData s;
-
-	if (!accept_char(ps, '"'))
-		mf_syntax(ps, what);
-	initStringInfo(&s);
-	switch (ecomai_read_quoted(&ps->p, &s))
-	{
-		case ECOMAI_QUOTED_UNTERMINATED:
-			mf_syntax(ps, "a closing quote");
-			break;
-		case ECOMAI_QUOTED_BAD_ESCAPE:
-			mf_syntax(ps, "\\\" or \\\\ after a backslash");
-			break;
-	}
-	return s.data;
+	skip_ws(ps);
+	return ecomai_read_quoted(&ps->p, ps->start, "mf_model", what);
 }
 
 /* A type name, which must exist. */
