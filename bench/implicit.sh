@@ -5,8 +5,9 @@
 #                              items removed, 3 seeds: EASE, item similarities, popularity, with
 #                              the Microsoft Recommenders metrics (evaluate_recommendations),
 #                              beside the published rows; EASE time against NumPy/SciPy doing the
-#                              same (bench/implicit_numpy.py); recommend_from_history() latency on the demo shop
-#   bench/implicit.sh big      cooccurrence over the 10M-line synthetic orders of
+#                              same (bench/implicit_numpy.py); recommend_from_history() latency on
+#                              the demo shop; then the big part below
+#   bench/implicit.sh big      only cooccurrence over the 10M-line synthetic orders of
 #                              bench/neighbors.sh big, against item_neighbors on the same table
 # Installs python3-numpy and python3-scipy (Debian) when missing.  Timings are wall-clock on
 # whatever else the machine is doing: compare the ratios, not the seconds.
@@ -24,6 +25,14 @@ PY=/usr/bin/python3
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
 
 psql_q -f "$root/bench/timing.sql" -c 'CREATE EXTENSION ecomai'
+
+case $mode in
+movielens | big) ;;
+*)
+	echo "usage: bench/implicit.sh [big]" >&2
+	exit 2
+	;;
+esac
 
 if [ "$mode" = movielens ]; then
 	udata=$data/movielens-100k/u.data
@@ -170,7 +179,11 @@ SELECT format('%s (%s calls, avg %s items, %s products in the model): median %s 
               round(percentile_cont(0.9) WITHIN GROUP (ORDER BY ms)::numeric, 3)) FROM lat GROUP BY what ORDER BY what DESC;
 SQL
 
-elif [ "$mode" = big ]; then
+	echo
+fi
+
+# both modes: the 10M-line co-occurrence model against item_neighbors
+{
 	echo "== synthetic orders: 10M lines, 1M customers, 100k products (popularity ~ 1/rank)"
 	psql_q <<'SQL'
 SELECT setseed(0.5);
@@ -191,7 +204,4 @@ SELECT format('cooccurrence (svec baskets per customer): %s s', round(:cooc::num
 SELECT format('item_neighbors k => 50 cosine: %s s', round(:nb::numeric, 2));
 SELECT format('cooccurrence / item_neighbors: %s x (target <= 1.0)', round((:cooc / :nb)::numeric, 2));
 SQL
-else
-	echo "usage: bench/implicit.sh [big]" >&2
-	exit 2
-fi
+}
