@@ -3,13 +3,8 @@
 -- same measures computed in plain SQL, EASE against its defining equation, and every error.
 BEGIN;
 SELECT plan(46);
+\ir lib/helpers.sql
 SET LOCAL search_path = public, ecomai;
-
-CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP RETURN NEXT line; END LOOP;
-END $$;
 
 -- Order lines: 300 customers, 40 products with a long tail, quantities 1..3, some returns
 -- (negative lines) that net a purchase to zero, and a few lines of a product bought twice.
@@ -92,18 +87,9 @@ SELECT cmp_ok((SELECT max(abs(s.similarity - c.similarity * c.support / (c.suppo
               'shrinkage multiplies by support / (support + shrinkage)');
 
 -- association_rules = plain-SQL counts (1e-12)
-SELECT is((SELECT count(*) FROM imp_m, association_rules(binary_model) r
-           FULL JOIN (SELECT p.a, p.b, p.n, p.n::float8 / ref_n.n AS support, p.n::float8 / ia.n AS confidence,
-                             (p.n::float8 / ia.n) / (ib.n::float8 / ref_n.n) AS lift,
-                             p.n::float8 / ref_n.n - (ia.n::float8 / ref_n.n) * (ib.n::float8 / ref_n.n) AS leverage,
-                             CASE WHEN p.n = ia.n THEN 'Infinity'::float8
-                                  ELSE (1 - ib.n::float8 / ref_n.n) / (1 - p.n::float8 / ia.n) END AS conviction
-                      FROM ref_sym p JOIN ref_items ia ON ia.product = p.a JOIN ref_items ib ON ib.product = p.b, ref_n) q
-             ON q.a = r.antecedent AND q.b = r.consequent
-           WHERE q.a IS NULL OR r.antecedent IS NULL OR r.n_both <> q.n
-              OR abs(r.support - q.support) > 1e-12 OR abs(r.confidence - q.confidence) > 1e-12
-              OR abs(r.lift - q.lift) > 1e-12 OR abs(r.leverage - q.leverage) > 1e-12
-              OR NOT (r.conviction = q.conviction OR abs(r.conviction - q.conviction) <= 1e-12 * q.conviction)),
+SELECT is(pg_temp.association_rule_mismatches('SELECT r.* FROM imp_m, association_rules(binary_model) r',
+                                               'SELECT a, b, n FROM ref_sym', 'SELECT product AS item, n FROM ref_items',
+                                               (SELECT n FROM ref_n)),
           0::bigint, 'association_rules: every rule and measure equals the plain-SQL counts');
 SELECT is((SELECT count(*) FROM imp_m, association_rules(binary_model, 0.05, 0.3, 1.2)),
           (SELECT count(*) FROM imp_m, association_rules(binary_model) WHERE support >= 0.05 AND confidence >= 0.3 AND lift >= 1.2),

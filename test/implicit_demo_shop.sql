@@ -10,6 +10,7 @@ BEGIN;
 \o
 SET client_min_messages = warning;
 SELECT plan(6);
+\ir lib/helpers.sql
 
 -- returns: one customer's only line of a product cancelled by a negative line, so that
 -- customer's basket must not hold it
@@ -44,19 +45,9 @@ SELECT is((SELECT count(*) FROM shop_model, ecomai.popular_items(m, 100000) p
           0::bigint, 'every product''s basket count equals plain SQL (netted-out products count as nothing)');
 SELECT cmp_ok((SELECT count(*) FROM ref_pairs), '>', 1000::bigint,
               'plain SQL finds over a thousand rules with support >= 0.001');
-SELECT is((SELECT count(*) FROM shop_model, ecomai.association_rules(m, min_support => 0.001) r
-           FULL JOIN (SELECT p.a, p.b, p.n, p.n::float8 / ref_n.n AS support, p.n::float8 / ia.n AS confidence,
-                             (p.n::float8 / ia.n) / (ib.n::float8 / ref_n.n) AS lift,
-                             p.n::float8 / ref_n.n - (ia.n::float8 / ref_n.n) * (ib.n::float8 / ref_n.n) AS leverage,
-                             CASE WHEN p.n = ia.n THEN 'Infinity'::float8
-                                  ELSE (1 - ib.n::float8 / ref_n.n) / (1 - p.n::float8 / ia.n) END AS conviction
-                      FROM ref_pairs p JOIN ref_items ia ON ia.product_id = p.a
-                           JOIN ref_items ib ON ib.product_id = p.b, ref_n) q
-             ON q.a = r.antecedent AND q.b = r.consequent
-           WHERE q.a IS NULL OR r.antecedent IS NULL OR r.n_both <> q.n
-              OR abs(r.support - q.support) > 1e-12 OR abs(r.confidence - q.confidence) > 1e-12
-              OR abs(r.lift - q.lift) > 1e-12 OR abs(r.leverage - q.leverage) > 1e-12
-              OR NOT (r.conviction = q.conviction OR abs(r.conviction - q.conviction) <= 1e-12 * q.conviction)),
+SELECT is(pg_temp.association_rule_mismatches(
+              'SELECT r.* FROM shop_model, ecomai.association_rules(m, min_support => 0.001) r',
+              'SELECT a, b, n FROM ref_pairs', 'SELECT product_id AS item, n FROM ref_items', (SELECT n FROM ref_n)),
           0::bigint, 'association_rules on the demo shop: every rule and measure equals the plain-SQL counts');
 SELECT is((SELECT count(*) FROM shop_model, ecomai.association_rules(m, 0.001, 0.2, 3)),
           (SELECT count(*) FROM ref_pairs p JOIN ref_items ia ON ia.product_id = p.a

@@ -3,6 +3,7 @@
 -- (1e-12), and the model's item and basket counts equal plain-SQL counts.
 BEGIN;
 SELECT plan(4);
+\ir lib/helpers.sql
 
 CREATE TEMP TABLE ml (user_id int, item_id int, rating int, ts bigint);
 CREATE FUNCTION pg_temp.load_ml() RETURNS text LANGUAGE plpgsql AS $$
@@ -41,19 +42,11 @@ BEGIN
                    0::bigint, 'every item''s basket count equals plain SQL');
     RETURN NEXT cmp_ok((SELECT count(*) FROM ref_pairs), '>', 1000::bigint,
                        'plain SQL finds over a thousand rules with support >= 0.05');
-    RETURN NEXT is((SELECT count(*) FROM ml_model, ecomai.association_rules(m, min_support => 0.05) r
-           FULL JOIN (SELECT p.a, p.b, p.n, p.n::float8 / ref_n.n AS support, p.n::float8 / ia.n AS confidence,
-                             (p.n::float8 / ia.n) / (ib.n::float8 / ref_n.n) AS lift,
-                             p.n::float8 / ref_n.n - (ia.n::float8 / ref_n.n) * (ib.n::float8 / ref_n.n) AS leverage,
-                             CASE WHEN p.n = ia.n THEN 'Infinity'::float8
-                                  ELSE (1 - ib.n::float8 / ref_n.n) / (1 - p.n::float8 / ia.n) END AS conviction
-                      FROM ref_pairs p JOIN ref_items ia ON ia.item_id = p.a JOIN ref_items ib ON ib.item_id = p.b, ref_n) q
-             ON q.a = r.antecedent AND q.b = r.consequent
-           WHERE q.a IS NULL OR r.antecedent IS NULL OR r.n_both <> q.n
-              OR abs(r.support - q.support) > 1e-12 OR abs(r.confidence - q.confidence) > 1e-12
-              OR abs(r.lift - q.lift) > 1e-12 OR abs(r.leverage - q.leverage) > 1e-12
-              OR NOT (r.conviction = q.conviction OR abs(r.conviction - q.conviction) <= 1e-12 * q.conviction)),
-          0::bigint, 'association_rules on MovieLens baskets: every rule and measure equals the plain-SQL counts');
+    RETURN NEXT is(pg_temp.association_rule_mismatches(
+                       'SELECT r.* FROM ml_model, ecomai.association_rules(m, min_support => 0.05) r',
+                       'SELECT a, b, n FROM ref_pairs', 'SELECT item_id AS item, n FROM ref_items',
+                       (SELECT n FROM ref_n)),
+                   0::bigint, 'association_rules on MovieLens baskets: every rule and measure equals the plain-SQL counts');
 END $$;
 
 SELECT * FROM pg_temp.ml_tests();

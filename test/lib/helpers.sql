@@ -11,6 +11,12 @@
 --   pg_temp.error_text(query)      'SQLSTATE: message' of the error query raises, or 'finished'
 --   pg_temp.error_hint(query)      the hint of the error query raises (NULL without one)
 --   pg_temp.error_detail(query)    the detail of the error query raises (NULL without one)
+--   pg_temp.association_rule_mismatches(rules, pairs, items, nbaskets)
+--                                  how many rules of the query rules (association_rules' columns)
+--                                  differ from plain-SQL counts: pairs (a, b, n: baskets with
+--                                  both), items (item, n) and the number of baskets; a rule
+--                                  missing on either side, another n_both, or a measure more than
+--                                  1e-12 away (conviction relative)
 -- (Test files live in test/ and are named test/NAME*.sql; this one is in test/lib/ so that no
 -- runner takes it for a test.)
 
@@ -70,4 +76,25 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
     RETURN d;
+END $$;
+
+CREATE FUNCTION pg_temp.association_rule_mismatches(rules text, pairs text, items text, nbaskets bigint)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+    EXECUTE format($q$
+        SELECT count(*) FROM (%s) r
+        FULL JOIN (SELECT p.a, p.b, p.n, p.n::float8 / $1 AS support, p.n::float8 / ia.n AS confidence,
+                          (p.n::float8 / ia.n) / (ib.n::float8 / $1) AS lift,
+                          p.n::float8 / $1 - (ia.n::float8 / $1) * (ib.n::float8 / $1) AS leverage,
+                          CASE WHEN p.n = ia.n THEN 'Infinity'::float8
+                               ELSE (1 - ib.n::float8 / $1) / (1 - p.n::float8 / ia.n) END AS conviction
+                   FROM (%s) p JOIN (%s) ia ON ia.item = p.a JOIN (%s) ib ON ib.item = p.b) q
+          ON q.a = r.antecedent AND q.b = r.consequent
+        WHERE q.a IS NULL OR r.antecedent IS NULL OR r.n_both <> q.n
+           OR abs(r.support - q.support) > 1e-12 OR abs(r.confidence - q.confidence) > 1e-12
+           OR abs(r.lift - q.lift) > 1e-12 OR abs(r.leverage - q.leverage) > 1e-12
+           OR NOT (r.conviction = q.conviction OR abs(r.conviction - q.conviction) <= 1e-12 * q.conviction)
+    $q$, rules, pairs, items, items) INTO n USING nbaskets;
+    RETURN n;
 END $$;
