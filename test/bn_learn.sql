@@ -2,6 +2,7 @@
 -- computations in plain SQL, parallel = serial, binning, and every error path.
 BEGIN;
 SELECT plan(45);
+\ir lib/helpers.sql
 
 -- A small shop network (our own numbers) and 5000 rows drawn from it.
 CREATE TEMP TABLE net AS SELECT ecomai.bn_from_bif($$network shop { }
@@ -149,20 +150,13 @@ SELECT cmp_ok(abs((SELECT probability FROM cnt,
 
 -- 20-21. parallel = serial
 CREATE TEMP TABLE serial AS SELECT bn FROM learned;
-CREATE FUNCTION pg_temp.explain_lines(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-BEGIN RETURN QUERY EXECUTE 'EXPLAIN ' || q; END $$;
 CREATE TABLE prows AS SELECT * FROM rows;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL max_parallel_workers_per_gather = 2;
-SET LOCAL parallel_leader_participation = off;
+SELECT pg_temp.force_parallel();
 SELECT ok(bool_or(plan ~ 'Partial Aggregate'), 'the bn_learn plan aggregates partially in workers')
 FROM pg_temp.explain_lines($$SELECT ecomai.bn_learn(x, '{}') FROM prows$$) plan;
 SELECT is((SELECT ecomai.bn_learn(x, '{}') FROM prows)::text, (SELECT bn::text FROM serial),
           'bn_learn under a forced parallel plan equals the serial result');
-RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather; RESET parallel_leader_participation;
+SELECT pg_temp.reset_parallel();
 
 -- 22-25. numbers: a numeric column and its binned form give the same network and predictions
 CREATE TEMP TABLE nrows AS
@@ -224,30 +218,19 @@ SELECT throws_ok($$SELECT ecomai.bn_learn(c, '{"bins": {"channel": 3}}') FROM cn
 SELECT throws_ok($$SELECT ecomai.bn_learn(c, '{"algorithm": "tan"}') FROM cnt$$, '22023', 'tan needs a target', 'TAN without a target is 22023');
 
 -- 40. memory bound and cancel
-CREATE FUNCTION pg_temp.error_state(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    BEGIN
-        EXECUTE query;
-        RETURN 'finished';
-    EXCEPTION WHEN query_canceled THEN
-        RETURN SQLSTATE;
-    WHEN OTHERS THEN
-        RETURN SQLSTATE || ': ' || SQLERRM;
-    END;
-END $$;
 CREATE TEMP TABLE wide AS
 SELECT ecomai.bn_counts((SELECT jsonb_object_agg('v' || k, (hashint4(g * 64 + k) & 3)::text) FROM generate_series(1, 60) k)) AS c
 FROM generate_series(1, 20000) g;
 SET LOCAL ecomai.max_memory = '1MB';
-SELECT matches(pg_temp.error_state($$SELECT ecomai.bn_learn(c) FROM wide$$), '^54000: .*ecomai\.max_memory',
+SELECT matches(pg_temp.error_text($$SELECT ecomai.bn_learn(c) FROM wide$$), '^54000: .*ecomai\.max_memory',
                'over ecomai.max_memory is 54000 naming the setting');
 RESET ecomai.max_memory;
 SET LOCAL statement_timeout = '200ms';
 CREATE TEMP TABLE cancel_log AS
-SELECT pg_temp.error_state($$SELECT ecomai.bn_learn(c, '{"algorithm": "tabu", "restarts": 100000, "perturb": 10}') FROM wide$$) AS state,
+SELECT pg_temp.error_text($$SELECT ecomai.bn_learn(c, '{"algorithm": "tabu", "restarts": 100000, "perturb": 10}') FROM wide$$) AS state,
        extract(epoch FROM clock_timestamp() - statement_timestamp())::float8 AS elapsed;
 RESET statement_timeout;
-SELECT is(state, '57014', 'statement_timeout cancels a long search (57014)') FROM cancel_log;
+SELECT matches(state, '^57014: ', 'statement_timeout cancels a long search (57014)') FROM cancel_log;
 SELECT cmp_ok(elapsed, '<', 1.2::float8, 'the search stops within a second of the 0.2 s timeout') FROM cancel_log;
 
 SELECT * FROM finish();

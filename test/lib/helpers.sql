@@ -8,7 +8,8 @@
 --                                  the leader only gathering (SET LOCAL: until the transaction
 --                                  ends or pg_temp.reset_parallel())
 --   pg_temp.reset_parallel()       back to the session's settings
---   pg_temp.error_text(query)      'SQLSTATE: message' of the error query raises, or 'finished'
+--   pg_temp.error_text(query)      'SQLSTATE: message' of the error query raises (a cancel
+--                                  too), or 'finished'
 --   pg_temp.error_hint(query)      the hint of the error query raises (NULL without one)
 --   pg_temp.error_detail(query)    the detail of the error query raises (NULL without one)
 --   pg_temp.association_rule_mismatches(rules, pairs, items, nbaskets)
@@ -54,7 +55,7 @@ CREATE FUNCTION pg_temp.error_text(query text) RETURNS text LANGUAGE plpgsql AS 
 BEGIN
     EXECUTE query;
     RETURN 'finished';
-EXCEPTION WHEN OTHERS THEN
+EXCEPTION WHEN query_canceled OR OTHERS THEN  -- OTHERS alone lets a cancel through
     RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
 
