@@ -3,7 +3,8 @@
 -- as uuid and text.  Cold start, exclude/allowed, positive scores only, and the errors of
 -- recommend, split_interactions and evaluate_recommendations.
 BEGIN;
-SELECT plan(30);
+SELECT plan(35);
+\ir lib/helpers.sql
 SET LOCAL search_path = public, ecomai;
 
 -- 200 customers (uuid), 30 SKUs (text), lines with returns; products 'SKU-29' and 'SKU-30' deleted.
@@ -127,6 +128,18 @@ SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY['
                  'column "nope" of relation k_ease does not exist', 'unknown column, no internal query text');
 SELECT throws_ok($$SELECT * FROM split_interactions('k_lines', 'customer', 'sku', NULL::text, NULL::text)$$, '42804', NULL,
                  'split_interactions: witness of the wrong type');
+-- an unknown column is 42703 naming it, and no context line quotes a statement of ecomai's (the
+-- test's own EXECUTE is the only quoted statement)
+SELECT throws_ok($$SELECT * FROM evaluate_recommendations('k_test', 'k_recs', 5, score_col => 'nope')$$, '42703',
+                 'column "nope" of relation k_recs does not exist', 'evaluate: unknown score column');
+SELECT doesnt_match(pg_temp.error_context($$SELECT * FROM evaluate_recommendations('k_test', 'k_recs', 5, score_col => 'nope')$$),
+                    'relation_column_type\(|PL/pgSQL (assignment|expression)', 'evaluate: no internal statement in the error context');
+SELECT doesnt_match(pg_temp.error_context($$SELECT * FROM evaluate_recommendations('k_test', 'k_recs', 5, user_col => 'nope')$$),
+                    'relation_column_type\(|PL/pgSQL (assignment|expression)', 'evaluate, unknown user column: no internal statement in the error context');
+SELECT throws_ok($$SELECT * FROM split_interactions('k_lines', 'customer', 'sku', NULL::uuid, NULL::text, 'time', time_col => 'nope')$$,
+                 '42703', NULL, 'split by time: unknown time column');
+SELECT doesnt_match(pg_temp.error_context($$SELECT * FROM split_interactions('k_lines', 'customer', 'sku', NULL::uuid, NULL::text, 'last_basket', basket_col => 'nope')$$),
+                    'relation_column_type\(|PL/pgSQL (assignment|expression)', 'split by last basket: no internal statement in the error context');
 
 SELECT * FROM finish();
 ROLLBACK;

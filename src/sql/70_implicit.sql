@@ -148,12 +148,18 @@ BEGIN
     IF catalog_size IS NOT NULL AND catalog_size < 1 THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('catalog_size must be at least 1, not %s', catalog_size);
     END IF;
-    IF @extschema@.relation_column_type(test, user_col) <> @extschema@.relation_column_type(recommendations, user_col)
-       OR @extschema@.relation_column_type(test, item_col) <> @extschema@.relation_column_type(recommendations, item_col) THEN
-        RAISE EXCEPTION USING ERRCODE = '42804',
-            MESSAGE = format('columns %I and %I must have the same types in %s and %s', user_col, item_col, test, recommendations);
-    END IF;
-    PERFORM @extschema@.relation_column_type(recommendations, score_col);
+    -- the columns; an unknown one is raised again from here, so that no statement of ours shows
+    -- in the error's context
+    BEGIN
+        IF @extschema@.relation_column_type(test, user_col) <> @extschema@.relation_column_type(recommendations, user_col)
+           OR @extschema@.relation_column_type(test, item_col) <> @extschema@.relation_column_type(recommendations, item_col) THEN
+            RAISE EXCEPTION USING ERRCODE = '42804',
+                MESSAGE = format('columns %I and %I must have the same types in %s and %s', user_col, item_col, test, recommendations);
+        END IF;
+        PERFORM @extschema@.relation_column_type(recommendations, score_col);
+    EXCEPTION WHEN undefined_column THEN
+        RAISE EXCEPTION USING ERRCODE = '42703', MESSAGE = SQLERRM;
+    END;
     RETURN QUERY EXECUTE format($q$
         WITH rel AS (
             SELECT DISTINCT t.%3$I AS u, t.%4$I AS i FROM %1$s t WHERE t.%3$I IS NOT NULL AND t.%4$I IS NOT NULL),
@@ -199,13 +205,24 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = format('test_fraction must be between 0 and 1, not %s', test_fraction);
     END IF;
-    IF @extschema@.relation_column_type(source, user_col) <> pg_typeof(user_type)
-       OR @extschema@.relation_column_type(source, item_col) <> pg_typeof(item_type) THEN
-        RAISE EXCEPTION USING ERRCODE = '42804',
-            MESSAGE = format('columns %I and %I of %s are of types %s and %s, not %s and %s', user_col, item_col, source,
-                             @extschema@.relation_column_type(source, user_col), @extschema@.relation_column_type(source, item_col),
-                             pg_typeof(user_type), pg_typeof(item_type));
-    END IF;
+    -- the columns (as in evaluate_recommendations: an unknown one is raised again from here)
+    BEGIN
+        IF @extschema@.relation_column_type(source, user_col) <> pg_typeof(user_type)
+           OR @extschema@.relation_column_type(source, item_col) <> pg_typeof(item_type) THEN
+            RAISE EXCEPTION USING ERRCODE = '42804',
+                MESSAGE = format('columns %I and %I of %s are of types %s and %s, not %s and %s', user_col, item_col, source,
+                                 @extschema@.relation_column_type(source, user_col), @extschema@.relation_column_type(source, item_col),
+                                 pg_typeof(user_type), pg_typeof(item_type));
+        END IF;
+        IF time_col IS NOT NULL AND method IN ('time', 'last_basket') THEN
+            PERFORM @extschema@.relation_column_type(source, time_col);
+        END IF;
+        IF basket_col IS NOT NULL AND method = 'last_basket' THEN
+            PERFORM @extschema@.relation_column_type(source, basket_col);
+        END IF;
+    EXCEPTION WHEN undefined_column THEN
+        RAISE EXCEPTION USING ERRCODE = '42703', MESSAGE = SQLERRM;
+    END;
     src := format('SELECT s.%2$I AS u, s.%3$I AS i FROM %1$s s WHERE s.%2$I IS NOT NULL AND s.%3$I IS NOT NULL',
                   source, user_col, item_col);
     IF method = 'random' THEN
@@ -220,7 +237,6 @@ BEGIN
         IF time_col IS NULL THEN
             RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'method time needs time_col';
         END IF;
-        PERFORM @extschema@.relation_column_type(source, time_col);
         -- per user, the items last bought most recently are test
         RETURN QUERY EXECUTE format($q$
             SELECT u, i, rn > n - round(n * $1) FROM (
@@ -233,10 +249,6 @@ BEGIN
     ELSIF method = 'last_basket' THEN
         IF basket_col IS NULL THEN
             RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'method last_basket needs basket_col';
-        END IF;
-        PERFORM @extschema@.relation_column_type(source, basket_col);
-        IF time_col IS NOT NULL THEN
-            PERFORM @extschema@.relation_column_type(source, time_col);
         END IF;
         -- per user with two baskets or more, the items of the last basket (latest time_col, else
         -- largest basket key) are test

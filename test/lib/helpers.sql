@@ -12,6 +12,7 @@
 --                                  too), or 'finished'
 --   pg_temp.error_hint(query)      the hint of the error query raises (NULL without one)
 --   pg_temp.error_detail(query)    the detail of the error query raises (NULL without one)
+--   pg_temp.error_context(query)   the context lines of the error query raises
 --   pg_temp.association_rule_mismatches(rules, pairs, items, nbaskets)
 --                                  how many rules of the query rules (association_rules' columns)
 --                                  differ from plain-SQL counts: pairs (a, b, n: baskets with
@@ -98,4 +99,14 @@ BEGIN
            OR NOT (r.conviction = q.conviction OR abs(r.conviction - q.conviction) <= 1e-12 * q.conviction)
     $q$, rules, pairs, items, items) INTO n USING nbaskets;
     RETURN n;
+END $$;
+
+CREATE FUNCTION pg_temp.error_context(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE c text;
+BEGIN
+    EXECUTE query;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS c = PG_EXCEPTION_CONTEXT;
+    RETURN c;
 END $$;
