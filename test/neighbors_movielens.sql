@@ -4,18 +4,10 @@
 -- bench/neighbors_scipy.py (run by bench/neighbors.sh).
 BEGIN;
 SELECT plan(8);
+\ir lib/helpers.sql
 
 CREATE TEMP TABLE ml (user_id int, item_id int, rating int, ts bigint);
-CREATE FUNCTION pg_temp.load_ml() RETURNS text LANGUAGE plpgsql AS $$
-DECLARE dir text := coalesce(current_setting('ecomai_test.data_dir', true), '');
-BEGIN
-    IF dir = '' THEN
-        RETURN 'ecomai_test.data_dir is not set: MovieLens tests skipped';
-    END IF;
-    EXECUTE format('COPY ml FROM %L', dir || '/movielens-100k/u.data');
-    RETURN NULL;
-END $$;
-CREATE TEMP TABLE ml_skip AS SELECT pg_temp.load_ml() AS why;
+CREATE TEMP TABLE ml_skip AS SELECT pg_temp.load_movielens('ml') AS why;
 
 CREATE FUNCTION pg_temp.ml_tests() RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE why text := (SELECT why FROM ml_skip);

@@ -13,6 +13,9 @@
 --   pg_temp.error_hint(query)      the hint of the error query raises (NULL without one)
 --   pg_temp.error_detail(query)    the detail of the error query raises (NULL without one)
 --   pg_temp.error_context(query)   the context lines of the error query raises
+--   pg_temp.load_movielens(tbl)    copies MovieLens 100k's u.data from the shared data directory
+--                                  (setting ecomai_test.data_dir) into tbl; NULL when loaded, else
+--                                  why the data-driven tests skip
 --   pg_temp.association_rule_mismatches(rules, pairs, items, nbaskets)
 --                                  how many rules of the query rules (association_rules' columns)
 --                                  differ from plain-SQL counts: pairs (a, b, n: baskets with
@@ -109,4 +112,14 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS c = PG_EXCEPTION_CONTEXT;
     RETURN c;
+END $$;
+
+CREATE FUNCTION pg_temp.load_movielens(tbl regclass) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE dir text := coalesce(current_setting('ecomai_test.data_dir', true), '');
+BEGIN
+    IF dir = '' THEN
+        RETURN 'ecomai_test.data_dir is not set: MovieLens tests skipped';
+    END IF;
+    EXECUTE format('COPY %s FROM %L', tbl, dir || '/movielens-100k/u.data');
+    RETURN NULL;
 END $$;
