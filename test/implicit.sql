@@ -123,13 +123,7 @@ SELECT is((SELECT t::text::cooccurrence::text FROM imp_keys), (SELECT t::text FR
 SELECT is((SELECT u::text::cooccurrence::text FROM imp_keys), (SELECT u::text FROM imp_keys), 'text round trip (uuid keys)');
 CREATE TEMP TABLE dumped AS SELECT weighted AS m FROM imp_m UNION ALL SELECT t FROM imp_keys UNION ALL SELECT u FROM imp_keys;
 CREATE TEMP TABLE restored (LIKE dumped);
-DO $$
-DECLARE f text := current_setting('data_directory') || '/ecomai_implicit_test_' || pg_backend_pid() || '.copy';
-BEGIN
-    EXECUTE format('COPY dumped TO %L (FORMAT binary)', f);
-    EXECUTE format('COPY restored FROM %L (FORMAT binary)', f);
-    EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'cat >/dev/null; rm -f ' || f);
-END $$;
+SELECT pg_temp.copy_through_file('SELECT * FROM dumped', 'restored', '(FORMAT binary)');
 SELECT is((SELECT array_agg(m::text ORDER BY m::text) FROM restored), (SELECT array_agg(m::text ORDER BY m::text) FROM dumped),
           'binary COPY round trip');
 SELECT is((SELECT array_agg(s.similarity ORDER BY s.item, s.neighbor)

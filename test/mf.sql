@@ -6,6 +6,7 @@
 BEGIN;
 SET client_min_messages = warning;  -- mf_fit reports each iteration as a NOTICE
 SELECT plan(61);
+\ir lib/helpers.sql
 
 -- Small purchases: uuid customers, text SKUs, integer quantities.
 CREATE TEMP TABLE buys AS
@@ -38,15 +39,9 @@ CREATE FUNCTION pg_temp.m(n text) RETURNS ecomai.mf_model LANGUAGE sql AS $$ SEL
 SELECT is((SELECT count(*) FROM models WHERE m::text::ecomai.mf_model::text = m::text), 4::bigint,
           'text output -> input -> output is exact for every model');
 CREATE TEMP TABLE bin_in (name text, m ecomai.mf_model);
-CREATE FUNCTION pg_temp.binary_round_trip() RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE f text := current_setting('data_directory') || '/ecomai_mf_test_' || pg_backend_pid() || '.copy';
-BEGIN
-    EXECUTE format('COPY (SELECT name, m FROM models) TO %L (FORMAT binary)', f);
-    EXECUTE format('COPY bin_in FROM %L (FORMAT binary)', f);
-    EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'cat >/dev/null; rm -f ' || f);
-    RETURN (SELECT count(*) FROM models JOIN bin_in USING (name) WHERE models.m::text = bin_in.m::text);
-END $$;
-SELECT is(pg_temp.binary_round_trip(), 4::bigint, 'COPY (FORMAT binary) round trip is exact');
+SELECT pg_temp.copy_through_file('SELECT name, m FROM models', 'bin_in', '(FORMAT binary)');
+SELECT is((SELECT count(*) FROM models JOIN bin_in USING (name) WHERE models.m::text = bin_in.m::text), 4::bigint,
+          'COPY (FORMAT binary) round trip is exact');
 SELECT is(ecomai.mf_fit('buys', 'customer', 'sku', 'qty', factors => 4, regularization => 0.5,
                         alpha => 2, iterations => 6, seed => 7)::text,
           pg_temp.m('cg')::text, 'the same data and seed give bit-identical factors');

@@ -175,15 +175,8 @@ CREATE TEMP TABLE dumped (i int, label text, v svec);
 INSERT INTO dumped SELECT i, 'basket ' || i, v FROM rv;
 CREATE TEMP TABLE restored_text (LIKE dumped);
 CREATE TEMP TABLE restored_binary (LIKE dumped);
-DO $$
-DECLARE f text := current_setting('data_directory') || '/ecomai_svec_test_' || pg_backend_pid() || '.copy';
-BEGIN
-    EXECUTE format('COPY dumped TO %L', f);
-    EXECUTE format('COPY restored_text FROM %L', f);
-    EXECUTE format('COPY dumped TO %L (FORMAT binary)', f);
-    EXECUTE format('COPY restored_binary FROM %L (FORMAT binary)', f);
-    EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'cat >/dev/null; rm -f ' || f);
-END $$;
+SELECT pg_temp.copy_through_file('SELECT * FROM dumped', 'restored_text');
+SELECT pg_temp.copy_through_file('SELECT * FROM dumped', 'restored_binary', '(FORMAT binary)');
 SELECT is((SELECT count(*) FROM restored_text), (SELECT count(*) FROM dumped), 'text COPY restored every row');
 SELECT is((SELECT count(*) FROM dumped d JOIN restored_text r USING (i) WHERE r.v = d.v AND r.label = d.label),
     (SELECT count(*) FROM dumped), 'text COPY (pg_dump format) round trip is exact');

@@ -13,6 +13,10 @@
 --   pg_temp.error_hint(query)      the hint of the error query raises (NULL without one)
 --   pg_temp.error_detail(query)    the detail of the error query raises (NULL without one)
 --   pg_temp.error_context(query)   the context lines of the error query raises
+--   pg_temp.copy_through_file(query, tbl, options)
+--                                  COPY query out to a file of the server and back into tbl
+--                                  (options such as '(FORMAT binary)'), as a dump and restore
+--                                  do; the file is removed
 --   pg_temp.load_movielens(tbl)    copies MovieLens 100k's u.data from the shared data directory
 --                                  (setting ecomai_test.data_dir) into tbl; NULL when loaded, else
 --                                  why the data-driven tests skip
@@ -122,4 +126,14 @@ BEGIN
     END IF;
     EXECUTE format('COPY %s FROM %L', tbl, dir || '/movielens-100k/u.data');
     RETURN NULL;
+END $$;
+
+CREATE FUNCTION pg_temp.copy_through_file(query text, tbl regclass, options text DEFAULT '')
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE f text := current_setting('data_directory') || '/ecomai_test_' || pg_backend_pid() || '.copy';
+BEGIN
+    EXECUTE format('COPY (%s) TO %L %s', query, f, options);
+    EXECUTE format('COPY %s FROM %L %s', tbl, f, options);
+    -- the program reads its input before removing the file: rm alone could close the pipe first
+    EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'cat >/dev/null; rm -f ' || f);
 END $$;
