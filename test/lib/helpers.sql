@@ -13,6 +13,7 @@
 --   pg_temp.error_hint(query)      the hint of the error query raises (NULL without one)
 --   pg_temp.error_detail(query)    the detail of the error query raises (NULL without one)
 --   pg_temp.error_context(query)   the context lines of the error query raises
+--                                  (the three through pg_temp.error_fields(query))
 --   pg_temp.copy_through_file(query, tbl, options)
 --                                  COPY query out to a file of the server and back into tbl
 --                                  (options such as '(FORMAT binary)'), as a dump and restore
@@ -67,25 +68,17 @@ EXCEPTION WHEN query_canceled OR OTHERS THEN  -- OTHERS alone lets a cancel thro
     RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
 
-CREATE FUNCTION pg_temp.error_hint(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE h text;
+-- the detail, hint and context of the error query raises (all NULL when it finishes)
+CREATE FUNCTION pg_temp.error_fields(query text, OUT detail text, OUT hint text, OUT context text)
+LANGUAGE plpgsql AS $$
 BEGIN
     EXECUTE query;
-    RETURN NULL;
 EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS h = PG_EXCEPTION_HINT;
-    RETURN h;
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT, context = PG_EXCEPTION_CONTEXT;
 END $$;
-
-CREATE FUNCTION pg_temp.error_detail(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE d text;
-BEGIN
-    EXECUTE query;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
-    RETURN d;
-END $$;
+CREATE FUNCTION pg_temp.error_hint(query text) RETURNS text LANGUAGE sql AS $$ SELECT (pg_temp.error_fields(query)).hint $$;
+CREATE FUNCTION pg_temp.error_detail(query text) RETURNS text LANGUAGE sql AS $$ SELECT (pg_temp.error_fields(query)).detail $$;
+CREATE FUNCTION pg_temp.error_context(query text) RETURNS text LANGUAGE sql AS $$ SELECT (pg_temp.error_fields(query)).context $$;
 
 CREATE FUNCTION pg_temp.association_rule_mismatches(rules text, pairs text, items text, nbaskets bigint)
 RETURNS bigint LANGUAGE plpgsql AS $$
@@ -106,16 +99,6 @@ BEGIN
            OR NOT (r.conviction = q.conviction OR abs(r.conviction - q.conviction) <= 1e-12 * q.conviction)
     $q$, rules, pairs, items, items) INTO n USING nbaskets;
     RETURN n;
-END $$;
-
-CREATE FUNCTION pg_temp.error_context(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE c text;
-BEGIN
-    EXECUTE query;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS c = PG_EXCEPTION_CONTEXT;
-    RETURN c;
 END $$;
 
 CREATE FUNCTION pg_temp.load_movielens(tbl regclass) RETURNS text LANGUAGE plpgsql AS $$
