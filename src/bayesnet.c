@@ -315,6 +315,7 @@ lay_out(const BnSpec *spec, const BnSizes *sz)
 				off_cpt,
 				off_pool,
 				total;
+	BayesNet	header;
 	BayesNet   *bn;
 	BnVar	   *vars;
 	int32	   *pref,
@@ -331,17 +332,12 @@ lay_out(const BnSpec *spec, const BnSizes *sz)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("network needs %zu bytes, too large for one value", total)));
-	ecomai_check_memory(total, "Bayesian network");
-	bn = palloc0(total);
-	SET_VARSIZE(bn, total);
-	bn->magic = BN_MAGIC;
-	bn->nvars = n;
-	bn->nparent_refs = sz->nparent_refs;
-	bn->nstate_refs = sz->nstate_refs;
-	bn->ncpt = sz->ncpt;
-	bn->off_cpt = off_cpt;
-	bn->off_pool = off_pool;
-	bn->pool_len = sz->pool;
+	header = (BayesNet) {
+		.magic = BN_MAGIC, .nvars = n, .nparent_refs = sz->nparent_refs,
+		.nstate_refs = sz->nstate_refs, .ncpt = sz->ncpt, .off_cpt = off_cpt,
+		.off_pool = off_pool, .pool_len = sz->pool
+	};
+	bn = ecomai_new_value(total, &header, sizeof(header), "Bayesian network");
 	vars = BN_VARS(bn);
 	pref = BN_PARENTS(bn);
 	sref = BN_STATES(bn);

@@ -117,6 +117,8 @@ extern void ecomai_append_name(StringInfo buf, const char *name);
 extern void ecomai_append_variable_values(StringInfo buf, const char *name, char *const *values,
 										  int nvalues);
 extern void ecomai_append_state_header(StringInfo buf, const char *keyword, const char *name);
+extern void ecomai_check_states_match(const char *keyword, const char *what, const char *a,
+									  const char *b);
 extern void ecomai_append_key_count(StringInfo buf, const int32 *key, int n, int64 count);
 
 typedef enum BnTokKind
@@ -149,5 +151,9 @@ extern double ecomai_lex_number(BnLexer *lx, const char *word);
 extern int64 ecomai_lex_int(BnLexer *lx, int64 lo, int64 hi);
 extern void ecomai_lex_error(BnLexer *lx, const char *fmt,...) pg_attribute_printf(2, 3) pg_attribute_noreturn();
 extern char *ecomai_lex_state_header(BnLexer *lx, const char *keyword, const char *what);
+extern const char *ecomai_skip_blank(const char *p);
+extern char *ecomai_read_trimmed_name(const char **pp, const char *stops);
+extern char *ecomai_lex_variable(BnLexer *lx);
+extern char *ecomai_lex_value(BnLexer *lx);
 
 #endif							/* ECOMAI_BAYESNET_H */

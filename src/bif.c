@@ -241,6 +241,70 @@ ecomai_lex_state_header(BnLexer *lx, const char *keyword, const char *what)
 	return ecomai_lex_expect_word(lx, what);
 }
 
+/*
+ * A state text's variable line, as ecomai_append_variable_values writes it:
+ * ecomai_lex_variable reads "variable NAME {" and returns NAME, then each
+ * ecomai_lex_value the next value, or NULL once it has read the closing "}".
+ */
+char *
+ecomai_lex_variable(BnLexer *lx)
+{
+	char	   *name;
+
+	if (!ecomai_lex_is_keyword(lx, "variable"))
+		ecomai_lex_error(lx, "expected \"variable\"");
+	ecomai_lex_next(lx);
+	name = ecomai_lex_expect_word(lx, "a variable name");
+	ecomai_lex_expect_punct(lx, '{');
+	return name;
+}
+
+char *
+ecomai_lex_value(BnLexer *lx)
+{
+	char	   *value;
+
+	if (ecomai_lex_is_punct(lx, '}'))
+	{
+		ecomai_lex_next(lx);
+		return NULL;
+	}
+	value = ecomai_lex_expect_word(lx, "a value");
+	if (ecomai_lex_is_punct(lx, ','))
+		ecomai_lex_next(lx);
+	return value;
+}
+
+/* p past any blanks (spaces, tabs, line ends). */
+const char *
+ecomai_skip_blank(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/*
+ * The name at *pp of a structure string, up to the next character of stops
+ * or the end, blanks trimmed from both sides; *pp is left at the stop.  NULL
+ * for an empty name.
+ */
+char *
+ecomai_read_trimmed_name(const char **pp, const char *stops)
+{
+	const char *start = ecomai_skip_blank(*pp);
+	const char *p = start;
+	const char *end;
+
+	while (*p && !strchr(stops, *p))
+		p++;
+	end = p;
+	while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	*pp = p;
+	return end == start ? NULL : pnstrdup(start, end - start);
+}
+
 /* A finite number from a word, or a syntax error. */
 double
 ecomai_lex_number(BnLexer *lx, const char *word)
@@ -314,6 +378,20 @@ ecomai_append_state_header(StringInfo buf, const char *keyword, const char *name
 	appendStringInfoChar(buf, ' ');
 	ecomai_append_name(buf, name);
 	appendStringInfoChar(buf, '\n');
+}
+
+/*
+ * Two text states combine only when their header names (the structure, the
+ * options) are the same.
+ */
+void
+ecomai_check_states_match(const char *keyword, const char *what, const char *a, const char *b)
+{
+	if (strcmp(a, b) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine %s states with different %s", keyword, what),
+				 errdetail("One has %s, the other %s.", a, b)));
 }
 
 /* The rest of a count of a text state after its "(": the n value ids of its key, the count, ")". */

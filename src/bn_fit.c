@@ -170,22 +170,11 @@ structure_error(const char *structure, const char *detail)
 static char *
 read_name(const char **pp, const char *structure, const char *what)
 {
-	const char *p = *pp;
-	const char *start,
-			   *end;
+	char	   *name = ecomai_read_trimmed_name(pp, "[]|:{},");
 
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	start = p;
-	while (*p && !strchr("[]|:{},", *p))
-		p++;
-	end = p;
-	while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
-		end--;
-	if (end == start)
+	if (name == NULL)
 		structure_error(structure, psprintf("A %s is empty or missing.", what));
-	*pp = p;
-	return pnstrdup(start, end - start);
+	return name;
 }
 
 /* Read names separated by sep. */
@@ -211,15 +200,6 @@ typedef struct StructNodes
 	List	   *parents;		/* of List * of char * */
 } StructNodes;
 
-/* Skip blanks. */
-static inline const char *
-skip_blanks(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	return p;
-}
-
 /* Step over the closing character c at *pp, or a structure error with detail. */
 static void
 skip_closing(const char **pp, char c, const char *s, const char *detail)
@@ -233,7 +213,7 @@ skip_closing(const char **pp, char c, const char *s, const char *detail)
 static void
 read_nodes(const char **pp, const char *s, StructNodes *nodes)
 {
-	const char *p = skip_blanks(*pp);
+	const char *p = ecomai_skip_blank(*pp);
 
 	nodes->names = nodes->fixed = nodes->parents = NIL;
 	while (*p == '[')
@@ -260,7 +240,7 @@ read_nodes(const char **pp, const char *s, StructNodes *nodes)
 		skip_closing(&p, ']', s, "A node lacks its \"]\".");
 		nodes->fixed = lappend(nodes->fixed, fx);
 		nodes->parents = lappend(nodes->parents, pa);
-		p = skip_blanks(p);
+		p = ecomai_skip_blank(p);
 	}
 	if (nodes->names == NIL)
 		structure_error(s, "It has no nodes.");
@@ -292,7 +272,7 @@ read_options(const char *p, const char *s, FitState *st)
 		}
 		else
 			structure_error(s, psprintf("Unknown option \"%s\"; the only option is pseudo_count.", opt));
-		p = skip_blanks(p);
+		p = ecomai_skip_blank(p);
 	}
 }
 
@@ -566,18 +546,14 @@ parse_state(MemoryContext parent, const char *text, int code)
 		int32	   *key = palloc(sizeof(int32) * var->klen);
 		int			nseen = 0;
 		char	   *name;
+		char	   *val;
 
 		CHECK_FOR_INTERRUPTS();
-		if (!ecomai_lex_is_keyword(&lx, "variable"))
-			ecomai_lex_error(&lx, "expected \"variable\"");
-		ecomai_lex_next(&lx);
-		name = ecomai_lex_expect_word(&lx, "a variable name");
+		name = ecomai_lex_variable(&lx);
 		if (strcmp(name, var->name) != 0)
 			ecomai_lex_error(&lx, "variable \"%s\" where \"%s\" was expected", name, var->name);
-		ecomai_lex_expect_punct(&lx, '{');
-		while (!ecomai_lex_is_punct(&lx, '}'))
+		while ((val = ecomai_lex_value(&lx)) != NULL)
 		{
-			char	   *val = ecomai_lex_expect_word(&lx, "a value");
 			int			id;
 
 			if (nseen < var->nfixed)
@@ -594,10 +570,7 @@ parse_state(MemoryContext parent, const char *text, int code)
 					ecomai_lex_error(&lx, "variable \"%s\" lists value \"%s\" twice", var->name, val);
 			}
 			nseen++;
-			if (ecomai_lex_is_punct(&lx, ','))
-				ecomai_lex_next(&lx);
 		}
-		ecomai_lex_next(&lx);
 		if (nseen < var->nfixed)
 			ecomai_lex_error(&lx, "variable \"%s\" lacks some of its fixed states", var->name);
 		while (ecomai_lex_is_punct(&lx, '('))
@@ -774,11 +747,7 @@ merge_into(void *dstp, const void *srcp)
 				i,
 				k;
 
-	if (strcmp(dst->structure, src->structure) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot combine bn_fit states of different structures"),
-				 errdetail("\"%s\" and \"%s\".", dst->structure, src->structure)));
+	ecomai_check_states_match("bn_fit", "structures", dst->structure, src->structure);
 	old = MemoryContextSwitchTo(dst->cxt);
 	for (v = 0; v < dst->nvars; v++)
 	{

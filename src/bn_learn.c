@@ -356,19 +356,15 @@ static void
 print_state(StringInfo buf, const void *arg)
 {
 	const CountsState *st = arg;
-	int			v,
-				i;
 
 	ecomai_append_state_header(buf, "bn_counts", st->options);
-	for (v = 0; v < st->nvars; v++)
+	for (int v = 0; v < st->nvars; v++)
 	{
-		const CountsVar *var = &st->vars[v];
-
-		ecomai_append_variable_values(buf, var->name, var->values, var->nvalues);
+		ecomai_append_variable_values(buf, st->vars[v].name, st->vars[v].values, st->vars[v].nvalues);
 		appendStringInfoString(buf, ";\n");
 	}
 	appendStringInfoString(buf, "rows");
-	for (i = 0; i < st->nrows; i++)
+	for (int i = 0; i < st->nrows; i++)
 	{
 		appendStringInfoString(buf, i % 8 ? " (" : "\n(");
 		ecomai_append_key_count(buf, st->tup + (Size) i * st->width, st->width, st->cnt[i]);
@@ -414,28 +410,22 @@ parse_state(MemoryContext parent, const char *text, int code)
 	old = MemoryContextSwitchTo(st->cxt);
 	while (ecomai_lex_is_keyword(&lx, "variable"))
 	{
-		char	   *name;
+		char	   *name = ecomai_lex_variable(&lx);
+		char	   *val;
 
 		CHECK_FOR_INTERRUPTS();
-		ecomai_lex_next(&lx);
-		name = ecomai_lex_expect_word(&lx, "a variable name");
 		v = st->nvars;
 		if (var_id(st, name, strlen(name)) != v)
 			ecomai_lex_error(&lx, "variable \"%s\" listed twice", name);
-		ecomai_lex_expect_punct(&lx, '{');
-		while (!ecomai_lex_is_punct(&lx, '}'))
+		while ((val = ecomai_lex_value(&lx)) != NULL)
 		{
-			char	   *val = ecomai_lex_expect_word(&lx, "a value");
 			int			id = st->vars[v].nvalues;
 
 			if (!valid_value(val))
 				ecomai_lex_error(&lx, "malformed value \"%s\"", val);
 			if (value_id(st, v, val) != id)
 				ecomai_lex_error(&lx, "variable \"%s\" lists value \"%s\" twice", name, val);
-			if (ecomai_lex_is_punct(&lx, ','))
-				ecomai_lex_next(&lx);
 		}
-		ecomai_lex_next(&lx);
 		ecomai_lex_expect_punct(&lx, ';');
 	}
 	widen(st);
@@ -599,11 +589,7 @@ merge_into(void *dstp, const void *srcp)
 	int			v,
 				i;
 
-	if (strcmp(dst->options, src->options) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot combine bn_counts states with different options"),
-				 errdetail("%s and %s.", dst->options, src->options)));
+	ecomai_check_states_match("bn_counts", "options", dst->options, src->options);
 	old = MemoryContextSwitchTo(dst->cxt);
 	vmap = palloc(sizeof(int) * Max(src->nvars, 1));
 	map = palloc(sizeof(int *) * Max(src->nvars, 1));
@@ -1319,15 +1305,6 @@ ecomai_bn_parse_options(Jsonb *jb, BnLearnOpts *o)
 	check_option_combinations(o);
 }
 
-/* Skip blanks. */
-static const char *
-skip_blank(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	return p;
-}
-
 /* Raise a model-string error. */
 static void
 model_error(const char *model, const char *detail)
@@ -1343,19 +1320,11 @@ model_error(const char *model, const char *detail)
 static char *
 model_name(const char **pp, const char *model)
 {
-	const char *p = skip_blank(*pp);
-	const char *start = p,
-			   *end;
+	char	   *name = ecomai_read_trimmed_name(pp, "[]|:");
 
-	while (*p && !strchr("[]|:", *p))
-		p++;
-	end = p;
-	while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
-		end--;
-	if (end == start)
+	if (name == NULL)
 		model_error(model, "A name is empty or missing.");
-	*pp = p;
-	return pnstrdup(start, end - start);
+	return name;
 }
 
 /*
@@ -1369,7 +1338,7 @@ void
 ecomai_bn_parse_model(const char *model, const BnData *d, int **nparents, int ***parents,
 					  BnLearnOpts *o)
 {
-	const char *p = skip_blank(model);
+	const char *p = ecomai_skip_blank(model);
 	bool	   *named = palloc0(sizeof(bool) * d->nvars);
 	int			v,
 				j;
@@ -1409,7 +1378,7 @@ ecomai_bn_parse_model(const char *model, const BnData *d, int **nparents, int **
 		}
 		if (*p != ']')
 			model_error(model, "A node lacks its \"]\".");
-		p = skip_blank(p + 1);
+		p = ecomai_skip_blank(p + 1);
 	}
 	if (strncmp(p, "pseudo_count=", 13) == 0)
 	{
@@ -1418,7 +1387,7 @@ ecomai_bn_parse_model(const char *model, const BnData *d, int **nparents, int **
 		o->pseudo_count = strtod(p + 13, &end);
 		if (end == p + 13 || !(o->pseudo_count >= 0) || isinf(o->pseudo_count))
 			model_error(model, "pseudo_count must be a number >= 0.");
-		p = skip_blank(end);
+		p = ecomai_skip_blank(end);
 	}
 	if (*p)
 		model_error(model, "Unexpected text after the last node.");

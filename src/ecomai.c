@@ -15,6 +15,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 
 #include "ecomai.h"
 
@@ -141,6 +142,29 @@ ecomai_check_memory(Size bytes, const char *what)
 					what, (bytes + 1023) / 1024, ecomai_max_memory_kb),
 			 errhint("Raise ecomai.max_memory (up to ecomai.max_memory_limit, %d kB) "
 					 "or reduce the input.", max_memory_limit_kb)));
+}
+
+/*
+ * A new value of size bytes: its varlena length set, then the header_size
+ * bytes of header after the length word copied in, the rest zero.  The one
+ * place the model types (markov_chain, bayesnet, mf_model) check the 1 GB
+ * limit of a value and ecomai.max_memory before building one.
+ */
+void *
+ecomai_new_value(Size size, const void *header, Size header_size, const char *what)
+{
+	char	   *value;
+
+	Assert(header_size >= VARHDRSZ && header_size <= size);
+	if (size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s would need %zu bytes, more than the 1 GB limit of a value", what, size)));
+	ecomai_check_memory(size, what);
+	value = palloc0(size);
+	memcpy(value + VARHDRSZ, (const char *) header + VARHDRSZ, header_size - VARHDRSZ);
+	SET_VARSIZE(value, size);
+	return value;
 }
 
 /* Append the shortest text that reads back as exactly this double. */

@@ -21,6 +21,7 @@ extern int	ecomai_max_memory_kb;
  * accumulator".
  */
 extern void ecomai_check_memory(Size bytes, const char *what);
+extern void *ecomai_new_value(Size size, const void *header, Size header_size, const char *what);
 
 /*
  * Append the shortest decimal text that reads back as exactly the same

@@ -176,6 +176,7 @@ markov_assemble(int order, double smoothing, int nuniq, char **uname,
 	int			nfinal = 0;
 	Size		namebytes = 0;
 	Size		size;
+	MarkovChain header;
 	MarkovChain *m;
 	char	   *p;
 	int			i,
@@ -195,17 +196,11 @@ markov_assemble(int order, double smoothing, int nuniq, char **uname,
 
 	size = MAXALIGN(sizeof(MarkovChain)) + (Size) nt * (sizeof(float8) + 2 * sizeof(int32)) +
 		(Size) nfinal * sizeof(int32) + namebytes;
-	if (size > MaxAllocSize)
-		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						errmsg("markov chain would need %zu bytes, more than the 1 GB limit of a value", size)));
-	m = palloc0(size);
-	SET_VARSIZE(m, size);
-	m->version = MARKOV_VERSION;
-	m->order = order;
-	m->nstates = nfinal;
-	m->ntrans = nt;
-	m->namebytes = namebytes;
-	m->smoothing = smoothing;
+	header = (MarkovChain) {
+		.version = MARKOV_VERSION, .order = order, .nstates = nfinal, .ntrans = nt,
+		.namebytes = namebytes, .smoothing = smoothing
+	};
+	m = ecomai_new_value(size, &header, sizeof(header), "markov chain");
 	for (i = 0; i < nt; i++)
 	{
 		MC_WEIGHT(m)[i] = t[i].weight;

@@ -34,6 +34,8 @@ typedef struct MarkovChain
 	int32		nstates;
 	int32		ntrans;
 	int32		namebytes;		/* bytes of the NUL-terminated names */
+	int32		reserved;		/* zero: the padding before smoothing, named so that
+								 * an initialiser zeroes it and the bytes stay canonical */
 	float8		smoothing;		/* Laplace alpha added to observed rows at query time */
 	/* float8 weight[ntrans]; int32 from[ntrans]; int32 to[ntrans]; */
 	/* int32 nameoff[nstates]; char names[namebytes] */

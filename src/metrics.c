@@ -251,16 +251,15 @@ ecomai_error_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(s1);
 }
 
-/* Root of the mean squared error; NULL when no pair was seen. */
+/* Root of the mean squared error (its sum kept scaled by 2^exponent); NULL when no pair was seen. */
 Datum
 ecomai_rmse_final(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state;
+	ArrayType  *state = PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0);
 	const double *s;
 
-	if (PG_ARGISNULL(0))
+	if (state == NULL)
 		PG_RETURN_NULL();
-	state = PG_GETARG_ARRAYTYPE_P(0);
 	s = error_state_values(state);
 	PG_RETURN_FLOAT8(ecomai_finite_result(ldexp(sqrt(s[1] / s[0]), error_state_exponent(state)),
 										  "root mean squared error"));

@@ -136,11 +136,11 @@ mf_item_key(const MfModel *m, int i)
 }
 
 /*
- * Allocate a zeroed model with the header filled in (ERROR 54000 beyond
+ * Allocate a zeroed model of header's dimensions (factors, nusers, nitems,
+ * nlog) and key text sizes, with a copy of header (ERROR 54000 beyond
  * ecomai.max_memory or the 1 GB limit of a value).  "what" names the caller.
  */
-extern MfModel *ecomai_mf_alloc(int kind, int solver, int factors, int nusers, int nitems,
-								int nlog, Size user_key_bytes, Size item_key_bytes,
+extern MfModel *ecomai_mf_alloc(const MfModel *header, Size user_key_bytes, Size item_key_bytes,
 								const char *what);
 
 /* Bytes of a model with these dimensions (no limit check; 0 on overflow). */

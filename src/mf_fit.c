@@ -1291,10 +1291,12 @@ mf_with_log(MfModel *m, const MfRun *run, int iterations, const KeyDict *users,
 
 	if (nlog < iterations)
 	{
-		MfModel    *m2 = ecomai_mf_alloc(run->t.kind, run->t.solver, run->t.f, run->nu, run->ni,
-										 nlog, users->bytes, items->bytes, "mf_fit");
+		MfModel		header = *m;
+		MfModel    *m2;
 		Size		head = (char *) mf_log_loss(m) - (char *) m;
 
+		header.nlog = nlog;
+		m2 = ecomai_mf_alloc(&header, users->bytes, items->bytes, "mf_fit");
 		memcpy((char *) m2 + VARHDRSZ, (char *) m + VARHDRSZ, head - VARHDRSZ);
 		m2->nlog = nlog;
 		memcpy(mf_user_key_off(m2), mf_user_key_off(m),
@@ -1329,6 +1331,7 @@ ecomai_mf_fit(PG_FUNCTION_ARGS)
 				items = {0};
 	MfReader	rd = {0};
 	MfRun		run = {0};
+	MfModel		header;
 	MfModel    *m;
 	Size		bytes;
 
@@ -1381,14 +1384,14 @@ ecomai_mf_fit(PG_FUNCTION_ARGS)
 	mf_read_training(&run, &rd, &users, &items, relid, user_col, item_col, value_col);
 
 	/* the model holds the factors being trained */
-	m = ecomai_mf_alloc(kind, solver, f, run.nu, run.ni, iterations, users.bytes, items.bytes, "mf_fit");
+	header = (MfModel) {
+		.kind = kind, .solver = solver, .factors = f, .nusers = run.nu, .nitems = run.ni,
+		.iterations = iterations, .nlog = iterations, .seed = seed,
+		.user_type = column_type(relid, user_col), .item_type = column_type(relid, item_col),
+		.regularization = reg, .alpha = alpha
+	};
+	m = ecomai_mf_alloc(&header, users.bytes, items.bytes, "mf_fit");
 	bytes = VARSIZE(m);
-	m->iterations = iterations;
-	m->seed = seed;
-	m->regularization = reg;
-	m->alpha = alpha;
-	m->user_type = column_type(relid, user_col);
-	m->item_type = column_type(relid, item_col);
 	run.X = mf_user_factors(m);
 	run.Y = mf_item_factors(m);
 	run.bu = mf_user_bias(m);

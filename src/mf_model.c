@@ -67,29 +67,21 @@ ecomai_mf_size(int factors, int nusers, int nitems, int nlog,
 
 /* Allocate a zeroed model with its header filled in (see mf.h). */
 MfModel *
-ecomai_mf_alloc(int kind, int solver, int factors, int nusers, int nitems,
-				int nlog, Size user_key_bytes, Size item_key_bytes, const char *what)
+ecomai_mf_alloc(const MfModel *header, Size user_key_bytes, Size item_key_bytes, const char *what)
 {
-	Size		size = ecomai_mf_size(factors, nusers, nitems, nlog, user_key_bytes, item_key_bytes);
+	Size		size = ecomai_mf_size(header->factors, header->nusers, header->nitems, header->nlog,
+									  user_key_bytes, item_key_bytes);
 	MfModel    *m;
 
 	if (size == 0 || size > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("matrix factorisation model of %d users, %d items and %d factors is too large",
-						nusers, nitems, factors),
+						header->nusers, header->nitems, header->factors),
 				 errdetail("A model value is limited to 1 GB."),
 				 errhint("Use fewer factors, or fewer users or items.")));
-	ecomai_check_memory(size, what);
-	m = palloc0(size);
-	SET_VARSIZE(m, size);
+	m = ecomai_new_value(size, header, sizeof(MfModel), what);
 	m->version = MF_VERSION;
-	m->kind = kind;
-	m->solver = solver;
-	m->factors = factors;
-	m->nusers = nusers;
-	m->nitems = nitems;
-	m->nlog = nlog;
 	m->user_key_bytes = (int32) user_key_bytes;
 	m->item_key_bytes = (int32) item_key_bytes;
 	return m;
@@ -518,6 +510,7 @@ mf_model_from_text(const char *text)
 			   *valid;
 	MfSide		users,
 				items;
+	MfModel		header;
 	MfModel    *m;
 	const char *w;
 
@@ -565,15 +558,13 @@ mf_model_from_text(const char *text)
 	if (*ps.p != '\0')
 		mf_syntax(&ps, "the end of input");
 
-	m = ecomai_mf_alloc(kind, solver, factors, users.n, items.n, nlog,
-						users.keys.len, items.keys.len, "mf_model input");
-	m->iterations = iterations;
-	m->seed = seed;
-	m->regularization = regularization;
-	m->alpha = alpha;
-	m->global_mean = global_mean;
-	m->user_type = user_type;
-	m->item_type = item_type;
+	header = (MfModel) {
+		.kind = kind, .solver = solver, .factors = factors, .nusers = users.n, .nitems = items.n,
+		.iterations = iterations, .nlog = nlog, .seed = seed, .user_type = user_type,
+		.item_type = item_type, .regularization = regularization, .alpha = alpha,
+		.global_mean = global_mean
+	};
+	m = ecomai_mf_alloc(&header, users.keys.len, items.keys.len, "mf_model input");
 	if (nlog > 0)
 	{
 		memcpy(mf_log_loss(m), loss, sizeof(double) * nlog);

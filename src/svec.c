@@ -430,29 +430,46 @@ ecomai_svec_in(PG_FUNCTION_ARGS)
 	PG_RETURN_SVEC_P(ecomai_svec_from_entries(out, n));
 }
 
-/* Text form: keys ascending, values in shortest exact form (bit-exact round trip). */
-Datum
-ecomai_svec_out(PG_FUNCTION_ARGS)
+/*
+ * Append v's entries, keys ascending, to buf: "key:value" separated by commas
+ * (values in shortest exact form, so text round-trips bit for bit), or in the
+ * binary form, an int64 key and a float8 value each.
+ */
+static void
+append_entries(StringInfo buf, const SVec *v, bool binary)
 {
-	SVec	   *v = PG_GETARG_SVEC_P(0);
 	const int64 *keys = SVEC_KEYS(v);
 	const float8 *vals = SVEC_VALS(v);
-	StringInfoData buf;
 	char		tmp[MAXINT8LEN + 1];
 
-	initStringInfo(&buf);
-	enlargeStringInfo(&buf, 2 + v->nnz * 16);
-	appendStringInfoChar(&buf, '{');
+	enlargeStringInfo(buf, 16 * v->nnz);
 	for (int32 i = 0; i < v->nnz; i++)
 	{
 		if ((i & INTERRUPT_MASK) == 0)
 			CHECK_FOR_INTERRUPTS();
+		if (binary)
+		{
+			pq_sendint64(buf, keys[i]);
+			pq_sendfloat8(buf, vals[i]);
+			continue;
+		}
 		if (i > 0)
-			appendStringInfoChar(&buf, ',');
-		appendBinaryStringInfo(&buf, tmp, pg_lltoa(keys[i], tmp));
-		appendStringInfoChar(&buf, ':');
-		ecomai_append_double(&buf, vals[i]);
+			appendStringInfoChar(buf, ',');
+		appendBinaryStringInfo(buf, tmp, pg_lltoa(keys[i], tmp));
+		appendStringInfoChar(buf, ':');
+		ecomai_append_double(buf, vals[i]);
 	}
+}
+
+/* Text form: {key:value,...}, keys ascending. */
+Datum
+ecomai_svec_out(PG_FUNCTION_ARGS)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	append_entries(&buf, PG_GETARG_SVEC_P(0), false);
 	appendStringInfoChar(&buf, '}');
 	PG_RETURN_CSTRING(buf.data);
 }
@@ -535,21 +552,12 @@ Datum
 ecomai_svec_send(PG_FUNCTION_ARGS)
 {
 	SVec	   *v = PG_GETARG_SVEC_P(0);
-	const int64 *keys = SVEC_KEYS(v);
-	const float8 *vals = SVEC_VALS(v);
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
-	enlargeStringInfo(&buf, 8 + v->nnz * 16);
 	pq_sendint32(&buf, SVEC_SEND_VERSION);
 	pq_sendint32(&buf, v->nnz);
-	for (int32 i = 0; i < v->nnz; i++)
-	{
-		if ((i & INTERRUPT_MASK) == 0)
-			CHECK_FOR_INTERRUPTS();
-		pq_sendint64(&buf, keys[i]);
-		pq_sendfloat8(&buf, vals[i]);
-	}
+	append_entries(&buf, v, true);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -887,15 +895,15 @@ typedef EcomaiPairSums SparseSums;
 static void
 scaled_sums(const SVec *a, const SVec *b, SparseSums *s)
 {
-	const int64 *ka = SVEC_KEYS(a);
-	const int64 *kb = SVEC_KEYS(b);
-	const float8 *va = SVEC_VALS(a);
-	const float8 *vb = SVEC_VALS(b);
 	long double sa,
 				sb;
 	long double d = 0,
 				x = 0,
 				y = 0;
+	const int64 *ka = SVEC_KEYS(a);
+	const int64 *kb = SVEC_KEYS(b);
+	const float8 *va = SVEC_VALS(a);
+	const float8 *vb = SVEC_VALS(b);
 	int32		i = 0,
 				j = 0,
 				count = 0;

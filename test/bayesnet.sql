@@ -351,7 +351,7 @@ SELECT ok((SELECT pg_temp.bn_merge(st::text::ecomai.bn_fit_state) FROM (
 SELECT throws_ok($$SELECT pg_temp.bn_merge(st) FROM (VALUES
         ('bn_fit_state "[a] pseudo_count=0" variable a { x } (0 1);'::ecomai.bn_fit_state),
         ('bn_fit_state "[b] pseudo_count=0" variable b { x } (0 1);'::ecomai.bn_fit_state)) t(st)$$,
-    '22023', 'cannot combine bn_fit states of different structures', 'combining states of different structures: 22023');
+    '22023', 'cannot combine bn_fit states with different structures', 'combining states of different structures: 22023');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,7 +1,7 @@
 -- bn_learn, bn_counts, bn_score, bn_shd, bn_predict, named bn_fit: properties against independent
 -- computations in plain SQL, parallel = serial, binning, and every error path.
 BEGIN;
-SELECT plan(45);
+SELECT plan(52);
 \ir lib/helpers.sql
 
 -- A small shop network (our own numbers) and 5000 rows drawn from it.
@@ -232,6 +232,33 @@ SELECT pg_temp.error_text($$SELECT ecomai.bn_learn(c, '{"algorithm": "tabu", "re
 RESET statement_timeout;
 SELECT matches(state, '^57014: ', 'statement_timeout cancels a long search (57014)') FROM cancel_log;
 SELECT cmp_ok(elapsed, '<', 1.2::float8, 'the search stops within a second of the 0.2 s timeout') FROM cancel_log;
+
+-- 46-52. the states' variable lines, read by the one reader beside their one writer
+SELECT throws_ok($$SELECT 'bn_counts "" variable a { "s:x", "s:x" }; rows;'::ecomai.bn_counts$$, '22P02',
+                 'invalid bn_counts state at line 1: variable "a" lists value "s:x" twice',
+                 'a value listed twice in a bn_counts state is 22P02 naming it');
+SELECT throws_ok($$SELECT 'bn_counts "" variable a { "s:x" }; variable a { "s:y" }; rows;'::ecomai.bn_counts$$, '22P02',
+                 'invalid bn_counts state at line 1: variable "a" listed twice',
+                 'a variable listed twice in a bn_counts state is 22P02 naming it');
+SELECT is('bn_counts "" variable a { }; variable b { "b:true", "n:2.5" }; rows;'::ecomai.bn_counts::text,
+          E'bn_counts ""\nvariable a { };\nvariable b { "b:true", "n:2.5" };\nrows;\n',
+          'a variable with no values, and one with two, round-trip');
+SELECT throws_ok($$SELECT 'bn_fit_state "[a] pseudo_count=0" variable b { x } (0 1);'::ecomai.bn_fit_state$$, '22P02',
+                 'invalid bn_fit state at line 1: variable "b" where "a" was expected',
+                 'a bn_fit state naming another variable is 22P02');
+SELECT throws_ok($$SELECT 'bn_fit_state "[a] pseudo_count=0" variable a { x, x } (0 1);'::ecomai.bn_fit_state$$, '22P02',
+                 'invalid bn_fit state at line 1: variable "a" lists value "x" twice',
+                 'a value listed twice in a bn_fit state is 22P02 naming it');
+CREATE AGGREGATE pg_temp.counts_merge(ecomai.bn_counts) (SFUNC = ecomai.bn_counts_combine, STYPE = ecomai.bn_counts);
+SELECT throws_ok($$SELECT pg_temp.counts_merge(c) FROM (VALUES
+                     ('bn_counts "{}" variable a { "s:x" }; rows (0 1);'::ecomai.bn_counts),
+                     ('bn_counts "{\"bins\": 3}" variable a { "s:x" }; rows (0 1);'::ecomai.bn_counts)) t(c)$$,
+                 '22023', 'cannot combine bn_counts states with different options',
+                 'combining bn_counts states with different options is 22023');
+SELECT is(pg_temp.error_detail($$SELECT pg_temp.counts_merge(c) FROM (VALUES
+              ('bn_counts "{}" variable a { "s:x" }; rows (0 1);'::ecomai.bn_counts),
+              ('bn_counts "{\"bins\": 3}" variable a { "s:x" }; rows (0 1);'::ecomai.bn_counts)) t(c)$$),
+          'One has {}, the other {"bins": 3}.', 'the error shows both options');
 
 SELECT * FROM finish();
 ROLLBACK;

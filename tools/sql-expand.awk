@@ -10,7 +10,8 @@
 #       the lines up to "-- @end", once per "|"-separated set of values: overloads and families
 #       of functions that differ only in a type, a name or a description.
 #
-# A macro line that ends in " \" goes on in the next line (its leading "--" left out).
+# A macro line may be indented (an @each inside a function body).  A macro line that ends in " \"
+# goes on in the next line (its leading "--" left out).
 # A value is a word, or "in double quotes" (no " nor | inside; SQL quoting is the caller's).  A
 # template may call templates, and so may an @each block.  A @KEY@ (capitals, digits, _) left
 # unreplaced is an error, as are an unknown template and an unclosed @each; @extschema@ (lower
@@ -67,26 +68,26 @@ function process(lines, n, where,    m, joined, text, i, j, spec, sets, nsets, s
 	m = 0
 	for (i = 1; i <= n; i++) {
 		joined[++m] = lines[i]
-		while (joined[m] ~ /^-- @(template|each) / && joined[m] ~ / \\$/ && i < n) {
+		while (joined[m] ~ /^ *-- @(template|each) / && joined[m] ~ / \\$/ && i < n) {
 			sub(/ \\$/, "", joined[m])
 			text = lines[++i]
-			sub(/^-- */, "", text)
+			sub(/^ *-- */, "", text)
 			joined[m] = joined[m] " " text
 		}
 	}
 	for (i = 1; i <= m; i++) {
-		if (joined[i] ~ /^-- @end *$/)
+		if (joined[i] ~ /^ *-- @end *$/)
 			fail(where, "@end without @each")
-		if (joined[i] !~ /^-- @each /) {
+		if (joined[i] !~ /^ *-- @each /) {
 			out(joined[i], where)
 			continue
 		}
 		print joined[i]
 		spec = joined[i]
-		sub(/^-- @each +/, "", spec)
+		sub(/^ *-- @each +/, "", spec)
 		first = i + 1
-		for (j = first; j <= m && joined[j] !~ /^-- @end *$/; j++)
-			if (joined[j] ~ /^-- @each /)
+		for (j = first; j <= m && joined[j] !~ /^ *-- @end *$/; j++)
+			if (joined[j] ~ /^ *-- @each /)
 				fail(where, "@each inside @each")
 		if (j > m)
 			fail(where, "@each without @end")
@@ -103,7 +104,7 @@ function process(lines, n, where,    m, joined, text, i, j, spec, sets, nsets, s
 # One line of output: a template call is expanded, anything else printed once all is replaced.
 function out(line, where)
 {
-	if (line ~ /^-- @template /)
+	if (line ~ /^ *-- @template /)
 		expand_template(line, where)
 	else if (line ~ /@[A-Z][A-Z0-9_]*@/) {
 		match(line, /@[A-Z][A-Z0-9_]*@/)
@@ -115,7 +116,7 @@ function out(line, where)
 function expand_template(line, where,    spec, name, file, keys, vals, nk, text, rc, header, lines, n)
 {
 	spec = line
-	sub(/^-- @template +/, "", spec)
+	sub(/^ *-- @template +/, "", spec)
 	name = spec
 	sub(/ .*/, "", name)
 	sub(/^[^ ]+ */, "", spec)

@@ -31,11 +31,11 @@ CREATE FUNCTION @extschema@.train_test_split(source regclass, user_col name, ite
 DECLARE
     missing text;
 BEGIN
-    IF source IS NULL OR user_col IS NULL OR item_col IS NULL OR test_fraction IS NULL OR seed IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = format('%s must not be null',
-            CASE WHEN source IS NULL THEN 'source' WHEN user_col IS NULL THEN 'user_col'
-                 WHEN item_col IS NULL THEN 'item_col' WHEN test_fraction IS NULL THEN 'test_fraction' ELSE 'seed' END);
+    -- @each ARG=source | ARG=user_col | ARG=item_col | ARG=test_fraction | ARG=seed
+    IF @ARG@ IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = '@ARG@ must not be null';
     END IF;
+    -- @end
     IF NOT (test_fraction >= 0 AND test_fraction <= 1) THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = format('test_fraction must be between 0 and 1, not %s', test_fraction);
@@ -89,21 +89,20 @@ DECLARE
     missing text;
     hint text;
 BEGIN
-    IF source IS NULL OR neighbors IS NULL OR user_col IS NULL OR item_col IS NULL OR k IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = format('%s must not be null',
-            CASE WHEN source IS NULL THEN 'source' WHEN neighbors IS NULL THEN 'neighbors'
-                 WHEN user_col IS NULL THEN 'user_col' WHEN item_col IS NULL THEN 'item_col' ELSE 'k' END);
+    -- @each ARG=source | ARG=neighbors | ARG=user_col | ARG=item_col | ARG=k
+    IF @ARG@ IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = '@ARG@ must not be null';
     END IF;
+    -- @end
     IF k < 1 THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('k must be at least 1, not %s', k);
     END IF;
     -- a dropped relation: the same error as the C functions give, not a syntax error on its OID
-    IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = source) THEN
-        RAISE EXCEPTION USING ERRCODE = '42P01', MESSAGE = format('relation with OID %s does not exist', source::oid);
+    -- @each REL=source | REL=neighbors
+    IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = @REL@) THEN
+        RAISE EXCEPTION USING ERRCODE = '42P01', MESSAGE = format('relation with OID %s does not exist', @REL@::oid);
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = neighbors) THEN
-        RAISE EXCEPTION USING ERRCODE = '42P01', MESSAGE = format('relation with OID %s does not exist', neighbors::oid);
-    END IF;
+    -- @end
     -- missing columns: the C functions' error, not one from inside the query below
     SELECT format('column "%s" of relation "%s" does not exist', c.name, r.relname),
            CASE WHEN r.oid = neighbors THEN
