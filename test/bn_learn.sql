@@ -234,21 +234,19 @@ SELECT matches(state, '^57014: ', 'statement_timeout cancels a long search (5701
 SELECT cmp_ok(elapsed, '<', 1.2::float8, 'the search stops within a second of the 0.2 s timeout') FROM cancel_log;
 
 -- 46-52. the states' variable lines, read by the one reader beside their one writer
-SELECT throws_ok($$SELECT 'bn_counts "" variable a { "s:x", "s:x" }; rows;'::ecomai.bn_counts$$, '22P02',
-                 'invalid bn_counts state at line 1: variable "a" lists value "s:x" twice',
-                 'a value listed twice in a bn_counts state is 22P02 naming it');
-SELECT throws_ok($$SELECT 'bn_counts "" variable a { "s:x" }; variable a { "s:y" }; rows;'::ecomai.bn_counts$$, '22P02',
-                 'invalid bn_counts state at line 1: variable "a" listed twice',
-                 'a variable listed twice in a bn_counts state is 22P02 naming it');
+SELECT throws_ok(format('SELECT %L::ecomai.%s', state, typ), '22P02', format('invalid %s at line 1: %s', what, msg),
+                 format('%s: %s is 22P02', what, msg))
+FROM (VALUES ('bn_counts', 'bn_counts state', 'bn_counts "" variable a { "s:x", "s:x" }; rows;',
+              'variable "a" lists value "s:x" twice'),
+             ('bn_counts', 'bn_counts state', 'bn_counts "" variable a { "s:x" }; variable a { "s:y" }; rows;',
+              'variable "a" listed twice'),
+             ('bn_fit_state', 'bn_fit state', 'bn_fit_state "[a] pseudo_count=0" variable b { x } (0 1);',
+              'variable "b" where "a" was expected'),
+             ('bn_fit_state', 'bn_fit state', 'bn_fit_state "[a] pseudo_count=0" variable a { x, x } (0 1);',
+              'variable "a" lists value "x" twice')) t(typ, what, state, msg);
 SELECT is('bn_counts "" variable a { }; variable b { "b:true", "n:2.5" }; rows;'::ecomai.bn_counts::text,
           E'bn_counts ""\nvariable a { };\nvariable b { "b:true", "n:2.5" };\nrows;\n',
           'a variable with no values, and one with two, round-trip');
-SELECT throws_ok($$SELECT 'bn_fit_state "[a] pseudo_count=0" variable b { x } (0 1);'::ecomai.bn_fit_state$$, '22P02',
-                 'invalid bn_fit state at line 1: variable "b" where "a" was expected',
-                 'a bn_fit state naming another variable is 22P02');
-SELECT throws_ok($$SELECT 'bn_fit_state "[a] pseudo_count=0" variable a { x, x } (0 1);'::ecomai.bn_fit_state$$, '22P02',
-                 'invalid bn_fit state at line 1: variable "a" lists value "x" twice',
-                 'a value listed twice in a bn_fit state is 22P02 naming it');
 CREATE AGGREGATE pg_temp.counts_merge(ecomai.bn_counts) (SFUNC = ecomai.bn_counts_combine, STYPE = ecomai.bn_counts);
 SELECT throws_ok($$SELECT pg_temp.counts_merge(c) FROM (VALUES
                      ('bn_counts "{}" variable a { "s:x" }; rows (0 1);'::ecomai.bn_counts),
