@@ -10,12 +10,9 @@
 # Timings are wall-clock on a shared machine: compare the ratios, not the seconds.
 #   bench/cf.sh
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-if [ -z "${ECOMAI_BENCH_INSIDE:-}" ]; then
-	ECOMAI_BENCH_INSIDE=1 exec "$root/tools/with-cluster.sh" "$root/bench/cf.sh" "$@"
-fi
-data=${ECOMAI_SHARED_DATA:-$(cd "$root/.." && pwd)/shared/data}/movielens-100k
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d postgres -P pager=off "$@"; }
+source "$(dirname "$0")/lib.sh"
+bench_in_cluster "" "$@"
+data=$data/movielens-100k
 
 psql_q -c 'CREATE EXTENSION ecomai' -f "$ECOMAI_SRC/bench/timing.sql"
 

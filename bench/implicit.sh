@@ -12,17 +12,9 @@
 # Installs python3-numpy and python3-scipy (Debian) when missing.  Timings are wall-clock on
 # whatever else the machine is doing: compare the ratios, not the seconds.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
+bench_in_cluster "python3-numpy python3-scipy" "$@"
 mode=${1:-movielens}
-
-if [ -z "${ECOMAI_BENCH_INSIDE:-}" ]; then
-	export ECOMAI_EXTRA_PACKAGES="${ECOMAI_EXTRA_PACKAGES:-} python3-numpy python3-scipy"
-	ECOMAI_BENCH_INSIDE=1 exec "$root/tools/with-cluster.sh" "$root/bench/implicit.sh" "$@"
-fi
-
-data=${ECOMAI_SHARED_DATA:-$(cd "$root/.." && pwd)/shared/data}
-PY=/usr/bin/python3
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
 
 psql_q -f "$root/bench/timing.sql" -c 'CREATE EXTENSION ecomai'
 

@@ -7,16 +7,9 @@
 # both side by side, the largest absolute difference, and PASS (< 1e-9) or FAIL.
 # Installs Debian's r-base-core and r-cran-markovchain when missing (through tools/common.sh).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-
-if [ -z "${ECOMAI_BENCH_INSIDE:-}" ]; then
-	export ECOMAI_EXTRA_PACKAGES="${ECOMAI_EXTRA_PACKAGES:-} r-base-core r-cran-markovchain"
-	ECOMAI_BENCH_INSIDE=1 exec "$root/tools/with-cluster.sh" "$root/bench/markov_confidence_r.sh" "$@"
-fi
-
-work=$(mktemp -d /tmp/ecomai-bench.XXXXXX)
-chmod 755 "$work"
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
+bench_in_cluster "r-base-core r-cran-markovchain" "$@"
+bench_workdir 755
 
 Rscript --vanilla - "$work" <<'R'
 suppressPackageStartupMessages(library(markovchain))

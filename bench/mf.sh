@@ -16,20 +16,10 @@
 # Installs python3-scipy (Debian) when it is missing.  Timings are wall-clock on whatever else the
 # machine is doing: compare the ratios, not the seconds.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
+bench_in_cluster "python3-scipy" "$@"
 mode=${1:-movielens}
-
-if [ -z "${ECOMAI_BENCH_INSIDE:-}" ]; then
-	export ECOMAI_EXTRA_PACKAGES="${ECOMAI_EXTRA_PACKAGES:-} python3-scipy"
-	ECOMAI_BENCH_INSIDE=1 exec "$root/tools/with-cluster.sh" "$root/bench/mf.sh" "$@"
-fi
-
-data=${ECOMAI_SHARED_DATA:-$(cd "$root/.." && pwd)/shared/data}
-work=$(mktemp -d /tmp/ecomai-bench.XXXXXX)
-chmod 777 "$work"
-trap 'rm -rf "$work"' EXIT
-PY=/usr/bin/python3
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
+bench_workdir 777
 
 # implicit hyper-parameters of the issue's NumPy prototype
 F=64 REG=50 ALPHA=5 ITER=10

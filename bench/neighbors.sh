@@ -8,20 +8,10 @@
 # Installs python3-scipy (Debian) for the default mode when it is missing.  Timings are wall-clock on whatever else
 # the machine is doing: compare the ratios, not the seconds.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
+bench_in_cluster "python3-scipy" "$@"
 mode=${1:-movielens}
-
-if [ -z "${ECOMAI_BENCH_INSIDE:-}" ]; then
-	# the install step of tools/ brings SciPy from Debian's packages along
-	export ECOMAI_EXTRA_PACKAGES="${ECOMAI_EXTRA_PACKAGES:-} python3-scipy"
-	ECOMAI_BENCH_INSIDE=1 exec "$root/tools/with-cluster.sh" "$root/bench/neighbors.sh" "$@"
-fi
-
-data=${ECOMAI_SHARED_DATA:-$(cd "$root/.." && pwd)/shared/data}
-work=$(mktemp -d /tmp/ecomai-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-PY=/usr/bin/python3
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
+bench_workdir 700
 
 psql_q -f "$root/bench/timing.sql"
 psql_q <<'SQL'
