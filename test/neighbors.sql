@@ -3,6 +3,7 @@
 -- and every documented error.
 BEGIN;
 SELECT plan(53);
+\ir lib/helpers.sql
 
 -- A small random source: 40 users, 12 items, repeated pairs (summed), NULL rows (skipped).
 -- Values are multiples of 1/4 so that sums of products are exact in double precision and a
@@ -207,21 +208,9 @@ SELECT throws_ok($$SELECT * FROM ecomai.item_neighbors('nb_nan', 'u', 'i', 'v')$
 -- happens inside a helper so that pgTAP's own bookkeeping still runs as the test owner.
 CREATE ROLE nb_reader;
 GRANT USAGE ON SCHEMA ecomai TO nb_reader;
-CREATE FUNCTION pg_temp.as_reader(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE result text;
-BEGIN
-    SET LOCAL ROLE nb_reader;
-    BEGIN
-        EXECUTE query INTO result;
-    EXCEPTION WHEN OTHERS THEN
-        result := SQLSTATE || ': ' || SQLERRM;
-    END;
-    RESET ROLE;
-    RETURN result;
-END $$;
-SELECT is(pg_temp.as_reader($q$SELECT count(*) FROM ecomai.item_neighbors('nb_src', 'u', 'i')$q$),
+SELECT is(pg_temp.as_role('nb_reader', $q$SELECT count(*) FROM ecomai.item_neighbors('nb_src', 'u', 'i')$q$),
     '42501: permission denied for table nb_src', 'no SELECT on the source: 42501');
-SELECT is(pg_temp.as_reader($q$SELECT count(*) FROM ecomai.user_neighbors('nb_src', 'u', 'i', 'v')$q$),
+SELECT is(pg_temp.as_role('nb_reader', $q$SELECT count(*) FROM ecomai.user_neighbors('nb_src', 'u', 'i', 'v')$q$),
     '42501: permission denied for table nb_src', 'user_neighbors too: 42501');
 
 -- the reader may see users 1..20 only: it gets the neighbours of exactly those rows
@@ -230,7 +219,7 @@ ALTER TABLE nb_src ENABLE ROW LEVEL SECURITY;
 CREATE POLICY nb_half ON nb_src FOR SELECT TO nb_reader USING (u <= 20);
 CREATE TABLE nb_half AS SELECT * FROM nb_src WHERE u <= 20;
 GRANT SELECT ON nb_half TO nb_reader;
-SELECT is(pg_temp.as_reader($q$
+SELECT is(pg_temp.as_role('nb_reader', $q$
     SELECT count(*) FROM (
       (SELECT * FROM ecomai.item_neighbors('nb_src', 'u', 'i', 'v', k => 1000)
        EXCEPT ALL SELECT * FROM ecomai.item_neighbors('nb_half', 'u', 'i', 'v', k => 1000))

@@ -9,24 +9,7 @@
 BEGIN;
 SELECT plan(20);
 
--- Runs a statement as a role and returns 'ok', its single result as text, or SQLSTATE: message.
-CREATE FUNCTION pg_temp.as_role(r text, query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE result text;
-BEGIN
-    EXECUTE format('SET LOCAL ROLE %I', r);
-    BEGIN
-        IF query ~* '^\s*select' THEN
-            EXECUTE query INTO result;
-        ELSE
-            EXECUTE query;
-            result := 'ok';
-        END IF;
-    EXCEPTION WHEN OTHERS THEN
-        result := SQLSTATE || ': ' || SQLERRM;
-    END;
-    RESET ROLE;
-    RETURN result;
-END $$;
+\ir lib/helpers.sql
 
 -- The four planted overloads of the report; each, if ever called, makes capture_owner superuser.
 CREATE TEMP TABLE plants(name text, ddl text);

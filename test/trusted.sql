@@ -6,24 +6,7 @@
 BEGIN;
 SELECT plan(12);
 
--- Runs a statement as a role and returns 'ok', its single result as text, or SQLSTATE: message.
-CREATE FUNCTION pg_temp.as_role(r text, query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE result text;
-BEGIN
-    EXECUTE format('SET LOCAL ROLE %I', r);
-    BEGIN
-        IF query ~* '^\s*select' THEN
-            EXECUTE query INTO result;
-        ELSE
-            EXECUTE query;
-            result := 'ok';
-        END IF;
-    EXCEPTION WHEN OTHERS THEN
-        result := SQLSTATE || ': ' || SQLERRM;
-    END;
-    RESET ROLE;
-    RETURN result;
-END $$;
+\ir lib/helpers.sql
 
 -- Every function the extension's types, operators, operator classes and aggregates use, with
 -- whether it is a member of the extension owned by the bootstrap superuser.

@@ -8,6 +8,9 @@
 --                                  the leader only gathering (SET LOCAL: until the transaction
 --                                  ends or pg_temp.reset_parallel())
 --   pg_temp.reset_parallel()       back to the session's settings
+--   pg_temp.as_role(role, query)   runs query as role (SET LOCAL ROLE, then back): its single
+--                                  result as text ('ok' for a statement that is not a SELECT),
+--                                  or 'SQLSTATE: message' of its error
 --   pg_temp.error_text(query)      'SQLSTATE: message' of the error query raises (a cancel
 --                                  too), or 'finished'
 --   pg_temp.error_hint(query)      the hint of the error query raises (NULL without one)
@@ -41,6 +44,24 @@ DECLARE j json;
 BEGIN
     EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO j;
     RETURN (j -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
+END $$;
+
+CREATE FUNCTION pg_temp.as_role(r text, query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE result text;
+BEGIN
+    EXECUTE format('SET LOCAL ROLE %I', r);
+    BEGIN
+        IF query ~* '^\s*select' THEN
+            EXECUTE query INTO result;
+        ELSE
+            EXECUTE query;
+            result := 'ok';
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        result := SQLSTATE || ': ' || SQLERRM;
+    END;
+    RESET ROLE;
+    RETURN result;
 END $$;
 
 CREATE FUNCTION pg_temp.force_parallel() RETURNS void LANGUAGE sql AS $$
