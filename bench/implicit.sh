@@ -177,16 +177,7 @@ fi
 # both modes: the 10M-line co-occurrence model against item_neighbors
 {
 	echo "== synthetic orders: 10M lines, 1M customers, 100k products (popularity ~ 1/rank)"
-	psql_q <<'SQL'
-SELECT setseed(0.5);
-CREATE UNLOGGED TABLE big_orders (customer_id bigint, product_id bigint, quantity int);
-INSERT INTO big_orders
-SELECT 1 + floor(random() * 1000000)::bigint,
-       least(100000, floor(exp(random() * ln(100001)))::bigint),
-       1 + (random() < 0.2)::int
-FROM generate_series(1, 10000000);
-VACUUM ANALYZE big_orders;
-SQL
+	bench_big_orders
 	psql_q -At <<'SQL'
 SET ecomai.max_memory = '4GB';
 SELECT bench.best_seconds($q$SELECT ecomai.cooccurrence_summary(ecomai.cooccurrence(b)) FROM

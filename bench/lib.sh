@@ -24,3 +24,22 @@ bench_workdir() {
 	chmod "$1" "$work"
 	trap 'rm -rf "$work"' EXIT
 }
+
+# The synthetic orders of the scripts' big modes, table big_orders: 10M lines, 1M customers,
+# 100k products with popularity ~ 1/rank, a fifth of the lines of quantity 2.  Seeded, so every
+# script times the same table.
+bench_big_orders() {
+	local t0
+	t0=$(date +%s.%N)
+	psql_q <<'SQL'
+SELECT setseed(0.5) \gset
+CREATE UNLOGGED TABLE big_orders (customer_id bigint, product_id bigint, quantity int);
+INSERT INTO big_orders
+SELECT 1 + floor(random() * 1000000)::bigint,
+       least(100000, floor(exp(random() * ln(100001)))::bigint),
+       1 + (random() < 0.2)::int
+FROM generate_series(1, 10000000);
+VACUUM ANALYZE big_orders;
+SQL
+	awk -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN { printf "generated and analysed in %.1f s\n", t1 - t0 }'
+}

@@ -151,16 +151,7 @@ SQL
 
 elif [ "$mode" = big ]; then
 	echo "== synthetic orders of bench/neighbors.sh big: 10M lines, 1M customers, 100k products"
-	psql_q -At <<'SQL'
-SELECT setseed(0.5);
-CREATE UNLOGGED TABLE big_orders (customer_id bigint, product_id bigint, quantity int);
-INSERT INTO big_orders
-SELECT 1 + floor(random() * 1000000)::bigint,
-       least(100000, floor(exp(random() * ln(100001)))::bigint),
-       1 + (random() < 0.2)::int
-FROM generate_series(1, 10000000);
-VACUUM ANALYZE big_orders;
-SQL
+	bench_big_orders
 	n=${MF_BENCH_BIG_ITERATIONS:-2}
 	read -r ours ours_cpu <<<"$(per_iteration big_orders customer_id product_id quantity "$n" 1)"
 	printf 'ecomai seconds per ALS iteration (cg, %s factors, mean of %s)  wall %8.2f  cpu %8.2f\n' $F "$n" "$ours" "$ours_cpu"

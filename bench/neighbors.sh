@@ -55,20 +55,8 @@ SQL
 
 elif [ "$mode" = big ]; then
 	echo "== synthetic orders: 10M lines, 1M customers, 100k products (popularity ~ 1/rank)"
-	gen=$(psql_q -At <<'SQL'
-SELECT setseed(0.5);
-CREATE UNLOGGED TABLE big_orders (customer_id bigint, product_id bigint, quantity int);
-SELECT bench.best_seconds($q$
-INSERT INTO big_orders
-SELECT 1 + floor(random() * 1000000)::bigint,
-       least(100000, floor(exp(random() * ln(100001)))::bigint),
-       1 + (random() < 0.2)::int
-FROM generate_series(1, 10000000) $q$, 1);
-SQL
-)
-	printf 'generated in %.1f s\n' "$gen"
-	psql_q -At -c "VACUUM ANALYZE big_orders" \
-		-c "SELECT 'rows ' || count(*) || ', customers ' || count(DISTINCT customer_id) || ', products ' || count(DISTINCT product_id) || ', buyers of the top product ' || (SELECT count(*) FROM big_orders WHERE product_id = 1) FROM big_orders"
+	bench_big_orders
+	psql_q -At -c "SELECT 'rows ' || count(*) || ', customers ' || count(DISTINCT customer_id) || ', products ' || count(DISTINCT product_id) || ', buyers of the top product ' || (SELECT count(*) FROM big_orders WHERE product_id = 1) FROM big_orders"
 	psql_q -At <<'SQL'
 SELECT 'backend VmHWM before: ' || backend_vmhwm();
 CREATE TEMP TABLE t AS SELECT clock_timestamp() AS t0;
