@@ -140,7 +140,7 @@ column_type(Oid relid, const char *col)
 	if (att == InvalidAttrNumber || att < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of relation %s does not exist", col, get_rel_name(relid))));
+				 errmsg("column \"%s\" of relation \"%s\" does not exist", col, get_rel_name(relid))));
 	return get_atttype(relid, att);
 }
 

@@ -3,7 +3,7 @@
 -- as uuid and text.  Cold start, exclude/allowed, positive scores only, and the errors of
 -- recommend, split_interactions and evaluate_recommendations.
 BEGIN;
-SELECT plan(35);
+SELECT plan(40);
 \ir lib/helpers.sql
 SET LOCAL search_path = public, ecomai;
 
@@ -125,13 +125,13 @@ SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY['
 SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1'], 0)$$, '22023', 'k must be at least 1', 'k < 1');
 SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1'], NULL)$$, '22004', NULL, 'NULL k');
 SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1'], 5, similarity_col => 'nope')$$, '42703',
-                 'column "nope" of relation k_ease does not exist', 'unknown column, no internal query text');
+                 'column "nope" of relation "k_ease" does not exist', 'unknown column, no internal query text');
 SELECT throws_ok($$SELECT * FROM split_interactions('k_lines', 'customer', 'sku', NULL::text, NULL::text)$$, '42804', NULL,
                  'split_interactions: witness of the wrong type');
 -- an unknown column is 42703 naming it, and no context line quotes a statement of ecomai's (the
 -- test's own EXECUTE is the only quoted statement)
 SELECT throws_ok($$SELECT * FROM evaluate_recommendations('k_test', 'k_recs', 5, score_col => 'nope')$$, '42703',
-                 'column "nope" of relation k_recs does not exist', 'evaluate: unknown score column');
+                 'column "nope" of relation "k_recs" does not exist', 'evaluate: unknown score column');
 SELECT doesnt_match(pg_temp.error_context($$SELECT * FROM evaluate_recommendations('k_test', 'k_recs', 5, score_col => 'nope')$$),
                     'relation_column_type\(|PL/pgSQL (assignment|expression)', 'evaluate: no internal statement in the error context');
 SELECT doesnt_match(pg_temp.error_context($$SELECT * FROM evaluate_recommendations('k_test', 'k_recs', 5, user_col => 'nope')$$),
@@ -140,6 +140,18 @@ SELECT throws_ok($$SELECT * FROM split_interactions('k_lines', 'customer', 'sku'
                  '42703', NULL, 'split by time: unknown time column');
 SELECT doesnt_match(pg_temp.error_context($$SELECT * FROM split_interactions('k_lines', 'customer', 'sku', NULL::uuid, NULL::text, 'last_basket', basket_col => 'nope')$$),
                     'relation_column_type\(|PL/pgSQL (assignment|expression)', 'split by last basket: no internal statement in the error context');
+
+-- a NULL argument is named, as everywhere; the column helper names its own
+SELECT throws_ok($$SELECT * FROM evaluate_recommendations('k_test', 'k_recs', NULL)$$, '22004', 'k must not be null',
+                 'evaluate: a NULL k is named');
+SELECT throws_ok($$SELECT * FROM split_interactions('k_lines', 'customer', 'sku', NULL::uuid, NULL::text, seed => NULL)$$,
+                 '22004', 'seed must not be null', 'split_interactions: a NULL seed is named');
+SELECT throws_ok($$SELECT ecomai.relation_column_type(NULL, 'customer')$$, '22004', 'rel must not be null',
+                 'relation_column_type: a NULL relation is named');
+SELECT throws_ok($$SELECT ecomai.relation_column_type(0, 'customer')$$, '42P01', 'relation with OID 0 does not exist',
+                 'relation_column_type: a missing relation is 42P01');
+SELECT is(ecomai.relation_column_type('k_lines'::regclass, 'customer'), 'uuid'::regtype,
+          'relation_column_type: the type of an existing column');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -102,13 +102,24 @@ COMMENT ON FUNCTION @extschema@.ease(anyelement, @extschema@.cooccurrence, float
 -- (so that no internal query text reaches the caller).
 CREATE FUNCTION @extschema@.relation_column_type(rel oid, col name) RETURNS regtype
     LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $fn$
-DECLARE t regtype;
+DECLARE
+    t regtype;
+    relname name;
 BEGIN
+    -- @each ARG=rel | ARG=col
+    IF @ARG@ IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = '@ARG@ must not be null';
+    END IF;
+    -- @end
+    SELECT c.relname INTO relname FROM pg_class c WHERE c.oid = rel;
+    IF relname IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '42P01', MESSAGE = format('relation with OID %s does not exist', rel);
+    END IF;
     SELECT a.atttypid INTO t FROM pg_attribute a
      WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
     IF t IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '42703',
-            MESSAGE = format('column "%s" of relation %s does not exist', col, rel::regclass);
+            MESSAGE = format('column "%s" of relation "%s" does not exist', col, relname);
     END IF;
     RETURN t;
 END
@@ -138,10 +149,11 @@ CREATE FUNCTION @extschema@.evaluate_recommendations(test regclass, recommendati
                    hit_rate float8, coverage float8)
     LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
-    IF test IS NULL OR recommendations IS NULL OR k IS NULL OR user_col IS NULL OR item_col IS NULL OR score_col IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22004',
-            MESSAGE = 'test, recommendations, k, user_col, item_col and score_col must not be null';
+    -- @each ARG=test | ARG=recommendations | ARG=k | ARG=user_col | ARG=item_col | ARG=score_col
+    IF @ARG@ IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = '@ARG@ must not be null';
     END IF;
+    -- @end
     IF k < 1 THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('k must be at least 1, not %s', k);
     END IF;
@@ -197,10 +209,11 @@ CREATE FUNCTION @extschema@.split_interactions(source regclass, user_col name, i
 DECLARE
     src text;
 BEGIN
-    IF source IS NULL OR user_col IS NULL OR item_col IS NULL OR method IS NULL OR test_fraction IS NULL OR seed IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22004',
-            MESSAGE = 'source, user_col, item_col, method, test_fraction and seed must not be null';
+    -- @each ARG=source | ARG=user_col | ARG=item_col | ARG=method | ARG=test_fraction | ARG=seed
+    IF @ARG@ IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = '@ARG@ must not be null';
     END IF;
+    -- @end
     IF NOT (test_fraction >= 0 AND test_fraction <= 1) THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = format('test_fraction must be between 0 and 1, not %s', test_fraction);
