@@ -653,7 +653,7 @@ ecomai_bn_fit_accum(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("bn_fit structure must not be NULL")));
+				 errmsg("structure must not be null")));
 	structure = PG_GETARG_TEXT_PP(1);
 	if (PG_ARGISNULL(0))
 	{

@@ -1148,7 +1148,7 @@ ecomai_bn_sample(PG_FUNCTION_ARGS)
 	if (n < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("number of samples must not be negative")));
+				 errmsg("k must be at least 0, not " INT64_FORMAT, n)));
 	seed = PG_ARGISNULL(2) ? pg_prng_uint64(&pg_global_prng_state) : (uint64) (int64) PG_GETARG_INT32(2);
 	for (k = 0; k < 4; k++)
 		rng.s[k] = splitmix64(&seed);

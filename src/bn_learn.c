@@ -495,7 +495,7 @@ accum(FunctionCallInfo fcinfo, const char *fname, int optarg, char *(*canon) (Da
 		if (PG_ARGISNULL(optarg))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s options must not be NULL", fname)));
+					 errmsg("options must not be null")));
 		raw = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(optarg));
 	}
 	if (PG_ARGISNULL(0))

@@ -252,18 +252,17 @@ ease_arguments(FunctionCallInfo fcinfo, int off, double *lambda)
 	if (PG_ARGISNULL(off + 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("lambda must not be NULL")));
+				 errmsg("lambda must not be null")));
 	*lambda = PG_GETARG_FLOAT8(off + 1);
 	if (!(*lambda > 0) || !isfinite(*lambda))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("lambda must be a finite number > 0"),
-				 errdetail("lambda is %g.", *lambda)));
+				 errmsg("lambda must be a finite number > 0, not %g", *lambda)));
 	if (!PG_ARGISNULL(off + 2) && k < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be at least 1"),
-				 errdetail("k is %d; pass NULL to keep every weight.", k)));
+				 errmsg("k must be at least 1, not %d", k),
+				 errhint("Pass NULL to keep every weight.")));
 	return k;
 }
 

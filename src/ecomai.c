@@ -11,10 +11,13 @@
 
 #include "access/parallel.h"
 #include "access/xact.h"
+#include "catalog/pg_proc.h"
 #include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "funcapi.h"
 #include "utils/guc.h"
+#include "utils/syscache.h"
 #include "utils/memutils.h"
 
 #include "ecomai.h"
@@ -165,6 +168,47 @@ ecomai_new_value(Size size, const void *header, Size header_size, const char *wh
 	memcpy(value + VARHDRSZ, (const char *) header + VARHDRSZ, header_size - VARHDRSZ);
 	SET_VARSIZE(value, size);
 	return value;
+}
+
+/* The declared name of input argument argno of the running function, or "argument N". */
+static char *
+argument_name(FunctionCallInfo fcinfo, int argno)
+{
+	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+	char	   *name = NULL;
+
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		names = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_proargnames, &isnull);
+		Datum		modes;
+		char	  **argnames;
+
+		if (!isnull)
+		{
+			modes = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_proargmodes, &isnull);
+			if (argno < get_func_input_arg_names(names, isnull ? (Datum) 0 : modes, &argnames) &&
+				argnames[argno] != NULL)
+				name = pstrdup(argnames[argno]);
+		}
+		ReleaseSysCache(tup);
+	}
+	return name ? name : psprintf("argument %d", argno + 1);
+}
+
+/*
+ * ERROR 22004 "<name> must not be null" for the first NULL among the
+ * arguments whose bit is set in required, named as the function declares
+ * it: the catalog is read only when there is a NULL to report.
+ */
+void
+ecomai_require_args(FunctionCallInfo fcinfo, uint64 required)
+{
+	for (int i = 0; i < fcinfo->nargs && i < 64; i++)
+		if ((required & (UINT64CONST(1) << i)) && PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be null", argument_name(fcinfo, i))));
 }
 
 /* Append the shortest text that reads back as exactly this double. */

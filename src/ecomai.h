@@ -21,6 +21,11 @@ extern int	ecomai_max_memory_kb;
  * accumulator".
  */
 extern void ecomai_check_memory(Size bytes, const char *what);
+/*
+ * ERROR 22004 "<name> must not be null" for the first NULL argument among
+ * those whose bit (1 << argno) is set in required.
+ */
+extern void ecomai_require_args(FunctionCallInfo fcinfo, uint64 required);
 extern void *ecomai_new_value(Size size, const void *header, Size header_size, const char *what);
 
 /*

@@ -55,7 +55,7 @@ require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", name)));
+				 errmsg("%s must not be null", name)));
 }
 
 /* Argument argno (0 when NULL), which must be a finite number >= 0. */
@@ -67,7 +67,7 @@ nonnegative_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 	if (!(x >= 0) || isinf(x))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a finite number >= 0", name)));
+				 errmsg("%s must be a finite number >= 0, not %g", name, x)));
 	return x;
 }
 
@@ -147,8 +147,8 @@ item_similarities(FunctionCallInfo fcinfo, int off)
 	if (!PG_ARGISNULL(off + 2) && k < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be at least 1"),
-				 errdetail("k is %d; pass NULL to keep every neighbour.", k)));
+				 errmsg("k must be at least 1, not %d", k),
+				 errhint("Pass NULL to keep every neighbour.")));
 	min_support = PG_ARGISNULL(off + 3) ? 1 : PG_GETARG_INT64(off + 3);
 	shrinkage = nonnegative_arg(fcinfo, off + 4, "shrinkage");
 	alpha = PG_ARGISNULL(off + 5) ? 0 : PG_GETARG_FLOAT8(off + 5);
@@ -214,10 +214,14 @@ association_rules(FunctionCallInfo fcinfo, int off)
 	CoocAdjacency adj;
 	double		nb;
 
-	if (!(min_support >= 0 && min_support <= 1) || !(min_confidence >= 0 && min_confidence <= 1))
+	if (!(min_support >= 0 && min_support <= 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("min_support and min_confidence must be between 0 and 1")));
+				 errmsg("min_support must be between 0 and 1, not %g", min_support)));
+	if (!(min_confidence >= 0 && min_confidence <= 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("min_confidence must be between 0 and 1, not %g", min_confidence)));
 	min_lift = nonnegative_arg(fcinfo, off + 3, "min_lift");
 	if (!begin_rows(fcinfo, off, &m))
 		return (Datum) 0;
@@ -271,8 +275,7 @@ popular_items(FunctionCallInfo fcinfo, int off)
 	if (k < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be at least 1"),
-				 errdetail("k is %d.", k)));
+				 errmsg("k must be at least 1, not %d", k)));
 	if (!begin_rows(fcinfo, off, &m))
 		return (Datum) 0;
 	ecomai_topk_init(&top, Min(k, Max(m.v.nitems, 1)));

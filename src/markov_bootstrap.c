@@ -497,8 +497,7 @@ ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 	ArrayType  *pa;
 	Datum	   *pvals;
 	bool	   *pnulls;
-	int			n_boot,
-				i;
+	int			n_boot;
 	int64		seed;
 	double		level;
 	BootData	bd;
@@ -507,10 +506,7 @@ ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 	double	   *re_boot,
 			   *share_boot;
 
-	for (i = 0; i < 7; i++)
-		if (PG_ARGISNULL(i))
-			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-							errmsg("arguments of markov_attribution_bootstrap must not be null")));
+	ecomai_require_args(fcinfo, (UINT64CONST(1) << 7) - 1);
 	pa = PG_GETARG_ARRAYTYPE_P(0);
 	n_boot = PG_GETARG_INT32(3);
 	seed = PG_GETARG_INT64(4);

@@ -1335,12 +1335,8 @@ ecomai_mf_fit(PG_FUNCTION_ARGS)
 	MfModel    *m;
 	Size		bytes;
 
-	for (int a = 0; a < 11; a++)
-		if (PG_ARGISNULL(a) && a != 3 && a != 6)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("argument %d of mf_fit must not be NULL", a + 1),
-					 errhint("Only value_col, regularization and validation may be NULL.")));
+	/* all but value_col (3), regularization (6) and validation (11) */
+	ecomai_require_args(fcinfo, ((UINT64CONST(1) << 11) - 1) & ~(UINT64CONST(1) << 3) & ~(UINT64CONST(1) << 6));
 	relid = PG_GETARG_OID(0);
 	user_col = NameStr(*PG_GETARG_NAME(1));
 	item_col = NameStr(*PG_GETARG_NAME(2));

@@ -457,18 +457,14 @@ ecomai_recommend_history(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	req.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	for (int i = 0; i < 9; i++)
-		if (PG_ARGISNULL(i) && (i == 0 || i == 2 || i >= 6))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("neighbors, k, item_col, neighbor_col and similarity_col must not be NULL")));
+	/* neighbors, k, item_col, neighbor_col, similarity_col */
+	ecomai_require_args(fcinfo, (1 << 0) | (1 << 2) | (1 << 6) | (1 << 7) | (1 << 8));
 	relid = PG_GETARG_OID(0);
 	req.k = PG_GETARG_INT64(2);
 	if (req.k < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be at least 1"),
-				 errdetail("k is " INT64_FORMAT ".", req.k)));
+				 errmsg("k must be at least 1, not " INT64_FORMAT, req.k)));
 	arraytype = get_fn_expr_argtype(fcinfo->flinfo, 1);
 	elemtype = get_element_type(arraytype);
 	if (!OidIsValid(elemtype))

@@ -218,7 +218,7 @@ SELECT is(ecomai.bn_map(ecomai.bn_from_bif('variable a { type discrete [ 2 ] { t
     probability ( a ) { table 1, 0; } probability ( b | a ) { (t) 0.5, 0.5; (f) 0.5, 0.5; }'), '{"a": "f"}'), NULL,
     'bn_map given impossible evidence is NULL');
 SELECT throws_ok($$SELECT ecomai.bn_sample((SELECT bn FROM small), -1)$$,
-    '22023', 'number of samples must not be negative', 'negative sample size: 22023');
+    '22023', 'k must be at least 0, not -1', 'negative sample size: 22023');
 SELECT throws_ok($$SELECT ecomai.bn_fit('[a][b|c]', 'x', 'y')$$, '22023', 'unknown parent "c" of variable "b"', 'bn_fit unknown parent: 22023');
 SELECT throws_ok($$SELECT ecomai.bn_fit('[a|b][b|a]', 'x', 'y')$$, '22023', 'network has a cycle through variable "a"', 'bn_fit cycle: 22023');
 SELECT throws_ok($$SELECT ecomai.bn_fit('[a][b|a]', 'x')$$, '22023', 'bn_fit got 1 values for 2 variables', 'bn_fit wrong arity: 22023');
@@ -233,7 +233,7 @@ SELECT throws_ok($$SELECT ecomai.bn_fit('[a][b]', '', 'y')$$,
 SELECT throws_ok($$SELECT ecomai.bn_fit('[a][b]', NULL, 'y')$$,
     '22023', 'variable "a" has no observed values', 'bn_fit variable never observed: 22023');
 SELECT throws_ok($$SELECT ecomai.bn_fit(NULL, 'x', 'y')$$,
-    '22004', 'bn_fit structure must not be NULL', 'bn_fit NULL structure: 22004');
+    '22004', 'structure must not be null', 'bn_fit NULL structure: 22004');
 SELECT throws_ok($$SELECT ecomai.bn_fit('[a]', g::text) FROM generate_series(1, 100001) g$$,
     '54000', 'variable "a" has more than 100000 distinct values', 'too many distinct values: 54000');
 SET LOCAL ecomai.max_memory = '1MB';

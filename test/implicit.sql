@@ -2,7 +2,7 @@
 -- binary round trips, parallel = serial, item_similarities and association_rules against the
 -- same measures computed in plain SQL, EASE against its defining equation, and every error.
 BEGIN;
-SELECT plan(46);
+SELECT plan(47);
 \ir lib/helpers.sql
 SET LOCAL search_path = public, ecomai;
 
@@ -165,16 +165,18 @@ SELECT throws_ok($$SELECT 'key_type="nosuchtype" baskets=0 items={} pairs={}'::c
 SELECT throws_ok($$SELECT 'key_type="bigint" baskets=1 items={1:1:NaN} pairs={}'::cooccurrence$$, '22003',
                  'cooccurrence weight is out of range for type double precision', 'text input: NaN weight');
 SELECT throws_ok($$SELECT * FROM imp_m, item_similarities(weighted, 'pearson')$$, '22023', 'unknown measure "pearson"', 'unknown measure');
-SELECT throws_ok($$SELECT * FROM imp_m, item_similarities(weighted, NULL)$$, '22004', 'measure must not be NULL', 'NULL measure');
-SELECT throws_ok($$SELECT * FROM imp_m, item_similarities(weighted, 'cosine', 0)$$, '22023', 'k must be at least 1', 'k < 1');
-SELECT throws_ok($$SELECT * FROM imp_m, ease(binary_model, 0)$$, '22023', 'lambda must be a finite number > 0', 'lambda <= 0');
-SELECT throws_ok($$SELECT * FROM imp_m, ease(binary_model, NULL)$$, '22004', 'lambda must not be NULL', 'NULL lambda');
+SELECT throws_ok($$SELECT * FROM imp_m, item_similarities(weighted, NULL)$$, '22004', 'measure must not be null', 'NULL measure');
+SELECT throws_ok($$SELECT * FROM imp_m, item_similarities(weighted, 'cosine', 0)$$, '22023', 'k must be at least 1, not 0', 'k < 1');
+SELECT throws_ok($$SELECT * FROM imp_m, ease(binary_model, 0)$$, '22023', 'lambda must be a finite number > 0, not 0', 'lambda <= 0');
+SELECT throws_ok($$SELECT * FROM imp_m, ease(binary_model, NULL)$$, '22004', 'lambda must not be null', 'NULL lambda');
 SELECT throws_ok($$SELECT * FROM imp_keys, item_similarities(t)$$, '42804', 'the model''s items are of type text, not bigint',
                  'text keys need a typed NULL');
 SELECT throws_ok($$SELECT * FROM imp_keys, ease(NULL::uuid, t)$$, '42804', 'the model''s items are of type text, not uuid',
                  'mismatched key type');
 SELECT throws_ok($$SELECT * FROM imp_m, association_rules(binary_model, 2)$$, '22023',
-                 'min_support and min_confidence must be between 0 and 1', 'min_support above 1');
+                 'min_support must be between 0 and 1, not 2', 'min_support above 1');
+SELECT throws_ok($$SELECT * FROM imp_m, association_rules(binary_model, 0, -0.5)$$, '22023',
+                 'min_confidence must be between 0 and 1, not -0.5', 'min_confidence below 0');
 SET LOCAL ecomai.max_memory = '1MB';
 SELECT throws_ok($$SELECT * FROM ease((SELECT cooccurrence(ARRAY[g, g + 1]) FROM generate_series(1, 400) g))$$, '54000',
                  'EASE dense 401 x 401 item matrix needs 2071 kB, more than ecomai.max_memory (1024 kB)',

@@ -3,7 +3,7 @@
 -- as uuid and text.  Cold start, exclude/allowed, positive scores only, and the errors of
 -- recommend, split_interactions and evaluate_recommendations.
 BEGIN;
-SELECT plan(40);
+SELECT plan(41);
 \ir lib/helpers.sql
 SET LOCAL search_path = public, ecomai;
 
@@ -122,8 +122,10 @@ SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY[1
                  'columns "item" and "neighbor" of k_ease must be of the history''s item type integer', 'history of another type');
 SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1'], 5, exclude => ARRAY[1])$$, '42804',
                  'exclude must be an array of the history''s type text[], not integer[]', 'mismatched array types');
-SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1'], 0)$$, '22023', 'k must be at least 1', 'k < 1');
-SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1'], NULL)$$, '22004', NULL, 'NULL k');
+SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1'], 0)$$, '22023', 'k must be at least 1, not 0', 'k < 1');
+SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1'], NULL)$$, '22004', 'k must not be null', 'NULL k is named');
+SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1'], 5, similarity_col => NULL)$$, '22004',
+                 'similarity_col must not be null', 'a NULL column name is named');
 SELECT throws_ok($$SELECT * FROM ecomai.recommend_from_history('k_ease', ARRAY['SKU-1'], 5, similarity_col => 'nope')$$, '42703',
                  'column "nope" of relation "k_ease" does not exist', 'unknown column, no internal query text');
 SELECT throws_ok($$SELECT * FROM split_interactions('k_lines', 'customer', 'sku', NULL::text, NULL::text)$$, '42804', NULL,

@@ -368,7 +368,7 @@ SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution_bootstrap(ARRAY['a'],
 SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution_bootstrap(ARRAY['a'], ARRAY[1], ARRAY[1], 10, 1, 0.95, 17)$$,
     '22023', 'markov chain order must be between 1 and 16, not 17', 'bootstrap: order 17');
 SELECT throws_ok($$SELECT * FROM ecomai.markov_attribution_bootstrap(ARRAY['a'], ARRAY[1], ARRAY[1], NULL)$$,
-    '22004', 'arguments of markov_attribution_bootstrap must not be null', 'bootstrap: NULL n_boot');
+    '22004', 'n_boot must not be null', 'bootstrap: a NULL n_boot is named');
 SELECT is((SELECT count(*) FROM ecomai.markov_attribution_bootstrap(ARRAY['a > b', NULL], ARRAY[1, 5], ARRAY[1, 5], 10)),
     2::bigint, 'bootstrap: a NULL path is skipped');
 SELECT * FROM finish();

@@ -204,7 +204,7 @@ CREATE TEMP TABLE empty_t (user_id int, item_id int);
 SELECT throws_ok($$SELECT ecomai.mf_fit('empty_t', 'user_id', 'item_id')$$, '22000',
                  'relation "empty_t" has no rows to train on', 'empty relation');
 SELECT throws_ok($$SELECT ecomai.mf_fit('rates', 'user_id', 'item_id', NULL, iterations => NULL)$$, '22004',
-                 'argument 9 of mf_fit must not be NULL', 'NULL argument');
+                 'iterations must not be null', 'a NULL argument is named');
 SELECT throws_ok($$SELECT ecomai.mf_fit('rates_train', 'user_id', 'item_id', 'rating', kind => 'explicit', factors => 8,
                                         regularization => 0, solver => 'cholesky')$$, '22000',
                  'least-squares system is singular', 'no regularization and too few ratings');
