@@ -32,14 +32,9 @@ DECLARE
     missing text;
 BEGIN
     -- @each ARG=source | ARG=user_col | ARG=item_col | ARG=test_fraction | ARG=seed
-    IF @ARG@ IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = '@ARG@ must not be null';
-    END IF;
+    -- @template not_null ARG=@ARG@
     -- @end
-    IF NOT (test_fraction >= 0 AND test_fraction <= 1) THEN
-        RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('test_fraction must be between 0 and 1, not %s', test_fraction);
-    END IF;
+    -- @template unit_interval ARG=test_fraction
     -- a dropped relation: the same error as the C functions give, not a syntax error on its OID
     IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = source) THEN
         RAISE EXCEPTION USING ERRCODE = '42P01', MESSAGE = format('relation with OID %s does not exist', source::oid);
@@ -90,9 +85,7 @@ DECLARE
     hint text;
 BEGIN
     -- @each ARG=source | ARG=neighbors | ARG=user_col | ARG=item_col | ARG=k
-    IF @ARG@ IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = '@ARG@ must not be null';
-    END IF;
+    -- @template not_null ARG=@ARG@
     -- @end
     IF k < 1 THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('k must be at least 1, not %s', k);

@@ -107,9 +107,7 @@ DECLARE
     relname name;
 BEGIN
     -- @each ARG=rel | ARG=col
-    IF @ARG@ IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = '@ARG@ must not be null';
-    END IF;
+    -- @template not_null ARG=@ARG@
     -- @end
     SELECT c.relname INTO relname FROM pg_class c WHERE c.oid = rel;
     IF relname IS NULL THEN
@@ -150,9 +148,7 @@ CREATE FUNCTION @extschema@.evaluate_recommendations(test regclass, recommendati
     LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     -- @each ARG=test | ARG=recommendations | ARG=k | ARG=user_col | ARG=item_col | ARG=score_col
-    IF @ARG@ IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = '@ARG@ must not be null';
-    END IF;
+    -- @template not_null ARG=@ARG@
     -- @end
     IF k < 1 THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('k must be at least 1, not %s', k);
@@ -210,14 +206,9 @@ DECLARE
     src text;
 BEGIN
     -- @each ARG=source | ARG=user_col | ARG=item_col | ARG=method | ARG=test_fraction | ARG=seed
-    IF @ARG@ IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = '@ARG@ must not be null';
-    END IF;
+    -- @template not_null ARG=@ARG@
     -- @end
-    IF NOT (test_fraction >= 0 AND test_fraction <= 1) THEN
-        RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('test_fraction must be between 0 and 1, not %s', test_fraction);
-    END IF;
+    -- @template unit_interval ARG=test_fraction
     -- the columns (as in evaluate_recommendations: an unknown one is raised again from here)
     BEGIN
         IF @extschema@.relation_column_type(source, user_col) <> pg_typeof(user_type)
