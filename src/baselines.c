@@ -84,14 +84,7 @@ ecomai_baselines(PG_FUNCTION_ARGS)
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
 
-	static const char *const names[] = {"source", "user_col", "item_col", "value_col",
-	"reg_u", "reg_i", "n_epochs"};
-
-	for (int a = 0; a < lengthof(names); a++)
-		if (PG_ARGISNULL(a))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not be null", names[a])));
+	ecomai_require_args(fcinfo, ECOMAI_ARGS_BELOW(7));
 	relid = PG_GETARG_OID(0);
 	user_col = NameStr(*PG_GETARG_NAME(1));
 	item_col = NameStr(*PG_GETARG_NAME(2));

@@ -156,9 +156,6 @@ int_param(FunctionCallInfo fcinfo, int argno, const char *what, int min)
 static KnnParams
 knn_params(FunctionCallInfo fcinfo)
 {
-	static const char *const names[] = {"source", "pairs", "user_col", "item_col", "value_col",
-		"kind", "k", "min_k", "measure", "over", "shrinkage", "centering", "clip",
-	"min_support", "normalized", "order_col", "self_neighbor"};
 	static const char *const kinds[] = {"user", "item", NULL};
 	static const char *const measures[] = {"cosine", "adjusted_cosine", "pearson", "pearson_baseline",
 	"msd", "jaccard", NULL};
@@ -166,11 +163,8 @@ knn_params(FunctionCallInfo fcinfo)
 	static const char *const centerings[] = {"none", "mean", "zscore", "baseline", NULL};
 	KnnParams	p;
 
-	for (int a = 0; a < lengthof(names); a++)
-		if (a != 10 && a != 15 && PG_ARGISNULL(a))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not be null", names[a])));
+	/* all 17 but shrinkage (10) and order_col (15) */
+	ecomai_require_args(fcinfo, ECOMAI_ARGS_BELOW(17) & ~ECOMAI_ARG(10) & ~ECOMAI_ARG(15));
 
 	p.user_based = choice_param(fcinfo, 5, "kind", "kind", kinds) == 0;
 	p.k = int_param(fcinfo, 6, "k", 1);

@@ -249,10 +249,7 @@ ease_arguments(FunctionCallInfo fcinfo, int off, double *lambda)
 {
 	int32		k = PG_ARGISNULL(off + 2) ? -1 : PG_GETARG_INT32(off + 2);
 
-	if (PG_ARGISNULL(off + 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("lambda must not be null")));
+	ecomai_require_args(fcinfo, ECOMAI_ARG(off + 1));
 	*lambda = PG_GETARG_FLOAT8(off + 1);
 	if (!(*lambda > 0) || !isfinite(*lambda))
 		ereport(ERROR,

@@ -14,11 +14,11 @@
 #include "catalog/pg_proc.h"
 #include "common/shortest_dec.h"
 #include "fmgr.h"
-#include "miscadmin.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
-#include "utils/syscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "ecomai.h"
 

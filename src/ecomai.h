@@ -23,9 +23,18 @@ extern int	ecomai_max_memory_kb;
 extern void ecomai_check_memory(Size bytes, const char *what);
 /*
  * ERROR 22004 "<name> must not be null" for the first NULL argument among
- * those whose bit (1 << argno) is set in required.
+ * those whose bit is set in required (ECOMAI_ARG(argno), ECOMAI_ARGS_BELOW(n)
+ * for arguments 0 .. n - 1), named as the function's declaration names it.
  */
+#define ECOMAI_ARG(argno)		(UINT64CONST(1) << (argno))
+#define ECOMAI_ARGS_BELOW(n)	(ECOMAI_ARG(n) - 1)
 extern void ecomai_require_args(FunctionCallInfo fcinfo, uint64 required);
+
+/*
+ * A new value of size bytes with the header_size bytes of header after its
+ * length word, the rest zero (ERROR 54000 beyond the 1 GB limit of a value or
+ * ecomai.max_memory; "what" names the value).
+ */
 extern void *ecomai_new_value(Size size, const void *header, Size header_size, const char *what);
 
 /*

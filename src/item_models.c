@@ -49,15 +49,6 @@ parse_measure(text *t)
 													"Use cosine, jaccard, lift, conditional or dot.");
 }
 
-static void
-require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", name)));
-}
-
 /* Argument argno (0 when NULL), which must be a finite number >= 0. */
 static double
 nonnegative_arg(FunctionCallInfo fcinfo, int argno, const char *name)
@@ -141,7 +132,7 @@ item_similarities(FunctionCallInfo fcinfo, int off)
 	EcomaiTopK	top;
 	int64	   *pair_of;
 
-	require_arg(fcinfo, off + 1, "measure");
+	ecomai_require_args(fcinfo, ECOMAI_ARG(off + 1));
 	measure = parse_measure(PG_GETARG_TEXT_PP(off + 1));
 	k = PG_ARGISNULL(off + 2) ? -1 : PG_GETARG_INT32(off + 2);
 	if (!PG_ARGISNULL(off + 2) && k < 1)
@@ -270,7 +261,7 @@ popular_items(FunctionCallInfo fcinfo, int off)
 	EcomaiTopK	top;
 	int			n;
 
-	require_arg(fcinfo, off + 1, "k");
+	ecomai_require_args(fcinfo, ECOMAI_ARG(off + 1));
 	k = PG_GETARG_INT32(off + 1);
 	if (k < 1)
 		ereport(ERROR,

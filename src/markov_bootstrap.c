@@ -506,7 +506,7 @@ ecomai_markov_attribution_bootstrap(PG_FUNCTION_ARGS)
 	double	   *re_boot,
 			   *share_boot;
 
-	ecomai_require_args(fcinfo, (UINT64CONST(1) << 7) - 1);
+	ecomai_require_args(fcinfo, ECOMAI_ARGS_BELOW(7));
 	pa = PG_GETARG_ARRAYTYPE_P(0);
 	n_boot = PG_GETARG_INT32(3);
 	seed = PG_GETARG_INT64(4);

@@ -1336,7 +1336,7 @@ ecomai_mf_fit(PG_FUNCTION_ARGS)
 	Size		bytes;
 
 	/* all but value_col (3), regularization (6) and validation (11) */
-	ecomai_require_args(fcinfo, ((UINT64CONST(1) << 11) - 1) & ~(UINT64CONST(1) << 3) & ~(UINT64CONST(1) << 6));
+	ecomai_require_args(fcinfo, ECOMAI_ARGS_BELOW(11) & ~ECOMAI_ARG(3) & ~ECOMAI_ARG(6));
 	relid = PG_GETARG_OID(0);
 	user_col = NameStr(*PG_GETARG_NAME(1));
 	item_col = NameStr(*PG_GETARG_NAME(2));

@@ -80,17 +80,6 @@ typedef struct NbrView
 	EcomaiRatingsAxis cols;		/* column -> rows */
 } NbrView;
 
-/* Read a text argument that must not be NULL. */
-static char *
-text_arg(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", name)));
-	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
-}
-
 static const EcomaiNamedValue measure_names[] = {
 	{"cosine", NBR_COSINE}, {"adjusted_cosine", NBR_ADJUSTED_COSINE}, {"pearson", NBR_PEARSON},
 	{"msd", NBR_MSD}, {"jaccard", NBR_JACCARD}, {NULL, 0}
@@ -104,18 +93,9 @@ static NbrParams
 parse_params(FunctionCallInfo fcinfo)
 {
 	NbrParams	p;
-	int			i;
 
-	for (i = 0; i < 9; i++)
-	{
-		static const char *const names[] = {"source", "user_col", "item_col", NULL, "k",
-		"measure", "over", "min_support", "shrinkage"};
-
-		if (names[i] && PG_ARGISNULL(i))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not be null", names[i])));
-	}
+	/* all 9 but value_col (3) */
+	ecomai_require_args(fcinfo, ECOMAI_ARGS_BELOW(9) & ~ECOMAI_ARG(3));
 
 	p.k = PG_GETARG_INT32(4);
 	if (p.k < 1)
@@ -123,10 +103,10 @@ parse_params(FunctionCallInfo fcinfo)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k must be at least 1, not %d", p.k)));
 
-	p.measure = (NbrMeasure) ecomai_named_value_or_error(measure_names, text_arg(fcinfo, 5, "measure"),
+	p.measure = (NbrMeasure) ecomai_named_value_or_error(measure_names, text_to_cstring(PG_GETARG_TEXT_PP(5)),
 														 "measure",
 														 "Valid measures are cosine, adjusted_cosine, pearson, msd and jaccard.");
-	p.common = ecomai_named_value_or_error(over_names, text_arg(fcinfo, 6, "over"), "value of over",
+	p.common = ecomai_named_value_or_error(over_names, text_to_cstring(PG_GETARG_TEXT_PP(6)), "value of over",
 										   "Valid values are all and common.");
 	if (p.measure == NBR_JACCARD && p.common)
 		ereport(ERROR,

@@ -458,7 +458,7 @@ ecomai_recommend_history(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	req.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	/* neighbors, k, item_col, neighbor_col, similarity_col */
-	ecomai_require_args(fcinfo, (1 << 0) | (1 << 2) | (1 << 6) | (1 << 7) | (1 << 8));
+	ecomai_require_args(fcinfo, ECOMAI_ARG(0) | ECOMAI_ARG(2) | ECOMAI_ARG(6) | ECOMAI_ARG(7) | ECOMAI_ARG(8));
 	relid = PG_GETARG_OID(0);
 	req.k = PG_GETARG_INT64(2);
 	if (req.k < 1)

@@ -1,7 +1,7 @@
 -- Collaborative filtering: Surprise and LensKit reference values, errors, privileges,
 -- NULL and unknown ids, metrics against plain SQL, parallel = serial, Citus replay.
 BEGIN;
-SELECT plan(102);
+SELECT plan(104);
 
 \ir lib/helpers.sql
 
@@ -163,6 +163,10 @@ SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'use
     '22023', 'min_support must be at least 1, not 0', 'min_support = 0');
 SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating', kind => NULL)$$,
     '22004', 'kind must not be null', 'NULL kind');
+SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'item_id', 'rating', self_neighbor => NULL)$$,
+    '22004', 'self_neighbor must not be null', 'NULL self_neighbor, the last argument, is named');
+SELECT throws_ok($$SELECT * FROM ecomai.baselines('cf_train', 'user_id', 'item_id', 'rating', reg_i => NULL)$$,
+    '22004', 'reg_i must not be null', 'baselines: a NULL argument is named');
 SELECT throws_ok($$SELECT * FROM ecomai.knn_predict('cf_train', 'cf_pairs', 'user_id', 'nope', 'rating')$$,
     '42703', NULL, 'unknown column');
 SELECT throws_ok($$SELECT * FROM ecomai.baselines('cf_train', 'user_id', 'item_id', 'rating', n_epochs => 0)$$,

@@ -2,7 +2,7 @@
 -- binary round trips, parallel = serial, item_similarities and association_rules against the
 -- same measures computed in plain SQL, EASE against its defining equation, and every error.
 BEGIN;
-SELECT plan(47);
+SELECT plan(48);
 \ir lib/helpers.sql
 SET LOCAL search_path = public, ecomai;
 
@@ -169,6 +169,8 @@ SELECT throws_ok($$SELECT * FROM imp_m, item_similarities(weighted, NULL)$$, '22
 SELECT throws_ok($$SELECT * FROM imp_m, item_similarities(weighted, 'cosine', 0)$$, '22023', 'k must be at least 1, not 0', 'k < 1');
 SELECT throws_ok($$SELECT * FROM imp_m, ease(binary_model, 0)$$, '22023', 'lambda must be a finite number > 0, not 0', 'lambda <= 0');
 SELECT throws_ok($$SELECT * FROM imp_m, ease(binary_model, NULL)$$, '22004', 'lambda must not be null', 'NULL lambda');
+SELECT throws_ok($$SELECT * FROM imp_keys, ease(NULL::text, t, NULL)$$, '22004', 'lambda must not be null',
+                 'NULL lambda of the typed form (arguments shifted by key_type) is named');
 SELECT throws_ok($$SELECT * FROM imp_keys, item_similarities(t)$$, '42804', 'the model''s items are of type text, not bigint',
                  'text keys need a typed NULL');
 SELECT throws_ok($$SELECT * FROM imp_keys, ease(NULL::uuid, t)$$, '42804', 'the model''s items are of type text, not uuid',
